@@ -12,7 +12,6 @@ version = release = satscore.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
     "myst_nb",
@@ -39,11 +38,6 @@ plot_html_show_source_link = False
 plot_html_show_formats = False
 plot_formats = [("png", 90)]
 
-intersphinx_mapping = {
-    "python": ("https://docs.python.org/3", None),
-}
-intersphinx_disabled_reftypes = ["*"]
-intersphinx_timeout = 1
 
 html_theme = "pydata_sphinx_theme"
 html_title = "satscore"
