@@ -1,0 +1,42 @@
+"""Instruments: questionnaires as data, built-in bank instruments, response validation.
+
+An :class:`Instrument` is a frozen description of a questionnaire: its
+response scales (integer codes with labels in every language, missing codes,
+the "satisfied" categories), items (wording, scale, dimension, reverse keying,
+routing, role) and dimensions. Instruments are stored as YAML or JSON files;
+the built-ins ship with satscore (see :func:`list_instruments`).
+
+Examples
+--------
+>>> from satscore.instruments import load_instrument
+>>> inst = load_instrument("bank_service")
+>>> [d.id for d in inst.dimensions]
+['service_quality', 'staff_attitude', 'problem_resolution']
+"""
+
+from __future__ import annotations
+
+from ._io import list_instruments, load_instrument
+from ._model import (
+    ROLES,
+    SCHEMA_VERSION,
+    Condition,
+    Dimension,
+    Instrument,
+    Item,
+    MissingCode,
+    ResponseScale,
+)
+
+__all__ = [
+    "ROLES",
+    "SCHEMA_VERSION",
+    "Condition",
+    "Dimension",
+    "Instrument",
+    "Item",
+    "MissingCode",
+    "ResponseScale",
+    "list_instruments",
+    "load_instrument",
+]
