@@ -27,6 +27,7 @@ from ._model import (
     MissingCode,
     ResponseScale,
 )
+from ._validate import Problem, ValidatedResponses, ValidationReport, validate_responses
 
 __all__ = [
     "ROLES",
@@ -36,7 +37,11 @@ __all__ = [
     "Instrument",
     "Item",
     "MissingCode",
+    "Problem",
     "ResponseScale",
+    "ValidatedResponses",
+    "ValidationReport",
     "list_instruments",
     "load_instrument",
+    "validate_responses",
 ]

@@ -1,0 +1,557 @@
+"""Validate a response frame against an instrument and turn answers into codes.
+
+Vectorised: each item column is mapped once through its unique values
+(``pandas.factorize``) or with ``numpy.isin`` for numeric columns, so the cost
+grows with the number of distinct answers, not with Python work per row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_option
+from .._results import ResultMixin
+from ..errors import ResponseValidationError, SatscoreTypeError
+from ._checks import normalise_label
+
+if TYPE_CHECKING:
+    from ._model import Instrument, ResponseScale
+
+__all__ = ["Problem", "ValidatedResponses", "ValidationReport", "validate_responses"]
+
+#: reasons that ``ValidatedResponses.missing_reason`` may hold besides missing-code reasons
+RESERVED_REASONS = ("blank", "not_asked", "invalid")
+_N_EXAMPLES = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One problem found while validating responses.
+
+    Attributes
+    ----------
+    kind : str
+        ``"missing_column"``, ``"unknown_column"``, ``"out_of_range"``,
+        ``"unknown_label"``, ``"routing"``, ``"duplicate_id"``, ``"missing_id"``,
+        ``"missing_id_column"`` or ``"duplicate_column"``.
+    column : str or None
+        The column concerned.
+    n_rows : int
+        Number of rows affected.
+    examples : tuple
+        Up to five offending values (or ids).
+    fix : str
+        How to fix it.
+    message : str
+        What was found.
+    rows : tuple
+        Up to five row labels (index values) where it occurs.
+    severity : str
+        ``"error"`` (blocks ``on_invalid="raise"``) or ``"note"`` (reported only).
+    """
+
+    kind: str
+    column: str | None
+    n_rows: int
+    examples: tuple[Any, ...]
+    fix: str
+    message: str = ""
+    rows: tuple[Any, ...] = ()
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"column {self.column!r}: " if self.column is not None else ""
+        ex = ", ".join(repr(e) for e in self.examples)
+        examples = f" (e.g. {ex})" if ex else ""
+        return f"{where}{self.message}{examples}. Fix: {self.fix}"
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationReport(ResultMixin):
+    """What :meth:`Instrument.validate` found.
+
+    Attributes
+    ----------
+    problems : tuple of Problem
+        Every problem, errors and notes.
+    n_rows : int
+        Number of respondents (rows) checked.
+    on_invalid : str
+        ``"raise"`` or ``"coerce"``.
+    n_coerced : int
+        Cells turned into missing values (reason ``"invalid"``) by ``"coerce"``.
+    """
+
+    problems: tuple[Problem, ...]
+    n_rows: int
+    on_invalid: str
+    n_coerced: int = 0
+    _title = "Response validation report"
+
+    @property
+    def ok(self) -> bool:
+        """True when no error-level problem was found (notes do not count)."""
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The error-level problems."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per problem: kind, severity, column, n_rows, examples, rows, fix."""
+        cols = ["kind", "severity", "column", "n_rows", "examples", "rows", "message", "fix"]
+        return pd.DataFrame(
+            [
+                {
+                    "kind": p.kind,
+                    "severity": p.severity,
+                    "column": p.column,
+                    "n_rows": p.n_rows,
+                    "examples": ", ".join(map(repr, p.examples)),
+                    "rows": ", ".join(map(str, p.rows)),
+                    "message": p.message,
+                    "fix": p.fix,
+                }
+                for p in self.problems
+            ],
+            columns=cols,
+        )
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return f"{self.n_rows} row(s) checked: no problems."
+        lines = [f"{self.n_rows} row(s) checked, {len(self.problems)} problem(s):"]
+        lines += [f"  - [{p.severity}] {p}" for p in self.problems]
+        if self.n_coerced:
+            lines.append(f"{self.n_coerced} cell(s) coerced to missing (reason 'invalid').")
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidatedResponses(ResultMixin):
+    """Responses coded against an instrument.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per respondent. Item columns hold float64 codes (raw codes,
+        reverse keying not applied; NaN = no valid answer); other columns
+        (segments, weights) are kept unchanged, in their original order.
+    missing_reason : pandas.DataFrame
+        Same index, one column per item (instrument order), object dtype:
+        ``None`` for a valid answer, else a missing-code reason (e.g.
+        ``"not_applicable"``), ``"blank"``, ``"not_asked"`` (routing skipped the
+        item) or ``"invalid"`` (a bad value coerced to missing).
+    report : ValidationReport
+        The problems found.
+    instrument : Instrument
+        The instrument used.
+    """
+
+    data: pd.DataFrame
+    missing_reason: pd.DataFrame
+    report: ValidationReport
+    instrument: Instrument
+    _title = "Validated responses"
+
+    def items(self, dimension: str | None = None) -> pd.DataFrame:
+        """Scored item columns (of one *dimension*), raw codes."""
+        return self.data[list(self.instrument.scored_items(dimension))]
+
+    @property
+    def segments(self) -> pd.DataFrame:
+        """The non-item columns (segments, weights, ...)."""
+        ids = {i.id for i in self.instrument.items}
+        return self.data[[c for c in self.data.columns if c not in ids]]
+
+    def summary(self) -> pd.DataFrame:
+        """Per item: number of valid answers and of each missing reason."""
+        reasons = self.missing_reason
+        table = {
+            "item": list(reasons.columns),
+            "valid": [int(reasons[c].isna().sum()) for c in reasons.columns],
+        }
+        found = sorted({r for c in reasons.columns for r in reasons[c].dropna().unique()})
+        for reason in found:
+            table[reason] = [int((reasons[c] == reason).sum()) for c in reasons.columns]
+        return pd.DataFrame(table)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary: instrument id, row count, report and per-item counts."""
+        return {
+            "instrument": self.instrument.id,
+            "n_rows": len(self.data),
+            "report": self.report.to_dict(),
+            "items": self.summary().to_dict(orient="records"),
+        }
+
+
+# ---------------------------------------------------------------- coding
+class _Lookup:
+    """Per-scale lookup tables: normalised label / code -> (code, reason)."""
+
+    def __init__(self, scale: ResponseScale) -> None:
+        self.scale = scale
+        self.codes = np.asarray(scale.codes, dtype=float)
+        self.missing = {float(m.code): m.reason for m in scale.missing}
+        self.labels: dict[str, tuple[float, str | None]] = {}
+        for labels in scale.labels.values():
+            for code, label in zip(scale.codes, labels, strict=True):
+                self.labels[normalise_label(label)] = (float(code), None)
+        for m in scale.missing:
+            for label in m.labels.values():
+                self.labels[normalise_label(label)] = (math.nan, m.reason)
+        self.valid = set(self.codes.tolist())
+
+    def number(self, value: float) -> tuple[float, str | None, str | None]:
+        if value in self.valid:
+            return value, None, None
+        if value in self.missing:
+            return math.nan, self.missing[value], None
+        return math.nan, "invalid", "out_of_range"
+
+    def classify(self, value: Any) -> tuple[float, str | None, str | None]:
+        """Return (code or NaN, reason, problem kind) for one distinct raw value."""
+        if isinstance(value, bool | np.bool_):
+            return self.number(float(value))
+        if isinstance(value, int | float | np.integer | np.floating):
+            if math.isnan(value):
+                return math.nan, "blank", None
+            return self.number(float(value))
+        if isinstance(value, str):
+            key = normalise_label(value)
+            if not key:
+                return math.nan, "blank", None
+            if key in self.labels:
+                code, reason = self.labels[key]
+                return code, reason, None
+            try:
+                number = float(key)
+            except ValueError:
+                return math.nan, "invalid", "unknown_label"
+            if math.isnan(number):
+                return math.nan, "blank", None
+            return self.number(number)
+        return math.nan, "invalid", "unknown_label"
+
+
+def _code_column(
+    series: pd.Series, lookup: _Lookup
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Codes (float64), reasons (object) and a mask per problem kind for one column."""
+    n = len(series)
+    if pd.api.types.is_numeric_dtype(series.dtype) and not isinstance(
+        series.dtype, pd.CategoricalDtype
+    ):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        blank = np.isnan(values)
+        valid = np.isin(values, lookup.codes)
+        codes = np.where(valid, values, np.nan)
+        reasons = np.full(n, None, dtype=object)
+        reasons[blank] = "blank"
+        known = valid | blank
+        for code, reason in lookup.missing.items():
+            hit = values == code
+            reasons[hit] = reason
+            known |= hit
+        bad = ~known
+        reasons[bad] = "invalid"
+        return codes, reasons, {"out_of_range": bad}
+    idx, uniques = pd.factorize(series, use_na_sentinel=True)
+    results = [lookup.classify(u) for u in uniques]
+    u_codes = np.array([r[0] for r in results] + [math.nan], dtype=float)
+    u_reasons = np.array([r[1] for r in results] + ["blank"], dtype=object)
+    u_kind = np.array([r[2] or "" for r in results] + [""], dtype=object)
+    codes = u_codes[idx]  # idx == -1 picks the appended "blank" entry
+    reasons = u_reasons[idx]
+    masks = {}
+    for kind in ("out_of_range", "unknown_label"):
+        u_mask = np.append(u_kind[:-1] == kind, False)
+        if u_mask.any():
+            masks[kind] = u_mask[idx]
+    return codes, reasons, masks
+
+
+def _examples(values: pd.Series | np.ndarray, mask: np.ndarray) -> tuple[Any, ...]:
+    picked = pd.unique(np.asarray(values, dtype=object)[mask])[:_N_EXAMPLES]
+    return tuple(v.item() if isinstance(v, np.generic) else v for v in picked)
+
+
+def _rows(index: pd.Index, mask: np.ndarray) -> tuple[Any, ...]:
+    return tuple(index[np.flatnonzero(mask)[:_N_EXAMPLES]].tolist())
+
+
+def _scale_text(scale: ResponseScale) -> str:
+    missing = ", ".join(f"{m.code} ({m.reason})" for m in scale.missing)
+    text = f"valid codes of scale {scale.id!r} are {scale.min}..{scale.max}"
+    return text + (f", missing codes {missing}" if missing else "")
+
+
+def validate_responses(
+    instrument: Instrument,
+    responses: pd.DataFrame,
+    *,
+    id_column: str | None = None,
+    on_invalid: Literal["raise", "coerce"] = "raise",
+) -> ValidatedResponses:
+    """Check *responses* against *instrument* and code every answer.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The questionnaire the responses answer.
+    responses : pandas.DataFrame
+        One row per respondent, one column per item (named by item id), plus
+        any segment columns. Answers may be codes (numbers or numeric strings
+        such as ``"4"`` or ``"4.0"``), labels in any declared language (case and
+        spacing ignored), missing codes (e.g. 99) or missing-code labels, or blank.
+    id_column : str, optional
+        Column of respondent ids; it becomes the (unique) index of the result.
+    on_invalid : {"raise", "coerce"}
+        ``"raise"``: raise :class:`~satscore.errors.ResponseValidationError`
+        listing every problem. ``"coerce"``: bad cells become NaN with reason
+        ``"invalid"`` and the report says how many and where. Missing or
+        duplicate respondent ids always raise.
+
+    Returns
+    -------
+    ValidatedResponses
+
+    Notes
+    -----
+    Routing: an item with ``relevant: PR00 = 1`` is *not asked* when PR00 has a
+    valid answer other than 1, or when PR00 itself has no valid answer; a
+    non-answer in such a row gets reason ``"not_asked"``. An actual answer in a
+    row where PR00 was answered with another code breaks the routing and is a
+    problem (answers are kept when PR00 is missing). Columns that are not items
+    are reported as notes and kept unchanged. The caller's frame is never
+    modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from satscore import load_instrument
+    >>> inst = load_instrument("csat")
+    >>> df = pd.DataFrame(
+    ...     {"CSAT01": [5, "Satisfied", "非常不满意", 99, None], "branch": list("ABABA")}
+    ... )
+    >>> vr = inst.validate(df)
+    >>> vr.data["CSAT01"].tolist()
+    [5.0, 4.0, 1.0, nan, nan]
+    >>> vr.missing_reason["CSAT01"].tolist()
+    [None, None, None, 'not_applicable', 'blank']
+    >>> [p.kind for p in vr.report.problems], vr.report.ok
+    (['unknown_column'], True)
+    """
+    if not isinstance(responses, pd.DataFrame):
+        msg = (
+            f"responses must be a pandas DataFrame; found {type(responses).__name__}. "
+            "Read your file with satscore.read_responses(path) or wrap it in pandas.DataFrame."
+        )
+        raise SatscoreTypeError(msg)
+    check_option("on_invalid", on_invalid, ("raise", "coerce"))
+    coerce = on_invalid == "coerce"
+    problems: list[Problem] = []
+    fatal: list[Problem] = []
+    columns = list(responses.columns)
+    dup_cols = pd.Index(columns)[pd.Index(columns).duplicated()].unique().tolist()
+    if dup_cols:
+        fatal.append(
+            Problem(
+                "duplicate_column",
+                str(dup_cols[0]),
+                len(responses),
+                tuple(dup_cols[:_N_EXAMPLES]),
+                "give every column a unique name",
+                f"{len(dup_cols)} column name(s) occur more than once",
+            )
+        )
+        _raise(instrument, fatal, len(responses))
+
+    # -- respondent ids
+    if id_column is not None:
+        if id_column not in columns:
+            fatal.append(
+                Problem(
+                    "missing_id_column",
+                    id_column,
+                    len(responses),
+                    (),
+                    f"pass id_column= one of the columns {columns[:10]} or None",
+                    "the id column is not in the responses",
+                )
+            )
+            _raise(instrument, fatal, len(responses))
+        ids = responses[id_column]
+        null = ids.isna().to_numpy()
+        if null.any():
+            fatal.append(
+                Problem(
+                    "missing_id",
+                    id_column,
+                    int(null.sum()),
+                    (),
+                    "give every respondent an id (or drop those rows)",
+                    f"{int(null.sum())} row(s) have no respondent id",
+                    rows=_rows(responses.index, null),
+                )
+            )
+        dup = ids.duplicated(keep=False).to_numpy() & ~null
+        if dup.any():
+            fatal.append(
+                Problem(
+                    "duplicate_id",
+                    id_column,
+                    int(dup.sum()),
+                    _examples(ids, dup),
+                    "each respondent must appear once; remove duplicate submissions or fix the ids",
+                    f"{int(dup.sum())} row(s) share a respondent id with another row",
+                    rows=_rows(responses.index, dup),
+                )
+            )
+        if fatal:
+            _raise(instrument, fatal + problems, len(responses))
+        index = pd.Index(ids.to_numpy(), name=id_column)
+    else:
+        index = responses.index.copy()
+
+    # -- columns
+    item_ids = [it.id for it in instrument.items]
+    item_set = set(item_ids)
+    present = set(columns)
+    unknown = [c for c in columns if c not in item_set and c != id_column]
+    by_fold = {str(c).casefold(): c for c in unknown}
+    for item_id in item_ids:
+        if item_id not in present:
+            near = by_fold.get(item_id.casefold())
+            fix = (
+                f"rename column {near!r} to {item_id!r}"
+                if near is not None
+                else f"add a column {item_id!r} (blank where not asked)"
+            )
+            problems.append(
+                Problem(
+                    "missing_column",
+                    item_id,
+                    len(responses),
+                    (),
+                    fix + "; with on_invalid='coerce' it is treated as blank",
+                    "item column is missing from the responses",
+                )
+            )
+    for col in unknown:
+        problems.append(
+            Problem(
+                "unknown_column",
+                str(col),
+                len(responses),
+                (),
+                "none needed: kept unchanged as a segment column (rename it to an item id "
+                "if it holds answers)",
+                "column is not an item of the instrument",
+                severity="note",
+            )
+        )
+
+    # -- code every item, in questionnaire order (screeners come before their items)
+    n = len(responses)
+    codes: dict[str, np.ndarray] = {}
+    reasons: dict[str, np.ndarray] = {}
+    n_coerced = 0
+    lookups: dict[str, _Lookup] = {}
+    for item in instrument.items:
+        scale = instrument.scale(item.scale)
+        lookup = lookups.setdefault(scale.id, _Lookup(scale))
+        if item.id not in present:
+            codes[item.id] = np.full(n, np.nan)
+            reasons[item.id] = np.full(n, "blank", dtype=object)
+            continue
+        raw = responses[item.id]
+        code, reason, masks = _code_column(raw, lookup)
+        for kind, mask in masks.items():
+            count = int(mask.sum())
+            if kind == "out_of_range":
+                message = f"{count} row(s) hold numbers that are not codes of the item"
+                fix = f"{_scale_text(scale)}; correct the values"
+            else:
+                labels = ", ".join(repr(v[0]) for v in scale.labels.values())
+                message = f"{count} row(s) hold text that is no label of scale {scale.id!r}"
+                fix = (
+                    f"use a code or a label of scale {scale.id!r} in any declared language "
+                    f"({', '.join(instrument.languages)}), e.g. {labels}; {_scale_text(scale)}"
+                )
+            problems.append(
+                Problem(
+                    kind,
+                    item.id,
+                    count,
+                    _examples(raw, mask),
+                    fix + " (or pass on_invalid='coerce' to treat them as missing)",
+                    message,
+                    rows=_rows(index, mask),
+                )
+            )
+            n_coerced += count
+        cond = item.relevant
+        if cond is not None:
+            screener = codes[cond.item]
+            asked = np.isin(screener, np.asarray(cond.values, dtype=float))
+            answered_screener = ~np.isnan(screener)
+            broken = answered_screener & ~asked & ~np.isnan(code)
+            if broken.any():
+                count = int(broken.sum())
+                problems.append(
+                    Problem(
+                        "routing",
+                        item.id,
+                        count,
+                        _examples(raw, broken),
+                        f"{item.id} is asked only if {cond}; blank these answers or correct "
+                        f"{cond.item} (or pass on_invalid='coerce' to drop the answers)",
+                        f"{count} row(s) answer {item.id} although {cond.item} was answered "
+                        f"with a code other than {', '.join(map(str, cond.values))}",
+                        rows=_rows(index, broken),
+                    )
+                )
+                code = np.where(broken, np.nan, code)
+                reason = reason.copy()
+                reason[broken] = "invalid"
+                n_coerced += count
+            skipped = ~asked & np.isnan(code) & (reason != "invalid")
+            reason = np.where(skipped, "not_asked", reason)
+        codes[item.id] = code
+        reasons[item.id] = reason
+
+    report = ValidationReport(tuple(problems), n, on_invalid, n_coerced if coerce else 0)
+    if not coerce and not report.ok:
+        _raise(instrument, problems, n)
+
+    out_cols: dict[Any, Any] = {}
+    for col in columns:
+        if col == id_column:
+            continue
+        out_cols[col] = codes[col] if col in item_set else responses[col].array
+    for item_id in item_ids:
+        if item_id not in out_cols:
+            out_cols[item_id] = codes[item_id]
+    data = pd.DataFrame(out_cols, index=index, copy=True)
+    missing_reason = pd.DataFrame(
+        {i: reasons[i] for i in item_ids}, index=index, dtype=object, copy=True
+    )
+    return ValidatedResponses(data, missing_reason, report, instrument)
+
+
+def _raise(instrument: Instrument, problems: list[Problem], n_rows: int) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    lines = [
+        f"responses do not conform to instrument {instrument.id!r}: {len(errors)} problem(s) "
+        f"in {n_rows} row(s):"
+    ]
+    lines += [f"  - {p}" for p in errors]
+    raise ResponseValidationError("\n".join(lines), problems=list(problems))
