@@ -28,6 +28,7 @@ __all__ = [
     "HeywoodWarning",
     "InfeasiblePlanError",
     "InstrumentError",
+    "MissingDependencyError",
     "ModelSpecificationError",
     "NonPositiveDefiniteWarning",
     "OptionError",
@@ -100,6 +101,13 @@ class InfeasiblePlanError(SatscoreError, ValueError):
 
 class ChunkError(SatscoreError, ValueError):
     """A chunk of streamed data is inconsistent with the first chunk."""
+
+
+class MissingDependencyError(SatscoreError, ImportError):
+    """An optional package needed for this feature is not installed.
+
+    The message names the extra to install, e.g. ``pip install "satscore[spss]"``.
+    """
 
 
 class SatscoreWarning(UserWarning):
