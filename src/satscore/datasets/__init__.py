@@ -42,17 +42,17 @@ It differs by segment (business customers are least satisfied):
 
 >>> for segment, share in TRUE_VALUES["os01_top2box_by_segment"]["2026Q4"].items():
 ...     print(f"{segment:9s} {share:.4f}")
-mass      0.7441
-affluent  0.7806
-private   0.8226
-business  0.6912
-youth     0.7687
+mass      0.7435
+affluent  0.7799
+private   0.8222
+business  0.6913
+youth     0.7678
 
 Net promoter score of ``LY01`` (share 9-10 minus share 0-6), staff contact
 (``SC01 = 1``), problems raised (``PR00 = 1``) and problem status (``PR01``):
 
 >>> print({q: round(v, 4) for q, v in TRUE_VALUES["ly01_net_score"].items()})
-{'2026Q1': 0.1886, '2026Q2': 0.2049, '2026Q3': 0.2157, '2026Q4': 0.2372}
+{'2026Q1': 0.1991, '2026Q2': 0.2154, '2026Q3': 0.2263, '2026Q4': 0.2478}
 >>> print(round(TRUE_VALUES["sc01_staff_contact"], 4), round(TRUE_VALUES["pr00_problem"], 4))
 0.579 0.1496
 >>> TRUE_VALUES["pr01_status"]

@@ -301,7 +301,7 @@ def make_bank_survey(
     >>> frame = make_customer_frame(5000, seed=3)
     >>> survey = make_bank_survey(frame, n_per_quarter=100, seed=3)
     >>> survey.shape
-    (400, 34)
+    (400, 32)
     >>> survey["quarter"].value_counts().sort_index().tolist()
     [100, 100, 100, 100]
     """
@@ -407,8 +407,9 @@ def compute_true_values(frame: pd.DataFrame | None = None, *, seed: Any = DEFAUL
         counts = np.bincount(codes, minlength=len(names))
         return {str(k): float(v) for k, v in zip(names, sums / counts, strict=True)}
 
-    def mixture(m: np.ndarray, f) -> np.ndarray:
-        return (1.0 - p_prob) * f(m) + p_prob * f(m - pen)
+    def mixture(m: np.ndarray, f, weight: float = 1.0) -> np.ndarray:
+        # OS01-driven latent weight * OS01*: mean weight * (mu - penalty * PR00)
+        return (1.0 - p_prob) * f(weight * m) + p_prob * f(weight * (m - pen))
 
     out: dict[str, Any] = {
         "os01_top2box": {},
@@ -425,10 +426,10 @@ def compute_true_values(frame: pd.DataFrame | None = None, *, seed: Any = DEFAUL
         by_segment = group_mean(t2b, seg_codes, seg_names)
         out["os01_top2box_by_segment"][quarter] = {s: by_segment[s] for s in SEGMENTS}
         out["os01_top2box_by_branch"][quarter] = group_mean(t2b, br_codes, br_names)
-        promoters = mixture(w1 * mu, lambda m: 1.0 - ndtr(tau_ly1[8] - m))
-        detractors = mixture(w1 * mu, lambda m: ndtr(tau_ly1[6] - m))
+        promoters = mixture(mu, lambda m: 1.0 - ndtr(tau_ly1[8] - m), w1)
+        detractors = mixture(mu, lambda m: ndtr(tau_ly1[6] - m), w1)
         out["ly01_net_score"][quarter] = float(promoters.mean() - detractors.mean())
-        ly2 = mixture(w2 * mu, lambda m: 1.0 - ndtr(tau_ly2[2] - m))
+        ly2 = mixture(mu, lambda m: 1.0 - ndtr(tau_ly2[2] - m), w2)
         out["ly02_top2box"][quarter] = float(ly2.mean())
         for item, (f, lam) in MODEL["loadings"].items():
             tau = _thresholds("agree5", item)
