@@ -219,11 +219,24 @@ def _read_responses(path: str) -> pd.DataFrame:
 
 
 def _problem_rows(problems: Sequence[Any]) -> list[dict[str, Any]]:
-    rows = []
+    return [dataclasses.asdict(p) for p in problems]
+
+
+def _problem_lines(problems: Sequence[Any]) -> list[str]:
+    """One line per error; notes of one kind and fix grouped into one line."""
+    lines = [f"  [error] {p}" for p in problems if getattr(p, "severity", "error") == "error"]
+    notes: dict[tuple[str, str], list[str]] = {}
     for p in problems:
-        row = dataclasses.asdict(p) if dataclasses.is_dataclass(p) else dict(vars(p))
-        rows.append(row)
-    return rows
+        if getattr(p, "severity", "error") != "error":
+            notes.setdefault((p.kind, p.fix), []).append(str(p.column))
+    for (kind, fix), columns in notes.items():
+        lines.append(f"  [note] {kind}: {', '.join(columns)}. {fix}")
+    return lines
+
+
+def _count(problems: Sequence[Any]) -> str:
+    n_err = sum(getattr(p, "severity", "error") == "error" for p in problems)
+    return f"{n_err} error(s), {len(problems) - n_err} note(s)"
 
 
 def _run_validate(args: argparse.Namespace) -> int:
@@ -233,33 +246,35 @@ def _run_validate(args: argparse.Namespace) -> int:
     try:
         validated = inst.validate(responses, id_column=args.id_column, on_invalid=on_invalid)
     except ResponseValidationError as err:
-        problems = _problem_rows(err.problems)
+        raw = list(err.problems)
         n_rows, ok, data = len(responses), False, None
     else:
-        problems = _problem_rows(validated.report.problems)
+        raw = list(validated.report.problems)
         n_rows, ok, data = len(validated.data), bool(validated.report.ok), validated.data
+    problems = _problem_rows(raw)
     if args.output and data is not None:
         data.to_csv(args.output)
     if args.json:
-        _out(
-            _dumps(
-                {
-                    "file": args.file,
-                    "instrument": inst.id,
-                    "on_invalid": on_invalid,
-                    "respondents": n_rows,
-                    "ok": ok,
-                    "problems": problems,
-                }
-            )
-        )
+        payload = {
+            "file": args.file,
+            "instrument": inst.id,
+            "version": inst.version,
+            "on_invalid": on_invalid,
+            "respondents": n_rows,
+            "ok": ok,
+            "problems": problems,
+        }
+        _out(_dumps(payload))
     else:
-        verdict = "valid" if ok else f"{len(problems)} problem(s)"
-        _out(f"{args.file}: {n_rows} respondents, instrument {inst.id} {inst.version}: {verdict}")
-        if problems:
-            _out(_frame_text(pd.DataFrame(problems)))
+        verdict = "valid" if ok else "NOT valid"
+        _out(
+            f"{args.file}: {n_rows} respondent(s) checked against {inst.id} {inst.version}: "
+            f"{verdict} ({_count(raw)})"
+        )
+        for line in _problem_lines(raw):
+            _out(line)
         if data is not None and not ok:
-            _out("(bad cells were set to missing: --coerce)")
+            _out("Bad cells were set to missing (--coerce).")
     return EXIT_OK if ok else EXIT_PROBLEMS
 
 
@@ -302,7 +317,7 @@ def demo_summary(validated: Any) -> pd.DataFrame:
             "n": g.size(),
             "share_missing": g["missing"].sum() / g["asked"].sum(),
             "os01_n": g["os01_valid"].sum(),
-            "os01_top2box": g["satisfied"].mean(),
+            "os01_top2box": g["satisfied"].mean().astype(float),
         }
     )
     out["true_top2box"] = out.index.map(TRUE_VALUES["os01_top2box"])
@@ -316,15 +331,15 @@ def _run_demo(args: argparse.Namespace) -> int:
     survey = load_example("bank_survey")
     validated = inst.validate(survey, id_column="respondent_id", on_invalid="coerce")
     summary = demo_summary(validated)
-    problems = _problem_rows(validated.report.problems)
+    problems = validated.report.problems
     _out(
         f"satscore demo: built-in synthetic bank survey ({len(survey)} respondents, "
         f"{survey['quarter'].nunique()} quarters), instrument {inst.id} {inst.version}"
     )
     _out()
-    _out(f"Validation (on_invalid='coerce'): {len(problems)} problem(s) found and set to missing")
-    if problems:
-        _out(_frame_text(pd.DataFrame(problems)))
+    _out(f"Validation (on_invalid='coerce'): {_count(problems)}; bad cells set to missing")
+    for line in _problem_lines(problems):
+        _out(line)
     _out()
     _out("Per quarter (unweighted; true_top2box = the generating model's population value)")
     _out(_frame_text(summary.round(4)))
@@ -333,7 +348,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         survey.to_csv(out / "bank_survey.csv", index=False)
         summary.to_csv(out / "summary.csv", index=False)
-        pd.DataFrame(problems).to_csv(out / "validation_problems.csv", index=False)
+        validated.report.summary().to_csv(out / "validation_problems.csv", index=False)
         _out()
         _out(f"Wrote bank_survey.csv, summary.csv, validation_problems.csv to {out}")
     return EXIT_OK
