@@ -1,0 +1,206 @@
+"""Hypothesis strategy generating random *valid* instruments (shared by instrument tests)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from satscore.instruments import ROLES, Instrument
+
+_ALPHABET = "abcdefghijKLMNOPxyz 满意服务银行你好é"
+LANGS = ("en", "zh", "fr", "zh-Hans")
+REASONS = ("not_applicable", "refused", "dont_know")
+
+words = st.text(alphabet=_ALPHABET, min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@st.composite
+def instruments(draw: st.DrawFn) -> Instrument:
+    """A random valid instrument as a plain dict, then built into an Instrument."""
+    langs = draw(st.lists(st.sampled_from(LANGS), min_size=1, max_size=3, unique=True))
+
+    def texts() -> dict[str, str]:
+        return {lang: draw(words) for lang in langs}
+
+    scales = []
+    for s in range(draw(st.integers(1, 3))):
+        codes = sorted(draw(st.lists(st.integers(-3, 12), min_size=2, max_size=6, unique=True)))
+        missing_codes = draw(st.lists(st.sampled_from([97, 98, 99]), max_size=2, unique=True))
+        reasons = draw(
+            st.lists(
+                st.sampled_from(REASONS),
+                min_size=len(missing_codes),
+                max_size=len(missing_codes),
+                unique=True,
+            )
+        )
+        scales.append(
+            {
+                "id": f"scale_{s}",
+                "codes": codes,
+                "labels": {lang: [f"{draw(words)} c{c}" for c in codes] for lang in langs},
+                "missing": [
+                    {
+                        "code": c,
+                        "reason": r,
+                        "labels": {lang: f"{draw(words)} m{c}" for lang in langs},
+                    }
+                    for c, r in zip(missing_codes, reasons, strict=True)
+                ],
+                "satisfied": sorted(draw(st.lists(st.sampled_from(codes), unique=True))),
+                "ordinal": draw(st.booleans()),
+            }
+        )
+    n_dims = draw(st.integers(0, 2))
+    dim_ids = [f"dim_{d}" for d in range(n_dims)]
+    ids = draw(
+        st.lists(
+            st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,7}", fullmatch=True),
+            min_size=1,
+            max_size=7,
+            unique_by=str,
+        )
+    )
+    roles = list(ROLES)
+    items = []
+    for pos, item_id in enumerate(ids):
+        scale = draw(st.sampled_from(scales))
+        dim = draw(st.sampled_from([None, *dim_ids]))
+        item = {"id": item_id, "text": texts(), "scale": scale["id"]}
+        if dim is not None:
+            item["dimension"] = dim
+        elif draw(st.booleans()):
+            item["scored"] = False
+        if scale["ordinal"] and draw(st.booleans()):
+            item["reverse"] = True
+        if pos > 0 and draw(st.booleans()):
+            screener = items[draw(st.integers(0, pos - 1))]
+            sc = next(s for s in scales if s["id"] == screener["scale"])
+            values = draw(
+                st.lists(st.sampled_from(sc["codes"]), min_size=1, max_size=2, unique=True)
+            )
+            if len(values) == 1:
+                item["relevant"] = f"{screener['id']} = {values[0]}"
+            else:
+                item["relevant"] = f"{screener['id']} in ({', '.join(map(str, values))})"
+        if roles and draw(st.booleans()):
+            item["role"] = roles.pop(draw(st.integers(0, len(roles) - 1)))
+        if draw(st.booleans()):
+            item["construct"] = draw(st.sampled_from(["reliability", "courtesy", "effort"]))
+        items.append(item)
+    dims = []
+    for d in dim_ids:
+        k = sum(1 for it in items if it.get("dimension") == d)
+        if k:
+            dims.append({"id": d, "title": texts(), "min_valid": draw(st.integers(1, k))})
+    data = {
+        "id": "random_instrument",
+        "version": draw(st.sampled_from(["1.0.0", "2026.1", "0.1"])),
+        "title": texts(),
+        "languages": langs,
+        "default_language": draw(st.sampled_from(langs)),
+        "scales": scales,
+        "dimensions": dims,
+        "items": items,
+    }
+    if draw(st.booleans()):
+        data["description"] = texts()
+    if draw(st.booleans()):
+        data["references"] = [draw(words) for _ in range(draw(st.integers(1, 2)))]
+    return Instrument.from_dict(data)
+
+
+# ---------------------------------------------------------------- property tests
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from satscore.instruments import list_instruments, load_instrument  # noqa: E402
+
+_SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@_SETTINGS
+@given(inst=instruments())
+def test_dict_round_trip_is_identity(inst):
+    data = inst.to_dict()
+    assert Instrument.from_dict(data) == inst
+    # to_dict is plain data: survives JSON and YAML text unchanged
+    assert json.loads(json.dumps(data)) == data
+    assert yaml.safe_load(yaml.safe_dump(data, allow_unicode=True)) == data
+
+
+@_SETTINGS
+@given(inst=instruments(), suffix=st.sampled_from([".yaml", ".yml", ".json"]))
+def test_file_round_trip_is_identity(inst, suffix, tmp_path):
+    path = inst.to_file(tmp_path / f"inst{suffix}")
+    again = Instrument.from_file(path)
+    assert again == inst
+    assert again.to_dict() == inst.to_dict()
+    assert hash(again) == hash(inst)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(inst=instruments())
+def test_xlsform_round_trip_is_identity(inst, tmp_path):
+    path = inst.to_xlsform(tmp_path / "form.xlsx")
+    assert Instrument.from_xlsform(path) == inst
+
+
+@pytest.mark.parametrize("name", list_instruments())
+def test_builtins_round_trip_all_formats(name, tmp_path):
+    inst = load_instrument(name)
+    for suffix in (".yaml", ".json"):
+        assert Instrument.from_file(inst.to_file(tmp_path / f"{name}{suffix}")) == inst
+    assert Instrument.from_xlsform(inst.to_xlsform(tmp_path / f"{name}.xlsx")) == inst
+
+
+@pytest.mark.parametrize("name", list_instruments())
+def test_pyxform_converts_exported_xlsform(name, tmp_path):
+    from pyxform.xls2xform import convert
+
+    path = load_instrument(name).to_xlsform(tmp_path / f"{name}.xlsx")
+    result = convert(xlsform=str(path))
+    assert result.warnings == []
+    xform = result.xform
+    assert '<translation lang="Chinese (zh)">' in xform
+    assert '<translation lang="English (en)" default="true()">' in xform
+    if name == "bank_service":
+        assert "relevant=\" /data/PR00  = '1'\"" in xform
+        assert '<select1 ref="/data/OS01" appearance="likert">' in xform
+
+
+def test_xlsform_sheets_follow_the_xlsform_conventions(tmp_path):
+    import openpyxl
+
+    path = load_instrument("bank_service").to_xlsform(tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(path)
+    survey = list(wb["survey"].iter_rows(values_only=True))
+    header = survey[0]
+    assert header[:4] == ("type", "name", "label::English (en)", "label::Chinese (zh)")
+    rows = {r[1]: dict(zip(header, r, strict=True)) for r in survey[1:]}
+    assert rows["SA01"]["type"] == "select_one agree5"
+    assert rows["SA01"]["relevant"] == "${SC01} = '1'"
+    assert rows["SA01"]["appearance"] == "likert"
+    assert rows["SQ09"]["satscore_reverse"] == "yes"
+    assert rows["PR01"]["satscore_scored"] == "no"
+    assert rows["LY01"]["satscore_role"] == "likelihood_to_recommend"
+    choices = list(wb["choices"].iter_rows(values_only=True))
+    assert ("agree5", "99", "Not applicable", "不适用", "not_applicable") in choices
+    settings_rows = list(wb["settings"].iter_rows(values_only=True))
+    assert settings_rows[1][1:] == ("bank_service", "1.0.0", "English (en)")
+
+
+def test_xlsform_multi_value_relevant_round_trip(tmp_path):
+    from satscore.instruments import Condition
+    from satscore.instruments._xlsform import parse_relevant, relevant_expression
+
+    cond = Condition("Q1", (1, 3))
+    text = relevant_expression(cond)
+    assert text == "${Q1} = '1' or ${Q1} = '3'"
+    assert parse_relevant(text, "x") == cond
