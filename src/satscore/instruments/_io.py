@@ -285,8 +285,11 @@ def _parse_text(text: str, fmt: str, source: str) -> Any:
             return yaml.safe_load(text)
         return json.loads(text)
     except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise InstrumentError(
-            f"{source}: not valid YAML ({err}). Fix the syntax at the position shown "
+            f"{source}: not valid YAML{where} ({problem}). Fix the syntax there "
             "(indentation, a missing ':' or an unquoted special character)."
         ) from None
     except json.JSONDecodeError as err:
