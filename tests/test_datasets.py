@@ -358,3 +358,25 @@ def test_true_values_against_large_simulation(frame, instrument):
         assert abs(seg - truth) < 0.02, quarter
     clean = big[[it.id for it in instrument.items]]
     assert not clean.map(lambda v: isinstance(v, str)).any().any()
+
+
+def test_docs_page_lists_the_true_values():
+    """docs/user_guide/example_data.md shows the values TRUE_VALUES holds."""
+    from pathlib import Path
+
+    page = Path(__file__).parents[1] / "docs" / "user_guide" / "example_data.md"
+    text = page.read_text(encoding="utf-8")
+    tv = TRUE_VALUES
+    for q in QUARTERS:
+        row = (
+            f"| {q} | {tv['os01_top2box'][q]:.4f} | {tv['ly01_net_score'][q]:+.4f} "
+            f"| {tv['ly02_top2box'][q]:.4f} |"
+        )
+        assert row in text, row
+        segs = " | ".join(f"{v:.4f}" for v in tv["os01_top2box_by_segment"][q].values())
+        assert f"| {q} | {segs} |" in text
+    for item, values in tv["item_top2box"].items():
+        row = f"| {item} | " + " | ".join(f"{values[q]:.4f}" for q in QUARTERS) + " |"
+        assert row in text, row
+    assert f"(SC01 = 1) {tv['sc01_staff_contact']:.4f}" in text
+    assert f"(PR00 = 1) {tv['pr00_problem']:.4f}" in text

@@ -32,11 +32,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -74,9 +77,41 @@ def _out(text: str = "") -> None:
     print(text, file=sys.stdout)
 
 
+def _width(text: str) -> int:
+    """Display width: East Asian wide characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4f}"
+    return str(value)
+
+
 def _frame_text(frame: pd.DataFrame) -> str:
-    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-        return frame.to_string(index=False, na_rep="")
+    """Plain-text table: text columns left-aligned, numbers right-aligned (floats to 4 places)."""
+    columns = [str(c) for c in frame.columns]
+    cells = [[_cell(v) for v in frame[c].tolist()] for c in frame.columns]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c].dtype)
+        and not pd.api.types.is_bool_dtype(frame[c].dtype)
+        for c in frame.columns
+    ]
+    widths = [
+        max([_width(h)] + [_width(v) for v in col]) for h, col in zip(columns, cells, strict=True)
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for value, width, right in zip(values, widths, numeric, strict=True):
+            pad = " " * (width - _width(value))
+            parts.append(pad + value if right else value + pad)
+        return "  ".join(parts).rstrip()
+
+    rows = [line(columns)] + [line(row) for row in zip(*cells, strict=True)]
+    return "\n".join(rows)
 
 
 def _dumps(obj: Any) -> str:
@@ -342,7 +377,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         _out(line)
     _out()
     _out("Per quarter (unweighted; true_top2box = the generating model's population value)")
-    _out(_frame_text(summary.round(4)))
+    _out(_frame_text(summary))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

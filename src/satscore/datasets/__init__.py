@@ -20,9 +20,7 @@ their **true population values**.
     (99) on agree5 items, ~2% blanks, ~2% answers typed as English or Chinese
     label text, and five out-of-range codes (0, 6 or 7) on agree5 items.
 
-True population values
-----------------------
-:data:`TRUE_VALUES` holds the expected values of the generating model over the
+**True population values.** ``TRUE_VALUES`` holds the expected values of the generating model over the
 frame's active customers (the population the survey samples), computed
 **analytically** by :func:`compute_true_values` (given a customer's covariates
 every latent response is normal with unit variance, so each share is an exact
@@ -62,7 +60,7 @@ Further keys: ``os01_top2box_by_branch``, ``ly02_top2box`` and ``item_top2box``
 (per agree5 item and quarter, among customers asked the item; for the
 reverse-keyed SQ09 after reverse scoring, i.e. the share answering 1-2).
 The model itself (loadings, factor correlations, effects, thresholds) is
-:data:`MODEL`; see :doc:`/user_guide/example_data`.
+``MODEL``; see the user guide page "Example data".
 """
 
 from __future__ import annotations
@@ -111,10 +109,10 @@ def load_example(name: str, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     Parameters
     ----------
     name : {"bank_survey", "customer_frame"}
-        Which data set (see :data:`EXAMPLES` and the module docstring).
+        Which data set (see ``EXAMPLES`` and the module docstring).
     seed : int, default 20260101
         Generator seed. The default gives the documented data whose true
-        population values are :data:`TRUE_VALUES`; another seed gives a new
+        population values are ``TRUE_VALUES``; another seed gives a new
         replicate of the same model (frame and survey both regenerated); its
         true values are ``compute_true_values(seed=seed)``.
 

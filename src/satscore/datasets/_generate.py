@@ -7,7 +7,7 @@ Two generators live here:
   customer segments, main channel, tenure and an ``active`` flag.
 * :func:`make_bank_survey` -- four quarters of responses to the built-in
   ``bank_service`` instrument from simple random samples of the frame's active
-  customers, generated from a latent-variable model (see :data:`MODEL`), with
+  customers, generated from a latent-variable model (see ``MODEL``), with
   routing and realistic messiness (N/A codes, blanks, label text in English or
   Chinese, a few out-of-range codes).
 
@@ -15,9 +15,7 @@ Everything is vectorised and driven by one integer seed through
 :class:`numpy.random.SeedSequence` child streams, so the output is identical on
 every platform and for every numpy version that keeps the PCG64 stream stable.
 
-The generating model
---------------------
-For respondent *i* in quarter *q* let
+**The generating model.** For respondent *i* in quarter *q* let
 ``mu_i = alpha[q] + gamma[segment] + delta[channel] + beta[branch]`` and
 ``z_i ~ N(0, Phi)`` the three correlated factors (service_quality,
 staff_attitude, problem_resolution). Then, with independent standard normal
