@@ -20,8 +20,8 @@ their **true population values**.
     (99) on agree5 items, ~2% blanks, ~2% answers typed as English or Chinese
     label text, and five out-of-range codes (0, 6 or 7) on agree5 items.
 
-**True population values.** ``TRUE_VALUES`` holds the expected values of the generating model over the
-frame's active customers (the population the survey samples), computed
+**True population values.** ``TRUE_VALUES`` holds the expected values of the
+generating model over the frame's active customers (the population the survey samples), computed
 **analytically** by :func:`compute_true_values` (given a customer's covariates
 every latent response is normal with unit variance, so each share is an exact
 average of normal CDFs over the frame; a test checks it against a large
