@@ -1,0 +1,491 @@
+"""Diverging (and 100%) stacked bar charts of Likert items.
+
+Conventions follow Heiberger & Robbins (2014, *J. Stat. Softw.* 57(5)) and
+R's ``likert`` package: one bar per item, unfavourable answers stacked to the
+left of zero and favourable ones to the right, the neutral answer split across
+zero (``neutral="split"``) or drawn in a separate panel (``neutral="side"``),
+items grouped by dimension and sorted by their favourable (top-box) share,
+the number of valid answers per row on a right-hand axis, a fixed
+colour-blind-safe palette and the legend below the chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+from matplotlib.transforms import offset_copy
+
+from ._checks import check_option
+from ._fonts import apply_font
+from ._i18n import t
+from ._plot_style import diverging_colors, new_axes, prepare, wrap_label
+from .errors import DataError, OptionError, SatscoreTypeError
+
+__all__ = ["LikertTable", "likert_table", "plot_likert"]
+
+
+@dataclass(frozen=True)
+class LikertTable:
+    """Answer shares of a set of items on one k-point scale (what the chart draws).
+
+    Attributes
+    ----------
+    shares : pandas.DataFrame
+        Rows = items (chart order, top first), columns = answer codes; shares of
+        the valid answers in [0, 1] (each row sums to 1).
+    n : pandas.Series
+        Valid answers per item (unweighted).
+    favourable : pandas.Series
+        Share of favourable answers (the scale's satisfied codes; mirrored for
+        reverse-keyed items), the sort key.
+    group : pandas.Series
+        Dimension id of each item (``None`` for items outside a dimension).
+    """
+
+    shares: pd.DataFrame
+    n: pd.Series
+    favourable: pd.Series
+    group: pd.Series
+
+
+def _default_items(instrument: Any) -> list[str]:
+    out = [i for d in instrument.dimensions for i in d.items if instrument.item(i).scored]
+    if not out:
+        out = list(instrument.scored_items())
+    return out
+
+
+def _is_scores(obj: Any) -> bool:
+    return hasattr(obj, "metrics") and isinstance(getattr(obj, "items", None), pd.DataFrame)
+
+
+def _filter(frame: pd.DataFrame, where: Mapping[str, Any] | None, what: str) -> pd.DataFrame:
+    if not where:
+        return frame
+    mask = np.ones(len(frame), dtype=bool)
+    for col, value in where.items():
+        if col not in frame.columns:
+            msg = (
+                f"where= names column {col!r}, which {what} does not have; "
+                f"its columns are {list(frame.columns)[:12]}."
+            )
+            raise OptionError(msg)
+        mask &= (frame[col] == value).to_numpy()
+    if not mask.any():
+        msg = f"where={dict(where)!r} selects no rows of {what}; check the values."
+        raise DataError(msg)
+    return frame.loc[mask]
+
+
+def _counts_from_scores(
+    scores: Any, items: list[str], instrument: Any, where: Mapping[str, Any] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    table = _filter(scores.items, where, "scores.items")
+    seg_cols = [
+        c for c in getattr(scores, "by", ()) if c in table.columns and c not in (where or {})
+    ]
+    counts, shares = {}, {}
+    for item in items:
+        codes = list(instrument.item_scale(item).codes)
+        rows = table[(table["item"] == item) & table["code"].isin(codes)]
+        if rows.empty:
+            msg = f"scores.items has no answer distribution for item {item!r}; score it first."
+            raise DataError(msg)
+        if seg_cols and rows[seg_cols].drop_duplicates().shape[0] > 1:
+            msg = (
+                f"scores are broken down by {seg_cols}; plot_likert draws one bar per item, so "
+                f"choose one segment, e.g. where={{{seg_cols[0]!r}: "
+                f"{rows[seg_cols[0]].iloc[-1]!r}}}, or score without by=."
+            )
+            raise OptionError(msg)
+        by_code = rows.set_index(rows["code"].astype(float).astype(int))
+        counts[item] = by_code["count"].reindex(codes, fill_value=0).to_numpy(float)
+        share = by_code["share"].reindex(codes, fill_value=0).to_numpy(float)
+        shares[item] = share / share.sum() if share.sum() > 0 else share
+    return (
+        pd.DataFrame.from_dict(counts, orient="index"),
+        pd.DataFrame.from_dict(shares, orient="index"),
+    )
+
+
+def _counts_from_codes(
+    data: pd.DataFrame, items: list[str], instrument: Any, where: Mapping[str, Any] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    data = _filter(data, where, "the responses")
+    counts = {}
+    for item in items:
+        if item not in data.columns:
+            msg = f"the responses have no column {item!r}; pass items= present in the data."
+            raise DataError(msg)
+        codes = np.asarray(instrument.item_scale(item).codes, dtype=float)
+        x = pd.to_numeric(data[item], errors="coerce").to_numpy(float)
+        if np.isnan(x).all() and data[item].notna().any():
+            msg = (
+                f"column {item!r} holds text, not numeric codes "
+                f"(e.g. {data[item].dropna().iloc[0]!r}); code the answers first with "
+                "instrument.validate(responses)."
+            )
+            raise DataError(msg)
+        counts[item] = (x[:, None] == codes[None, :]).sum(axis=0).astype(float)
+    frame = pd.DataFrame.from_dict(counts, orient="index")
+    totals = frame.sum(axis=1)
+    return frame, frame.div(totals.where(totals > 0), axis=0).fillna(0.0)
+
+
+def likert_table(
+    scores_or_responses: Any,
+    instrument: Any = None,
+    *,
+    items: Sequence[str] | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> LikertTable:
+    """Answer shares per item in chart order (grouped by dimension, sorted by favourable share).
+
+    Accepts the same inputs as :func:`plot_likert`; see there.
+    """
+    obj = scores_or_responses
+    if instrument is None:
+        instrument = getattr(obj, "instrument", None)
+    if instrument is None or not hasattr(instrument, "item_scale"):
+        msg = "plot_likert needs the instrument: pass it as the second argument."
+        raise SatscoreTypeError(msg)
+    item_ids = list(items) if items is not None else _default_items(instrument)
+    if not item_ids:
+        msg = "no items to plot; pass items=[...] with item ids of the instrument."
+        raise OptionError(msg)
+    ks = {item: len(instrument.item_scale(item).codes) for item in item_ids}
+    if len(set(ks.values())) > 1:
+        msg = (
+            f"plot_likert draws items on one scale length; found {ks}. "
+            "Pass items= with the same number of answer codes."
+        )
+        raise OptionError(msg)
+    if _is_scores(obj):
+        counts, shares = _counts_from_scores(obj, item_ids, instrument, where)
+    elif hasattr(obj, "data") and hasattr(obj, "missing_reason"):
+        counts, shares = _counts_from_codes(obj.data, item_ids, instrument, where)
+    elif isinstance(obj, pd.DataFrame):
+        counts, shares = _counts_from_codes(obj, item_ids, instrument, where)
+    else:
+        msg = (
+            "plot_likert takes a SurveyScores, ValidatedResponses or a DataFrame of answer "
+            f"codes; found {type(obj).__name__}."
+        )
+        raise SatscoreTypeError(msg)
+    k = next(iter(ks.values()))
+    n = counts.sum(axis=1)
+    empty = n.index[n <= 0].tolist()
+    if empty:
+        msg = f"item(s) {empty} have no valid answers; drop them from items=."
+        raise DataError(msg)
+    fav = {}
+    for item in item_ids:
+        scale = instrument.item_scale(item)
+        pos = np.isin(scale.codes, scale.satisfied)
+        if instrument.item(item).reverse:
+            pos = pos[::-1]
+        fav[item] = float(shares.loc[item].to_numpy()[pos].sum())
+    favourable = pd.Series(fav)
+    group = pd.Series({i: instrument.item(i).dimension for i in item_ids}, dtype=object)
+    dim_order = {d.id: j for j, d in enumerate(instrument.dimensions)}
+    first_seen = {}
+    for j, item in enumerate(item_ids):
+        first_seen.setdefault(group[item], j)
+    order = sorted(
+        item_ids,
+        key=lambda i: (
+            dim_order.get(group[i], len(dim_order) + first_seen[group[i]]),
+            -favourable[i],
+            item_ids.index(i),
+        ),
+    )
+    shares.columns = range(k)
+    return LikertTable(
+        shares=shares.loc[order],
+        n=n.loc[order].astype(int),
+        favourable=favourable.loc[order],
+        group=group.loc[order],
+    )
+
+
+def _legend_labels(instrument: Any, items: list[str], language: str) -> list[str]:
+    scales = []
+    for item in items:
+        scale = instrument.item_scale(item)
+        if scale not in scales:
+            scales.append(scale)
+    per_scale = [[s.label(c, language) for c in s.codes] for s in scales]
+    return [" / ".join(dict.fromkeys(parts)) for parts in zip(*per_scale, strict=True)]
+
+
+def plot_likert(
+    scores_or_responses: Any,
+    instrument: Any = None,
+    *,
+    items: Sequence[str] | None = None,
+    kind: str = "diverging",
+    neutral: str = "split",
+    where: Mapping[str, Any] | None = None,
+    labels: str = "text",
+    wrap: int = 50,
+    bar_labels: bool = True,
+    language: str = "en",
+    font: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Diverging (or 100%) stacked bar chart of Likert items, grouped by dimension.
+
+    Parameters
+    ----------
+    scores_or_responses : SurveyScores, ValidatedResponses or pandas.DataFrame
+        A :class:`~satscore.SurveyScores` (its ``items`` distribution is drawn:
+        shares of the valid answers, so weighted shares stay weighted), validated
+        responses, or a DataFrame with one column of numeric answer codes per
+        item (values that are not answer codes, e.g. 99 = N/A, are ignored).
+    instrument : Instrument, optional
+        The instrument (labels, dimensions, scales). Defaults to the
+        ``instrument`` attribute of the scores or validated responses.
+    items : sequence of str, optional
+        Item ids to draw, all on scales with the same number of codes. Default:
+        the scored items of every dimension.
+    kind : {"diverging", "stacked100"}
+        Bars centred on the neutral point (Heiberger–Robbins), or 100% stacked bars.
+    neutral : {"split", "side"}
+        Split the neutral category across the centre line, or draw it in a
+        separate panel to the right (then the main bars show only the
+        non-neutral answers, still as shares of all valid answers).
+    where : mapping, optional
+        Select one segment when the scores or responses are broken down, e.g.
+        ``where={"quarter": "2026Q4"}``.
+    labels : {"text", "id", "both"}
+        Row labels: item wording, item id, or both.
+    wrap : int
+        Wrap row labels at about this many characters.
+    bar_labels : bool
+        Print the unfavourable and favourable percentages beside each bar.
+    language : {"en", "zh"}
+        Language of labels (item wording and answer labels from the instrument).
+    font : str, optional
+        Font family or font file for the text; default: matplotlib's default
+        for English, an installed CJK font for Chinese (see :mod:`satscore.plots`).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is created if omitted.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.barh` (e.g. ``height``, ``edgecolor``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes with the chart. Bars are drawn one :class:`~matplotlib.container.BarContainer`
+        per answer category (code order), widths in percent of valid answers.
+        With ``neutral="side"`` the neutral bars sit right of the main bars, in
+        a second region of the same axes starting at a vertical line.
+
+    Notes
+    -----
+    Rows are grouped by dimension (instrument order, a bold header per group)
+    and sorted within a group by the favourable share: the scale's satisfied
+    codes, mirrored for reverse-keyed items (marked †), whose bars show the raw
+    answers. The right-hand axis gives the number of valid answers per row.
+
+    Examples
+    --------
+    >>> import satscore
+    >>> inst = satscore.load_instrument("bank_service")
+    >>> vr = inst.validate(satscore.load_example("bank_survey"), on_invalid="coerce")
+    >>> ax = satscore.plot_likert(vr, items=["SA01", "SA02", "SA03"], where={"quarter": "2026Q4"})
+    >>> len(ax.containers), len(ax.containers[0])  # 5 answer categories x 3 items
+    (5, 3)
+    >>> # R: likert::likert(items); plot(..., centered = TRUE); or HH::likert(counts)
+    """
+    lang, families = prepare(language, font)
+    check_option("kind", kind, ("diverging", "stacked100"))
+    check_option("neutral", neutral, ("split", "side"))
+    check_option("labels", labels, ("text", "id", "both"))
+    table = likert_table(scores_or_responses, instrument, items=items, where=where)
+    inst = instrument if instrument is not None else scores_or_responses.instrument
+    if lang not in inst.languages:
+        msg = (
+            f"instrument {inst.id!r} has no {lang!r} texts (its languages: "
+            f"{', '.join(inst.languages)}); pass one of those as language=."
+        )
+        raise OptionError(msg)
+    rows = list(table.shares.index)
+    k = table.shares.shape[1]
+    pct = table.shares.to_numpy(float) * 100.0
+    mid = k // 2 if k % 2 else None
+    side = neutral == "side" and mid is not None
+
+    # y positions: a header row per dimension group, then its items (top to bottom).
+    groups = list(dict.fromkeys(table.group.tolist()))
+    show_headers = len(groups) > 1 or groups[0] is not None
+    ypos, header_pos, header_txt, y = [], [], [], 0.0
+    for g in groups:
+        if show_headers:
+            header_pos.append(y)
+            title = inst.dimension(g).title if g is not None else None
+            header_txt.append(
+                title.get(lang, next(iter(title.values()))) if title else t("other_items", lang)
+            )
+            y += 1.0
+        for _ in table.group.index[table.group == g]:
+            ypos.append(y)
+            y += 1.0
+        y += 0.3
+    yy = np.asarray(ypos)
+
+    ax = new_axes(ax, (10.0, 0.46 * (len(rows) + len(header_pos)) + 1.8))
+    colors = diverging_colors(k)
+    names = _legend_labels(inst, rows, lang)
+    height = kwargs.pop("height", 0.72)
+    kwargs.setdefault("edgecolor", "white")
+    kwargs.setdefault("linewidth", 0.5)
+
+    neg_idx = list(range(mid if mid is not None else k // 2))
+    pos_idx = list(range((mid + 1) if mid is not None else k // 2, k))
+    lefts = np.zeros_like(pct)
+    if kind == "diverging":
+        centre = pct[:, mid] / 2.0 if (mid is not None and not side) else np.zeros(len(rows))
+        acc = centre.copy()
+        for j in reversed(neg_idx):
+            acc = acc + pct[:, j]
+            lefts[:, j] = -acc
+        if mid is not None and not side:
+            lefts[:, mid] = -centre
+        acc = centre.copy()
+        for j in pos_idx:
+            lefts[:, j] = acc
+            acc = acc + pct[:, j]
+    else:
+        acc = np.zeros(len(rows))
+        for j in range(k):
+            if side and j == mid:
+                continue
+            lefts[:, j] = acc
+            acc = acc + pct[:, j]
+
+    neg_tot = pct[:, neg_idx].sum(axis=1)
+    pos_tot = pct[:, pos_idx].sum(axis=1)
+    if kind == "diverging":
+        ext = float(np.max(np.maximum(-lefts[:, 0], lefts[:, -1] + pct[:, -1])))
+        lim = min(100.0, 10.0 * np.ceil((ext + (14 if bar_labels else 2)) / 10.0))
+        lo_lim, hi_lim = -lim, lim
+        step = 25.0 if lim > 60 else 20.0 if lim > 40 else 10.0
+        ticks = np.arange(0.0, lim + 1e-9, step)
+        ticks = np.concatenate([-ticks[:0:-1], ticks])
+    else:
+        lo_lim, hi_lim = 0.0, 100.0
+        ticks = np.arange(0.0, 100.0 + 1e-9, 25.0)
+    tick_labels = [f"{abs(v):.0f}%" for v in ticks]
+    offset = 0.0
+    if side:
+        # the neutral panel: a second region of the same axes, right of the main bars
+        offset = hi_lim + 0.08 * (hi_lim - lo_lim)
+        side_max = 10.0 * np.ceil((pct[:, mid].max() + (8.0 if bar_labels else 1.0)) / 10.0)
+        side_ticks = np.arange(0.0, side_max + 1e-9, 10.0 if side_max <= 40 else 20.0)
+        ticks = np.concatenate([ticks, offset + side_ticks])
+        tick_labels += [f"{v:.0f}%" for v in side_ticks]
+        lefts[:, mid] = offset
+        hi_lim = offset + side_max
+
+    handles = []
+    for j in range(k):
+        ax.barh(
+            yy,
+            pct[:, j],
+            left=lefts[:, j],
+            height=height,
+            color=colors[j],
+            label=names[j],
+            **kwargs,
+        )
+        handles.append(Patch(facecolor=colors[j], edgecolor="white", label=names[j]))
+    ax.set_xlim(lo_lim, hi_lim)
+    ax.set_xticks(ticks, labels=tick_labels)
+    note = {"fontsize": 8, "color": "#404040", "va": "center"}
+    if kind == "diverging":
+        ax.axvline(0.0, color="#4d4d4d", linewidth=0.8, zorder=0.5)
+    if bar_labels and kind == "diverging":
+        ends = lefts[:, pos_idx[-1]] + pct[:, pos_idx[-1]]
+        for yv, a, b, lo, hi in zip(yy, neg_tot, pos_tot, lefts[:, 0], ends, strict=True):
+            ax.text(lo - 1.0, yv, f"{a:.0f}%", ha="right", **note)
+            ax.text(hi + 1.0, yv, f"{b:.0f}%", ha="left", **note)
+    elif bar_labels:
+        ends = lefts[:, pos_idx[-1]] + pct[:, pos_idx[-1]]
+        box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"}
+        for yv, a, b, end in zip(yy, neg_tot, pos_tot, ends, strict=True):
+            ax.text(1.0, yv, f"{a:.0f}%", ha="left", bbox={**box, "alpha": 0.75}, **note)
+            ax.text(end - 1.0, yv, f"{b:.0f}%", ha="right", bbox={**box, "alpha": 0.75}, **note)
+    if side:
+        ax.axvline(offset, color="#4d4d4d", linewidth=0.8, zorder=0.5)
+        ax.text(
+            offset, -0.75, t("neutral", lang), ha="left", va="bottom", fontsize=8.5, color="#404040"
+        )
+        if bar_labels:
+            for yv, v in zip(yy, pct[:, mid], strict=True):
+                ax.text(offset + v + 1.0, yv, f"{v:.0f}%", ha="left", **note)
+
+    xlabel = t("percent_of_answers", lang)
+    if any(inst.item(i).reverse for i in rows):
+        xlabel += "\n" + t("reverse_note", lang)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.xaxis.grid(True, color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for spine in ("top", "right", "left"):
+        ax.spines[spine].set_visible(False)
+    ax.tick_params(axis="x", labelsize=8.5)
+
+    def row_label(item: str) -> str:
+        text = inst.item(item).text.get(lang, "")
+        base = {"text": text, "id": item, "both": f"{item}  {text}"}[labels]
+        mark = " †" if inst.item(item).reverse else ""
+        return wrap_label(base, wrap) + mark
+
+    ax.set_yticks([*header_pos, *ypos], labels=[*header_txt, *(row_label(i) for i in rows)])
+    for lab in ax.get_yticklabels()[: len(header_pos)]:
+        lab.set_fontweight("bold")
+    ax.tick_params(axis="y", length=0, labelsize=9)
+    ax.set_ylim(y - 0.1, -0.9)
+
+    # row counts on a right-hand axis (HH::likert's "Row Count Totals")
+    sec = ax.secondary_yaxis("right")
+    sec.set_yticks(ypos, labels=[f"{v:,}" for v in table.n])
+    sec.tick_params(axis="y", length=0, labelsize=8, labelcolor="#404040")
+    sec.spines["right"].set_visible(False)
+    ax.annotate(
+        t("n_short", lang),
+        xy=(1.0, 1.0),
+        xycoords="axes fraction",
+        xytext=(4, 2),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        color="#404040",
+        annotation_clip=False,
+    )
+
+    n_lines = xlabel.count("\n") + 1
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-(22 + 12 * n_lines), units="points")
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=below,
+        ncol=k if k <= 7 else int(np.ceil(k / 2)),
+        frameon=False,
+        fontsize=8.5,
+        handlelength=1.2,
+        columnspacing=1.0,
+    )
+    apply_font(ax, families)
+    if families is not None:
+        sec.tick_params(labelfontfamily=families)
+    return ax
