@@ -1,0 +1,294 @@
+"""Metric definitions and vectorised per-segment aggregation.
+
+Every satisfaction metric satscore reports is a (weighted) mean of a
+per-respondent value ``z`` over the respondents with a valid answer:
+
+==================  ==========================================================
+metric              z for a respondent with answer x on a scale min..max
+==================  ==========================================================
+``top_box``         1 if x is one of the scale's "satisfied" codes, else 0
+``index_0_100``     (x - min) / (max - min) * 100
+``mean``            x
+``pct_of_max``      x / max * 100  (inflating: never below 100 * min / max)
+``net_score``       +1 for 9-10, -1 for 0-6, 0 for 7-8 (likelihood to recommend)
+``resolution_rate`` 1 if the problem status is "fully resolved" (code 1), else 0
+==================  ==========================================================
+
+Item metrics are computed from per-segment category counts (one
+``np.bincount`` per item over all segments at once); dimension and overall
+scores from per-respondent values (one ``np.bincount`` per statistic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "DEFAULT_METRICS",
+    "METRICS",
+    "Aggregate",
+    "aggregate_counts",
+    "aggregate_values",
+    "category_counts",
+    "category_values",
+    "metric_kind",
+    "segment_codes",
+]
+
+#: Every metric name score_survey understands, with its written definition.
+METRICS: dict[str, str] = {
+    "top_box": (
+        "share of valid answers in the scale's satisfied categories {satisfied} "
+        "(top-box; for a dimension or the overall score: share of respondents whose score "
+        "is at least {threshold})"
+    ),
+    "index_0_100": (
+        "(mean - {min}) / ({max} - {min}) * 100: the mean rescaled to 0-100 (POMP); "
+        "85 on this index is NOT 85% satisfied"
+    ),
+    "mean": "arithmetic mean of valid answers on the {min}-{max} scale",
+    "pct_of_max": (
+        "mean / {max} * 100: percent of the maximum; INFLATES the score (never below "
+        "{floor:.0f}), prefer index_0_100"
+    ),
+    "net_score": (
+        "share answering 9-10 minus share answering 0-6 on the 0-10 likelihood-to-recommend "
+        "item (NPS-style, in [-1, 1]); CI from the multinomial variance "
+        "(p_promoters + p_detractors - net^2) / n"
+    ),
+    "resolution_rate": (
+        "share answering 'fully resolved' (code 1) among respondents who answered the "
+        "problem-status item"
+    ),
+}
+DEFAULT_METRICS = ("top_box", "index_0_100", "mean", "net_score", "resolution_rate")
+_KIND = {
+    "top_box": "proportion",
+    "resolution_rate": "proportion",
+    "index_0_100": "mean",
+    "mean": "mean",
+    "pct_of_max": "mean",
+    "net_score": "net",
+}
+
+
+def metric_kind(metric: str) -> str:
+    """``"proportion"``, ``"mean"`` or ``"net"``: which interval family applies."""
+    return _KIND[metric]
+
+
+def category_values(metric: str, codes: Sequence[int], satisfied: Sequence[int]) -> np.ndarray:
+    """Per-category value ``z`` of *metric* for a scale with answer *codes*.
+
+    Examples
+    --------
+    >>> category_values("index_0_100", (1, 2, 3, 4, 5), (4, 5)).tolist()
+    [0.0, 25.0, 50.0, 75.0, 100.0]
+    >>> category_values("net_score", tuple(range(11)), (9, 10)).tolist()[5:]
+    [-1.0, -1.0, 0.0, 0.0, 1.0, 1.0]
+    """
+    c = np.asarray(codes, dtype=float)
+    lo, hi = c.min(), c.max()
+    if metric == "top_box":
+        return np.isin(c, np.asarray(satisfied, dtype=float)).astype(float)
+    if metric == "index_0_100":
+        return (c - lo) / (hi - lo) * 100.0
+    if metric == "mean":
+        return c.copy()
+    if metric == "pct_of_max":
+        return c / hi * 100.0
+    if metric == "net_score":
+        return np.where(c >= 9, 1.0, np.where(c <= 6, -1.0, 0.0))
+    if metric == "resolution_rate":
+        return (c == 1).astype(float)
+    raise KeyError(metric)  # pragma: no cover - names are checked upstream
+
+
+def segment_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer segment code per row (observed combinations of *by*, sorted) and the segments.
+
+    Rows with a missing value in any ``by`` column get code ``-1`` (in no segment).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"q": ["Q2", "Q1", "Q2"], "b": ["x", "x", "y"]})
+    >>> codes, segs = segment_codes(df, ["q", "b"])
+    >>> codes.tolist(), segs.to_dict("list")
+    ([1, 0, 2], {'q': ['Q1', 'Q2', 'Q2'], 'b': ['x', 'x', 'y']})
+    """
+    n = len(frame)
+    if not by:
+        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
+    codes_list, uniques_list = [], []
+    for col in by:
+        codes, uniques = pd.factorize(frame[col], sort=True, use_na_sentinel=True)
+        codes_list.append(codes.astype(np.int64))
+        uniques_list.append(uniques)
+    missing = np.zeros(n, dtype=bool)
+    for c in codes_list:
+        missing |= c < 0
+    dims = tuple(max(len(u), 1) for u in uniques_list)
+    flat = np.ravel_multi_index(tuple(np.where(missing, 0, c) for c in codes_list), dims)
+    used, inverse = np.unique(flat[~missing], return_inverse=True)
+    out = np.full(n, -1, dtype=np.int64)
+    out[~missing] = inverse
+    parts = np.unravel_index(used, dims)
+    segments = pd.DataFrame(
+        {col: np.asarray(u)[p] for col, u, p in zip(by, uniques_list, parts, strict=True)}
+    )
+    return out, segments
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """Per (segment, column) sufficient statistics of a (weighted) mean.
+
+    Attributes
+    ----------
+    n : ndarray
+        Unweighted number of valid answers.
+    sum_w : ndarray
+        Sum of weights of valid answers (``n`` when unweighted).
+    estimate : ndarray
+        Weighted mean of ``z`` (NaN when ``n == 0``).
+    var : ndarray
+        Weighted population variance of ``z``: ``sum w (z - mean)^2 / sum w``.
+    n_eff : ndarray
+        Kish effective sample size ``(sum w)^2 / sum w^2`` (``n`` when unweighted).
+    """
+
+    n: np.ndarray
+    sum_w: np.ndarray
+    estimate: np.ndarray
+    var: np.ndarray
+    n_eff: np.ndarray
+
+
+def category_counts(
+    x: np.ndarray,
+    codes: Sequence[int],
+    segment: np.ndarray,
+    n_segments: int,
+    weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Counts of each answer code per segment for one item (one bincount over all segments).
+
+    Returns ``(counts, weighted, weighted_sq)`` of shape ``(G, K)`` (``weighted`` and
+    ``weighted_sq`` — sums of ``w`` and ``w**2`` — are ``None`` when unweighted).
+    Values that are NaN, not a code, or in segment ``-1`` are ignored.
+    """
+    c = np.asarray(codes, dtype=float)
+    k = len(c)
+    if k and np.array_equal(c, np.arange(c[0], c[0] + k)):
+        idx = x - c[0]
+        ok = (idx >= 0) & (idx < k) & (segment >= 0)
+        cat = np.where(ok, idx, 0).astype(np.int64)
+    else:
+        pos = np.searchsorted(c, x)
+        pos_c = np.minimum(pos, k - 1)
+        ok = (c[pos_c] == x) & (segment >= 0)
+        cat = pos_c.astype(np.int64)
+    flat = segment[ok] * k + cat[ok]
+    size = n_segments * k
+    counts = np.bincount(flat, minlength=size).reshape(n_segments, k).astype(float)
+    if weights is None:
+        return counts, None, None
+    w = weights[ok]
+    wsum = np.bincount(flat, weights=w, minlength=size).reshape(n_segments, k)
+    w2 = np.bincount(flat, weights=w * w, minlength=size).reshape(n_segments, k)
+    return counts, wsum, w2
+
+
+def aggregate_counts(
+    counts: np.ndarray,
+    z: np.ndarray,
+    weighted: np.ndarray | None = None,
+    weighted_sq: np.ndarray | None = None,
+) -> Aggregate:
+    """Sufficient statistics of the mean of ``z`` from (G, K) category counts."""
+    n = counts.sum(axis=1)
+    mass = counts if weighted is None else weighted
+    sum_w = mass.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = (mass @ z) / sum_w
+        var = (mass @ (z * z)) / sum_w - est * est
+        var = np.maximum(var, 0.0)
+        if weighted_sq is None:
+            n_eff = n.copy()
+        else:
+            n_eff = sum_w * sum_w / weighted_sq.sum(axis=1)
+    est = np.where(n > 0, est, np.nan)
+    var = np.where(n > 0, var, np.nan)
+    n_eff = np.where(n > 0, n_eff, 0.0)
+    return Aggregate(n=n, sum_w=sum_w, estimate=est, var=var, n_eff=n_eff)
+
+
+def aggregate_values(
+    z: np.ndarray,
+    segment: np.ndarray,
+    n_segments: int,
+    weights: np.ndarray | None = None,
+) -> Aggregate:
+    """Sufficient statistics of the (weighted) mean of per-respondent ``z`` per segment.
+
+    NaN entries of ``z`` are not valid answers. Two passes (mean, then centred
+    squares) keep the variance accurate.
+    """
+    z = np.asarray(z, dtype=float)
+    ok = ~np.isnan(z) & (segment >= 0)
+    g = segment[ok]
+    zz = z[ok]
+    n = np.bincount(g, minlength=n_segments).astype(float)
+    w = np.ones_like(zz) if weights is None else weights[ok]
+    sum_w = np.bincount(g, weights=w, minlength=n_segments)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = np.bincount(g, weights=w * zz, minlength=n_segments) / sum_w
+        dev = zz - est[g]
+        var = np.bincount(g, weights=w * dev * dev, minlength=n_segments) / sum_w
+        if weights is None:
+            n_eff = n.copy()
+        else:
+            n_eff = sum_w * sum_w / np.bincount(g, weights=w * w, minlength=n_segments)
+    est = np.where(n > 0, est, np.nan)
+    var = np.where(n > 0, var, np.nan)
+    n_eff = np.where(n > 0, n_eff, 0.0)
+    return Aggregate(n=n, sum_w=sum_w, estimate=est, var=var, n_eff=n_eff)
+
+
+def check_segments_nonempty(n: np.ndarray, segments: pd.DataFrame, what: str) -> None:
+    """Raise DataError naming a segment in which *what* has no valid answer at all."""
+    empty = np.flatnonzero(n <= 0)
+    if empty.size:
+        seg = segments.iloc[int(empty[0])].to_dict() if len(segments.columns) else {}
+        where = ", ".join(f"{k}={v!r}" for k, v in seg.items()) or "the whole sample"
+        msg = (
+            f"segment {where} has no valid answers for {what}; every reported segment needs "
+            "at least one. Merge small segments, drop the segment's rows, or score without "
+            f"that breakdown ({len(empty)} segment(s) affected)."
+        )
+        raise DataError(msg)
+
+
+def format_definition(metric: str, *, codes: Sequence[int], satisfied: Sequence[int]) -> str:
+    """Fill in the written definition of *metric* for a scale."""
+    lo, hi = min(codes), max(codes)
+    sat = sorted(satisfied)
+    threshold = min(sat) if sat else hi
+    return METRICS[metric].format(
+        satisfied=tuple(sat) if sat else "()",
+        threshold=threshold,
+        min=lo,
+        max=hi,
+        floor=100.0 * lo / hi if hi else 0.0,
+    )
+
+
+def describe(values: Any) -> str:  # pragma: no cover - tiny helper for messages
+    return ", ".join(repr(v) for v in values)

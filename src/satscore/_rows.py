@@ -1,0 +1,333 @@
+"""Rows of the metrics table: estimates, intervals, effective n, flags — all rows at once.
+
+Interval rules (``alpha = 1 - confidence_level``; one-sided bounds for the
+verdict use ``alpha`` in one tail):
+
+* proportions (``top_box``, ``resolution_rate``, top-box KPIs): the chosen
+  binomial interval at ``x = p·n_eff`` successes out of ``n_eff`` (= the counts
+  themselves without weights). With a design, ``n_eff = p(1-p)/SE²`` and the
+  Korn–Graubard degrees-of-freedom adjustment ``(t_{n-1}/t_df)²`` as in R
+  ``svyciprop(method = "beta")``; at p = 0 or 1, ``n_eff = n``.
+* means and indices: ``estimate ± t_{df} · SE`` with ``SE = s/√n_eff`` (``s`` the
+  standard deviation, divisor ``n_eff - 1``) and ``df = n_eff - 1``; with a
+  design, the design SE and design df.
+* net score: ``estimate ± z · SE`` with the multinomial ``SE² =
+  (p_promoters + p_detractors - net²)/n_eff`` (design SE and t_df with a design),
+  clipped to [-1, 1].
+* ``ci_method="bootstrap"``/``"bootstrap_percentile"``: BCa/percentile bounds
+  for every metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from . import _metrics as M
+from ._bootstrap import bootstrap_means
+from ._intervals import proportion_bounds
+from ._suppression import presentation_flags
+from ._verdict import normal_p_values, proportion_p_values, t_p_values
+
+__all__ = ["RowBlock", "compute_rows", "make_blocks"]
+
+
+@dataclass
+class RowBlock:
+    """G rows (one per segment) of one (metric, subject)."""
+
+    metric: str
+    subject_type: str
+    subject: str
+    kind: str
+    agg: M.Aggregate
+    z: Callable[[], np.ndarray]  # per-respondent values (NaN = not valid), built on demand
+    definition: str
+    lo: float
+    hi: float
+
+
+def _item_z(x: np.ndarray, codes: tuple[int, ...], zk: np.ndarray) -> Callable[[], np.ndarray]:
+    def build() -> np.ndarray:
+        c = np.asarray(codes, dtype=float)
+        pos = np.minimum(np.searchsorted(c, x), len(c) - 1)
+        ok = c[pos] == x
+        return np.where(ok, zk[pos], np.nan)
+
+    return build
+
+
+def _score_z(values: np.ndarray, a: float, b: float, thr: float | None) -> Callable[[], np.ndarray]:
+    def build() -> np.ndarray:
+        if thr is not None:
+            return np.where(np.isnan(values), np.nan, (values >= thr).astype(float))
+        return a + b * values
+
+    return build
+
+
+def make_blocks(
+    subjects: Any,
+    data: pd.DataFrame,
+    respondents: pd.DataFrame,
+    segment: np.ndarray,
+    n_seg: int,
+    weights: np.ndarray | None,
+    segments: pd.DataFrame,
+) -> list[RowBlock]:
+    """Aggregate every (metric, subject) over all segments (one bincount per item/score)."""
+    item_blocks: dict[tuple[str, str], RowBlock] = {}
+    for it in subjects.items:
+        x = subjects.recoded[it.id]
+        counts, wsum, w2 = M.category_counts(x, it.codes, segment, n_seg, weights)
+        wanted = set(it.metrics) | {m for m, s in subjects.kpis.values() if s == it.id}
+        for metric in [m for m in M.METRICS if m in wanted]:
+            zk = M.category_values(metric, it.codes, it.satisfied)
+            agg = M.aggregate_counts(counts, zk, wsum, w2)
+            item_blocks[(metric, it.id)] = RowBlock(
+                metric,
+                "item",
+                it.id,
+                M.metric_kind(metric),
+                agg,
+                _item_z(x, it.codes, zk),
+                subjects.definition(metric, it.id),
+                float(zk.min()),
+                float(zk.max()),
+            )
+    score_blocks: dict[tuple[str, str], RowBlock] = {}
+    for s in subjects.scores:
+        wanted = set(s.metrics) | {m for m, sub in subjects.kpis.values() if sub == s.id}
+        base = M.aggregate_values(s.values, segment, n_seg, weights)
+        for metric in [m for m in M.METRICS if m in wanted]:
+            if metric == "top_box":
+                agg = M.aggregate_values(
+                    np.where(np.isnan(s.values), np.nan, (s.values >= s.threshold) * 1.0),
+                    segment,
+                    n_seg,
+                    weights,
+                )
+                z, lo, hi = _score_z(s.values, 0.0, 1.0, s.threshold), 0.0, 1.0
+            else:
+                a, b = _linear(metric, s.lo, s.hi)
+                agg = M.Aggregate(
+                    base.n, base.sum_w, a + b * base.estimate, b * b * base.var, base.n_eff
+                )
+                z, lo, hi = _score_z(s.values, a, b, None), a + b * s.lo, a + b * s.hi
+            score_blocks[(metric, s.id)] = RowBlock(
+                metric,
+                s.subject_type,
+                s.id,
+                M.metric_kind(metric),
+                agg,
+                z,
+                subjects.definition(metric, s.id),
+                lo,
+                hi,
+            )
+    blocks: list[RowBlock] = []
+    for name, (metric, subject) in subjects.kpis.items():
+        src = item_blocks.get((metric, subject)) or score_blocks[(metric, subject)]
+        blocks.append(
+            RowBlock(
+                name,
+                "kpi",
+                subject,
+                src.kind,
+                src.agg,
+                src.z,
+                f"KPI {name}: {metric} of {subject}: {src.definition}",
+                src.lo,
+                src.hi,
+            )
+        )
+    keep_item = [b for (m, _), b in item_blocks.items() if m in subjects.metric_names]
+    keep_score = [b for (m, _), b in score_blocks.items() if m in subjects.metric_names]
+    blocks += keep_item + keep_score
+    return blocks
+
+
+def _linear(metric: str, lo: float, hi: float) -> tuple[float, float]:
+    if metric == "index_0_100":
+        return -lo / (hi - lo) * 100.0, 100.0 / (hi - lo)
+    if metric == "pct_of_max":
+        return 0.0, 100.0 / hi
+    return 0.0, 1.0
+
+
+def compute_rows(
+    blocks: list[RowBlock],
+    *,
+    segments: pd.DataFrame,
+    segment: np.ndarray,
+    weights: np.ndarray | None,
+    design: Any,
+    respondents: pd.DataFrame,
+    data: pd.DataFrame,
+    subjects: Any,
+    opts: Any,
+) -> pd.DataFrame:
+    """Stack the blocks into the tidy metrics table with intervals and flags."""
+    g_n = len(segments)
+    nb = len(blocks)
+
+    def stack(attr: str) -> np.ndarray:
+        return np.concatenate([getattr(b.agg, attr) for b in blocks]) if nb else np.empty(0)
+
+    n = stack("n")
+    est = stack("estimate")
+    var = stack("var")
+    n_eff = stack("n_eff")
+    kind = np.repeat([b.kind for b in blocks], g_n)
+    lo_b = np.repeat([b.lo for b in blocks], g_n)
+    hi_b = np.repeat([b.hi for b in blocks], g_n)
+    is_p = kind == "proportion"
+    is_net = kind == "net"
+    a = 1.0 - opts.level
+    df = np.maximum(n_eff - 1.0, 0.0)
+    boot = None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if design is not None:
+            se, n_eff, df, est = _design_se(blocks, design, segment, g_n, est, var, n)
+        else:
+            s2 = np.where(kind == "mean", var * n_eff / (n_eff - 1.0), var)
+            se = np.sqrt(s2 / n_eff)
+        # effective counts for the binomial intervals (df-adjusted with a design)
+        ne_ci = n_eff
+        if design is not None:
+            ratio = stats.t.ppf(a / 2, np.maximum(n - 1, 1)) / stats.t.ppf(a / 2, df)
+            ne_ci = n_eff * ratio**2
+        method = "korn_graubard" if opts.ci_method.startswith("bootstrap") else opts.ci_method
+        pl2, ph2 = proportion_bounds(est * ne_ci, ne_ci, method, a / 2)
+        pl1, ph1 = proportion_bounds(est * ne_ci, ne_ci, method, a)
+        q_t2 = stats.t.ppf(1 - a / 2, df)
+        q_t1 = stats.t.ppf(1 - a, df)
+        if design is None:
+            q_n2 = np.full_like(est, special.ndtri(1 - a / 2))
+            q_n1 = np.full_like(est, special.ndtri(1 - a))
+        else:
+            q_n2, q_n1 = q_t2, q_t1
+        q2 = np.where(is_net, q_n2, q_t2)
+        q1 = np.where(is_net, q_n1, q_t1)
+        ci_low = np.where(is_p, pl2, est - q2 * se)
+        ci_high = np.where(is_p, ph2, est + q2 * se)
+        lo1 = np.where(is_p, pl1, est - q1 * se)
+        hi1 = np.where(is_p, ph1, est + q1 * se)
+        ci_low = np.where(is_net, np.clip(ci_low, -1, 1), ci_low)
+        ci_high = np.where(is_net, np.clip(ci_high, -1, 1), ci_high)
+        lo1 = np.where(is_net, np.clip(lo1, -1, 1), lo1)
+        hi1 = np.where(is_net, np.clip(hi1, -1, 1), hi1)
+        if opts.ci_method.startswith("bootstrap"):
+            boot = _bootstrap(blocks, segment, g_n, weights, opts)
+            bca = opts.ci_method == "bootstrap"
+            ci_low, ci_high = (v.T.ravel() for v in boot.bounds(a / 2, bca=bca))
+            lo1, hi1 = (v.T.ravel() for v in boot.bounds(a, bca=bca))
+    flag, suppressed = presentation_flags(
+        rule=opts.rule,
+        min_n=opts.min_n,
+        is_proportion=is_p,
+        estimate=est,
+        se=se,
+        n=n,
+        n_eff=n_eff,
+        df=df if design is None else df + 0 * n,
+    )
+    cols: dict[str, Any] = {
+        "metric": np.repeat([b.metric for b in blocks], g_n),
+        "subject_type": np.repeat([b.subject_type for b in blocks], g_n),
+        "subject": np.repeat([b.subject for b in blocks], g_n),
+    }
+    for col in segments.columns:
+        cols[col] = np.tile(segments[col].to_numpy(), nb)
+    cols.update(
+        n=n.astype(np.int64),
+        n_eff=n_eff,
+        estimate=est,
+        se=se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        definition=np.repeat([b.definition for b in blocks], g_n),
+        target=np.full(len(est), np.nan),
+        verdict=np.full(len(est), None, dtype=object),
+        p_value=np.full(len(est), np.nan),
+        small_n=~(n_eff >= 30),
+        flag=flag,
+        suppressed=suppressed,
+        df=df + 0 * n,
+        kind=kind,
+    )
+    table = pd.DataFrame(cols)
+    table.attrs["_internal"] = {
+        "lo1": lo1,
+        "hi1": hi1,
+        "ne_ci": ne_ci,
+        "method": method,
+        "boot": boot,
+        "lo_b": lo_b,
+        "hi_b": hi_b,
+        "bca": opts.ci_method == "bootstrap",
+    }
+    return table
+
+
+def _design_se(
+    blocks: list[RowBlock],
+    design: Any,
+    segment: np.ndarray,
+    g_n: int,
+    est: np.ndarray,
+    var: np.ndarray,
+    n: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    y = np.column_stack([b.z() for b in blocks])
+    res = design.domain_means(y, domains=segment, n_domains=g_n)
+    d_est = np.asarray(res["estimate"], float).T.ravel()
+    se = np.asarray(res["se"], float).T.ravel()
+    df = np.broadcast_to(np.asarray(res["df"], float), (g_n, len(blocks))).T.ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = np.where(se > 0, var / se**2, n)
+    return se, n_eff, df.astype(float), d_est
+
+
+def _bootstrap(
+    blocks: list[RowBlock], segment: np.ndarray, g_n: int, weights: np.ndarray | None, opts: Any
+) -> Any:
+    z = np.column_stack([b.z() for b in blocks])
+    estimate = np.column_stack([b.agg.estimate for b in blocks])
+    return bootstrap_means(
+        z, segment, g_n, weights=weights, estimate=estimate, n_boot=opts.n_boot, rng=opts.rng
+    )
+
+
+def p_values_for(table: pd.DataFrame, target: np.ndarray, level: float) -> tuple[Any, Any]:
+    """(p_greater, p_less) of every row against ``target`` (NaN where no target)."""
+    internal = table.attrs["_internal"]
+    est = table["estimate"].to_numpy(float)
+    kind = table["kind"].to_numpy()
+    boot = internal["boot"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if boot is not None:
+            g_n = boot.z0.shape[0]
+            tgt = target.reshape(-1, g_n).T
+            pg, pl = boot.p_values(tgt, bca=internal["bca"])
+            return pg.T.ravel(), pl.T.ravel()
+        ne = internal["ne_ci"]
+        se = table["se"].to_numpy(float)
+        df = table["df"].to_numpy(float)
+        pg_p, pl_p = proportion_p_values(
+            est * ne,
+            ne,
+            np.where(np.isnan(target), 0.5, target),
+            method=internal["method"],
+            confidence_level=level,
+        )
+        pg_t, pl_t = t_p_values(est, se, df, target)
+        pg_n, pl_n = normal_p_values(est, se, target)
+        pg = np.where(kind == "proportion", pg_p, np.where(kind == "net", pg_n, pg_t))
+        pl = np.where(kind == "proportion", pl_p, np.where(kind == "net", pl_n, pl_t))
+    return pg, pl

@@ -1,0 +1,351 @@
+"""``score_survey``: from a quarter's responses to metrics with CIs, per segment, vs targets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _metrics as M
+from ._checks import check_confidence_level, check_option, check_rng
+from ._intervals import METHODS
+from ._respondents import Subjects, build_respondents
+from ._rows import RowBlock, compute_rows
+from ._scores import SCHEMA_VERSION, SurveyScores
+from ._suppression import check_suppression
+from ._targets import resolve_targets
+from .errors import DataError, DesignError, InstrumentError, OptionError, SatscoreTypeError
+
+__all__ = ["CI_METHODS", "score_survey"]
+
+CI_METHODS = (*METHODS, "bootstrap", "bootstrap_percentile")
+
+#: Headline KPI per instrument id (top-box of the overall-satisfaction item).
+KPI_NAMES = {
+    "personalized_service": "personalized_service_satisfaction",
+    "employee_service": "employee_service_satisfaction",
+}
+
+
+def _instrument(instrument: Any) -> Any:
+    from .instruments import Instrument, load_instrument
+
+    if isinstance(instrument, Instrument):
+        return instrument
+    if isinstance(instrument, str):
+        return load_instrument(instrument)
+    msg = (
+        f"instrument must be an Instrument or a built-in instrument id; found "
+        f"{type(instrument).__name__}. Pass e.g. load_instrument('bank_service') or 'bank_service'."
+    )
+    raise SatscoreTypeError(msg)
+
+
+def _validated(responses: Any, inst: Any) -> Any:
+    from .instruments._validate import ValidatedResponses
+
+    if isinstance(responses, ValidatedResponses):
+        other = responses.instrument
+        if (other.id, other.version) != (inst.id, inst.version):
+            msg = (
+                f"responses were validated with instrument {other.id!r} {other.version}, but "
+                f"scoring was asked for {inst.id!r} {inst.version}. Validate with the same "
+                "instrument, or pass the raw responses."
+            )
+            raise InstrumentError(msg)
+        return responses
+    if not isinstance(responses, pd.DataFrame):
+        msg = (
+            f"responses must be a pandas DataFrame or ValidatedResponses; found "
+            f"{type(responses).__name__}. Read files with satscore.read_responses(...)."
+        )
+        raise SatscoreTypeError(msg)
+    return inst.validate(responses, on_invalid="raise")
+
+
+def _by(by: Any, data: pd.DataFrame, item_ids: set[str]) -> tuple[str, ...]:
+    if by is None:
+        return ()
+    cols = (by,) if isinstance(by, str) else tuple(by)
+    for col in cols:
+        if not isinstance(col, str) or col not in data.columns:
+            avail = [c for c in data.columns if c not in item_ids]
+            msg = (
+                f"by column {col!r} is not in the responses; segment columns available: "
+                f"{avail}. Fix the name or add the column before scoring."
+            )
+            raise DataError(msg)
+        if col in item_ids:
+            msg = f"by column {col!r} is an item of the instrument; segment by a non-item column."
+            raise DataError(msg)
+    if len(set(cols)) != len(cols):
+        msg = f"by lists a column twice: {list(cols)}; give each segment column once."
+        raise OptionError(msg)
+    return cols
+
+
+def _weights(weights: Any, data: pd.DataFrame) -> tuple[np.ndarray | None, str | None]:
+    if weights is None:
+        return None, None
+    name = None
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            msg = f"weights column {weights!r} is not in the responses; add it or pass an array."
+            raise DataError(msg)
+        name = weights
+        values = data[weights]
+    else:
+        values = weights
+    try:
+        w = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        msg = f"weights must be numeric; found values of type {type(values).__name__}."
+        raise DesignError(msg) from None
+    label = f"weights column {name!r}" if name else "weights"
+    if len(w) != len(data):
+        msg = f"{label} has {len(w)} values but there are {len(data)} respondents; give one each."
+        raise DesignError(msg)
+    if np.isnan(w).any() or np.isinf(w).any():
+        bad = int(np.flatnonzero(~np.isfinite(w))[0])
+        msg = (
+            f"{label} has a missing or infinite value (row {bad}: {w[bad]!r}); every respondent "
+            "needs a finite weight. Impute or drop those rows."
+        )
+        raise DesignError(msg)
+    if (w < 0).any():
+        bad = int(np.flatnonzero(w < 0)[0])
+        msg = f"{label} has a negative value ({w[bad]!r} at row {bad}); weights must be >= 0."
+        raise DesignError(msg)
+    if not (w > 0).any():
+        msg = f"{label} are all zero; at least one respondent needs a positive weight."
+        raise DesignError(msg)
+    return w, name
+
+
+def _design_weights(design: Any, data: pd.DataFrame) -> tuple[Any, np.ndarray | None]:
+    ddata = getattr(design, "data", None)
+    if not isinstance(ddata, pd.DataFrame) or not hasattr(design, "domain_means"):
+        msg = (
+            f"design must be a satscore.SurveyDesign; found {type(design).__name__}. "
+            "Build it with SurveyDesign(responses, weights=..., strata=...)."
+        )
+        raise SatscoreTypeError(msg)
+    if len(ddata) != len(data) or not ddata.index.equals(data.index):
+        msg = (
+            f"design.data has {len(ddata)} rows whose index does not match the {len(data)} "
+            "responses; build the SurveyDesign on the same rows (same index, same order)."
+        )
+        raise DesignError(msg)
+    w = getattr(design, "weights", None)
+    return design, None if w is None else np.asarray(w, dtype=float)
+
+
+def _metrics(metrics: Any) -> tuple[str, ...]:
+    if metrics is None:
+        return M.DEFAULT_METRICS
+    names = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    for name in names:
+        if name not in M.METRICS:
+            msg = (
+                f"unknown metric {name!r}; metrics are {', '.join(M.METRICS)}. "
+                "Check the spelling (KPI names such as 'customer_satisfaction' go in kpis=)."
+            )
+            raise OptionError(msg)
+    return tuple(dict.fromkeys(names))
+
+
+def _kpis(kpis: Any, inst: Any) -> dict[str, tuple[str, str]]:
+    if kpis is None:
+        item = inst.role_item("overall_satisfaction")
+        if item is None:
+            return {}
+        return {KPI_NAMES.get(inst.id, "customer_satisfaction"): ("top_box", item.id)}
+    if not isinstance(kpis, Mapping):
+        msg = "kpis must be a mapping such as {'customer_satisfaction': ('top_box', 'OS01')}."
+        raise SatscoreTypeError(msg)
+    out = {}
+    for name, spec in kpis.items():
+        if not (isinstance(spec, tuple) and len(spec) == 2 and spec[0] in M.METRICS):
+            msg = (
+                f"kpis[{name!r}] must be a (metric, subject) pair with a metric in "
+                f"{list(M.METRICS)}; found {spec!r}."
+            )
+            raise OptionError(msg)
+        out[str(name)] = (spec[0], str(spec[1]))
+    return out
+
+
+@dataclass(frozen=True)
+class _Options:
+    level: float
+    ci_method: str
+    rule: str | None
+    min_n: int
+    n_boot: int
+    rng: np.random.Generator
+
+
+def score_survey(
+    responses: Any,
+    instrument: Any,
+    *,
+    by: str | Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    targets: Mapping[Any, float] | None = None,
+    weights: str | Sequence[float] | np.ndarray | None = None,
+    design: Any = None,
+    confidence_level: float = 0.95,
+    ci_method: str = "korn_graubard",
+    suppression: Any = "nchs",
+    kpis: Mapping[str, tuple[str, str]] | None = None,
+    n_boot: int = 2000,
+    seed: Any = None,
+) -> SurveyScores:
+    """Score a wave of survey responses: metrics with CIs, per segment, against targets.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame or ValidatedResponses
+        Raw responses (validated here with ``instrument.validate(...,
+        on_invalid="raise")``) or the result of :meth:`Instrument.validate`.
+    instrument : Instrument or str
+        The instrument (or a built-in id such as ``"bank_service"``).
+    by : str or sequence of str, optional
+        Segment columns (e.g. ``["branch", "quarter"]``); one row per observed
+        combination. Respondents with a missing segment value are left out of the
+        segmented rows.
+    metrics : sequence of str, optional
+        Any of ``"top_box"``, ``"index_0_100"``, ``"mean"``, ``"net_score"``,
+        ``"resolution_rate"``, ``"pct_of_max"``; default all but ``pct_of_max``
+        (which inflates scores and is only computed on request).
+    targets : mapping, optional
+        ``{"customer_satisfaction": 0.85}`` (a KPI name, or ``"net_score"`` /
+        ``"resolution_rate"``) or ``{(metric, subject): value}``, e.g.
+        ``{("top_box", "service_quality"): 0.8}``. Proportions are fractions.
+    weights : str or array_like, optional
+        Weight column name or one weight per respondent (without a design):
+        weighted estimates with Kish's effective sample size ``(Σw)²/Σw²`` in
+        place of ``n``.
+    design : SurveyDesign, optional
+        A design on the same rows: design-based standard errors from
+        ``design.domain_means`` and Korn–Graubard intervals with the
+        degrees-of-freedom adjustment of R ``svyciprop(method = "beta")``.
+    confidence_level : float, default 0.95
+        Two-sided level of ``ci_low``/``ci_high``; verdicts use one-sided bounds at
+        this level.
+    ci_method : str, default "korn_graubard"
+        Interval for proportions: ``"korn_graubard"`` (= exact Clopper–Pearson
+        without a design), ``"clopper_pearson"``, ``"wilson"``, ``"jeffreys"``,
+        ``"agresti_coull"``, ``"wald"``; or ``"bootstrap"`` (BCa) /
+        ``"bootstrap_percentile"`` for every metric. Means and indices use a
+        t-interval and the net score the multinomial normal interval unless a
+        bootstrap is asked for.
+    suppression : "nchs", ("min_n", k) or None, default "nchs"
+        Presentation flags (rows are flagged, never dropped); see
+        :mod:`satscore._suppression`.
+    kpis : mapping, optional
+        KPI name → ``(metric, subject)``. Default: the instrument's headline KPI,
+        ``{"customer_satisfaction": ("top_box", <overall-satisfaction item>)}``.
+    n_boot : int, default 2000
+        Bootstrap replicates.
+    seed : int or numpy.random.Generator, optional
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    SurveyScores
+        ``metrics``, ``respondents``, ``items`` tables and helpers.
+
+    Raises
+    ------
+    ResponseValidationError
+        If the responses do not conform to the instrument.
+    OptionError, TargetError, DataError, DesignError
+        For unknown metrics, bad targets, missing ``by`` columns, empty segments or
+        invalid weights (messages name the value and the fix).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from satscore import score_survey
+    >>> df = pd.DataFrame({"CSAT01": [5, 4, 4, 3, 5, 2, 4, 5, 4, 4] * 20})
+    >>> scores = score_survey(df, "csat", targets={"customer_satisfaction": 0.75})
+    >>> row = scores.metrics.query("metric == 'customer_satisfaction'").iloc[0]
+    >>> print(f"{row.estimate:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}] {row.verdict}")
+    0.800 [0.738, 0.853] inconclusive
+    >>> # R: binom.test(160, 200)$conf.int
+    """
+    inst = _instrument(instrument)
+    level = check_confidence_level(confidence_level)
+    check_option("ci_method", ci_method, CI_METHODS)
+    rule, min_n = check_suppression(suppression)
+    if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or n_boot < 100:
+        msg = f"n_boot must be an integer >= 100; found {n_boot!r}. Use e.g. n_boot=2000."
+        raise OptionError(msg)
+    rng = check_rng(seed)
+    metric_names = _metrics(metrics)
+    kpi_map = _kpis(kpis, inst)
+    vr = _validated(responses, inst)
+    data = vr.data
+    item_ids = {i.id for i in inst.items}
+    by_cols = _by(by, data, item_ids)
+    if design is not None and weights is not None:
+        msg = "give weights either through the design or through weights=, not both."
+        raise OptionError(msg)
+    w, w_name = _weights(weights, data)
+    if design is not None:
+        design, w = _design_weights(design, data)
+    if len(data) == 0:
+        msg = "responses have no rows; score at least one respondent."
+        raise DataError(msg)
+    segment, segments = M.segment_codes(data, by_cols)
+    n_seg = len(segments)
+    subjects = Subjects.from_instrument(inst, data, metric_names, kpi_map)
+    answered = np.zeros(len(data), dtype=bool)
+    for x in subjects.recoded.values():
+        answered |= ~np.isnan(x)
+    M.check_segments_nonempty(
+        np.bincount(segment[answered & (segment >= 0)], minlength=n_seg),
+        segments,
+        "any item of the instrument",
+    )
+    respondents = build_respondents(vr, subjects, by_cols, w, w_name)
+    opts = _Options(level, ci_method, rule, min_n, int(n_boot), rng)
+    blocks: list[RowBlock] = subjects.blocks(data, respondents, segment, n_seg, w, segments)
+    table = compute_rows(
+        blocks,
+        segments=segments,
+        segment=segment,
+        weights=w,
+        design=design,
+        respondents=respondents,
+        data=data,
+        subjects=subjects,
+        opts=opts,
+    )
+    table, target_map = resolve_targets(table, targets, subjects, opts)
+    internal = table.attrs.pop("_internal")
+    table.attrs.clear()
+    return SurveyScores(
+        metrics=table,
+        respondents=respondents,
+        instrument=inst,
+        by=by_cols,
+        confidence_level=level,
+        ci_method=ci_method,
+        suppression=rule if rule != "min_n" else f"min_n={min_n}",
+        weighted=w is not None,
+        design_based=design is not None,
+        targets=target_map,
+        definitions=subjects.definitions(w is not None, design is not None, ci_method),
+        n_respondents=len(data),
+        schema_version=SCHEMA_VERSION,
+        _validated=vr,
+        _segment=segment,
+        _segments=segments,
+        _weights=w,
+        _internal=internal,
+    )
