@@ -171,6 +171,13 @@ def test_load_example_errors():
         make_bank_survey(small, n_per_quarter=(10, 10))
     with pytest.raises(OptionError, match=r"frame lacks column\(s\) \['segment'\]"):
         make_bank_survey(small.drop(columns="segment"))
+    bad = small.assign(channel="fax")
+    with pytest.raises(
+        OptionError, match=r"frame column 'channel' has unknown value\(s\) \['fax'\]"
+    ):
+        make_bank_survey(bad, n_per_quarter=5)
+    with pytest.raises(SatscoreTypeError, match=r"seed must be the int passed to make_bank_survey"):
+        compute_true_values(small, seed=None)
 
 
 # ------------------------------------------------------------------------ routing

@@ -72,14 +72,9 @@ from typing import Any
 import pandas as pd
 
 from ..errors import OptionError, SatscoreTypeError
-from ._generate import (
-    DEFAULT_SEED,
-    MODEL,
-    QUARTERS,
-    compute_true_values,
-    make_bank_survey,
-    make_customer_frame,
-)
+from ._generate import make_bank_survey, make_customer_frame
+from ._model import DEFAULT_SEED, MODEL, QUARTERS
+from ._truth import compute_true_values
 
 __all__ = [
     "DEFAULT_SEED",
