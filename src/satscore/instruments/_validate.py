@@ -262,7 +262,7 @@ def _code_column(
             known |= hit
         bad = ~known
         reasons[bad] = "invalid"
-        return codes, reasons, {"out_of_range": bad}
+        return codes, reasons, ({"out_of_range": bad} if bad.any() else {})
     idx, uniques = pd.factorize(series, use_na_sentinel=True)
     results = [lookup.classify(u) for u in uniques]
     u_codes = np.array([r[0] for r in results] + [math.nan], dtype=float)
@@ -280,7 +280,11 @@ def _code_column(
 
 def _examples(values: pd.Series | np.ndarray, mask: np.ndarray) -> tuple[Any, ...]:
     picked = pd.unique(np.asarray(values, dtype=object)[mask])[:_N_EXAMPLES]
-    return tuple(v.item() if isinstance(v, np.generic) else v for v in picked)
+    out = []
+    for v in picked:
+        v = v.item() if isinstance(v, np.generic) else v
+        out.append(int(v) if isinstance(v, float) and v.is_integer() else v)
+    return tuple(out)
 
 
 def _rows(index: pd.Index, mask: np.ndarray) -> tuple[Any, ...]:

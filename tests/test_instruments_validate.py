@@ -1,0 +1,312 @@
+"""Response validation: label mapping, missing codes, routing, raise vs coerce, no mutation."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from satscore.errors import OptionError, ResponseValidationError, SatscoreTypeError
+from satscore.instruments import ValidatedResponses, ValidationReport, load_instrument
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_instrument("bank_service")
+
+
+def _frame(bank, n: int = 4, **columns) -> pd.DataFrame:
+    """A valid bank_service frame: everyone dealt with staff, nobody had a problem."""
+    data: dict[str, object] = {"respondent_id": [f"r{i}" for i in range(n)]}
+    for item in bank.items:
+        data[item.id] = [4] * n
+    data["SC01"] = [1] * n
+    data["PR00"] = [0] * n
+    for pid in ("PR01", "PR02", "PR03", "PR04", "PR05", "PR06", "PR07"):
+        data[pid] = [None] * n
+    data["LY01"] = [9] * n
+    data["branch"] = ["A", "B", "A", "C", "B", "A"][:n] + ["A"] * max(0, n - 6)
+    data.update(columns)
+    return pd.DataFrame(data)
+
+
+def test_clean_frame_is_ok(bank):
+    df = _frame(bank)
+    vr = bank.validate(df, id_column="respondent_id")
+    assert isinstance(vr, ValidatedResponses)
+    assert isinstance(vr.report, ValidationReport)
+    assert vr.report.ok
+    assert [p.kind for p in vr.report.problems] == ["unknown_column"]
+    assert vr.report.problems[0].column == "branch"
+    assert vr.report.problems[0].severity == "note"
+    assert vr.data.index.name == "respondent_id"
+    assert list(vr.data.index) == ["r0", "r1", "r2", "r3"]
+    # original column order kept, id moved to the index
+    assert list(vr.data.columns) == [c for c in df.columns if c != "respondent_id"]
+    item_ids = [i.id for i in bank.items]
+    assert all(vr.data[i].dtype == np.float64 for i in item_ids)
+    assert list(vr.missing_reason.columns) == item_ids
+    assert vr.missing_reason["PR02"].tolist() == ["not_asked"] * 4
+    assert vr.missing_reason["OS01"].tolist() == [None] * 4
+    assert vr.data["branch"].tolist() == ["A", "B", "A", "C"]
+    assert list(vr.segments.columns) == ["branch"]
+    assert list(vr.items("staff_attitude").columns) == ["SA01", "SA02", "SA03", "SA04", "SA05"]
+    assert list(vr.items().columns) == list(bank.scored_items())
+    assert vr.instrument is bank
+
+
+def test_labels_in_both_languages_and_numeric_strings(bank):
+    answers = [
+        "Strongly agree",
+        "  strongly   AGREE ",
+        "同意",
+        " 非常不同意",
+        "4",
+        "4.0",
+        3.0,
+        2,
+        "Not applicable",
+        "不适用",
+        "99",
+        99,
+        "",
+        "   ",
+        None,
+        np.nan,
+    ]
+    n = len(answers)
+    df = _frame(bank, n, SQ01=answers)
+    vr = bank.validate(df)
+    expected = [5, 5, 4, 1, 4, 4, 3, 2] + [np.nan] * 8
+    np.testing.assert_array_equal(vr.data["SQ01"].to_numpy(), np.array(expected, dtype=float))
+    assert vr.missing_reason["SQ01"].tolist() == [None] * 8 + ["not_applicable"] * 4 + ["blank"] * 4
+    assert vr.report.ok
+
+
+def test_yes_no_labels_and_sat5_chinese(bank):
+    df = _frame(
+        bank,
+        4,
+        SC01=["Yes", "否", "YES", 0],
+        OS01=["非常满意", "满意", "一般", "Very dissatisfied"],
+    )
+    df.loc[[1, 3], ["SA01", "SA02", "SA03", "SA04", "SA05"]] = None
+    vr = bank.validate(df)
+    assert vr.data["SC01"].tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert vr.data["OS01"].tolist() == [5.0, 4.0, 3.0, 1.0]
+    assert vr.missing_reason["SA01"].tolist() == [None, "not_asked", None, "not_asked"]
+
+
+def test_routing_rules(bank):
+    df = _frame(bank, 5)
+    df["SC01"] = [1, 0, 0, None, 1]
+    df["SA01"] = [4, None, 99, 5, None]
+    df.loc[[1, 2], ["SA02", "SA03", "SA04", "SA05"]] = None
+    df.loc[3, ["SA02", "SA03", "SA04", "SA05"]] = None
+    vr = bank.validate(df)
+    np.testing.assert_array_equal(vr.data["SA01"].to_numpy(), [4.0, np.nan, np.nan, 5.0, np.nan])
+    # not asked (screener "no", or screener missing and no answer); answer kept when screener
+    # is missing; blank when asked but unanswered
+    assert vr.missing_reason["SA01"].tolist() == [None, "not_asked", "not_asked", None, "blank"]
+    assert vr.missing_reason["SA02"].tolist() == [None, "not_asked", "not_asked", "not_asked", None]
+    assert vr.report.ok
+
+
+def test_routing_violation_raise_and_coerce(bank):
+    df = _frame(bank, 4)
+    df["PR00"] = [0, 0, 1, 0]
+    df["PR01"] = [1, None, 2, 3]
+    df["PR02"] = [None, None, 5, None]
+    with pytest.raises(ResponseValidationError) as info:
+        bank.validate(df)
+    msg = str(info.value)
+    assert re.search(
+        r"column 'PR01': 2 row\(s\) answer PR01 although PR00 was answered with a code other "
+        r"than 1 \(e\.g\. 1, 3\)\. Fix: PR01 is asked only if PR00 = 1",
+        msg,
+    )
+    assert [p.kind for p in info.value.problems if p.severity == "error"] == ["routing"]
+    vr = bank.validate(df, on_invalid="coerce")
+    np.testing.assert_array_equal(vr.data["PR01"].to_numpy(), [np.nan, np.nan, 2.0, np.nan])
+    assert vr.missing_reason["PR01"].tolist() == ["invalid", "not_asked", None, "invalid"]
+    assert vr.missing_reason["PR02"].tolist() == ["not_asked", "not_asked", None, "not_asked"]
+    assert vr.report.n_coerced == 2
+    assert not vr.report.ok
+    routing = next(p for p in vr.report.problems if p.kind == "routing")
+    assert routing.rows == (0, 3)
+
+
+def test_every_problem_is_listed(bank):
+    df = _frame(bank, 6)
+    df["SQ01"] = [1, 6, 7, 4.5, 6, 2]
+    df["SQ02"] = ["Agree", "great", "great", "bad", "Agree", "同意"]
+    df = df.drop(columns=["LY02"])
+    with pytest.raises(ResponseValidationError) as info:
+        bank.validate(df)
+    msg = str(info.value)
+    assert msg.startswith(
+        "responses do not conform to instrument 'bank_service': 3 problem(s) in 6 row(s):"
+    )
+    assert (
+        "column 'SQ01': 4 row(s) hold numbers that are not codes of the item (e.g. 6, 7, 4.5). "
+        "Fix: valid codes of scale 'agree5' are 1..5, missing codes 99 (not_applicable)"
+    ) in msg
+    assert "column 'SQ02': 3 row(s) hold text that is no label of scale 'agree5'" in msg
+    assert "(e.g. 'great', 'bad')" in msg
+    assert "any declared language (en, zh)" in msg
+    assert "column 'LY02': item column is missing from the responses" in msg
+    assert "on_invalid='coerce'" in msg
+    kinds = {p.kind: p for p in info.value.problems}
+    assert kinds["out_of_range"].n_rows == 4
+    assert kinds["out_of_range"].rows == (1, 2, 3, 4)
+    assert kinds["unknown_label"].examples == ("great", "bad")
+    assert kinds["missing_column"].column == "LY02"
+
+
+def test_coerce_reports_how_many_and_where(bank):
+    df = _frame(bank, 6)
+    df["SQ01"] = [1, 6, 7, 4.5, 6, 2]
+    df["SQ02"] = ["Agree", "great", "great", "bad", "Agree", "同意"]
+    df = df.drop(columns=["LY02"])
+    vr = bank.validate(df, on_invalid="coerce")
+    np.testing.assert_array_equal(
+        vr.data["SQ01"].to_numpy(), [1, np.nan, np.nan, np.nan, np.nan, 2]
+    )
+    assert vr.missing_reason["SQ01"].tolist() == [None] + ["invalid"] * 4 + [None]
+    np.testing.assert_array_equal(vr.data["SQ02"].to_numpy(), [4, np.nan, np.nan, np.nan, 4, 4])
+    assert vr.report.n_coerced == 7
+    assert vr.data["LY02"].isna().all()
+    assert vr.missing_reason["LY02"].eq("blank").all()
+    table = vr.report.summary()
+    assert list(table.columns) == [
+        "kind",
+        "severity",
+        "column",
+        "n_rows",
+        "examples",
+        "rows",
+        "message",
+        "fix",
+    ]
+    row = table.set_index("column").loc["SQ01"]
+    assert row["n_rows"] == 4
+    assert row["rows"] == "1, 2, 3, 4"
+    assert "7 cell(s) coerced to missing" in str(vr.report)
+    counts = vr.summary().set_index("item")
+    assert counts.loc["SQ01", "invalid"] == 4
+    assert counts.loc["SQ01", "valid"] == 2
+    json.dumps(vr.to_dict())  # JSON-safe
+    json.dumps(vr.report.to_dict())
+
+
+def test_missing_column_with_case_hint(bank):
+    df = _frame(bank).rename(columns={"OS01": "os01"})
+    with pytest.raises(ResponseValidationError, match=r"column 'OS01'.*rename column 'os01'"):
+        bank.validate(df)
+
+
+def test_duplicate_and_missing_ids_always_raise(bank):
+    df = _frame(bank, 4)
+    df["respondent_id"] = ["a", "b", "a", None]
+    for mode in ("raise", "coerce"):
+        with pytest.raises(ResponseValidationError) as info:
+            bank.validate(df, id_column="respondent_id", on_invalid=mode)
+        msg = str(info.value)
+        assert "column 'respondent_id': 1 row(s) have no respondent id" in msg
+        assert "2 row(s) share a respondent id with another row (e.g. 'a')" in msg
+    with pytest.raises(ResponseValidationError, match=r"'resp_id': the id column is not in"):
+        bank.validate(df, id_column="resp_id")
+
+
+def test_duplicate_column_names(bank):
+    df = _frame(bank, 2)
+    df = pd.concat([df, df[["OS01"]]], axis=1)
+    with pytest.raises(ResponseValidationError, match=r"column name\(s\) occur more than once"):
+        bank.validate(df, on_invalid="coerce")
+
+
+def test_without_id_column_index_is_copied(bank):
+    df = _frame(bank, 3)
+    df.index = pd.Index([10, 20, 30], name="row")
+    vr = bank.validate(df)
+    assert list(vr.data.index) == [10, 20, 30]
+    assert vr.data.index.name == "row"
+    assert "respondent_id" in vr.segments.columns
+
+
+def test_caller_frame_never_mutated(bank):
+    df = _frame(bank, 4, SQ01=["Agree", 6, "不适用", None])
+    df.loc[0, "PR01"] = 1
+    before = df.copy(deep=True)
+    dtypes = df.dtypes.copy()
+    bank.validate(df, id_column="respondent_id", on_invalid="coerce")
+    with pytest.raises(ResponseValidationError):
+        bank.validate(df, id_column="respondent_id")
+    pd.testing.assert_frame_equal(df, before)
+    pd.testing.assert_series_equal(df.dtypes, dtypes)
+
+
+def test_segments_are_copies(bank):
+    df = _frame(bank, 3)
+    vr = bank.validate(df)
+    vr.data.loc[0, "branch"] = "Z"
+    assert df.loc[0, "branch"] == "A"
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series([1, 2, 99, None], dtype="Int64"),
+        pd.Series(["1", "Disagree", "99", None], dtype="string"),
+        pd.Series(["1", "Disagree", "99", None], dtype="category"),
+        pd.Series([1.0, 2.0, 99.0, np.nan]),
+        pd.Series(["1", "Disagree", "Not applicable", ""], dtype=object),
+    ],
+    ids=["Int64", "string", "category", "float", "object"],
+)
+def test_column_dtypes(bank, column):
+    df = _frame(bank, 4)
+    df["LY02"] = column
+    vr = bank.validate(df)
+    np.testing.assert_array_equal(vr.data["LY02"].to_numpy(), [1.0, 2.0, np.nan, np.nan])
+    assert vr.missing_reason["LY02"].tolist() == [None, None, "not_applicable", "blank"]
+
+
+def test_bad_arguments(bank):
+    with pytest.raises(
+        SatscoreTypeError, match=r"responses must be a pandas DataFrame; found list"
+    ):
+        bank.validate([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match=r"on_invalid='drop' is not supported"):
+        bank.validate(_frame(bank), on_invalid="drop")  # type: ignore[arg-type]
+
+
+def test_zero_rows(bank):
+    vr = bank.validate(_frame(bank, 0))
+    assert len(vr.data) == 0
+    assert vr.report.ok
+
+
+def test_large_frame_is_vectorised(bank):
+    """100k rows x 26 items with mixed labels: coded correctly, and fast."""
+    import time
+
+    rng = np.random.default_rng(1)
+    n = 100_000
+    df = _frame(bank, 1).drop(columns="respondent_id")
+    df = df.loc[np.zeros(n, dtype=int)].reset_index(drop=True)
+    agree = np.array(["Strongly disagree", "不同意", "3", 4, 5.0, 99, None], dtype=object)
+    picks = rng.integers(0, len(agree), size=(n, 9))
+    for j in range(9):
+        df[f"SQ0{j + 1}"] = agree[picks[:, j]]
+    start = time.perf_counter()
+    vr = bank.validate(df)
+    elapsed = time.perf_counter() - start
+    expected = np.array([1, 2, 3, 4, 5, np.nan, np.nan])[picks[:, 0]]
+    np.testing.assert_array_equal(vr.data["SQ01"].to_numpy(), expected)
+    assert (vr.missing_reason["SQ01"] == "not_applicable").sum() == (picks[:, 0] == 5).sum()
+    # generous bound on a shared 2-core machine; per-row Python would take many seconds
+    assert elapsed < 5.0
