@@ -573,7 +573,6 @@ class SurveyDesign:
                 level=conf,
                 n_eff_cap=n_eff_cap,
                 sum_w=res["sum_w"],
-                weights_info=(res["sum_w"], None),
             )
         with np.errstate(invalid="ignore"):
             tq = np.where(df > 0, stats.t.ppf(0.5 + conf / 2.0, np.where(df > 0, df, 1.0)), np.nan)
@@ -623,7 +622,8 @@ class SurveyDesign:
         >>> m = d.mean("api00")
         >>> print(f"{m.estimate:.4f} {m.se:.4f} {m.deff:.4f}")
         644.1694 23.5422 9.3459
-        >>> # R: svymean(~api00, svydesign(id=~dnum, weights=~pw, fpc=~fpc, data=apiclus1), deff=TRUE)
+        >>> # R: dclus1 <- svydesign(id=~dnum, weights=~pw, fpc=~fpc, data=apiclus1)
+        >>> # R: svymean(~api00, dclus1, deff = TRUE)
         """
         return self._one("mean", var, None, "t", confidence_level, deff, None)
 

@@ -21,8 +21,7 @@ the design degrees of freedom ``df`` and the number of rows ``n`` of the
     Score interval with ``n_eff = p(1-p)/v`` (no df adjustment) and ``t_df``.
 ``likelihood``
     Rao–Scott scaled profile likelihood of the intercept-only quasi-binomial
-    model: the limits solve ``2·W·KL(p̂‖π)/φ = t²_df·λ`` where ``λ`` is the
-    design-to-model variance ratio (see :func:`_likelihood`).
+    model, solved exactly (see :func:`_likelihood`).
 
 When ``v = 0`` (``p`` is 0 or 1, or no variation) R returns NaN; satscore
 instead returns the exact Clopper–Pearson interval on the ``n`` rows (NCHS
@@ -53,7 +52,6 @@ def design_proportion_ci(
     level: float,
     n_eff_cap: str | None = None,
     sum_w: np.ndarray | None = None,
-    weights_info: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(low, high, n_eff)`` arrays; see the module docstring."""
     p, var, df, n = (np.asarray(a, float) for a in np.broadcast_arrays(p, var, df, n))
@@ -86,7 +84,7 @@ def design_proportion_ci(
             half = tq / (2.0 * m) * np.sqrt(4.0 * m * p * (1.0 - p) + t2)
             low, high = (centre - half) / (1.0 + t2 / m), (centre + half) / (1.0 + t2 / m)
         else:  # likelihood
-            low, high = _likelihood(p, var, tq, weights_info)
+            low, high = _likelihood(p, var, tq, n)
         low = np.asarray(low, float)
         high = np.asarray(high, float)
     if degenerate.any():
@@ -112,36 +110,32 @@ def _cap(
 
 
 def _likelihood(
-    p: np.ndarray,
-    var: np.ndarray,
-    tq: np.ndarray,
-    weights_info: tuple[np.ndarray, np.ndarray] | None,
+    p: np.ndarray, var: np.ndarray, tq: np.ndarray, n: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rao–Scott profile-likelihood limits of an intercept-only quasi-binomial model.
+    """Rao–Scott scaled profile-likelihood limits of an intercept-only quasi-binomial fit.
 
-    ``weights_info = (sum_w, sum_w2)`` per domain. The model (naive) variance of
-    the logit is ``φ/(W p(1-p))`` with the quasi-binomial dispersion
-    ``φ = Σw(y-p)²/(p(1-p)) / Σw · n/(n-1)``-type Pearson estimate; R's
-    ``confint(svyglm, method = "likelihood")`` compares the scaled deviance
-    ``ΔD/φ`` with ``t²·λ`` where ``λ`` = design variance / naive variance of the
-    logit. Both scalings cancel into ``ΔD = t² · v_design(logit) · W p(1-p)``,
-    i.e. ``2·W·KL(p̂‖π) = t²·v(p̂)·W/(p(1-p))``.
+    R ``confint(svyglm(y ~ 1, family = quasibinomial), method = "likelihood")``
+    profiles the binomial deviance of the (mean-1 rescaled) weights and compares
+    it with ``t²_df·λ``, ``λ`` = design variance / model variance of the
+    intercept (model variance with the Pearson dispersion on ``n - 1`` residual
+    df). For an intercept-only model this reduces to the closed equation
+    ``2·KL(p̂‖π) = t²_df · v(p̂) · n / ((n - 1) · p̂(1 - p̂))``, solved exactly
+    here for ``π`` below and above ``p̂``. R evaluates the same profile on a grid
+    with spline interpolation, so R's limits differ from the exact root in about
+    the fifth significant digit.
     """
-    if weights_info is None:
-        nan = np.full(p.shape, np.nan)
-        return nan, nan
-    sum_w = np.asarray(weights_info[0], float)
-    target = tq * tq * var * sum_w / (p * (1.0 - p))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        target = tq * tq * var * n / ((n - 1.0) * p * (1.0 - p))
     low = np.full(p.shape, np.nan)
     high = np.full(p.shape, np.nan)
     for i in np.flatnonzero(np.isfinite(target) & (p > 0) & (p < 1)):
-        pi, wi, ti = float(p[i]), float(sum_w[i]), float(target[i])
+        pi, ti = float(p[i]), float(target[i])
 
-        def dev(x: float, pi: float = pi, wi: float = wi, ti: float = ti) -> float:
+        def dev(x: float, pi: float = pi, ti: float = ti) -> float:
             kl = pi * np.log(pi / x) + (1.0 - pi) * np.log((1.0 - pi) / (1.0 - x))
-            return 2.0 * wi * kl - ti
+            return 2.0 * kl - ti
 
-        low[i] = optimize.brentq(dev, 1e-300, pi, xtol=1e-14) if dev(1e-300) > 0 else 0.0
+        low[i] = optimize.brentq(dev, 1e-300, pi, xtol=1e-15) if dev(1e-300) > 0 else 0.0
         hi_end = 1.0 - 1e-16
-        high[i] = optimize.brentq(dev, pi, hi_end, xtol=1e-14) if dev(hi_end) > 0 else 1.0
+        high[i] = optimize.brentq(dev, pi, hi_end, xtol=1e-15) if dev(hi_end) > 0 else 1.0
     return low, high

@@ -8,5 +8,6 @@ reports, nonresponse adjustment, post-stratification and raking, and
 from __future__ import annotations
 
 from ._design import DesignEstimate, SurveyDesign
+from ._weighting import nonresponse_adjust, post_stratify, rake
 
-__all__ = ["DesignEstimate", "SurveyDesign"]
+__all__ = ["DesignEstimate", "SurveyDesign", "nonresponse_adjust", "post_stratify", "rake"]
