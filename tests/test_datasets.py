@@ -387,3 +387,10 @@ def test_docs_page_lists_the_true_values():
         assert row in text, row
     assert f"(SC01 = 1) {tv['sc01_staff_contact']:.4f}" in text
     assert f"(PR00 = 1) {tv['pr00_problem']:.4f}" in text
+
+
+def test_docs_active_count(frame):
+    from pathlib import Path
+
+    page = Path(__file__).parents[1] / "docs" / "user_guide" / "example_data.md"
+    assert f"{int(frame['active'].sum()):,} active customers" in page.read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """Built-in synthetic example data: a bank's customer frame and four quarters of survey responses.
 
-Both data sets are made by the seeded generators in
-:mod:`satscore.datasets._generate` (re-exported here), so they are fully
+Both data sets are made by the seeded generators :func:`make_customer_frame`
+and :func:`make_bank_survey` (in this module), so they are fully
 reproducible, contain no real customer, and -- unlike real data -- come with
 their **true population values**.
 
