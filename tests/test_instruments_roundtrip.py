@@ -204,3 +204,46 @@ def test_xlsform_multi_value_relevant_round_trip(tmp_path):
     text = relevant_expression(cond)
     assert text == "${Q1} = '1' or ${Q1} = '3'"
     assert parse_relevant(text, "x") == cond
+
+
+# ------------------------------------------------------------------- table schema
+def test_table_schema_describes_every_item():
+    from satscore.errors import InstrumentError
+
+    inst = load_instrument("bank_service")
+    schema = inst.to_table_schema()
+    assert schema["$schema"] == "https://datapackage.org/profiles/2.0/tableschema.json"
+    assert schema["fieldsMatch"] == "subset"  # segment columns may be added
+    fields = {f["name"]: f for f in schema["fields"]}
+    assert list(fields) == [i.id for i in inst.items]
+    sq = fields["SQ01"]
+    assert sq["type"] == "integer"
+    assert sq["categoriesOrdered"] is True
+    assert sq["categories"][0] == {"value": 1, "label": "Strongly disagree"}
+    assert sq["missingValues"] == [
+        {"value": "", "label": "blank"},
+        {"value": "99", "label": "Not applicable"},
+    ]
+    assert fields["SC01"]["categoriesOrdered"] is False
+    assert [c["value"] for c in fields["LY01"]["categories"]] == list(range(11))
+    zh = inst.to_table_schema(language="zh")
+    assert zh["fields"][1]["categories"][4] == {"value": 5, "label": "非常同意"}
+    assert json.loads(json.dumps(schema, ensure_ascii=False)) == schema
+    with pytest.raises(InstrumentError, match=r"language 'fr' is not declared"):
+        inst.to_table_schema(language="fr")
+
+
+@_SETTINGS
+@given(inst=instruments())
+def test_table_schema_categories_match_scales(inst):
+    schema = inst.to_table_schema()
+    for field, item in zip(schema["fields"], inst.items, strict=True):
+        scale = inst.scale(item.scale)
+        assert [c["value"] for c in field["categories"]] == list(scale.codes)
+        assert [m["value"] for m in field["missingValues"][1:]] == [
+            str(c) for c in scale.missing_codes
+        ]
+        # values in missingValues are strings, and unique
+        values = [m["value"] for m in field["missingValues"]]
+        assert all(isinstance(v, str) for v in values)
+        assert len(set(values)) == len(values)
