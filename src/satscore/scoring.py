@@ -1,16 +1,48 @@
 """Scoring: satisfaction metrics with confidence intervals, per segment, against targets.
 
-This public module re-exports the scoring API from small private modules:
-``_intervals`` (binomial intervals), ``_verdict`` (target verdicts),
-``_metrics``/``_rows``/``_respondents`` (metric computation), ``_suppression``
-(NCHS presentation flags), ``_compare`` (differences between waves or
-segments), ``_kpi`` (operational KPIs) and ``_score`` (:func:`score_survey`).
+The public functions live in small private modules and are re-exported here:
+
+=========================  ================================================
+:func:`score_survey`       a wave of responses → :class:`SurveyScores`
+:func:`proportion_ci`      binomial intervals (Korn–Graubard/Clopper–Pearson,
+                           Wilson, Jeffreys, Agresti–Coull, Wald)
+:func:`compare`            two waves → :class:`Comparison` (Newcombe, Holm/BH)
+:func:`kpi`                an operational proportion KPI vs its target
+:func:`rate_change`        a rate's relative change vs a target (−10%)
+:func:`bank_kpi_targets`   the bank's seed-plan targets
+=========================  ================================================
+
+Examples
+--------
+>>> import satscore
+>>> ci = satscore.proportion_ci(178, 200)
+>>> print(f"{178 / 200:.1%} [{ci.low:.1%}, {ci.high:.1%}]")
+89.0% [83.8%, 93.0%]
 """
 
 from __future__ import annotations
 
-from ._intervals import proportion_ci
+from ._compare import Comparison, adjust_p_values, compare, newcombe_interval
+from ._intervals import beta_interval, proportion_ci
+from ._kpi import KPIResult, RateChangeResult, bank_kpi_targets, kpi, rate_change
+from ._metrics import METRICS
 from ._score import score_survey
-from ._scores import SurveyScores
+from ._scores import SCHEMA_VERSION, SurveyScores
 
-__all__ = ["SurveyScores", "proportion_ci", "score_survey"]
+__all__ = [
+    "METRICS",
+    "SCHEMA_VERSION",
+    "Comparison",
+    "KPIResult",
+    "RateChangeResult",
+    "SurveyScores",
+    "adjust_p_values",
+    "bank_kpi_targets",
+    "beta_interval",
+    "compare",
+    "kpi",
+    "newcombe_interval",
+    "proportion_ci",
+    "rate_change",
+    "score_survey",
+]
