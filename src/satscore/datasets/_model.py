@@ -181,7 +181,7 @@ def _check_frame(frame: Any) -> None:
         )
         raise OptionError(msg)
     for col, allowed in (("segment", SEGMENTS), ("channel", CHANNELS)):
-        bad = sorted(set(frame[col].unique()) - set(allowed))
+        bad = sorted({str(v) for v in frame[col].unique()} - set(allowed))
         if bad:
             msg = f"frame column {col!r} has unknown value(s) {bad[:3]}; allowed: {list(allowed)}."
             raise OptionError(msg)
