@@ -37,7 +37,7 @@ from ._cfa_model import (
     jacobian,
 )
 from ._cfa_syntax import ParsedModel, parse_model
-from ._checks import check_option, numeric_frame
+from ._checks import check_option
 from ._results import ConfidenceInterval, ResultMixin
 from .errors import (
     ConvergenceWarning,
@@ -175,8 +175,8 @@ def prepare_moments(
     if sample_cov is not None:
         return _moments_from_cov(sample_cov, items, n_obs, group), ("all",), 0
     data = _unwrap(data)
-    if isinstance(data, np.ndarray):
-        data = numeric_frame(data)
+    if isinstance(data, np.ndarray) and data.ndim == 2:
+        data = pd.DataFrame(data, columns=[f"x{i + 1}" for i in range(data.shape[1])])
     if not isinstance(data, pd.DataFrame):
         msg = (
             f"data must be a pandas DataFrame (one column per item); found "
@@ -192,7 +192,7 @@ def prepare_moments(
             + (f"; other missing items: {missing[1:]}." if len(missing) > 1 else ".")
         )
         raise DataError(msg)
-    frame = numeric_frame(data.loc[:, items], what="data")
+    x = _item_matrix(data, items)
     if group is not None:
         if group not in data.columns:
             msg = f"group column {group!r} is not in data.{_close(group, columns)}"
@@ -206,8 +206,7 @@ def prepare_moments(
         for k, lab in enumerate(labels):
             codes[(gcol == lab).to_numpy()] = k
     else:
-        labels, codes = ["all"], np.zeros(len(frame), dtype=int)
-    x = frame.to_numpy()
+        labels, codes = ["all"], np.zeros(len(x), dtype=int)
     keep = ~np.isnan(x).any(axis=1) & (codes >= 0)
     dropped = int(len(x) - keep.sum())
     moments = []
@@ -227,6 +226,30 @@ def prepare_moments(
         cov = (xc.T @ xc) / ng
         moments.append(_make_moments(ng, mean, cov, items, where))
     return moments, tuple(labels), dropped
+
+
+def _item_matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
+    """float64 (n x p) copy of the item columns, with typed errors naming the column."""
+    cols = {str(c): c for c in data.columns}
+    for item in items:
+        col = data[cols[item]]
+        ok = pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)
+        if not ok and col.dtype == object:
+            ok = bool(col.dropna().map(lambda v: isinstance(v, (int, float))).all())
+        if not ok:
+            sample = col.dropna().astype(str).unique()[:3].tolist()
+            msg = (
+                f"item column {item!r} is not numeric (found values such as {sample}); CFA "
+                "needs numeric codes. Convert labels to codes first, e.g. with "
+                "instrument.validate(...)."
+            )
+            raise DataError(msg)
+    x = np.column_stack([data[cols[i]].to_numpy(dtype=float, na_value=np.nan) for i in items])
+    empty = [items[k] for k in np.flatnonzero(np.isnan(x).all(axis=0))]
+    if empty:
+        msg = f"item column {empty[0]!r} has no non-missing values; drop it from the model."
+        raise DataError(msg)
+    return x
 
 
 def _moments_from_cov(sample_cov: Any, items: list[str], n_obs: Any, group: Any) -> list[Moments]:
