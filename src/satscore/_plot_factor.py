@@ -1,0 +1,291 @@
+"""Factor-analysis charts: scree plot with parallel analysis, loadings heatmap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from ._fonts import apply_font
+from ._i18n import t
+from ._plot_style import ESTIMATE, FLAG, new_axes, prepare, wrap_label
+from .errors import OptionError, SatscoreTypeError
+
+__all__ = ["intended_factors", "plot_loadings", "plot_scree"]
+
+_LOADING_CMAP = LinearSegmentedColormap.from_list(
+    "satscore_loadings", ["#8c510a", "#dfc27d", "#f7f7f7", "#80cdc1", "#01665e"]
+)
+
+
+def _series(result: Any, *names: str) -> np.ndarray | None:
+    for name in names:
+        value = getattr(result, name, None)
+        if value is not None:
+            arr = np.asarray(value, dtype=float).ravel()
+            if arr.size:
+                return arr
+    return None
+
+
+def plot_scree(
+    parallel_analysis_result: Any,
+    *,
+    show: str = "both",
+    language: str = "en",
+    font: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Scree plot of observed eigenvalues against those of random (or resampled) data.
+
+    The number of factors suggested by parallel analysis (Horn 1965) is the
+    number of observed eigenvalues above the simulated ones, as in R
+    ``psych::fa.parallel``.
+
+    Parameters
+    ----------
+    parallel_analysis_result : ParallelAnalysisResult
+        Result of :func:`satscore.parallel_analysis`.
+    show : {"both", "factors", "components"}
+        Common-factor eigenvalues, principal-component eigenvalues, or both
+        (whichever the result holds).
+    language, font, ax
+        As in :func:`satscore.plot_likert`.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the observed lines.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines with gids ``"observed_factors"``, ``"simulated_factors"``,
+        ``"observed_components"``, ``"simulated_components"`` (those present).
+    """
+    lang, families = prepare(language, font)
+    if show not in ("both", "factors", "components"):
+        msg = f"show={show!r} is not supported; use 'both', 'factors' or 'components'."
+        raise OptionError(msg)
+    res = parallel_analysis_result
+    series = {
+        "factors": (
+            _series(res, "fa_values", "observed_fa", "fa_observed", "observed"),
+            _series(res, "fa_simulated", "fa_sim", "simulated_fa", "fa_random", "simulated"),
+            _series(res, "n_factors", "nfact"),
+        ),
+        "components": (
+            _series(res, "pc_values", "observed_pc", "pc_observed"),
+            _series(res, "pc_simulated", "pc_sim", "simulated_pc", "pc_random"),
+            _series(res, "n_components", "ncomp"),
+        ),
+    }
+    kinds = ["factors", "components"] if show == "both" else [show]
+    kinds = [k for k in kinds if series[k][0] is not None]
+    if not kinds:
+        msg = (
+            "the result holds no observed eigenvalues; pass the result of "
+            f"satscore.parallel_analysis (found {type(res).__name__})."
+        )
+        raise SatscoreTypeError(msg)
+    ax = new_axes(ax, (6.5, 3.8))
+    styles = {"factors": (ESTIMATE, "o"), "components": ("#35978f", "^")}
+    notes = []
+    for kind in kinds:
+        obs, sim, n_sug = series[kind]
+        color, marker = styles[kind]
+        x = np.arange(1, len(obs) + 1)
+        suffix = "" if len(kinds) == 1 else f" ({'FA' if kind == 'factors' else 'PC'})"
+        ax.plot(
+            x,
+            obs,
+            marker=marker,
+            color=color,
+            linewidth=1.8,
+            gid=f"observed_{kind}",
+            label=t("observed", lang) + suffix,
+            **kwargs,
+        )
+        if sim is not None:
+            ax.plot(
+                np.arange(1, len(sim) + 1),
+                sim,
+                linestyle="--",
+                color=color,
+                alpha=0.7,
+                linewidth=1.4,
+                gid=f"simulated_{kind}",
+                label=t("simulated", lang) + suffix,
+            )
+        if n_sug is not None:
+            notes.append(f"{t('suggested_factors', lang, k=int(n_sug[0]))}{suffix}")
+    ax.axhline(1.0 if "components" in kinds else 0.0, color=FLAG, linewidth=0.6, zorder=0.5)
+    ax.set_xlabel(t("factor_number", lang))
+    ax.set_ylabel(t("eigenvalue", lang))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    ax.legend(frameon=False, fontsize=8)
+    if notes:
+        ax.set_title("; ".join(notes), fontsize=10, loc="left")
+    apply_font(ax, families)
+    return ax
+
+
+def intended_factors(loadings: pd.DataFrame, instrument: Any) -> dict[str, str]:
+    """Map each instrument dimension (with items among the rows) to one factor.
+
+    Greedy one-to-one assignment by the largest sum of absolute loadings of the
+    dimension's items; dimensions beyond the number of factors get none.
+    """
+    dims = [d for d in instrument.dimensions if any(i in loadings.index for i in d.items)]
+    score = pd.DataFrame(
+        {
+            d.id: loadings.reindex([i for i in d.items if i in loadings.index]).abs().sum()
+            for d in dims
+        }
+    ).T
+    out: dict[str, str] = {}
+    while not score.empty and score.shape[1]:
+        stacked = score.stack()
+        dim, fac = stacked.idxmax()
+        out[str(dim)] = str(fac)
+        score = score.drop(index=dim, columns=fac)
+    return out
+
+
+def plot_loadings(
+    efa_result: Any,
+    *,
+    instrument: Any = None,
+    cutoff: float = 0.3,
+    labels: str = "id",
+    language: str = "en",
+    font: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Heatmap of factor loadings, items grouped by intended dimension, intended cells outlined.
+
+    Parameters
+    ----------
+    efa_result : EFAResult or pandas.DataFrame
+        Result of :func:`satscore.efa` (its ``loadings``) or a loadings table
+        (items x factors).
+    instrument : Instrument, optional
+        When given, rows are ordered by dimension, each dimension is matched to
+        one factor (:func:`intended_factors`), and the cell of every item on
+        its intended factor is outlined; column labels name the dimension.
+    cutoff : float, default 0.3
+        Loadings with smaller absolute value are printed in grey.
+    labels : {"id", "text", "both"}
+        Row labels (item wording needs ``instrument``).
+    language, font, ax
+        As in :func:`satscore.plot_likert`.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.imshow`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The image (``ax.images[0]``, values = loadings in row order), cell texts,
+        and one :class:`~matplotlib.patches.Rectangle` per outlined cell (gid
+        ``"intended"``).
+    """
+    lang, families = prepare(language, font)
+    loadings = (
+        efa_result
+        if isinstance(efa_result, pd.DataFrame)
+        else getattr(efa_result, "loadings", None)
+    )
+    if not isinstance(loadings, pd.DataFrame):
+        msg = f"expected an EFAResult or a loadings DataFrame; found {type(efa_result).__name__}."
+        raise SatscoreTypeError(msg)
+    rows = list(loadings.index)
+    assign: dict[str, str] = {}
+    if instrument is not None:
+        assign = intended_factors(loadings, instrument)
+        order = [i for d in instrument.dimensions for i in d.items if i in rows]
+        rows = order + [i for i in rows if i not in order]
+    values = loadings.loc[rows].to_numpy(float)
+    p, k = values.shape
+    ax = new_axes(ax, (1.6 + 1.1 * k + (3.5 if labels != "id" else 0.0), 0.32 * p + 1.4))
+    kwargs.setdefault("cmap", _LOADING_CMAP)
+    kwargs.setdefault("vmin", -1.0)
+    kwargs.setdefault("vmax", 1.0)
+    kwargs.setdefault("aspect", "auto")
+    image = ax.imshow(values, **kwargs)
+    for i in range(p):
+        for j in range(k):
+            v = values[i, j]
+            strong = abs(v) >= cutoff
+            ax.text(
+                j,
+                i,
+                f"{round(v, 2) + 0.0:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=("white" if abs(v) > 0.65 else "#1a1a1a") if strong else "#8c8c8c",
+                fontweight="bold" if strong else "normal",
+            )
+    factor_of_item: dict[str, str] = {}
+    if instrument is not None:
+        for d in instrument.dimensions:
+            fac = assign.get(d.id)
+            for item in d.items:
+                if fac is not None and item in rows:
+                    factor_of_item[item] = fac
+        cols = list(loadings.columns)
+        for i, item in enumerate(rows):
+            fac = factor_of_item.get(item)
+            if fac is not None:
+                ax.add_patch(
+                    Rectangle(
+                        (cols.index(fac) - 0.5, i - 0.5),
+                        1.0,
+                        1.0,
+                        fill=False,
+                        edgecolor="#1a1a1a",
+                        linewidth=1.6,
+                        gid="intended",
+                    )
+                )
+        # separators between dimensions
+        dims = [instrument.item(i).dimension for i in rows]
+        for i in range(1, p):
+            if dims[i] != dims[i - 1]:
+                ax.axhline(i - 0.5, color="white", linewidth=2.5)
+    col_labels = []
+    dim_of_factor = {v: k_ for k_, v in assign.items()}
+    for c in loadings.columns:
+        name = str(c)
+        if c in dim_of_factor and instrument is not None:
+            title = instrument.dimension(dim_of_factor[c]).title
+            name += "\n" + wrap_label(title.get(lang, next(iter(title.values()))), 14)
+        col_labels.append(name)
+    ax.set_xticks(range(k), labels=col_labels)
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="x", length=0, labelsize=8.5)
+
+    def row_label(item: str) -> str:
+        if labels == "id" or instrument is None:
+            return item
+        text = instrument.item(item).text.get(lang, item)
+        return wrap_label(text if labels == "text" else f"{item}  {text}", 45)
+
+    ax.set_yticks(range(p), labels=[row_label(i) for i in rows])
+    ax.tick_params(axis="y", length=0, labelsize=8.5)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    cbar = ax.figure.colorbar(image, ax=ax, shrink=0.6, pad=0.02)
+    cbar.set_label(t("loading", lang))
+    if instrument is not None:
+        ax.set_xlabel(t("intended", lang), fontsize=8, color="#404040")
+    apply_font(ax, families)
+    if families is not None:
+        apply_font(cbar.ax, families)
+    return ax

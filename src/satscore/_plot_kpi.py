@@ -1,0 +1,609 @@
+"""KPI charts from :class:`~satscore.SurveyScores`: trend, segments, likelihood to recommend.
+
+Every number drawn comes from ``scores.metrics`` / ``scores.items`` (no
+recomputation): estimates, interval bounds, targets, verdicts and flags.
+Proportions and net scores are drawn on their own scale and the axis is
+labelled in percent (net score: points from -100 to +100).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import offset_copy
+
+from ._fonts import apply_font
+from ._i18n import t
+from ._plot_style import BAND, ESTIMATE, FLAG, LTR_COLORS, TARGET, new_axes, prepare
+from .errors import DataError, OptionError, SatscoreTypeError
+
+__all__ = ["metric_rows", "plot_ltr", "plot_segments", "plot_trend"]
+
+_PROPORTION_METRICS = {"top_box", "resolution_rate"}
+_VERDICT_COLORS = {"met": "#018571", "not_met": "#a6611a", "inconclusive": ESTIMATE}
+
+
+def _check_scores(scores: Any) -> pd.DataFrame:
+    metrics = getattr(scores, "metrics", None)
+    if not isinstance(metrics, pd.DataFrame):
+        msg = (
+            f"expected a SurveyScores (from satscore.score_survey); found {type(scores).__name__}."
+        )
+        raise SatscoreTypeError(msg)
+    return metrics
+
+
+def metric_kind(rows: pd.DataFrame, metric: str) -> str:
+    """``"proportion"``, ``"net"`` or ``"mean"`` for the rows of *metric*."""
+    if "kind" in rows.columns and rows["kind"].notna().any():
+        return str(rows["kind"].dropna().iloc[0])
+    if metric == "net_score":
+        return "net"
+    if metric in _PROPORTION_METRICS or (rows["subject_type"] == "kpi").all():
+        return "proportion"
+    return "mean"
+
+
+def metric_rows(
+    scores: Any,
+    *,
+    metric: str,
+    subject: str | None = None,
+    along: str | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Rows of ``scores.metrics`` for one metric and subject, one per level of *along*.
+
+    Other ``by`` columns must be fixed with *where* (or absent).
+    """
+    m = _check_scores(scores)
+    by = tuple(getattr(scores, "by", ()))
+    if along is not None and along not in by:
+        msg = (
+            f"the scores are not broken down by {along!r} (their by= is {list(by)}); "
+            f"score with by=[{along!r}, ...] first."
+        )
+        raise OptionError(msg)
+    rows = m[m["metric"] == metric]
+    if rows.empty:
+        known = sorted(m["metric"].unique())
+        msg = f"the scores have no metric {metric!r}; their metrics are {known}."
+        raise OptionError(msg)
+    if subject is not None:
+        rows = rows[rows["subject"] == subject]
+        if rows.empty:
+            known = sorted(m.loc[m["metric"] == metric, "subject"].unique())
+            msg = f"metric {metric!r} has no subject {subject!r}; its subjects are {known}."
+            raise OptionError(msg)
+    subjects = rows["subject"].unique()
+    if len(subjects) > 1:
+        msg = (
+            f"metric {metric!r} has several subjects {sorted(subjects)[:8]}; "
+            "choose one with subject=..."
+        )
+        raise OptionError(msg)
+    for col, value in (where or {}).items():
+        if col not in by:
+            msg = f"where= names {col!r}, which is not a by= column of the scores ({list(by)})."
+            raise OptionError(msg)
+        rows = rows[rows[col] == value]
+    if rows.empty:
+        msg = f"no rows of metric {metric!r} match where={dict(where or {})!r}; check the values."
+        raise DataError(msg)
+    free = [c for c in by if c != along and c not in (where or {})]
+    if free and rows[free].drop_duplicates().shape[0] > 1:
+        msg = (
+            f"the scores are also broken down by {free}; fix them with where=, e.g. "
+            f"where={{{free[0]!r}: {rows[free[0]].iloc[0]!r}}}."
+        )
+        raise OptionError(msg)
+    if along is not None:
+        rows = rows.sort_values(along, kind="stable")
+    return rows.reset_index(drop=True)
+
+
+def _formatter(kind: str) -> FuncFormatter:
+    if kind == "proportion":
+        return FuncFormatter(lambda v, _: f"{v * 100:.0f}%")
+    if kind == "net":
+        return FuncFormatter(lambda v, _: f"{v * 100:+.0f}")
+    return FuncFormatter(lambda v, _: f"{v:g}")
+
+
+def _fmt(value: float, kind: str) -> str:
+    if kind == "proportion":
+        return f"{value * 100:.1f}%"
+    if kind == "net":
+        return f"{value * 100:+.1f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+
+
+def _default_target(scores: Any, rows: pd.DataFrame, metric: str) -> float | None:
+    if "target" in rows.columns and rows["target"].notna().any():
+        return float(rows["target"].dropna().iloc[0])
+    try:
+        from .scoring import bank_kpi_targets  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    table = bank_kpi_targets()
+    if isinstance(table, Mapping) and metric in table:
+        return float(table[metric])
+    return None
+
+
+def _resolve_target(scores: Any, rows: pd.DataFrame, metric: str, target: Any) -> float | None:
+    if target is False:
+        return None
+    if target is None:
+        return _default_target(scores, rows, metric)
+    try:
+        return float(target)
+    except (TypeError, ValueError):
+        msg = f"target must be a number, None (use the scores' target) or False; found {target!r}."
+        raise OptionError(msg) from None
+
+
+def _metric_title(metric: str, lang: str) -> str:
+    from ._i18n import STRINGS
+
+    return t(metric, lang) if metric in STRINGS else metric
+
+
+def significant_changes(
+    scores: Any, *, period: str, metric: str, subject: str, where: Mapping[str, Any] | None
+) -> dict[Any, float]:
+    """Periods whose change from the previous period is significant, with the p-value.
+
+    Uses ``scores.compare(by=period)``; an empty dict if the scores cannot compare.
+    """
+    compare = getattr(scores, "compare", None)
+    if compare is None:
+        return {}
+    result = compare(period)
+    table = result if isinstance(result, pd.DataFrame) else getattr(result, "table", None)
+    if table is None and hasattr(result, "summary"):
+        table = result.summary()
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        return {}
+    rows = table[(table["metric"] == metric) & (table["subject"] == subject)]
+    for col, value in (where or {}).items():
+        if col in rows.columns:
+            rows = rows[rows[col] == value]
+    level_col = next((c for c in ("to", "level", period) if c in rows.columns), None)
+    sig_col = next((c for c in ("significant", "reject") if c in rows.columns), None)
+    p_col = next(
+        (c for c in ("p_adjusted", "p_value_adjusted", "p_value") if c in rows.columns), None
+    )
+    if level_col is None or sig_col is None:
+        return {}
+    hits = rows[rows[sig_col].astype(bool)]
+    return {
+        lvl: float(p) if p_col else float("nan")
+        for lvl, p in zip(
+            hits[level_col], hits[p_col] if p_col else [np.nan] * len(hits), strict=True
+        )
+    }
+
+
+def plot_trend(
+    scores: Any,
+    *,
+    metric: str = "customer_satisfaction",
+    subject: str | None = None,
+    period: str = "quarter",
+    target: Any = None,
+    where: Mapping[str, Any] | None = None,
+    changes: bool = True,
+    language: str = "en",
+    font: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Estimate per period with its confidence band, the target line and significant changes.
+
+    Parameters
+    ----------
+    scores : SurveyScores
+        Scores with ``period`` among their ``by`` columns.
+    metric : str, default "customer_satisfaction"
+        A KPI name or a metric (``"top_box"``, ``"index_0_100"``, ``"net_score"``, ...).
+    subject : str, optional
+        Item or dimension id when the metric has several subjects.
+    period : str, default "quarter"
+        The period column.
+    target : float, None or False
+        Target line. ``None`` (default): the target stored in the scores
+        (``score_survey(targets=...)``), else the bank's default target for a
+        KPI (:func:`satscore.bank_kpi_targets`, e.g. 0.85 for customer
+        satisfaction); ``False``: no line.
+    where : mapping, optional
+        Fix other ``by`` columns, e.g. ``{"channel": "mobile"}``.
+    changes : bool, default True
+        Mark periods whose change from the previous period is significant
+        (``scores.compare(period)``, multiplicity-adjusted) with a ring and the
+        adjusted p-value.
+    language : {"en", "zh"}
+    font : str, optional
+    ax : matplotlib.axes.Axes, optional
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the estimate line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Artists: the CI band (a ``PolyCollection``, ``ax.collections[0]``, with
+        the ``ci_low``/``ci_high`` bounds), the estimate line (gid
+        ``"estimate"``), the target line (gid ``"target"``) and ring markers
+        (gid ``"significant_change"``).
+
+    Examples
+    --------
+    >>> import satscore
+    >>> scores = satscore.score_survey(
+    ...     satscore.load_example("bank_survey"), "bank_service", by="quarter"
+    ... )  # doctest: +SKIP
+    >>> ax = satscore.plot_trend(scores, target=0.85)  # doctest: +SKIP
+    """
+    lang, families = prepare(language, font)
+    rows = metric_rows(scores, metric=metric, subject=subject, along=period, where=where)
+    kind = metric_kind(rows, metric)
+    tgt = _resolve_target(scores, rows, metric, target)
+    ax = new_axes(ax, (7.0, 3.6))
+    x = np.arange(len(rows), dtype=float)
+    est = rows["estimate"].to_numpy(float)
+    low = rows["ci_low"].to_numpy(float)
+    high = rows["ci_high"].to_numpy(float)
+    level = float(getattr(scores, "confidence_level", 0.95))
+    ax.fill_between(
+        x,
+        low,
+        high,
+        color=BAND,
+        alpha=0.9,
+        linewidth=0,
+        label=t("ci_band", lang, level=level),
+        gid="ci_band",
+    )
+    kwargs.setdefault("color", ESTIMATE)
+    kwargs.setdefault("marker", "o")
+    kwargs.setdefault("linewidth", 2.0)
+    ax.plot(x, est, label=_metric_title(metric, lang), gid="estimate", **kwargs)
+    for xi, v in zip(x, est, strict=True):
+        ax.annotate(
+            _fmt(v, kind),
+            (xi, v),
+            xytext=(0, 8),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8.5,
+            color=ESTIMATE,
+        )
+    if tgt is not None:
+        ax.axhline(
+            tgt,
+            color=TARGET,
+            linestyle="--",
+            linewidth=1.4,
+            gid="target",
+            label=f"{t('target', lang)} {_fmt(tgt, kind)}",
+        )
+    if changes and len(rows) > 1:
+        sig = significant_changes(
+            scores, period=period, metric=metric, subject=str(rows["subject"].iloc[0]), where=where
+        )
+        idx = [i for i, p in enumerate(rows[period]) if p in sig]
+        if idx:
+            ax.plot(
+                x[idx],
+                est[idx],
+                linestyle="none",
+                marker="o",
+                markersize=14,
+                markerfacecolor="none",
+                markeredgecolor=TARGET,
+                markeredgewidth=1.6,
+                gid="significant_change",
+                label=t("significant_change", lang),
+            )
+    ax.set_xticks(x, labels=[str(p) for p in rows[period]])
+    if "n" in rows.columns:
+        sec = ax.secondary_xaxis("top")
+        sec.set_xticks(x, labels=[f"n={int(v):,}" for v in rows["n"]])
+        sec.tick_params(length=0, labelsize=7.5, labelcolor="#606060")
+        sec.spines["top"].set_visible(False)
+        if families is not None:
+            sec.tick_params(labelfontfamily=families)
+    ax.yaxis.set_major_formatter(_formatter(kind))
+    finite = np.concatenate([low, high, [tgt] if tgt is not None else []])
+    finite = finite[np.isfinite(finite)]
+    if finite.size:
+        span = max(float(finite.max() - finite.min()), 0.02 if kind == "proportion" else 1.0)
+        ax.set_ylim(finite.min() - 0.25 * span, finite.max() + 0.35 * span)
+    ax.set_xlim(-0.4, len(rows) - 0.6)
+    ax.set_xlabel(t("period", lang))
+    ax.yaxis.grid(True, color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    apply_font(ax, families)
+    return ax
+
+
+def plot_segments(
+    scores: Any,
+    *,
+    by: str = "branch",
+    metric: str = "customer_satisfaction",
+    subject: str | None = None,
+    target: Any = None,
+    where: Mapping[str, Any] | None = None,
+    language: str = "en",
+    font: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Dot-and-whisker rows per segment, sorted by estimate, with the target line.
+
+    Suppressed rows (``scores.metrics["suppressed"]``) are drawn with a hollow
+    grey marker and a dashed whisker and their label says so; rows with other
+    presentation flags get a hollow marker too. Filled markers are coloured by
+    verdict when the scores carry one (teal met, brown not met, blue
+    inconclusive).
+
+    Parameters
+    ----------
+    scores : SurveyScores
+        Scores with ``by`` among their ``by`` columns.
+    by : str, default "branch"
+        Segment column, one row per level.
+    metric, subject, target, where, language, font, ax
+        As in :func:`plot_trend`.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.errorbar`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One errorbar container per row (``ax.containers``, in drawing order
+        from the top) whose whiskers span ``ci_low``..``ci_high``; the target
+        line has gid ``"target"``. The y tick labels are the segment levels
+        (with the flag note), the right axis gives ``n``.
+    """
+    lang, families = prepare(language, font)
+    rows = metric_rows(scores, metric=metric, subject=subject, along=by, where=where)
+    level = float(getattr(scores, "confidence_level", 0.95))
+    kind = metric_kind(rows, metric)
+    tgt = _resolve_target(scores, rows, metric, target)
+    rows = rows.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
+    ax = new_axes(ax, (7.5, 0.28 * len(rows) + 1.4))
+    supp = (
+        rows["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in rows.columns
+        else pd.Series(False, index=rows.index)
+    )
+    flag = rows["flag"].notna() if "flag" in rows.columns else pd.Series(False, index=rows.index)
+    verdicts = rows["verdict"] if "verdict" in rows.columns else pd.Series(None, index=rows.index)
+    y = np.arange(len(rows), dtype=float)
+    kwargs.setdefault("capsize", 0)
+    kwargs.setdefault("elinewidth", 1.6)
+    for i, r in rows.iterrows():
+        color = FLAG if supp[i] else _VERDICT_COLORS.get(verdicts[i], ESTIMATE)
+        hollow = bool(supp[i] or flag[i])
+        err = np.array([[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]])
+        cont = ax.errorbar(
+            [r["estimate"]],
+            [y[i]],
+            xerr=err,
+            fmt="o",
+            color=color,
+            markersize=6,
+            markerfacecolor="white" if hollow else color,
+            markeredgecolor=color,
+            markeredgewidth=1.4,
+            **kwargs,
+        )
+        if supp[i]:
+            for line in cont.lines[2]:
+                line.set_linestyle("--")
+    labels = []
+    for i, r in rows.iterrows():
+        note = " (‡)" if supp[i] else (" (*)" if flag[i] else "")
+        labels.append(f"{r[by]}{note}")
+    ax.set_yticks(y, labels=labels)
+    ax.set_ylim(len(rows) - 0.4, -0.6)
+    if tgt is not None:
+        ax.axvline(tgt, color=TARGET, linestyle="--", linewidth=1.4, gid="target")
+    sec = ax.secondary_yaxis("right")
+    sec.set_yticks(y, labels=[f"{int(v):,}" for v in rows["n"]])
+    sec.tick_params(length=0, labelsize=7.5, labelcolor="#606060")
+    sec.spines["right"].set_visible(False)
+    ax.annotate(
+        t("n_short", lang),
+        xy=(1.0, 1.0),
+        xycoords="axes fraction",
+        xytext=(4, 2),
+        textcoords="offset points",
+        fontsize=8,
+        color="#606060",
+        annotation_clip=False,
+    )
+    ax.xaxis.set_major_formatter(_formatter(kind))
+    ax.xaxis.grid(True, color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="y", length=0, labelsize=8.5)
+    for spine in ("top", "right", "left"):
+        ax.spines[spine].set_visible(False)
+    ax.set_xlabel(_metric_title(metric, lang))
+    handles = []
+    present = [v for v in ("met", "not_met", "inconclusive") if (verdicts[~supp] == v).any()]
+    if present:
+        for v in present:
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    color=_VERDICT_COLORS[v],
+                    label=f"{t(v, lang)} ({t('ci_band', lang, level=level)})",
+                )
+            )
+    else:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color=ESTIMATE,
+                label=f"{t('estimate', lang)} ({t('ci_band', lang, level=level)})",
+            )
+        )
+    if tgt is not None:
+        handles.append(
+            Line2D(
+                [], [], color=TARGET, linestyle="--", label=f"{t('target', lang)} {_fmt(tgt, kind)}"
+            )
+        )
+    if bool(supp.any() or flag.any()):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="--",
+                color=FLAG,
+                markerfacecolor="white",
+                label=t("flagged", lang),
+            )
+        )
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-38, units="points")
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=below,
+        ncol=min(len(handles), 3),
+        frameon=False,
+        fontsize=8,
+    )
+    apply_font(ax, families)
+    if families is not None:
+        sec.tick_params(labelfontfamily=families)
+    return ax
+
+
+def plot_ltr(
+    scores: Any,
+    *,
+    item: str | None = None,
+    where: Mapping[str, Any] | None = None,
+    language: str = "en",
+    font: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """0–10 likelihood-to-recommend distribution coloured detractor / passive / promoter.
+
+    Parameters
+    ----------
+    scores : SurveyScores
+        Scores of an instrument with a ``likelihood_to_recommend`` item.
+    item : str, optional
+        The 0–10 item; default the instrument's likelihood-to-recommend item.
+    where : mapping, optional
+        Select one segment when the scores are broken down (e.g. by quarter).
+    language, font, ax
+        As in :func:`plot_likert`.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.bar`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Eleven bars (``ax.containers[0]``) with heights = ``scores.items`` shares
+        of valid answers (in percent), coloured by category; the title states the
+        net score (``net_score`` row of ``scores.metrics``, ×100) with its CI and n.
+    """
+    lang, families = prepare(language, font)
+    _check_scores(scores)
+    inst = scores.instrument
+    if item is None:
+        found = inst.role_item("likelihood_to_recommend")
+        if found is None:
+            msg = (
+                f"instrument {inst.id!r} has no likelihood_to_recommend item; pass item=... "
+                "with the id of a 0-10 item."
+            )
+            raise OptionError(msg)
+        item = found.id
+    codes = list(inst.item_scale(item).codes)
+    table = scores.items
+    dist = table[(table["item"] == item) & table["code"].isin(codes)]
+    for col, value in (where or {}).items():
+        dist = dist[dist[col] == value]
+    free = [c for c in getattr(scores, "by", ()) if c not in (where or {})]
+    if free and dist[free].drop_duplicates().shape[0] > 1:
+        msg = (
+            f"the scores are broken down by {free}; choose one segment with where=, e.g. "
+            f"where={{{free[0]!r}: {dist[free[0]].iloc[-1]!r}}}."
+        )
+        raise OptionError(msg)
+    if dist.empty:
+        msg = f"scores.items has no distribution for item {item!r} (where={where!r})."
+        raise DataError(msg)
+    share = dist.set_index(dist["code"].astype(float).astype(int))["share"].reindex(codes)
+    share = share.fillna(0.0).to_numpy(float)
+    net = metric_rows(scores, metric="net_score", subject=item, where=where).iloc[0]
+    ax = new_axes(ax, (7.0, 3.4))
+    c = np.asarray(codes)
+    cat = np.where(c <= 6, 0, np.where(c <= 8, 1, 2))
+    colors = [LTR_COLORS[k] for k in cat]
+    kwargs.setdefault("width", 0.8)
+    ax.bar(c, share * 100.0, color=colors, edgecolor="white", **kwargs)
+    for xi, v in zip(c, share, strict=True):
+        ax.text(
+            xi,
+            v * 100.0 + 0.6,
+            f"{v * 100:.0f}%",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#404040",
+        )
+    ax.set_xticks(c, labels=[str(v) for v in c])
+    ax.set_xlabel(t("ltr_axis", lang))
+    ax.set_ylabel(t("percent_of_answers", lang))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.set_ylim(0, max(share) * 100.0 * 1.18 + 1)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    ax.yaxis.grid(True, color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    groups = [share[cat == k].sum() for k in range(3)]
+    names = ("detractors", "passives", "promoters")
+    handles = [
+        Patch(color=LTR_COLORS[k], label=f"{t(names[k], lang)}: {groups[k] * 100:.1f}%")
+        for k in range(3)
+    ]
+    ax.legend(handles=handles, loc="upper left", frameon=False, fontsize=8)
+    ax.set_title(
+        t(
+            "net_score_label",
+            lang,
+            value=net["estimate"] * 100,
+            low=net["ci_low"] * 100,
+            high=net["ci_high"] * 100,
+            n=f"{int(net['n']):,}",
+        ),
+        fontsize=10,
+        loc="left",
+    )
+    apply_font(ax, families)
+    return ax
