@@ -1,0 +1,510 @@
+"""Exploratory factor analysis as ``psych::fa`` (psych 2.2.9) computes it."""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_option, numeric_frame
+from ._efa_fit import extract, fit_statistics, max_factors
+from ._results import ConfidenceInterval, ResultMixin
+from ._rotation import ROTATIONS, rotate
+from .errors import (
+    ConvergenceWarning,
+    DataError,
+    HeywoodWarning,
+    ModelSpecificationError,
+    NonPositiveDefiniteWarning,
+    OptionError,
+)
+
+__all__ = ["EFAResult", "efa"]
+
+_PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA"}
+_ROTATION_ALIASES = {"geominQ": "geomin"}
+
+
+@dataclasses.dataclass(frozen=True)
+class EFAResult(ResultMixin):
+    """Result of :func:`efa`, with psych's names, order and signs.
+
+    Attributes
+    ----------
+    loadings : pandas.DataFrame
+        Pattern loadings, items x factors. Factors are named as psych names them before it
+        sorts them ("MR1".., "ML1".., "PA1".. by extraction order), then ordered by the
+        variance they explain after rotation; each column is reflected to a positive sum.
+    structure : pandas.DataFrame
+        Structure matrix ``loadings @ phi`` (item-factor correlations).
+    phi : pandas.DataFrame
+        Factor correlations (identity for orthogonal rotations or none).
+    communalities : pandas.Series
+        ``h2 = diag(L Phi L')`` (invariant to rotation; correct for oblique rotations).
+    uniquenesses : pandas.Series
+        ``u2 = diag(R) - h2``.
+    complexity : pandas.Series
+        Hofmann's item complexity ``(sum l^2)^2 / sum l^4`` of the pattern loadings.
+    variance : pandas.DataFrame
+        psych's ``Vaccounted``: per factor ``ss_loadings`` (``diag(Phi L'L)`` for oblique
+        rotations), ``proportion_var``, ``cumulative_var``, ``proportion_explained``,
+        ``cumulative_proportion``.
+    eigenvalues : pandas.Series
+        Eigenvalues of the correlation matrix (psych ``e.values``).
+    common_eigenvalues : pandas.Series
+        Eigenvalues of the reduced matrix with the communalities on the diagonal (``values``).
+    correlation : pandas.DataFrame
+        The correlation matrix analysed.
+    chi_square : float or None
+        psych's ``STATISTIC``: ML objective times ``n - 1 - (2p + 5)/6 - 2k/3``.
+    dof : float
+        Degrees of freedom ``p(p-1)/2 - pk + k(k-1)/2``.
+    p_value : float or None
+        Upper-tail chi-square probability of ``chi_square``.
+    objective : float
+        Value of the ML discrepancy of the (smoothed) model and data matrices.
+    rmsea : float or None
+        Root mean square error of approximation (``n_obs``-based, as psych).
+    rmsea_ci : ConfidenceInterval or None
+        90% interval for RMSEA from the non-central chi-square (a bound is ``None`` where
+        psych reports ``NA``).
+    tli : float or None
+        Tucker-Lewis index.
+    bic, sabic : float or None
+        ``chi2 - df log(N)`` and the sample-size adjusted ``chi2 - df log((N + 2)/24)``.
+    null_chi_square : float or None
+        Chi-square of the independence model (``null_dof`` degrees of freedom).
+    null_dof : float
+        ``p(p-1)/2``.
+    fit, fit_off : float
+        psych's ``fit`` and ``fit.off`` (1 - squared residuals / squared correlations).
+    rms, crms : float or None
+        Root mean square off-diagonal residual and its df-corrected version.
+    chi_empirical, ebic : float or None
+        Empirical chi-square from the residuals (weighted by pairwise counts) and its BIC.
+    n_obs : int or None
+        Number of observations (rows of the raw data, or ``n_obs`` given with a matrix).
+    method : str
+        Extraction method: "minres", "ml" or "pa".
+    rotation : str or None
+        Rotation applied.
+    converged : bool
+        Whether the extraction (and rotation) met its convergence criterion.
+    iterations : int
+        Iterations of the extraction.
+    heywood_items : tuple of str
+        Items with a communality above one or a uniqueness at the 0.005 lower bound.
+    """
+
+    loadings: pd.DataFrame
+    structure: pd.DataFrame
+    phi: pd.DataFrame
+    communalities: pd.Series
+    uniquenesses: pd.Series
+    complexity: pd.Series
+    variance: pd.DataFrame
+    eigenvalues: pd.Series
+    common_eigenvalues: pd.Series
+    correlation: pd.DataFrame
+    chi_square: float | None
+    dof: float
+    p_value: float | None
+    objective: float
+    rmsea: float | None
+    rmsea_ci: ConfidenceInterval | None
+    tli: float | None
+    bic: float | None
+    sabic: float | None
+    null_chi_square: float | None
+    null_dof: float
+    fit: float
+    fit_off: float
+    rms: float
+    crms: float | None
+    chi_empirical: float | None
+    ebic: float | None
+    n_obs: int | None
+    method: str
+    rotation: str | None
+    converged: bool
+    iterations: int
+    heywood_items: tuple[str, ...]
+
+    _title = "Exploratory factor analysis"
+
+    @property
+    def n_factors(self) -> int:
+        """Number of factors."""
+        return self.loadings.shape[1]
+
+    def summary(self) -> pd.DataFrame:
+        """One row per item: loadings (lower-case factor names), ``h2``, ``u2``, ``complexity``."""
+        out = self.loadings.copy()
+        out.columns = [c.lower() for c in out.columns]
+        out.insert(0, "item", out.index.astype(str))
+        out["h2"] = self.communalities.to_numpy()
+        out["u2"] = self.uniquenesses.to_numpy()
+        out["complexity"] = self.complexity.to_numpy()
+        return out.reset_index(drop=True)
+
+    def fit_measures(self) -> pd.DataFrame:
+        """Fit statistics as a one-row tidy DataFrame (psych's names in snake_case)."""
+        ci = self.rmsea_ci
+        row = {
+            "n_obs": self.n_obs,
+            "n_factors": self.n_factors,
+            "chi_square": self.chi_square,
+            "dof": self.dof,
+            "p_value": self.p_value,
+            "rmsea": self.rmsea,
+            "rmsea_low": None if ci is None else ci.low,
+            "rmsea_high": None if ci is None else ci.high,
+            "tli": self.tli,
+            "bic": self.bic,
+            "sabic": self.sabic,
+            "rms": self.rms,
+            "crms": self.crms,
+            "fit": self.fit,
+            "fit_off": self.fit_off,
+            "objective": self.objective,
+        }
+        return pd.DataFrame([row])
+
+    def __repr__(self) -> str:
+        rmsea = "NA" if self.rmsea is None else f"{self.rmsea:.4f}"
+        tli = "NA" if self.tli is None else f"{self.tli:.4f}"
+        return (
+            f"EFAResult(method={self.method!r}, rotation={self.rotation!r}, "
+            f"n_factors={self.n_factors}, n_obs={self.n_obs}, rmsea={rmsea}, tli={tli})"
+        )
+
+
+# ------------------------------------------------------------------------------------------
+def _is_correlation(values: np.ndarray) -> bool:
+    """psych's ``isCorrelation``: square, symmetric, unit diagonal."""
+    return (
+        values.ndim == 2
+        and values.shape[0] == values.shape[1]
+        and not np.isnan(values).any()
+        and np.allclose(values, values.T, atol=1e-10)
+        and np.allclose(np.diag(values), 1.0, atol=1e-10)
+    )
+
+
+def _pairwise(frame: pd.DataFrame, missing: str) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Pearson correlations (pairwise or listwise), pairwise counts and number of rows."""
+    if missing == "listwise":
+        frame = frame.dropna()
+    mask = frame.notna().to_numpy(dtype=float)
+    counts = mask.T @ mask
+    R = frame.corr(method="pearson", min_periods=1)
+    return R, counts, frame.shape[0]
+
+
+def _prepare(
+    data: Any, *, cor: str, missing: str, n_obs: Any
+) -> tuple[pd.DataFrame, np.ndarray | None, int | None]:
+    """Return the correlation matrix, pairwise counts (raw data only) and n_obs."""
+    values = data.to_numpy() if isinstance(data, pd.DataFrame) else data
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        arr = np.asarray(values, dtype=float)
+        if _is_correlation(arr):
+            names = (
+                [str(c) for c in data.columns]
+                if isinstance(data, pd.DataFrame)
+                else [f"x{i + 1}" for i in range(arr.shape[0])]
+            )
+            if n_obs is not None:
+                if not isinstance(n_obs, numbers.Integral) or n_obs < 2:
+                    msg = f"n_obs must be an integer >= 2; found {n_obs!r}."
+                    raise OptionError(msg)
+                n_obs = int(n_obs)
+            return pd.DataFrame(arr, index=names, columns=names), None, n_obs
+    if n_obs is not None:
+        msg = (
+            f"n_obs={n_obs!r} was given with raw data; n_obs is only used with a correlation "
+            "matrix (raw data give it as the number of rows). Drop n_obs."
+        )
+        raise OptionError(msg)
+    frame = _numeric(data)
+    n_rows = frame.dropna().shape[0] if missing == "listwise" else frame.shape[0]
+    if n_rows < 3:
+        msg = (
+            f"data have {n_rows} usable row(s) after {missing} deletion; at least 3 "
+            "respondents are required. Use missing='pairwise' or supply more data."
+        )
+        raise DataError(msg)
+    sd = frame.std()
+    const = [c for c in frame.columns if not (sd[c] > 0)]
+    if const:
+        msg = (
+            f"item {const[0]!r} is constant (every answer the same), so its correlations are "
+            "undefined; drop it before the factor analysis."
+        )
+        raise DataError(msg)
+    if cor == "polychoric":
+        from ._polychoric import polychoric
+
+        work = frame.dropna() if missing == "listwise" else frame
+        mask = work.notna().to_numpy(dtype=float)
+        R = polychoric(work).rho
+        R = pd.DataFrame(np.asarray(R, dtype=float), index=frame.columns, columns=frame.columns)
+        return R, mask.T @ mask, work.shape[0]
+    R, counts, n = _pairwise(frame, missing)
+    return R, counts, n
+
+
+def _numeric(data: Any) -> pd.DataFrame:
+    # pandas 3 deprecates ``astype(copy=...)`` used inside numeric_frame (Pandas4Warning);
+    # silence only that message until the shared helper drops the keyword.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
+        return numeric_frame(data, min_columns=2, min_rows=3, what="data")
+
+
+def _check_matrix(R: pd.DataFrame) -> None:
+    bad = R.isna().any()
+    if bad.any():
+        item = str(bad[bad].index[0])
+        msg = (
+            f"the correlation of item {item!r} with some other item is undefined (no pair of "
+            "answers in common, or a constant item); drop the item or use more data."
+        )
+        raise DataError(msg)
+    vals, vecs = np.linalg.eigh(R.to_numpy())
+    if abs(vals[0]) < 1e-10 * R.shape[0]:
+        involved = np.argsort(-np.abs(vecs[:, 0]))
+        names = [str(R.columns[i]) for i in involved if abs(vecs[i, 0]) > 0.1][:4]
+        msg = (
+            f"the correlation matrix is singular (smallest eigenvalue {vals[0]:.2e}): items "
+            f"{names} are linearly dependent (e.g. a duplicated item or a total score). "
+            "Drop one of them."
+        )
+        raise DataError(msg)
+    if vals[0] < 0:
+        warnings.warn(
+            f"the correlation matrix is not positive definite (smallest eigenvalue "
+            f"{vals[0]:.3g}), as pairwise deletion can produce; the fit statistics use "
+            "psych's smoothed matrix (cor.smooth).",
+            NonPositiveDefiniteWarning,
+            stacklevel=3,
+        )
+
+
+def efa(
+    data: Any,
+    n_factors: int,
+    *,
+    method: str = "minres",
+    rotation: str | None = "oblimin",
+    cor: str = "pearson",
+    missing: str = "pairwise",
+    n_obs: int | None = None,
+    max_iter: int | None = None,
+) -> EFAResult:
+    """Exploratory factor analysis, number for number as ``psych::fa``.
+
+    Parameters
+    ----------
+    data : DataFrame or 2-D array
+        Raw item responses (rows = respondents, NaN = missing) or a correlation matrix
+        (square, symmetric, unit diagonal; then give ``n_obs`` for the fit statistics).
+    n_factors : int
+        Number of factors; at most the number with non-negative degrees of freedom.
+    method : {"minres", "ml", "pa"}
+        Minimum residual (psych's default), maximum likelihood, or iterated principal axes.
+    rotation : {"oblimin", "promax", "varimax", "geomin", "quartimax", "Promax", None}
+        psych's rotations: ``"promax"`` is Kaiser-normalised Promax (psych's
+        ``rotate = "promax"``), ``"Promax"`` the unnormalised one; ``"geomin"`` is
+        GPArotation's ``geominQ`` (oblique, delta 0.01). ``None`` leaves the solution
+        unrotated.
+    cor : {"pearson", "polychoric"}
+        Correlations analysed (polychoric: psych's two-step estimate).
+    missing : {"pairwise", "listwise"}
+        Deletion for raw data. psych uses pairwise correlations and counts.
+    n_obs : int, optional
+        Sample size when ``data`` is a correlation matrix.
+    max_iter : int, optional
+        Iteration limit of the extraction (psych: 100 for L-BFGS-B, 50 for ``pa``).
+
+    Returns
+    -------
+    EFAResult
+
+    Raises
+    ------
+    DataError
+        Too few respondents, a constant item, a singular correlation matrix.
+    ModelSpecificationError
+        More factors than the degrees of freedom allow.
+    OptionError
+        Unknown method, rotation or correlation type.
+
+    Warns
+    -----
+    HeywoodWarning
+        A communality at or above one (uniqueness at its lower bound), naming the items.
+
+    Examples
+    --------
+    >>> import satscore
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(500, 2))
+    >>> X = np.hstack(
+    ...     [
+    ...         f[:, [0]] + rng.normal(scale=0.8, size=(500, 3)),
+    ...         f[:, [1]] + rng.normal(scale=0.8, size=(500, 3)),
+    ...     ]
+    ... )
+    >>> res = satscore.efa(pd.DataFrame(X, columns=list("abcdef")), 2)
+    >>> # R: psych::fa(X, nfactors = 2, fm = "minres", rotate = "oblimin")
+    >>> list(res.loadings.columns)
+    ['MR1', 'MR2']
+    >>> round(float(res.loadings.loc["a"].abs().max()), 2)
+    0.79
+    """
+    check_option("method", method, tuple(_PREFIX))
+    rotation = _ROTATION_ALIASES.get(rotation, rotation) if isinstance(rotation, str) else rotation
+    if rotation == "none":
+        rotation = None
+    check_option("rotation", rotation, (*ROTATIONS, None))
+    check_option("cor", cor, ("pearson", "polychoric"))
+    check_option("missing", missing, ("pairwise", "listwise"))
+    if isinstance(n_factors, bool) or not isinstance(n_factors, numbers.Integral) or n_factors < 1:
+        msg = f"n_factors must be a positive integer; found {n_factors!r}. Pass e.g. n_factors=3."
+        raise OptionError(msg)
+    k = int(n_factors)
+
+    R_df, np_obs, n = _prepare(data, cor=cor, missing=missing, n_obs=n_obs)
+    items = [str(c) for c in R_df.columns]
+    p = len(items)
+    if p < 2:
+        msg = f"found {p} item; factor analysis needs at least 2 (3 or more per factor)."
+        raise DataError(msg)
+    kmax = max_factors(p)
+    if k > kmax:
+        msg = (
+            f"n_factors={k} is too many for {p} items: the model would have negative degrees "
+            f"of freedom ({p * (p - 1) / 2 - p * k + k * (k - 1) / 2:g}). The maximum for {p} "
+            f"items is {kmax}; reduce n_factors or add items."
+        )
+        raise ModelSpecificationError(msg)
+    if n is not None and np_obs is not None and n <= p:
+        msg = (
+            f"found {n} respondents for {p} items; an EFA needs more respondents than items "
+            "(ideally 5-10 per item). Collect more data or analyse fewer items."
+        )
+        raise DataError(msg)
+    _check_matrix(R_df)
+    R = R_df.to_numpy(dtype=float)
+
+    ex = extract(R, k, method, max_iter=max_iter)
+    L = ex.loadings.copy()
+    s = np.sign(L.sum(axis=0))
+    s[s == 0] = 1.0
+    L = L * s
+    L[L == 0] = 1e-15
+    names = np.array([f"{_PREFIX[method]}{j + 1}" for j in range(k)])
+    h2 = np.sum(L * L, axis=1)
+
+    rot = rotate(L, rotation) if k > 1 else rotate(L, None)
+    Lr = rot.loadings
+    phi = rot.phi if rot.oblique else None
+    s = np.sign(Lr.sum(axis=0))
+    s[s == 0] = 1.0
+    Lr = Lr * s
+    if phi is not None:
+        phi = phi * np.outer(s, s)
+    if k > 1:
+        ev = np.diag(phi @ Lr.T @ Lr) if phi is not None else np.sum(Lr * Lr, axis=0)
+        order = np.argsort(-ev, kind="stable")
+        Lr = Lr[:, order]
+        names = names[order]
+        if phi is not None:
+            phi = phi[np.ix_(order, order)]
+
+    st = fit_statistics(R, Lr, phi, n_obs=n, np_obs=np_obs)
+
+    u2 = np.diag(R) - h2
+    heywood = [
+        items[i]
+        for i in range(p)
+        if h2[i] > 1.0 or (ex.psi is not None and ex.psi[i] <= 0.005 + 1e-8)
+    ]
+    if heywood:
+        warnings.warn(
+            f"Heywood case: item(s) {heywood} have a communality at or above 1 (uniqueness "
+            f"{', '.join(f'{u2[items.index(i)]:.3f}' for i in heywood)}); the solution is "
+            "improper. Try fewer factors, another method, or check those items.",
+            HeywoodWarning,
+            stacklevel=2,
+        )
+    converged = ex.converged and rot.converged
+    if not ex.converged:
+        warnings.warn(
+            f"the {method} extraction did not converge in {ex.iterations} iterations; "
+            "raise max_iter or check the number of factors.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+
+    phi_full = phi if phi is not None else np.eye(k)
+    vx = np.diag(phi_full @ Lr.T @ Lr)
+    vtotal = float(np.sum(h2 + u2))
+    variance = pd.DataFrame(
+        {
+            "ss_loadings": vx,
+            "proportion_var": vx / vtotal,
+            "cumulative_var": np.cumsum(vx / vtotal),
+            "proportion_explained": vx / vx.sum(),
+            "cumulative_proportion": np.cumsum(vx / vx.sum()),
+        },
+        index=pd.Index(names, name="factor"),
+    )
+    cols = list(names)
+    idx = pd.Index(items, name="item")
+    loadings = pd.DataFrame(Lr, index=idx, columns=cols)
+    complexity = np.sum(Lr**2, axis=1) ** 2 / np.sum(Lr**4, axis=1)
+    rmsea_ci = None
+    if st.rmsea is not None:
+        rmsea_ci = ConfidenceInterval(st.rmsea_low, st.rmsea_high)
+    return EFAResult(
+        loadings=loadings,
+        structure=pd.DataFrame(Lr @ phi_full, index=idx, columns=cols),
+        phi=pd.DataFrame(phi_full, index=cols, columns=cols),
+        communalities=pd.Series(h2, index=idx, name="h2"),
+        uniquenesses=pd.Series(u2, index=idx, name="u2"),
+        complexity=pd.Series(complexity, index=idx, name="complexity"),
+        variance=variance,
+        eigenvalues=pd.Series(np.linalg.eigvalsh(R)[::-1], name="eigenvalue"),
+        common_eigenvalues=pd.Series(ex.values, name="eigenvalue"),
+        correlation=R_df,
+        chi_square=st.statistic,
+        dof=st.dof,
+        p_value=st.pvalue,
+        objective=st.objective,
+        rmsea=st.rmsea,
+        rmsea_ci=rmsea_ci,
+        tli=st.tli,
+        bic=st.bic,
+        sabic=st.sabic,
+        null_chi_square=st.null_chisq,
+        null_dof=st.null_dof,
+        fit=st.fit,
+        fit_off=st.fit_off,
+        rms=st.rms,
+        crms=st.crms,
+        chi_empirical=st.chi_empirical,
+        ebic=st.ebic,
+        n_obs=n,
+        method=method,
+        rotation=rotation,
+        converged=converged,
+        iterations=ex.iterations,
+        heywood_items=tuple(heywood),
+    )
