@@ -184,15 +184,15 @@ def _check_counts(successes: Any, n: Any) -> tuple[np.ndarray, np.ndarray, bool]
     if np.any(m <= 0):
         where = np.flatnonzero(m.ravel() <= 0)[0]
         msg = (
-            f"n must be positive; found n={m.ravel()[where]!r} (position {where}). A proportion "
+            f"n must be positive; found n={m.ravel()[where]:g} (position {where}). A proportion "
             "needs at least one answer: drop empty segments or merge them with others."
         )
         raise DataError(msg)
     if np.any((x < 0) | (x > m)):
         where = np.flatnonzero(((x < 0) | (x > m)).ravel())[0]
         msg = (
-            f"successes must lie between 0 and n; found successes={x.ravel()[where]!r} with "
-            f"n={m.ravel()[where]!r} (position {where}). Check that successes counts the "
+            f"successes must lie between 0 and n; found successes={x.ravel()[where]:g} with "
+            f"n={m.ravel()[where]:g} (position {where}). Check that successes counts the "
             "satisfied answers among the n valid answers."
         )
         raise DataError(msg)
