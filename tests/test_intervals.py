@@ -137,7 +137,8 @@ def test_beta_interval_non_integer_and_scipy():
     assert (lo2, hi2) == pytest.approx((res.low, res.high), abs=1e-10)
     # invalid entries are NaN (callers flag them)
     lo3, _ = beta_interval(np.array([1.0, 1.0]), np.array([0.0, 5.0]))
-    assert np.isnan(lo3[0]) and not np.isnan(lo3[1])
+    assert np.isnan(lo3[0])
+    assert not np.isnan(lo3[1])
 
 
 def test_korn_graubard_matches_r_svyciprop_beta():
@@ -246,4 +247,5 @@ def test_inputs_not_mutated():
     k = np.array([1, 2, 3])
     n = np.array([10, 10, 10])
     proportion_ci(k, n)
-    assert k.tolist() == [1, 2, 3] and n.tolist() == [10, 10, 10]
+    assert k.tolist() == [1, 2, 3]
+    assert n.tolist() == [10, 10, 10]
