@@ -247,3 +247,70 @@ def test_table_schema_categories_match_scales(inst):
         values = [m["value"] for m in field["missingValues"]]
         assert all(isinstance(v, str) for v in values)
         assert len(set(values)) == len(values)
+
+
+# ---------------------------------------------- validation recovers codes (property)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(inst=instruments(), data=st.data())
+def test_validate_recovers_codes_from_any_representation(inst, data):
+    import numpy as np
+    import pandas as pd
+
+    n = data.draw(st.integers(1, 12))
+    frame: dict[str, list] = {}
+    expected: dict[str, list] = {}
+    reasons: dict[str, list] = {}
+    for item in inst.items:
+        scale = inst.scale(item.scale)
+        col, exp, why = [], [], []
+        for _ in range(n):
+            kind = data.draw(st.sampled_from(["code", "str", "label", "missing", "blank"]))
+            if kind == "missing" and not scale.missing:
+                kind = "blank"
+            if kind == "blank":
+                col.append(data.draw(st.sampled_from([None, "", "  ", float("nan")])))
+                exp.append(np.nan)
+                why.append("blank")
+                continue
+            if kind == "missing":
+                m = data.draw(st.sampled_from(scale.missing))
+                lang = data.draw(st.sampled_from(inst.languages))
+                col.append(data.draw(st.sampled_from([m.code, str(m.code), m.labels[lang]])))
+                exp.append(np.nan)
+                why.append(m.reason)
+                continue
+            pos = data.draw(st.integers(0, len(scale.codes) - 1))
+            code = scale.codes[pos]
+            if kind == "code":
+                col.append(code)
+            elif kind == "str":
+                col.append(data.draw(st.sampled_from([str(code), f"{code}.0", f" {code} "])))
+            else:
+                lang = data.draw(st.sampled_from(inst.languages))
+                label = scale.labels[lang][pos]
+                col.append(data.draw(st.sampled_from([label, label.upper(), f"  {label} "])))
+            exp.append(float(code))
+            why.append(None)
+        frame[item.id], expected[item.id], reasons[item.id] = col, exp, why
+    # apply routing to the expectation: skipped items are blank
+    for item in inst.items:
+        cond = item.relevant
+        if cond is None:
+            continue
+        screener = np.asarray(expected[cond.item], dtype=float)
+        asked = np.isin(screener, cond.values)
+        for r in range(n):
+            if not asked[r]:
+                frame[item.id][r] = None
+                expected[item.id][r] = np.nan
+                reasons[item.id][r] = "not_asked"
+    df = pd.DataFrame(frame, dtype=object)
+    before = df.copy()
+    vr = inst.validate(df)
+    for item in inst.items:
+        np.testing.assert_array_equal(vr.data[item.id].to_numpy(), expected[item.id])
+        assert vr.missing_reason[item.id].tolist() == reasons[item.id]
+    assert vr.report.ok
+    pd.testing.assert_frame_equal(df, before)
