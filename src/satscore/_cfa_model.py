@@ -212,7 +212,7 @@ def check_structure(pm: ParsedModel, tab: ParTable) -> None:
                     f"('{items[0]} ~~ 0*{items[0]}')."
                 )
                 raise ModelSpecificationError(msg)
-        if len(items) == 2 and n_free_load == 2 - (not var_free):
+        if len(items) == 2 and n_free_load == 2 - int(var_free):
             cov_free = [
                 r
                 for r in rows0
