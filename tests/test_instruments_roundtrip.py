@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from satscore.instruments import ROLES, Instrument
+from satscore.instruments import ROLES, Condition, Instrument
 
 _ALPHABET = "abcdefghijKLMNOPxyz 满意服务银行你好é"
 LANGS = ("en", "zh", "fr", "zh-Hans")
@@ -314,3 +314,106 @@ def test_validate_recovers_codes_from_any_representation(inst, data):
         assert vr.missing_reason[item.id].tolist() == reasons[item.id]
     assert vr.report.ok
     pd.testing.assert_frame_equal(df, before)
+
+
+# ------------------------------------------------- XLSForms designed outside satscore
+def _plain_form(path, *, yn_names=("1", "0"), relevant="${Q0} = '1'"):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    labels = ["label::English (en)", "label::Chinese (zh)"]
+    ws.append(["type", "name", *labels, "relevant", "appearance", "satscore_dimension"])
+    rows = [
+        ["begin_group", "g1", "Visit", "到访", None, "field-list", None],
+        ["select_one yn", "Q0", "Did you visit a branch?", "您去过网点吗？", None, None, None],
+        [
+            "select_one agree",
+            "Q1",
+            "Staff were polite.",
+            "员工有礼貌。",
+            relevant,
+            "likert",
+            "staff",
+        ],
+        ["select_one agree", "Q2", "I was served fast.", "服务快。", None, "likert", "staff"],
+        ["text", "comment", "Any comment?", "意见？", None, None, None],
+        ["note", "thanks", "Thank you", "谢谢", None, None, None],
+        ["end_group", None, None, None, None, None, None],
+    ]
+    for row in rows:
+        ws.append(row)
+    ch = wb.create_sheet("choices")
+    ch.append(["list_name", "name", *labels, "satscore_missing"])
+    agree = [
+        (5, "Strongly agree", "非常同意"),
+        (4, "Agree", "同意"),
+        (3, "Neutral", "一般"),
+        (2, "Disagree", "不同意"),
+        (1, "Strongly disagree", "非常不同意"),
+    ]
+    for code, en, zh in agree:
+        ch.append(["agree", code, en, zh, None])
+    ch.append(["agree", 99, "Not applicable", "不适用", "not_applicable"])
+    ch.append(["yn", yn_names[0], "Yes", "是", None])
+    ch.append(["yn", yn_names[1], "No", "否", None])
+    st_ = wb.create_sheet("settings")
+    st_.append(["form_title", "form_id", "version", "default_language"])
+    st_.append(["Branch pulse", "branch-pulse 2026", "2026010101", "Chinese (zh)"])
+    wb.save(path)
+    return path
+
+
+def test_plain_xlsform_import(tmp_path):
+    from satscore.errors import SatscoreWarning
+
+    path = _plain_form(tmp_path / "plain.xlsx")
+    with pytest.warns(SatscoreWarning, match=r"skipped 1 question\(s\).*comment \(text\)"):
+        inst = Instrument.from_xlsform(path)
+    assert inst.id == "branch_pulse_2026"
+    assert inst.version == "2026010101"
+    assert inst.languages == ("en", "zh")
+    assert inst.default_language == "zh"
+    assert [i.id for i in inst.items] == ["Q0", "Q1", "Q2"]
+    agree = inst.scale("agree")
+    assert agree.codes == (1, 2, 3, 4, 5)
+    assert agree.labels["en"][0] == "Strongly disagree"
+    assert agree.ordinal
+    assert agree.missing_codes == (99,)
+    assert agree.satisfied == ()
+    assert not inst.scale("yn").ordinal
+    assert inst.scale("yn").codes == (0, 1)
+    assert inst.item("Q1").relevant == Condition("Q0", (1,))
+    assert inst.dimension("staff").items == ("Q1", "Q2")
+    # re-exported with satscore metadata, it round-trips exactly from then on
+    again = tmp_path / "again.xlsx"
+    assert Instrument.from_xlsform(inst.to_xlsform(again)) == inst
+
+
+def test_plain_xlsform_relevant_variants(tmp_path):
+    from satscore.errors import SatscoreWarning
+
+    path = _plain_form(tmp_path / "sel.xlsx", relevant="selected(${Q0}, '1')")
+    with pytest.warns(SatscoreWarning):
+        assert Instrument.from_xlsform(path).item("Q1").relevant == Condition("Q0", (1,))
+
+
+def test_plain_xlsform_errors(tmp_path):
+    from satscore.errors import InstrumentError, SatscoreWarning
+
+    path = _plain_form(tmp_path / "names.xlsx", yn_names=("yes", "no"))
+    with (
+        pytest.warns(SatscoreWarning),
+        pytest.raises(InstrumentError, match=r"choices\[yn\]: choice name 'yes' is not an integer"),
+    ):
+        Instrument.from_xlsform(path)
+    path = _plain_form(tmp_path / "rel.xlsx", relevant="${Q0} = '1' and ${Q2} > 3")
+    with pytest.raises(InstrumentError, match=r"survey\[Q1\]\.relevant: cannot read relevant"):
+        Instrument.from_xlsform(path)
+    with pytest.raises(InstrumentError, match=r"no such XLSForm file"):
+        Instrument.from_xlsform(tmp_path / "absent.xlsx")
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook", encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"cannot open as an \.xlsx workbook"):
+        Instrument.from_xlsform(bad)

@@ -50,7 +50,10 @@ LANGUAGE_NAMES = {
 }
 _META = ("dimension", "reverse", "scored", "role", "construct")
 _LANG_HEADER = re.compile(r"^label::.*\(([^()]+)\)\s*$")
-_RELEVANT_PART = re.compile(r"^\s*\$\{([A-Za-z][A-Za-z0-9]*)\}\s*=\s*'(-?\d+)'\s*$")
+_RELEVANT_PART = re.compile(
+    r"^\s*(?:\$\{(?P<a>[A-Za-z_][\w.-]*)\}\s*=\s*(?P<q>['\"]?)(?P<v>-?\d+)(?P=q)"
+    r"|selected\(\s*\$\{(?P<b>[A-Za-z_][\w.-]*)\}\s*,\s*(?P<q2>['\"])(?P<w>-?\d+)(?P=q2)\s*\))\s*$"
+)
 
 
 def _openpyxl() -> Any:
@@ -84,11 +87,12 @@ def parse_relevant(text: str, where: str) -> Condition:
         if m is None:
             msg = (
                 f"{where}: cannot read relevant expression {text!r}; satscore reads "
-                "\"${ITEM} = 'code'\" joined by ' or ' (e.g. ${PR00} = '1')."
+                "\"${ITEM} = 'code'\" or \"selected(${ITEM}, 'code')\" joined by ' or ' "
+                "(e.g. ${PR00} = '1'); simplify the expression or edit the instrument file."
             )
             raise InstrumentError(msg)
-        items.add(m.group(1))
-        values.append(int(m.group(2)))
+        items.add(m.group("a") or m.group("b"))
+        values.append(int(m.group("v") or m.group("w")))
     if len(items) != 1:
         msg = f"{where}: relevant expression {text!r} must refer to a single screener item."
         raise InstrumentError(msg)
@@ -180,8 +184,8 @@ def write_xlsform(inst: Instrument, path: str | Path) -> Path:
 def _records(wb: Any, name: str, source: str) -> list[dict[str, Any]]:
     if name not in wb.sheetnames:
         msg = (
-            f"{source}: sheet {name!r} is missing; satscore reads XLSForm files written by "
-            "Instrument.to_xlsform (sheets survey, choices, settings, satscore_*)."
+            f"{source}: sheet {name!r} is missing; an XLSForm needs 'survey' and 'choices' "
+            "sheets, and files written by Instrument.to_xlsform also carry satscore_* sheets."
         )
         raise InstrumentError(msg)
     rows = list(wb[name].iter_rows(values_only=True))
@@ -238,6 +242,10 @@ def read_xlsform(path: str | Path) -> Instrument:
 
 
 def _read(wb: Any, source: str) -> Instrument:
+    if "satscore_instrument" not in wb.sheetnames:
+        from ._xlsform_plain import read_plain_xlsform
+
+        return read_plain_xlsform(wb, source)
     meta: dict[str, Any] = {}
     references = []
     for rec in _records(wb, "satscore_instrument", source):
