@@ -1,0 +1,181 @@
+"""Result classes of response validation: problems, the report, coded responses."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .._results import ResultMixin
+
+if TYPE_CHECKING:
+    from ._model import Instrument
+
+__all__ = ["RESERVED_REASONS", "Problem", "ValidatedResponses", "ValidationReport"]
+
+#: reasons that ``ValidatedResponses.missing_reason`` may hold besides missing-code reasons
+RESERVED_REASONS = ("blank", "not_asked", "invalid")
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One problem found while validating responses.
+
+    Attributes
+    ----------
+    kind : str
+        ``"missing_column"``, ``"unknown_column"``, ``"out_of_range"``,
+        ``"unknown_label"``, ``"routing"``, ``"duplicate_id"``, ``"missing_id"``,
+        ``"missing_id_column"`` or ``"duplicate_column"``.
+    column : str or None
+        The column concerned.
+    n_rows : int
+        Number of rows affected.
+    examples : tuple
+        Up to five offending values (or ids).
+    fix : str
+        How to fix it.
+    message : str
+        What was found.
+    rows : tuple
+        Up to five row labels (index values) where it occurs.
+    severity : str
+        ``"error"`` (blocks ``on_invalid="raise"``) or ``"note"`` (reported only).
+    """
+
+    kind: str
+    column: str | None
+    n_rows: int
+    examples: tuple[Any, ...]
+    fix: str
+    message: str = ""
+    rows: tuple[Any, ...] = ()
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"column {self.column!r}: " if self.column is not None else ""
+        ex = ", ".join(repr(e) for e in self.examples)
+        examples = f" (e.g. {ex})" if ex else ""
+        return f"{where}{self.message}{examples}. Fix: {self.fix}"
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationReport(ResultMixin):
+    """What :meth:`Instrument.validate` found.
+
+    Attributes
+    ----------
+    problems : tuple of Problem
+        Every problem, errors and notes.
+    n_rows : int
+        Number of respondents (rows) checked.
+    on_invalid : str
+        ``"raise"`` or ``"coerce"``.
+    n_coerced : int
+        Cells turned into missing values (reason ``"invalid"``) by ``"coerce"``.
+    """
+
+    problems: tuple[Problem, ...]
+    n_rows: int
+    on_invalid: str
+    n_coerced: int = 0
+    _title = "Response validation report"
+
+    @property
+    def ok(self) -> bool:
+        """True when no error-level problem was found (notes do not count)."""
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The error-level problems."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per problem: kind, severity, column, n_rows, examples, rows, fix."""
+        cols = ["kind", "severity", "column", "n_rows", "examples", "rows", "message", "fix"]
+        return pd.DataFrame(
+            [
+                {
+                    "kind": p.kind,
+                    "severity": p.severity,
+                    "column": p.column,
+                    "n_rows": p.n_rows,
+                    "examples": ", ".join(map(repr, p.examples)),
+                    "rows": ", ".join(map(str, p.rows)),
+                    "message": p.message,
+                    "fix": p.fix,
+                }
+                for p in self.problems
+            ],
+            columns=cols,
+        )
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return f"{self.n_rows} row(s) checked: no problems."
+        lines = [f"{self.n_rows} row(s) checked, {len(self.problems)} problem(s):"]
+        lines += [f"  - [{p.severity}] {p}" for p in self.problems]
+        if self.n_coerced:
+            lines.append(f"{self.n_coerced} cell(s) coerced to missing (reason 'invalid').")
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidatedResponses(ResultMixin):
+    """Responses coded against an instrument.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per respondent. Item columns hold float64 codes (raw codes,
+        reverse keying not applied; NaN = no valid answer); other columns
+        (segments, weights) are kept unchanged, in their original order.
+    missing_reason : pandas.DataFrame
+        Same index, one column per item (instrument order), object dtype:
+        ``None`` for a valid answer, else a missing-code reason (e.g.
+        ``"not_applicable"``), ``"blank"``, ``"not_asked"`` (routing skipped the
+        item) or ``"invalid"`` (a bad value coerced to missing).
+    report : ValidationReport
+        The problems found.
+    instrument : Instrument
+        The instrument used.
+    """
+
+    data: pd.DataFrame
+    missing_reason: pd.DataFrame
+    report: ValidationReport
+    instrument: Instrument
+    _title = "Validated responses"
+
+    def items(self, dimension: str | None = None) -> pd.DataFrame:
+        """Scored item columns (of one *dimension*), raw codes."""
+        return self.data[list(self.instrument.scored_items(dimension))]
+
+    @property
+    def segments(self) -> pd.DataFrame:
+        """The non-item columns (segments, weights, ...)."""
+        ids = {i.id for i in self.instrument.items}
+        return self.data[[c for c in self.data.columns if c not in ids]]
+
+    def summary(self) -> pd.DataFrame:
+        """Per item: number of valid answers and of each missing reason."""
+        reasons = self.missing_reason
+        table = {
+            "item": list(reasons.columns),
+            "valid": [int(reasons[c].isna().sum()) for c in reasons.columns],
+        }
+        found = sorted({r for c in reasons.columns for r in reasons[c].dropna().unique()})
+        for reason in found:
+            table[reason] = [int((reasons[c] == reason).sum()) for c in reasons.columns]
+        return pd.DataFrame(table)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary: instrument id, row count, report and per-item counts."""
+        return {
+            "instrument": self.instrument.id,
+            "n_rows": len(self.data),
+            "report": self.report.to_dict(),
+            "items": self.summary().to_dict(orient="records"),
+        }
