@@ -192,16 +192,17 @@ def compute_rows(
     df = np.maximum(n_eff - 1.0, 0.0)
     boot = None
     with np.errstate(invalid="ignore", divide="ignore"):
+        rows_kg = n
         if design is not None:
-            se, n_eff, df, est = _design_se(blocks, design, segment, g_n, est, var, n)
+            se, n_eff, df, est, rows_kg = _design_se(blocks, design, segment, g_n, var, n)
         else:
             s2 = np.where(kind == "mean", var * n_eff / (n_eff - 1.0), var)
             se = np.sqrt(s2 / n_eff)
         # effective counts for the binomial intervals (df-adjusted with a design)
         ne_ci = n_eff
         if design is not None:
-            ratio = stats.t.ppf(a / 2, np.maximum(n - 1, 1)) / stats.t.ppf(a / 2, df)
-            ne_ci = n_eff * ratio**2
+            ratio = stats.t.ppf(a / 2, np.maximum(rows_kg - 1, 1)) / stats.t.ppf(a / 2, df)
+            ne_ci = np.where(se > 0, n_eff * ratio**2, n)
         method = "korn_graubard" if opts.ci_method.startswith("bootstrap") else opts.ci_method
         pl2, ph2 = proportion_bounds(est * ne_ci, ne_ci, method, a / 2)
         pl1, ph1 = proportion_bounds(est * ne_ci, ne_ci, method, a)
@@ -280,18 +281,29 @@ def _design_se(
     design: Any,
     segment: np.ndarray,
     g_n: int,
-    est: np.ndarray,
     var: np.ndarray,
     n: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, ...]:
+    """Design SEs (and df, rows, estimates) of every row from ``design.domain_means``.
+
+    Uses the domain degrees of freedom and domain row counts when the design
+    reports them (``df_domain``, ``n_rows``: as R ``svyby`` on subsets), else the
+    design df and the number of valid answers.
+    """
     y = np.column_stack([b.z() for b in blocks])
     res = design.domain_means(y, domains=segment, n_domains=g_n)
-    d_est = np.asarray(res["estimate"], float).T.ravel()
-    se = np.asarray(res["se"], float).T.ravel()
-    df = np.broadcast_to(np.asarray(res["df"], float), (g_n, len(blocks))).T.ravel()
+
+    def col(key: str, default: Any) -> np.ndarray:
+        value = res.get(key, default)
+        return np.broadcast_to(np.asarray(value, float), (g_n, len(blocks))).T.ravel()
+
+    d_est = col("estimate", np.nan)
+    se = col("se", np.nan)
+    df = col("df_domain", res["df"]) if "df_domain" in res else col("df", np.nan)
+    rows = col("n_rows", np.nan) if "n_rows" in res else n
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = np.where(se > 0, var / se**2, n)
-    return se, n_eff, df.astype(float), d_est
+    return se, n_eff, df, d_est, rows
 
 
 def _bootstrap(

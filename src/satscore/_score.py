@@ -111,13 +111,13 @@ def _weights(weights: Any, data: pd.DataFrame) -> tuple[np.ndarray | None, str |
     if np.isnan(w).any() or np.isinf(w).any():
         bad = int(np.flatnonzero(~np.isfinite(w))[0])
         msg = (
-            f"{label} has a missing or infinite value (row {bad}: {w[bad]!r}); every respondent "
+            f"{label} has a missing or infinite value (row {bad}: {w[bad]:g}); every respondent "
             "needs a finite weight. Impute or drop those rows."
         )
         raise DesignError(msg)
     if (w < 0).any():
         bad = int(np.flatnonzero(w < 0)[0])
-        msg = f"{label} has a negative value ({w[bad]!r} at row {bad}); weights must be >= 0."
+        msg = f"{label} has a negative value ({w[bad]:g} at row {bad}); weights must be >= 0."
         raise DesignError(msg)
     if not (w > 0).any():
         msg = f"{label} are all zero; at least one respondent needs a positive weight."

@@ -109,7 +109,7 @@ def presentation_flags(
         wide = is_proportion & ~small & ~narrow & (width >= 0.30)
         rel = is_proportion & ~small & ~narrow & ~wide & (width / p > 1.30)
         comp = is_proportion & ~small & ~narrow & ~wide & ~rel & (width / (1 - p) > 1.30)
-    shown = ~(small | wide | rel)
+    shown = ~(small | wide | rel | empty)
     low_df = shown & (np.asarray(df, float) < 8)
     edge = shown & boundary
     codes = [

@@ -1,0 +1,483 @@
+"""score_survey: metric values against independent pandas/numpy/statsmodels computations,
+design-based intervals against R survey, weights, bootstrap, flags, JSON schema, bad input."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+import satscore
+import satscore.scoring
+from satscore import SurveyDesign, load_example, load_instrument, score_survey
+from satscore._bootstrap import _jackknife_accel
+from satscore.errors import (
+    DataError,
+    DesignError,
+    OptionError,
+    ResponseValidationError,
+    SatscoreTypeError,
+    TargetError,
+)
+
+R = json.loads((Path(__file__).parent / "data" / "scoring_R.json").read_text())
+INST = load_instrument("bank_service")
+SCORED = INST.scored_items()
+DIMS = {d.id: d for d in INST.dimensions}
+
+
+def make_responses(n: int, seed: int = 0, n_branches: int = 3) -> pd.DataFrame:
+    """Valid bank_service responses (routing respected), with segments and weights."""
+    rng = np.random.default_rng(seed)
+    cols: dict[str, object] = {
+        "quarter": rng.choice(["2026Q1", "2026Q2"], n),
+        "branch": rng.choice([f"B{i}" for i in range(n_branches)], n),
+        "w": rng.uniform(0.5, 3.0, n),
+    }
+    for item in INST.items:
+        scale = INST.scale(item.scale)
+        p = np.linspace(1, 3, len(scale.codes))
+        x = rng.choice(np.asarray(scale.codes, float), n, p=p / p.sum())
+        x[rng.random(n) < 0.05] = np.nan
+        cols[item.id] = x
+    frame = pd.DataFrame(cols)
+    for item in INST.items:
+        if item.relevant is not None:
+            asked = frame[item.relevant.item].isin(item.relevant.values)
+            frame.loc[~asked, item.id] = np.nan
+    return frame
+
+
+@pytest.fixture(scope="module")
+def example():
+    vr = INST.validate(load_example("bank_survey"), on_invalid="coerce")
+    return vr, score_survey(vr, INST, by="quarter", metrics=[*satscore.scoring.METRICS])
+
+
+def _rows(scores, metric, subject, subject_type=None):
+    m = scores.metrics
+    sel = (m["metric"] == metric) & (m["subject"] == subject)
+    if subject_type:
+        sel &= m["subject_type"] == subject_type
+    return m[sel].set_index(list(scores.by) or None) if scores.by else m[sel]
+
+
+# ------------------------------------------------------------------ independent checks
+
+
+def test_item_metrics_match_pandas_statsmodels_scipy(example):
+    vr, scores = example
+    data = vr.data
+    for item_id in SCORED:
+        scale = INST.item_scale(item_id)
+        x = data[item_id]
+        if INST.item(item_id).reverse:
+            x = scale.min + scale.max - x
+        g = data["quarter"]
+        n = x.notna().groupby(g).sum()
+        sat = x.isin(scale.satisfied).groupby(g).sum()
+        mean = x.groupby(g).mean()
+        sd = x.groupby(g).std(ddof=1)
+        tb = _rows(scores, "top_box", item_id, "item")
+        np.testing.assert_allclose(tb["n"], n.loc[tb.index], rtol=0)
+        np.testing.assert_allclose(tb["estimate"], (sat / n).loc[tb.index], atol=1e-12)
+        lo, hi = proportion_confint(sat.loc[tb.index], n.loc[tb.index], method="beta")
+        np.testing.assert_allclose(tb["ci_low"], lo, atol=1e-10)
+        np.testing.assert_allclose(tb["ci_high"], hi, atol=1e-10)
+        mn = _rows(scores, "mean", item_id, "item")
+        np.testing.assert_allclose(mn["estimate"], mean.loc[mn.index], atol=1e-12)
+        se = sd / np.sqrt(n)
+        lo, hi = stats.t.interval(0.95, n - 1, loc=mean, scale=se)
+        np.testing.assert_allclose(mn["ci_low"], pd.Series(lo, n.index).loc[mn.index], atol=1e-9)
+        np.testing.assert_allclose(mn["ci_high"], pd.Series(hi, n.index).loc[mn.index], atol=1e-9)
+        idx = _rows(scores, "index_0_100", item_id, "item")
+        expect = (mean - scale.min) / (scale.max - scale.min) * 100
+        np.testing.assert_allclose(idx["estimate"], expect.loc[idx.index], atol=1e-10)
+        pm = _rows(scores, "pct_of_max", item_id, "item")
+        np.testing.assert_allclose(pm["estimate"], (mean / scale.max * 100).loc[pm.index])
+
+
+def test_net_score_and_resolution_rate(example):
+    vr, scores = example
+    data = vr.data
+    x, g = data["LY01"], data["quarter"]
+    n = x.notna().groupby(g).sum()
+    pro = (x >= 9).groupby(g).sum() / n
+    det = (x <= 6).groupby(g).sum() / n
+    net = pro - det
+    se = np.sqrt((pro + det - net**2) / n)
+    rows = _rows(scores, "net_score", "LY01")
+    np.testing.assert_allclose(rows["estimate"], net.loc[rows.index], atol=1e-12)
+    np.testing.assert_allclose(rows["se"], se.loc[rows.index], atol=1e-12)
+    np.testing.assert_allclose(rows["ci_low"], (net - 1.959963984540054 * se).loc[rows.index])
+    status = data["PR01"]
+    answered = status.notna().groupby(g).sum()
+    rate = (status == 1).groupby(g).sum() / answered
+    rr = _rows(scores, "resolution_rate", "PR01")
+    np.testing.assert_allclose(rr["estimate"], rate.loc[rr.index], atol=1e-12)
+    np.testing.assert_array_equal(rr["n"], answered.loc[rr.index])
+
+
+def test_dimension_and_overall_scores(example):
+    vr, scores = example
+    data = vr.data
+    resp = scores.respondents
+    dim_scores = {}
+    for dim_id, dim in DIMS.items():
+        items = data[list(dim.items)].copy()
+        if "SQ09" in items:
+            items["SQ09"] = 6 - items["SQ09"]
+        count = items.notna().sum(axis=1)
+        score = items.mean(axis=1).where(count >= dim.min_valid)
+        dim_scores[dim_id] = score
+        np.testing.assert_allclose(resp[f"{dim_id}_score"], score, atol=1e-12)
+        sat = resp[f"{dim_id}_satisfied"]
+        assert sat.isna().equals(score.isna())
+        assert (sat[score.notna()] == (score[score.notna()] >= 4)).all()
+        rows = _rows(scores, "top_box", dim_id, "dimension")
+        share = (score >= 4).astype(float).where(score.notna()).groupby(data["quarter"]).mean()
+        np.testing.assert_allclose(rows["estimate"], share.loc[rows.index], atol=1e-12)
+    overall = pd.DataFrame(dim_scores).mean(axis=1)
+    np.testing.assert_allclose(resp["overall_score"], overall, atol=1e-12)
+    rows = _rows(scores, "index_0_100", "overall", "overall")
+    expect = ((overall - 1) / 4 * 100).groupby(data["quarter"]).mean()
+    np.testing.assert_allclose(rows["estimate"], expect.loc[rows.index], atol=1e-10)
+    # reverse keying applied in the respondents table
+    np.testing.assert_array_equal(resp["SQ09"], 6 - data["SQ09"])
+
+
+def test_headline_kpi_is_top_box_of_overall_item(example):
+    _, scores = example
+    kpi = _rows(scores, "customer_satisfaction", "OS01", "kpi")
+    tb = _rows(scores, "top_box", "OS01", "item")
+    np.testing.assert_array_equal(kpi["estimate"], tb["estimate"])
+    assert "customer_satisfaction" in scores.definitions
+    assert "top_box of OS01" in scores.definitions["customer_satisfaction"]
+    assert scores.respondents["customer_satisfaction"].dtype == "boolean"
+
+
+def test_items_distribution_matches_value_counts(example):
+    vr, scores = example
+    items = scores.items
+    q1 = vr.data["quarter"] == "2026Q1"
+    for item_id in ("OS01", "SQ09", "PR01", "LY01"):
+        valid = items[(items["item"] == item_id) & items["missing_reason"].isna()]
+        got = valid[valid["quarter"] == "2026Q1"].set_index("code")["count"]
+        expect = vr.data.loc[q1, item_id].value_counts()
+        for code, cnt in got.items():
+            assert cnt == expect.get(code, 0)
+        assert valid.groupby("quarter")["share"].sum().round(12).eq(1).all()
+        miss = items[(items["item"] == item_id) & items["missing_reason"].notna()]
+        reasons = vr.missing_reason.loc[q1, item_id].value_counts()
+        got_r = miss[miss["quarter"] == "2026Q1"].set_index("missing_reason")["count"]
+        assert got_r.to_dict() == {k: int(v) for k, v in reasons.items()}
+
+
+def test_design_based_korn_graubard_matches_r_svyby(data_dir):
+    api = pd.read_csv(data_dir / "apistrat.csv")
+    df = pd.DataFrame(
+        {
+            "CSAT01": np.where(api["sch.wide"] == "Yes", 5, 1),
+            "stype": api["stype"],
+            "pw": api["pw"],
+            "fpc": api["fpc"],
+        }
+    )
+    design = SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
+    by_dom = score_survey(df, "csat", by="stype", design=design)
+    rows = _rows(by_dom, "customer_satisfaction", "CSAT01")
+    dom = R["kg_domains"]
+    np.testing.assert_allclose(rows.loc[dom["stype"], "estimate"], dom["estimate"], atol=1e-10)
+    np.testing.assert_allclose(rows.loc[dom["stype"], "se"], dom["se"], atol=1e-8)
+    np.testing.assert_allclose(rows.loc[dom["stype"], "ci_low"], dom["low"], atol=1e-7)
+    np.testing.assert_allclose(rows.loc[dom["stype"], "ci_high"], dom["high"], atol=1e-7)
+    total = _rows(score_survey(df, "csat", design=design), "customer_satisfaction", "CSAT01")
+    kg = R["kg_total"]
+    assert total["ci_low"].iloc[0] == pytest.approx(kg["low"], abs=1e-7)
+    assert total["ci_high"].iloc[0] == pytest.approx(kg["high"], abs=1e-7)
+    assert by_dom.design_based
+
+
+def test_weights_kish_effective_n():
+    df = make_responses(600, seed=3)
+    scores = score_survey(df, INST, by="branch", weights="w")
+    w, x, g = df["w"], df["OS01"], df["branch"]
+    ok = x.notna()
+    p = (w * x.isin([4, 5]))[ok].groupby(g[ok]).sum() / w[ok].groupby(g[ok]).sum()
+    n_eff = w[ok].groupby(g[ok]).sum() ** 2 / (w[ok] ** 2).groupby(g[ok]).sum()
+    rows = _rows(scores, "customer_satisfaction", "OS01")
+    np.testing.assert_allclose(rows["estimate"], p.loc[rows.index], atol=1e-12)
+    np.testing.assert_allclose(rows["n_eff"], n_eff.loc[rows.index], atol=1e-9)
+    low = pd.Series(stats.beta.ppf(0.025, p * n_eff, n_eff - p * n_eff + 1), p.index)
+    np.testing.assert_allclose(rows["ci_low"], low.loc[rows.index], atol=1e-10)
+    assert "Kish" in scores.definitions["n_eff"]
+    # weighted mean with Kish n_eff and a t interval
+    mrow = _rows(scores, "mean", "OS01", "item")
+    mu = (w * x)[ok].groupby(g[ok]).sum() / w[ok].groupby(g[ok]).sum()
+    var = (w * (x - mu.reindex(g).to_numpy()) ** 2)[ok].groupby(g[ok]).sum()
+    var = var / w[ok].groupby(g[ok]).sum()
+    se = np.sqrt(var * n_eff / (n_eff - 1) / n_eff)
+    np.testing.assert_allclose(mrow["se"], se.loc[mrow.index], atol=1e-12)
+    # array weights are equivalent to a column name
+    same = score_survey(df, INST, by="branch", weights=df["w"].to_numpy())
+    pd.testing.assert_series_equal(same.metrics["ci_low"], scores.metrics["ci_low"])
+
+
+# ------------------------------------------------------------------ targets and verdicts
+
+
+def test_178_of_200_against_85_is_inconclusive():
+    df = pd.DataFrame({"CSAT01": [5] * 178 + [2] * 22})
+    scores = score_survey(df, "csat", targets={"customer_satisfaction": 0.85})
+    row = scores.kpi().iloc[0]
+    assert row["verdict"] == "inconclusive"
+    p_r = next(c for c in R["exact_p"] if c["k"] == 178)["p_greater"]
+    assert row["p_value"] == pytest.approx(p_r, abs=1e-10)
+    assert row["estimate"] == pytest.approx(0.89)
+    met = score_survey(df, "csat", targets={"customer_satisfaction": 0.80}).kpi().iloc[0]
+    assert met["verdict"] == "met"
+    notmet = score_survey(df, "csat", targets={"customer_satisfaction": 0.95}).kpi().iloc[0]
+    assert notmet["verdict"] == "not_met"
+    wil = score_survey(df, "csat", ci_method="wilson", targets={"customer_satisfaction": 0.85})
+    assert wil.kpi()["verdict"].iloc[0] == "inconclusive"
+
+
+def test_target_forms_and_verdicts_per_segment():
+    df = make_responses(800, seed=5)
+    targets = {
+        "customer_satisfaction": 0.5,
+        ("index_0_100", "service_quality"): 60,
+        ("mean", "LY02"): 3.0,
+        "net_score": 0.1,
+        "resolution_rate": 0.3,
+    }
+    scores = score_survey(df, INST, by="quarter", targets=targets)
+    m = scores.metrics
+    assert set(scores.targets) == {
+        "customer_satisfaction",
+        "index_0_100:service_quality",
+        "mean:LY02",
+        "net_score",
+        "resolution_rate",
+    }
+    has = m["target"].notna()
+    assert has.sum() == 5 * 2
+    assert m.loc[has, "verdict"].isin(["met", "not_met", "inconclusive"]).all()
+    assert m.loc[~has, "verdict"].isna().all()
+    # verdict consistent with the one-sided p-value (dual tests)
+    row = m[has]
+    above = row["estimate"] >= row["target"]
+    assert ((row["verdict"] == "met") == (above & (row["p_value"] <= 0.05))).all()
+    # one-sided 95% bounds are the two-sided 90% limits
+    ninety = score_survey(df, INST, by="quarter", confidence_level=0.90)
+    kpi90 = ninety.kpi()
+    kpi95 = scores.kpi()
+    met = kpi95["verdict"] == "met"
+    assert (kpi90.loc[met, "ci_low"] >= 0.5).all()
+
+
+@pytest.mark.parametrize("method", ["bootstrap", "bootstrap_percentile"])
+def test_bootstrap_is_seeded_and_close_to_analytic(method):
+    df = make_responses(1500, seed=11)
+    a = score_survey(df, INST, by="quarter", ci_method=method, n_boot=400, seed=1)
+    b = score_survey(df, INST, by="quarter", ci_method=method, n_boot=400, seed=1)
+    pd.testing.assert_frame_equal(a.metrics, b.metrics)
+    ref = score_survey(df, INST, by="quarter", ci_method="wald")
+    for metric in ("customer_satisfaction", "mean", "net_score", "index_0_100"):
+        sel = a.metrics["metric"] == metric
+        width = (ref.metrics.loc[sel, "ci_high"] - ref.metrics.loc[sel, "ci_low"]).to_numpy()
+        np.testing.assert_allclose(
+            a.metrics.loc[sel, "ci_low"], ref.metrics.loc[sel, "ci_low"], atol=0.15 * width.max()
+        )
+    assert a.ci_method == method
+    targeted = score_survey(
+        df, INST, ci_method=method, n_boot=400, seed=2, targets={"customer_satisfaction": 0.5}
+    ).kpi()
+    assert 0 <= targeted["p_value"].iloc[0] <= 1
+
+
+def test_jackknife_acceleration_closed_form_matches_loop():
+    rng = np.random.default_rng(4)
+    z = rng.integers(1, 6, size=(40, 1)).astype(float)
+    z[[3, 7]] = np.nan
+    w = rng.uniform(0.5, 2, 40)
+    seg = np.repeat([0, 1], 20)
+    valid = ~np.isnan(z)
+    wz = np.where(valid, z * w[:, None], 0.0)
+    wv = np.where(valid, w[:, None], 0.0)
+    accel = _jackknife_accel(wz, wv, seg, 2)
+    for g in (0, 1):
+        idx = np.flatnonzero(seg == g)
+        theta = []
+        for i in idx:
+            keep = np.setdiff1d(idx, [i])
+            ok = valid[keep, 0]
+            theta.append(np.sum(w[keep][ok] * z[keep, 0][ok]) / np.sum(w[keep][ok]))
+        theta = np.array(theta)
+        d = theta.mean() - theta
+        expect = np.sum(d**3) / (6 * np.sum(d**2) ** 1.5)
+        assert accel[g, 0] == pytest.approx(expect, abs=1e-12)
+
+
+# ------------------------------------------------------------------ flags
+
+
+def test_nchs_flags_small_segments_are_marked_not_dropped():
+    df = make_responses(400, seed=8, n_branches=12)
+    scores = score_survey(df, INST, by=["branch", "quarter"])
+    m = scores.metrics
+    small = m["n_eff"] < 30
+    assert small.any()
+    assert (m.loc[small & (m["n"] > 0), "flag"].str.contains("suppress_n_eff")).all()
+    assert m.loc[small, "suppressed"].all()
+    assert m["small_n"].equals(small)
+    n_seg = len(m[["branch", "quarter"]].drop_duplicates())
+    assert len(m[m["metric"] == "customer_satisfaction"]) == n_seg
+    simple = score_survey(df, INST, by=["branch", "quarter"], suppression=("min_n", 30)).metrics
+    assert simple.loc[simple["n"] < 30, "flag"].str.contains("suppress_min_n").all()
+    none = score_survey(df, INST, by=["branch", "quarter"], suppression=None).metrics
+    assert none.loc[none["n"] > 0, "flag"].isna().all()
+
+
+def test_nchs_complement_and_boundary_flags():
+    df = pd.DataFrame({"CSAT01": [5] * 97 + [1] * 3, "g": "a"})
+    df = pd.concat([df, pd.DataFrame({"CSAT01": [5] * 60, "g": "b"})], ignore_index=True)
+    m = score_survey(df, "csat", by="g").kpi().set_index("g")
+    assert m.loc["a", "flag"] == "footnote_complement"
+    assert m.loc["b", "flag"] == "review_0_or_100"
+    assert not m["suppressed"].any()
+    assert m.loc["b", "ci_high"] == 1.0
+    assert m.loc["b", "ci_low"] == pytest.approx(0.025 ** (1 / 60), abs=1e-12)
+
+
+def test_routed_item_with_no_answers_in_a_segment_is_flagged():
+    df = make_responses(300, seed=2)
+    df.loc[df["branch"] == "B1", "PR00"] = 0
+    for item in ("PR01", "PR02", "PR03", "PR04", "PR05", "PR06", "PR07"):
+        df.loc[df["branch"] == "B1", item] = np.nan
+    m = score_survey(df, INST, by="branch").metrics
+    rr = m[(m["metric"] == "resolution_rate") & (m["branch"] == "B1")].iloc[0]
+    assert rr["n"] == 0
+    assert np.isnan(rr["estimate"])
+    assert rr["flag"] == "no_answers"
+    assert rr["suppressed"]
+
+
+# ------------------------------------------------------------------ result object
+
+
+def test_to_dict_validates_against_json_schema():
+    schema_text = resources.files("satscore").joinpath("schemas/survey_scores.schema.json")
+    schema = json.loads(schema_text.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    df = make_responses(300, seed=1)
+    targets = {"customer_satisfaction": 0.6}
+    scores = score_survey(df, INST, by=["quarter", "branch"], targets=targets)
+    doc = json.loads(scores.to_json())
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    assert doc["schema_version"] == satscore.scoring.SCHEMA_VERSION
+    assert doc["metrics"][0]["segment"].keys() == {"quarter", "branch"}
+    bad = dict(doc, metrics=[dict(doc["metrics"][0], verdict="maybe")])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(bad)
+
+
+def test_frozen_summary_html_repr():
+    scores = score_survey(make_responses(200), INST, by="quarter")
+    with pytest.raises(AttributeError):
+        scores.by = ("x",)
+    summ = scores.summary()
+    assert set(summ["subject_type"]) <= {"kpi", "item", "dimension", "overall"}
+    assert "customer_satisfaction" in set(summ["metric"])
+    assert "<table" in scores._repr_html_()
+    assert "SurveyScores(" in repr(scores)
+    assert scores.confidence_level == 0.95
+    assert scores.by == ("quarter",)
+    assert scores.instrument is INST
+
+
+def test_caller_data_not_mutated():
+    df = make_responses(200, seed=4)
+    before = df.copy(deep=True)
+    score_survey(df, INST, by="quarter", weights="w", targets={"customer_satisfaction": 0.5})
+    pd.testing.assert_frame_equal(df, before)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "match"),
+    [
+        ({"metrics": ["top_box", "nps"]}, OptionError, r"unknown metric 'nps'"),
+        ({"targets": {"csat": 0.85}}, TargetError, r"unknown target name 'csat'.*KPI names"),
+        ({"targets": {"customer_satisfaction": 85}}, TargetError, r"found 85.*write 0.85"),
+        ({"targets": {"customer_satisfaction": 0.0}}, TargetError, r"must lie in \(0, 1\)"),
+        ({"targets": {("top_box", "XX01"): 0.5}}, TargetError, r"matches no \(metric, subject\)"),
+        ({"targets": {("mean", "OS01"): 7}}, TargetError, r"between 1 and 5"),
+        ({"targets": {"top_box": 0.5}}, TargetError, r"unknown target name 'top_box'"),
+        ({"by": "region"}, DataError, r"by column 'region' is not in the responses"),
+        ({"by": ["quarter", "quarter"]}, OptionError, r"lists a column twice"),
+        ({"weights": "nope"}, DataError, r"weights column 'nope' is not in the responses"),
+        ({"ci_method": "exact"}, OptionError, r"ci_method='exact' is not supported"),
+        ({"suppression": "strict"}, OptionError, r"suppression='strict' is not supported"),
+        ({"confidence_level": 95}, OptionError, r"not a percentage"),
+        ({"n_boot": 10}, OptionError, r"n_boot must be an integer >= 100"),
+        ({"seed": "x"}, SatscoreTypeError, r"seed must be None"),
+    ],
+)
+def test_bad_options(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        score_survey(make_responses(120), INST, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        (lambda n: np.r_[-1.0, np.ones(n - 1)], r"negative value \(-1 at row 0\)"),
+        (lambda n: np.r_[np.nan, np.ones(n - 1)], r"missing or infinite value \(row 0"),
+        (lambda n: np.zeros(n), r"weights are all zero"),
+        (lambda n: np.ones(n - 1), r"has 119 values but there are 120 respondents"),
+    ],
+)
+def test_bad_weights(weights, match):
+    with pytest.raises(DesignError, match=match):
+        score_survey(make_responses(120), INST, weights=weights(120))
+
+
+def test_segment_without_any_valid_answer():
+    df = make_responses(120)
+    items = [i.id for i in INST.items]
+    df.loc[df["branch"] == "B2", items] = np.nan
+    with pytest.raises(DataError, match=r"segment branch='B2' has no valid answers"):
+        score_survey(df, INST, by="branch")
+
+
+def test_failing_validation_raises():
+    df = make_responses(50)
+    df.loc[3, "OS01"] = 7
+    with pytest.raises(ResponseValidationError, match=r"OS01"):
+        score_survey(df, INST)
+
+
+def test_wrong_types_and_mismatched_inputs(data_dir):
+    with pytest.raises(SatscoreTypeError, match=r"responses must be a pandas DataFrame"):
+        score_survey([[1, 2]], INST)
+    with pytest.raises(SatscoreTypeError, match=r"instrument must be an Instrument"):
+        score_survey(make_responses(10), 42)
+    vr = load_instrument("csat").validate(pd.DataFrame({"CSAT01": [5, 4]}))
+    with pytest.raises(satscore.errors.InstrumentError, match=r"validated with instrument 'csat'"):
+        score_survey(vr, INST)
+    df = make_responses(60)
+    design = SurveyDesign(df.iloc[:50], weights="w")
+    with pytest.raises(DesignError, match=r"design.data has 50 rows"):
+        score_survey(df, INST, design=design)
+    with pytest.raises(OptionError, match=r"either through the design or through weights"):
+        score_survey(df, INST, design=SurveyDesign(df, weights="w"), weights="w")
