@@ -566,3 +566,19 @@ def test_dimension_default_min_valid():
     for k, expected in [(1, 1), (2, 2), (3, 2), (4, 2), (5, 3), (9, 5)]:
         dim = Dimension("d", {"en": "D"}, tuple(f"Q{i}" for i in range(k)))
         assert dim.min_valid == min(k, max(2, math.ceil(k / 2))) == expected
+
+
+def test_html_escapes_user_text(bank_dict):
+    bank_dict["title"]["en"] = "<script>alert(1)</script>"
+    _item(bank_dict, "OS01")["text"]["en"] = "Fees & <b>charges</b>?"
+    html = Instrument.from_dict(bank_dict)._repr_html_()
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "&lt;b&gt;charges&lt;/b&gt;" in html
+
+
+def test_load_instrument_accepts_paths(bank, tmp_path):
+    path = bank.to_file(tmp_path / "b.yml")
+    assert load_instrument(path) == bank
+    with pytest.raises(InstrumentError, match=r"no such instrument file"):
+        load_instrument(tmp_path / "other.yaml")

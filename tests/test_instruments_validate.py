@@ -310,3 +310,13 @@ def test_large_frame_is_vectorised(bank):
     assert (vr.missing_reason["SQ01"] == "not_applicable").sum() == (picks[:, 0] == 5).sum()
     # generous bound on a shared 2-core machine; per-row Python would take many seconds
     assert elapsed < 5.0
+
+
+def test_result_display(bank):
+    vr = bank.validate(_frame(bank, 3), id_column="respondent_id")
+    html = vr._repr_html_()
+    assert "Validated responses" in html
+    assert "not_asked" in html
+    assert "Response validation report" in vr.report._repr_html_()
+    assert str(vr.report).startswith("3 row(s) checked, 1 problem(s):")
+    assert "[note] column 'branch'" in str(vr.report)
