@@ -5,8 +5,9 @@ Deterministic parts (observed PC and FA eigenvalues, MAP values) are compared ex
 (``set.seed(123)``, 20 replicates; ``set.seed(7)``, 100 replicates) within about 4 standard
 errors of the difference of two 20-replicate means, estimated from 200 replicates of 2800 x 25
 normal data: 0.015 for every position except the first factor eigenvalue, whose one-factor
-minres fit on pure noise is very variable (SE of the difference 0.053, tolerance 0.2). The suggested numbers agree with psych (bfi: 6 factors and
-6 components; Holzinger x1-x9: 3 and 3) for every seed tried.
+minres fit on pure noise is very variable (SE of the difference 0.053, tolerance 0.2).
+The suggested numbers agree with psych (bfi: 6 factors and 6 components; Holzinger x1-x9:
+3 and 3) for every seed tried.
 """
 
 from __future__ import annotations
