@@ -7,7 +7,22 @@ reports, nonresponse adjustment, post-stratification and raking, and
 
 from __future__ import annotations
 
+from ._coverage import CoverageReport, coverage_report, respondent_design
 from ._design import DesignEstimate, SurveyDesign
+from ._plan import SamplePlan, plan_quarterly_sample
+from ._prn import prn
 from ._weighting import nonresponse_adjust, post_stratify, rake
 
-__all__ = ["DesignEstimate", "SurveyDesign", "nonresponse_adjust", "post_stratify", "rake"]
+__all__ = [
+    "CoverageReport",
+    "DesignEstimate",
+    "SamplePlan",
+    "SurveyDesign",
+    "coverage_report",
+    "nonresponse_adjust",
+    "plan_quarterly_sample",
+    "post_stratify",
+    "prn",
+    "rake",
+    "respondent_design",
+]
