@@ -1,0 +1,104 @@
+"""Operational KPIs and rate changes against R binom.test (stored) and statsmodels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from statsmodels.stats import rates as sm_rates
+
+from satscore import bank_kpi_targets, kpi, rate_change
+from satscore.errors import DataError, OptionError, TargetError
+
+R = json.loads((Path(__file__).parent / "data" / "scoring_R.json").read_text())
+
+
+def test_kpi_matches_binom_test():
+    for case in R["exact_p"]:
+        if case["k"] in (0, case["n"]):
+            continue
+        r = kpi(case["k"], case["n"], target=case["target"], name="feedback_handled")
+        est = case["k"] / case["n"]
+        expect = case["p_greater"] if est >= case["target"] else case["p_less"]
+        assert r.p_value == pytest.approx(expect, abs=1e-10)
+        assert r.verdict == (
+            "met"
+            if r.lower_bound >= r.target
+            else "not_met"
+            if r.upper_bound < r.target
+            else "inconclusive"
+        )
+    exact = next(e for e in R["exact"] if e["k"] == 170 and e["n"] == 200 and e["level"] == 0.95)
+    r = kpi(170, 200, target=0.8)
+    assert (r.ci.low, r.ci.high) == pytest.approx((exact["low"], exact["high"]), abs=1e-10)
+    assert r.lower_bound == pytest.approx(exact["lower_one_sided"], abs=1e-10)
+
+
+def test_kpi_verdicts_and_census():
+    assert kpi(178, 200, target=0.85).verdict == "inconclusive"
+    assert kpi(950, 1000, target=0.9).verdict == "met"
+    assert kpi(700, 1000, target=0.8).verdict == "not_met"
+    c = kpi(178, 200, target=0.85, census=True)
+    assert c.verdict == "met"
+    assert c.method == "census"
+    assert c.ci.low == c.ci.high == pytest.approx(0.89)
+    s = kpi(178, 200, target=0.85, method="wilson").summary()
+    assert s.loc[0, "verdict"] == "inconclusive"
+    json.dumps(kpi(1, 2, target=0.5).to_dict())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "match"),
+    [
+        ({"target": 90}, TargetError, r"found 90.0\. Give a fraction"),
+        ({"target": "x"}, TargetError, r"must be a number"),
+        ({"target": 0.9, "method": "exact"}, OptionError, r"method='exact'"),
+    ],
+)
+def test_kpi_bad_input(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        kpi(5, 10, **kwargs)
+    with pytest.raises(DataError, match=r"successes must lie between 0 and n"):
+        kpi(11, 10, target=0.5)
+
+
+def test_rate_change_matches_statsmodels_wald_log():
+    for e1, x1, e2, x2 in [(60, 1000, 48, 1000), (120, 5000, 80, 5200), (15, 300, 30, 310)]:
+        r = rate_change(e1, x1, e2, x2)
+        lo, hi = sm_rates.confint_poisson_2indep(e2, x2, e1, x1, method="wald-log")
+        assert r.ci.low == pytest.approx(lo - 1, abs=1e-12)
+        assert r.ci.high == pytest.approx(hi - 1, abs=1e-12)
+        assert r.ratio == pytest.approx((e2 / x2) / (e1 / x1))
+        side = "smaller" if r.change <= -0.1 else "larger"
+        res = sm_rates.test_poisson_2indep(e2, x2, e1, x1, value=0.9, method="wald-log", alternative=side)
+        assert r.p_value == pytest.approx(res.pvalue, abs=1e-12)
+
+
+def test_rate_change_verdicts():
+    assert rate_change(60, 1000, 48, 1000).verdict == "inconclusive"
+    assert rate_change(6000, 100000, 4000, 100000).verdict == "met"
+    assert rate_change(6000, 100000, 6100, 100000).verdict == "not_met"
+    zero = rate_change(10, 1000, 0, 1000)
+    assert zero.continuity_corrected
+    assert np.isfinite(zero.ci.low)
+    with pytest.raises(DataError, match=r"exposures > 0"):
+        rate_change(10, 0, 5, 100)
+    with pytest.raises(TargetError, match=r"must be > -1"):
+        rate_change(10, 100, 5, 100, target=-1.5)
+
+
+def test_bank_kpi_targets():
+    t = bank_kpi_targets()
+    assert t == {
+        "customer_satisfaction": 0.85,
+        "personalized_service_satisfaction": 0.90,
+        "employee_service_satisfaction": 0.85,
+        "survey_coverage": 0.30,
+        "feedback_handled": 0.90,
+        "training_pass_rate": 0.80,
+        "complaint_rate_change": -0.10,
+    }
+    t["customer_satisfaction"] = 0.5
+    assert bank_kpi_targets()["customer_satisfaction"] == 0.85
