@@ -72,7 +72,9 @@ def test_rate_change_matches_statsmodels_wald_log():
         assert r.ci.high == pytest.approx(hi - 1, abs=1e-12)
         assert r.ratio == pytest.approx((e2 / x2) / (e1 / x1))
         side = "smaller" if r.change <= -0.1 else "larger"
-        res = sm_rates.test_poisson_2indep(e2, x2, e1, x1, value=0.9, method="wald-log", alternative=side)
+        res = sm_rates.test_poisson_2indep(
+            e2, x2, e1, x1, value=0.9, method="wald-log", alternative=side
+        )
         assert r.p_value == pytest.approx(res.pvalue, abs=1e-12)
 
 
