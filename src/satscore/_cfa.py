@@ -8,6 +8,7 @@ expected information, as lavaan's default for complete-data ML.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import warnings
@@ -492,10 +493,27 @@ def fit_model(
         pm, ngroups=ngroups, std_lv=bool(std_lv), equal=equal, meanstructure=ngroups > 1
     )
     check_structure(pm, tab)
+    with small_blas():
+        return _fit_tab(pm, tab, moments, groups, int(max_iter))
+
+
+def small_blas() -> contextlib.AbstractContextManager:
+    """Single-threaded BLAS for the small-matrix iterations (threads only add overhead there,
+    and a lot of it on a busy machine); a no-op when threadpoolctl is not installed."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def _fit_tab(
+    pm: ParsedModel, tab: ParTable, moments: list[Moments], groups: tuple, max_iter: int
+) -> CFAResult:
     theta0 = start_values(tab, pm, moments)
     check_identified(tab, theta0)
     theta, t_val, converged, iterations = estimate(
-        tab, theta0, moments, max_iter=int(max_iter), tol=1e-13
+        tab, theta0, moments, max_iter=max_iter, tol=1e-13
     )
     if not converged:
         warnings.warn(
@@ -503,7 +521,7 @@ def fit_model(
             "the estimates and fit measures are unreliable. Check for items that barely load, "
             "near-zero variances or a mis-specified model, or raise max_iter.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     _, _, hess = evaluate(theta, tab, moments)
     info = 0.5 * hess if hess is not None else np.full((tab.npar, tab.npar), np.nan)
@@ -517,7 +535,7 @@ def fit_model(
             "available (NaN); the model may be empirically under-identified (e.g. a factor "
             "correlation near zero with a two-indicator factor).",
             SatscoreWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         vcov = np.full_like(info, np.nan)
     else:
@@ -537,33 +555,34 @@ def _heywood(state: FitState) -> None:
                 f"negative residual variance (Heywood case) for item(s) {neg}{where}; the "
                 "solution is improper. Check the item's loadings or drop it.",
                 HeywoodWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         if np.linalg.eigvalsh(phi)[0] < 0:
             warnings.warn(
                 f"the factor covariance matrix{where} is not positive definite (a factor "
                 "correlation beyond +-1); the factors may not be distinct.",
                 HeywoodWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
 
 def _result(state: FitState, pm: ParsedModel, converged: bool, iterations: int) -> CFAResult:
     fm = fit_measures(state)
     est = estimates_table(state)
-    load = est[est["op"] == "=~"]
-    if len(state.groups) == 1:
-        std = load.pivot_table(index="rhs", columns="lhs", values="std_all", aggfunc="first")
-        std = std.reindex(index=list(pm.observed), columns=list(pm.latent)).fillna(0.0)
-        std.index.name, std.columns.name = "item", None
+    tab = state.tab
+    p, m, ng = len(tab.observed), len(tab.latent), len(state.groups)
+    loads = np.zeros((ng, p, m))
+    sel = tab.kind == LOADING
+    loads[tab.group[sel], tab.i[sel], tab.j[sel]] = est["std_all"].to_numpy()[sel]
+    if ng == 1:
+        index = pd.Index(list(tab.observed), name="item")
         rescor = residual_correlations(state)[0]
     else:
-        std = load.pivot_table(
-            index=["group", "rhs"], columns="lhs", values="std_all", aggfunc="first", sort=False
+        index = pd.MultiIndex.from_product(
+            [list(state.groups), list(tab.observed)], names=["group", "item"]
         )
-        std = std.reindex(columns=list(pm.latent)).fillna(0.0)
-        std.index.names, std.columns.name = ["group", "item"], None
         rescor = dict(zip(state.groups, residual_correlations(state), strict=True))
+    std = pd.DataFrame(loads.reshape(ng * p, m), index=index, columns=list(tab.latent))
     return CFAResult(
         chi2=fm["chi2"],
         df=fm["df"],

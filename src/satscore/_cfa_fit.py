@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from ._cfa_model import (
     INTERCEPT,
@@ -63,7 +63,7 @@ def rmsea_ci(chi2: float, df: int, n: int, groups: int = 1, level: float = 0.90)
     hi_p, lo_p = 1.0 - (1.0 - level) / 2.0, (1.0 - level) / 2.0
 
     def cdf(lam: float) -> float:
-        return stats.ncx2.cdf(chi2, df, lam) if lam > 0 else stats.chi2.cdf(chi2, df)
+        return float(special.chndtr(chi2, df, lam)) if lam > 0 else float(special.chdtr(df, chi2))
 
     if cdf(0.0) - hi_p < 0:
         lower = 0.0

@@ -263,23 +263,28 @@ def jacobian(
     r = len(rows)
     ds = np.zeros((r, p, p))
     dm = np.zeros((r, p))
+    kind, i, j = tab.kind[rows], tab.i[rows], tab.j[rows]
     b = lam @ phi
-    for n, row in enumerate(rows):
-        kind, i, j = tab.kind[row], tab.i[row], tab.j[row]
-        if kind == LOADING:
-            ds[n, i, :] += b[:, j]
-            ds[n, :, i] += b[:, j]
-            dm[n, i] = al[j]
-        elif kind == LV_COV:
-            outer = np.outer(lam[:, i], lam[:, j])
-            ds[n] = outer + outer.T if i != j else outer
-        elif kind == RESID:
-            ds[n, i, j] = 1.0
-            ds[n, j, i] = 1.0
-        elif kind == INTERCEPT:
-            dm[n, i] = 1.0
-        else:
-            dm[n] = lam[:, i]
+    n = np.flatnonzero(kind == LOADING)
+    if n.size:
+        cols = b[:, j[n]].T  # (k x p)
+        ds[n, i[n], :] += cols
+        ds[n, :, i[n]] += cols
+        dm[n, i[n]] = al[j[n]]
+    n = np.flatnonzero(kind == LV_COV)
+    if n.size:
+        outer = np.einsum("pk,qk->kpq", lam[:, i[n]], lam[:, j[n]])
+        off = i[n] != j[n]
+        ds[n] = outer + np.where(off[:, None, None], outer.transpose(0, 2, 1), 0.0)
+    n = np.flatnonzero(kind == RESID)
+    if n.size:
+        ds[n, i[n], j[n]] = 1.0
+        ds[n, j[n], i[n]] = 1.0
+    n = np.flatnonzero(kind == INTERCEPT)
+    dm[n, i[n]] = 1.0
+    n = np.flatnonzero(kind == LV_MEAN)
+    if n.size:
+        dm[n] = lam[:, i[n]].T
     return ds, dm
 
 
@@ -330,11 +335,12 @@ def evaluate(
             continue
         ds, dm = jacobian(tab, rows, lam, phi, al)
         w = sinv @ (sigma - mom.cov - np.outer(d, d)) @ sinv
-        g_rows = np.einsum("rij,ij->r", ds, w) - 2.0 * dm @ sd
+        g_rows = ds.reshape(len(rows), p * p) @ w.ravel() - 2.0 * dm @ sd
         ag = a[rows]
         grad += mom.n * (ag.T @ g_rows)
         if want >= 2:
-            msm = sinv @ ds @ sinv
-            h_rows = np.einsum("rij,sji->rs", msm, ds) + 2.0 * dm @ sinv @ dm.T
+            r = len(rows)
+            msm = (sinv @ ds @ sinv).reshape(r, p * p)
+            h_rows = msm @ ds.reshape(r, p * p).T + 2.0 * dm @ sinv @ dm.T
             hess += mom.n * (ag.T @ h_rows @ ag)
     return total, grad, hess
