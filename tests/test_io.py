@@ -130,3 +130,13 @@ def test_unsupported_and_missing_files(tmp_path):
         read_responses(tmp_path / "r.csv", format="stata")
     with pytest.raises(DataError, match=r"does not exist; check the path"):
         read_responses(tmp_path / "absent.csv")
+
+
+def test_id_column_keeps_leading_zeros(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("rid,CSAT01\n00123,5\n00456,4\n", encoding="utf-8")
+    assert read_responses(path)["rid"].tolist() == [123, 456]
+    assert read_responses(path, id_column="rid")["rid"].tolist() == ["00123", "00456"]
+    xlsx = tmp_path / "ids.xlsx"
+    pd.DataFrame({"rid": ["00123", "00456"], "CSAT01": [5, 4]}).to_excel(xlsx, index=False)
+    assert read_responses(xlsx, id_column="rid")["rid"].tolist() == ["00123", "00456"]

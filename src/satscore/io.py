@@ -47,6 +47,7 @@ def read_responses(
     format: str | None = None,
     sheet_name: str | int = 0,
     encoding: str = "utf-8-sig",
+    id_column: str | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
     """Read a response file into a DataFrame ready for :meth:`Instrument.validate`.
@@ -63,6 +64,9 @@ def read_responses(
     encoding : str, default "utf-8-sig"
         Text encoding of CSV/TSV files (UTF-8 with or without a byte-order
         mark); use e.g. ``"gbk"`` for files saved by older Chinese Excel.
+    id_column : str, optional
+        Column of respondent ids to read as text in CSV/TSV/Excel files, so
+        ids such as ``"00123"`` keep their leading zeros.
     **kwargs
         Passed to the underlying pandas/pyreadstat reader.
 
@@ -107,6 +111,13 @@ def read_responses(
     if not path.is_file():
         msg = f"response file {str(path)!r} does not exist; check the path."
         raise DataError(msg)
+    if id_column is not None and fmt in ("csv", "tsv", "excel"):
+        dtype = kwargs.pop("dtype", None)
+        if dtype is None:
+            dtype = {id_column: str}
+        elif isinstance(dtype, dict):
+            dtype = {id_column: str, **dtype}
+        kwargs["dtype"] = dtype
     if fmt in ("csv", "tsv"):
         sep = kwargs.pop("sep", "\t" if fmt == "tsv" else ",")
         try:

@@ -181,13 +181,29 @@ class Instrument:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Instrument:
-        """Read an instrument from a ``.yaml``/``.yml`` or ``.json`` file."""
+        """Read an instrument from a ``.yaml``/``.yml`` or ``.json`` file.
+
+        Malformed definitions raise :class:`~satscore.errors.InstrumentError`
+        naming the file, the field and the fix.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from satscore import Instrument, load_instrument
+        >>> inst = load_instrument("csat")
+        >>> path = inst.to_file(pathlib.Path(tempfile.mkdtemp()) / "csat.yaml")
+        >>> Instrument.from_file(path) == inst
+        True
+        """
         from ._io import read_instrument_file
 
         return read_instrument_file(path)
 
     def to_file(self, path: str | Path) -> Path:
-        """Write the instrument to ``.yaml``/``.yml`` or ``.json`` (chosen by extension)."""
+        """Write the instrument to ``.yaml``/``.yml`` or ``.json`` (chosen by extension).
+
+        Returns the path written. See :meth:`from_file` for an example.
+        """
         from ._io import write_instrument_file
 
         return write_instrument_file(self, path)
@@ -197,8 +213,17 @@ class Instrument:
 
         Items become ``select_one <scale>`` rows with ``label::English (en)``-style
         columns, ``relevant`` in XLSForm syntax and ``appearance=likert``; the
-        scoring metadata goes into ``satscore_*`` columns and a ``satscore`` sheet,
-        so :meth:`from_xlsform` restores the identical instrument.
+        scoring metadata goes into ``satscore_*`` columns and sheets, so
+        :meth:`from_xlsform` restores the identical instrument.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from satscore import Instrument, load_instrument
+        >>> inst = load_instrument("bank_service")
+        >>> path = inst.to_xlsform(pathlib.Path(tempfile.mkdtemp()) / "bank.xlsx")
+        >>> Instrument.from_xlsform(path) == inst
+        True
         """
         from ._xlsform import write_xlsform
 
@@ -206,13 +231,34 @@ class Instrument:
 
     @classmethod
     def from_xlsform(cls, path: str | Path) -> Instrument:
-        """Read an instrument from an XLSForm workbook written by :meth:`to_xlsform`."""
+        """Read an instrument from an XLSForm workbook.
+
+        Workbooks written by :meth:`to_xlsform` come back identical. Other
+        XLSForms (designed in ODK, KoboToolbox, ...) are imported conservatively:
+        ``select_one`` rows become items, integer choice lists become scales
+        (``appearance=likert`` = ordinal), with no satisfied or missing codes
+        unless ``satscore_*`` columns say so; other question types are skipped
+        with a :class:`~satscore.errors.SatscoreWarning`. See :meth:`to_xlsform`
+        for an example.
+        """
         from ._xlsform import read_xlsform
 
         return read_xlsform(path)
 
     def to_table_schema(self, *, language: str | None = None) -> dict[str, Any]:
-        """Return a Frictionless Table Schema (v2) dict describing response files."""
+        """Return a Frictionless Table Schema (v2) dict describing response files.
+
+        One integer field per item with labelled ``categories``,
+        ``categoriesOrdered`` and labelled ``missingValues``; labels in
+        *language* (default: the instrument's default language).
+
+        Examples
+        --------
+        >>> from satscore import load_instrument
+        >>> field = load_instrument("ltr").to_table_schema(language="zh")["fields"][0]
+        >>> field["name"], field["categories"][-1]
+        ('LTR01', {'value': 10, 'label': '10 - 极有可能'})
+        """
         from ._table_schema import table_schema
 
         return table_schema(self, language=language)
@@ -227,7 +273,16 @@ class Instrument:
     ) -> ValidatedResponses:
         """Check and code a response frame against this instrument.
 
-        See :func:`satscore.instruments.validate_responses` for details.
+        See :func:`satscore.instruments.validate_responses` for the rules.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from satscore import load_instrument
+        >>> inst = load_instrument("ltr")
+        >>> vr = inst.validate(pd.DataFrame({"LTR01": [10, "9", " 0 - not at all likely", None]}))
+        >>> vr.data["LTR01"].tolist(), vr.missing_reason["LTR01"].tolist()
+        ([10.0, 9.0, 0.0, nan], [None, None, None, 'blank'])
         """
         from ._validate import validate_responses
 
@@ -235,7 +290,15 @@ class Instrument:
 
     # ---------------------------------------------------------------- display
     def summary(self, language: str | None = None) -> pd.DataFrame:
-        """One row per item: id, dimension, scale, codes, routing, role, text."""
+        """One row per item: id, dimension, scale, codes, routing, role, text.
+
+        Examples
+        --------
+        >>> from satscore import load_instrument
+        >>> table = load_instrument("bank_service").summary("zh")
+        >>> table.loc[table["item"] == "SA01", ["scale", "relevant", "text"]].values.tolist()
+        [['agree5', 'SC01 = 1', '工作人员对我礼貌、尊重。']]
+        """
         lang = language or self.default_language
         rows = []
         for item in self.items:
