@@ -320,3 +320,10 @@ def test_result_display(bank):
     assert "Response validation report" in vr.report._repr_html_()
     assert str(vr.report).startswith("3 row(s) checked, 1 problem(s):")
     assert "[note] column 'branch'" in str(vr.report)
+
+
+def test_validated_responses_compare_by_identity(bank):
+    vr = bank.validate(_frame(bank, 2))
+    assert vr == vr
+    assert vr != bank.validate(_frame(bank, 2))
+    assert isinstance(hash(vr), int)

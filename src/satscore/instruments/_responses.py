@@ -122,7 +122,7 @@ class ValidationReport(ResultMixin):
         return "\n".join(lines)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class ValidatedResponses(ResultMixin):
     """Responses coded against an instrument.
 
