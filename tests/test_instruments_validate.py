@@ -327,3 +327,11 @@ def test_validated_responses_compare_by_identity(bank):
     assert vr == vr
     assert vr != bank.validate(_frame(bank, 2))
     assert isinstance(hash(vr), int)
+
+
+def test_coerce_fix_text_says_what_was_done(bank):
+    df = _frame(bank, 2, SQ01=[6, 1]).drop(columns=["LY02"])
+    vr = bank.validate(df, on_invalid="coerce")
+    fixes = {p.kind: p.fix for p in vr.report.problems}
+    assert fixes["out_of_range"].endswith("(coerced to missing, reason 'invalid')")
+    assert fixes["missing_column"].endswith("treated as blank (coerced)")

@@ -279,7 +279,12 @@ def validate_responses(
                     item_id,
                     len(responses),
                     (),
-                    fix + "; with on_invalid='coerce' it is treated as blank",
+                    fix
+                    + (
+                        "; treated as blank (coerced)"
+                        if coerce
+                        else "; with on_invalid='coerce' it is treated as blank"
+                    ),
                     "item column is missing from the responses",
                 )
             )
@@ -330,7 +335,12 @@ def validate_responses(
                     item.id,
                     count,
                     _examples(raw, mask),
-                    fix + " (or pass on_invalid='coerce' to treat them as missing)",
+                    fix
+                    + (
+                        " (coerced to missing, reason 'invalid')"
+                        if coerce
+                        else " (or pass on_invalid='coerce' to treat them as missing)"
+                    ),
                     message,
                     rows=_rows(index, mask),
                 )
@@ -351,7 +361,12 @@ def validate_responses(
                         count,
                         _examples(raw, broken),
                         f"{item.id} is asked only if {cond}; blank these answers or correct "
-                        f"{cond.item} (or pass on_invalid='coerce' to drop the answers)",
+                        f"{cond.item}"
+                        + (
+                            " (coerced to missing, reason 'invalid')"
+                            if coerce
+                            else " (or pass on_invalid='coerce' to drop the answers)"
+                        ),
                         f"{count} row(s) answer {item.id} although {cond.item} was answered "
                         f"with a code other than {', '.join(map(str, cond.values))}",
                         rows=_rows(index, broken),
