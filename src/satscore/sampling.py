@@ -7,6 +7,7 @@ reports, nonresponse adjustment, post-stratification and raking, and
 
 from __future__ import annotations
 
+from ._compare_waves import WaveComparison, compare_waves
 from ._coverage import CoverageReport, coverage_report, respondent_design
 from ._design import DesignEstimate, SurveyDesign
 from ._plan import SamplePlan, plan_quarterly_sample
@@ -18,6 +19,8 @@ __all__ = [
     "DesignEstimate",
     "SamplePlan",
     "SurveyDesign",
+    "WaveComparison",
+    "compare_waves",
     "coverage_report",
     "nonresponse_adjust",
     "plan_quarterly_sample",

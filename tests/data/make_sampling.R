@@ -105,4 +105,31 @@ bb <- svyby(~api00, ~awards, dclus1, svymean, covmat = TRUE)
 ct <- svycontrast(bb, c(-1, 1))
 out$contrast_awards_dclus1 <- list(est = num(coef(ct)), se = num(SE(ct)))
 
+
+# Overlapping waves (year-over-year): stack two samples, customer as cluster (research note §6.2)
+set.seed(20260704)
+N <- 3000
+pop <- data.frame(customer_id = sprintf("C%05d", 1:N), stratum = sample(c("a", "b"), N, TRUE))
+pop$latent <- rnorm(N)
+ia <- sample(N, 400); shared <- sample(ia, 150); ib <- c(shared, sample(setdiff(1:N, ia), 250))
+mk <- function(idx, wave, shift) {
+  d <- pop[idx, ]
+  d$wave <- wave
+  d$sat <- as.numeric(d$latent + rnorm(nrow(d), 0, 0.8) + shift > -1)
+  d$score <- round(3.5 + d$latent + rnorm(nrow(d), 0, 0.5) + shift, 1)
+  d$w <- ifelse(d$stratum == "a", 7, 8) + (wave == "b")
+  d
+}
+waves <- rbind(mk(ia, "a", 0), mk(ib, "b", 0.3))
+write.csv(waves[, c("customer_id", "stratum", "wave", "sat", "score", "w")], "sampling_waves.csv",
+          row.names = FALSE)
+dw <- svydesign(ids = ~customer_id, weights = ~w, data = waves)
+res <- list()
+for (v in c("sat", "score")) {
+  bw <- svyby(as.formula(paste0("~", v)), ~wave, dw, svymean, covmat = TRUE)
+  cw <- svycontrast(bw, c(-1, 1))
+  res[[v]] <- list(est = num(coef(cw)), se = num(SE(cw)), df = degf(dw), means = num(coef(bw)))
+}
+out$waves_overlap <- res
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE), "sampling_R.json")
