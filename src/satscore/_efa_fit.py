@@ -25,7 +25,7 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 __all__ = ["Extraction", "FitStats", "extract", "fit_statistics", "max_factors"]
 
@@ -211,7 +211,7 @@ def extract(
 # ----------------------------------------------------------------------------- statistics
 def _ncp_root(stat: float, df: float, target: float, upper: float) -> float | None:
     def f(x: float) -> float:
-        return float(stats.ncx2.cdf(stat, df, x) if x > 0 else stats.chi2.cdf(stat, df)) - target
+        return float(special.chndtr(stat, df, x) if x > 0 else special.chdtr(df, stat)) - target
 
     try:
         return float(optimize.brentq(f, 0.0, upper, xtol=1e-10))

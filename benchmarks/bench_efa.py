@@ -1,0 +1,149 @@
+"""Benchmarks: EFA, omega and parallel analysis versus R psych (timed inside R).
+
+The R figures are measured inside ``Rscript`` with ``system.time`` over the same number of
+repetitions (median), so R's start-up and package loading are excluded. factor_analyzer
+0.5.1 is tried as a second peer; it fails on scikit-learn >= 1.8 and is then reported as
+unavailable.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from satscore._efa import efa
+from satscore._omega import omega
+from satscore._parallel import parallel_analysis
+
+BFI = Path(__file__).resolve().parents[1] / "tests" / "data" / "bfi.csv"
+
+
+def _median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _r_times(calls: dict[str, str], repeats: int) -> dict[str, float | None]:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return dict.fromkeys(calls)
+    lines = [
+        "suppressMessages({library(psych); library(GPArotation)})",
+        f'X <- read.csv("{BFI}")[, 1:25]',
+        "tm <- function(expr) { t <- numeric(0); for (i in 1:" + str(repeats) + ") t <- c(t, "
+        "system.time(suppressWarnings(suppressMessages(eval(expr))))[['elapsed']]); median(t) }",
+    ]
+    for name, call in calls.items():
+        lines.append(f'cat("{name}", tm(quote({call})), "\\n")')
+    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
+        fh.write("\n".join(lines))
+        path = fh.name
+    try:
+        out = subprocess.run(
+            [rscript, path], capture_output=True, text=True, timeout=600, check=True
+        ).stdout
+    except (subprocess.SubprocessError, OSError):
+        return dict.fromkeys(calls)
+    finally:
+        Path(path).unlink(missing_ok=True)
+    times: dict[str, float | None] = dict.fromkeys(calls)
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in calls:
+            times[parts[0]] = float(parts[1])
+    return times
+
+
+def _factor_analyzer_time(X: pd.DataFrame, repeats: int) -> tuple[float | None, str]:
+    try:
+        from factor_analyzer import FactorAnalyzer
+    except ImportError:
+        return None, "factor_analyzer not installed"
+
+    R = X.corr().to_numpy()
+
+    def fit():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            FactorAnalyzer(n_factors=5, rotation="oblimin", is_corr_matrix=True).fit(R)
+
+    try:
+        fit()
+    except TypeError as err:
+        return None, f"factor_analyzer 0.5.1 fails: {err}"
+    return _median_time(fit, repeats), "factor_analyzer on the pairwise R"
+
+
+def run(quick: bool = False) -> list[dict]:
+    X = pd.read_csv(BFI).iloc[:, :25]
+    repeats = 3 if quick else 7
+    workloads = {
+        "fa5": (
+            "EFA bfi 2800x25, 5 factors minres + oblimin (+ fit statistics)",
+            lambda: efa(X, 5),
+            "fa(X, 5)",
+        ),
+        "fa5ml": (
+            "EFA bfi 2800x25, 5 factors ml + varimax",
+            lambda: efa(X, 5, method="ml", rotation="varimax"),
+            'fa(X, 5, fm = "ml", rotate = "varimax")',
+        ),
+        "omega5": (
+            "omega bfi 2800x25, 5 group factors (Schmid-Leiman)",
+            lambda: omega(X, n_factors=5),
+            "omega(X, 5, plot = FALSE)",
+        ),
+        "parallel": (
+            "parallel analysis bfi 2800x25, 20 simulated + 20 resampled",
+            lambda: parallel_analysis(X, seed=1),
+            "fa.parallel(X, plot = FALSE)",
+        ),
+    }
+    if quick:
+        workloads.pop("fa5ml")
+    r_times = _r_times({k: v[2] for k, v in workloads.items()}, 3 if quick else 5)
+    rows = []
+    for key, (label, fn, call) in workloads.items():
+        ours = _median_time(fn, repeats)
+        peer = r_times[key]
+        rows.append(
+            {
+                "workload": label,
+                "satscore_s": ours,
+                "peer": f"R psych::{call}",
+                "peer_s": peer,
+                "ratio": None if peer is None else peer / ours,
+                "note": "R timed in-process (system.time, median)"
+                if peer is not None
+                else "Rscript unavailable",
+            }
+        )
+    fa_s, note = _factor_analyzer_time(X, repeats)
+    ours = _median_time(workloads["fa5"][1], repeats)
+    rows.append(
+        {
+            "workload": "EFA bfi 5 factors minres + oblimin (vs factor_analyzer)",
+            "satscore_s": ours,
+            "peer": "factor_analyzer 0.5.1",
+            "peer_s": fa_s,
+            "ratio": None if fa_s is None else fa_s / ours,
+            "note": note,
+        }
+    )
+    return rows
+
+
+if __name__ == "__main__":  # pragma: no cover
+    for row in run(quick=False):
+        print(row)
