@@ -212,7 +212,8 @@ def prepare_moments(
     dropped = int(len(x) - keep.sum())
     moments = []
     for k, lab in enumerate(labels):
-        xg = x[keep & (codes == k)]
+        rows = keep & (codes == k)
+        xg = x if rows.all() else x[rows]
         ng = xg.shape[0]
         where = f"group {lab!r}" if group is not None else "data"
         if ng < p + 1:
@@ -223,10 +224,19 @@ def prepare_moments(
             )
             raise DataError(msg)
         mean = xg.mean(axis=0)
-        xc = xg - mean
-        cov = (xc.T @ xc) / ng
+        cov = _centered_crossprod(xg, mean) / ng
         moments.append(_make_moments(ng, mean, cov, items, where))
     return moments, tuple(labels), dropped
+
+
+def _centered_crossprod(x: np.ndarray, mean: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """``(x - mean)' (x - mean)`` in row chunks (bounded memory, no cancellation)."""
+    p = x.shape[1]
+    out = np.zeros((p, p))
+    for start in range(0, x.shape[0], chunk):
+        c = x[start : start + chunk] - mean
+        out += c.T @ c
+    return out
 
 
 def _item_matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
@@ -245,7 +255,8 @@ def _item_matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
                 "instrument.validate(...)."
             )
             raise DataError(msg)
-    x = np.column_stack([data[cols[i]].to_numpy(dtype=float, na_value=np.nan) for i in items])
+    frame = data.loc[:, [cols[i] for i in items]]
+    x = frame.to_numpy(dtype=float, na_value=np.nan)  # may be a read-only view: never written
     empty = [items[k] for k in np.flatnonzero(np.isnan(x).all(axis=0))]
     if empty:
         msg = f"item column {empty[0]!r} has no non-missing values; drop it from the model."
