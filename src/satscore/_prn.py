@@ -65,7 +65,7 @@ def _rotr(x: Any, n: int) -> Any:
     return (x >> np.uint32(n)) ^ (x << np.uint32(32 - n))
 
 
-def _compress(state: list[Any], w: list[Any]) -> list[Any]:
+def _compress(state: list[Any], w: list[Any], m: int) -> list[Any]:
     """One SHA-256 compression of 64-byte blocks into ``state``.
 
     ``w`` holds the 16 message words, each a ``uint32`` array (one value per
@@ -91,7 +91,6 @@ def _compress(state: list[Any], w: list[Any]) -> list[Any]:
         bc = ab
         i += 1
     if i < 64:
-        m = next(np.shape(v)[0] for v in sched if np.ndim(v))
         regs = [np.array(np.broadcast_to(v, (m,)), np.uint32) for v in (a, b, c, d, e, f, g, h)]
         tmp = [np.empty(m, np.uint32), np.empty(m, np.uint32), np.array(np.broadcast_to(bc, (m,)))]
         for k in range(i, 64):
@@ -166,7 +165,7 @@ def sha256_words(messages: np.ndarray, lengths: int, *, n_words: int = 2) -> np.
     state: list[Any] = [np.uint32(v) for v in _H0]
     with np.errstate(over="ignore"):
         for blk in range(n_blocks):
-            state = _compress(state, cols[16 * blk : 16 * (blk + 1)])
+            state = _compress(state, cols[16 * blk : 16 * (blk + 1)], m)
     return np.stack([np.broadcast_to(v, (m,)) for v in state[:n_words]], axis=1)
 
 
