@@ -11,6 +11,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from ._checks import check_option
 from ._fonts import apply_font
 from ._i18n import t
 from ._plot_style import ESTIMATE, FLAG, new_axes, prepare, wrap_label
@@ -23,16 +24,6 @@ _LOADING_CMAP = LinearSegmentedColormap.from_list(
 )
 
 
-def _series(result: Any, *names: str) -> np.ndarray | None:
-    for name in names:
-        value = getattr(result, name, None)
-        if value is not None:
-            arr = np.asarray(value, dtype=float).ravel()
-            if arr.size:
-                return arr
-    return None
-
-
 def plot_scree(
     parallel_analysis_result: Any,
     *,
@@ -42,19 +33,20 @@ def plot_scree(
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
-    """Scree plot of observed eigenvalues against those of random (or resampled) data.
+    """Scree plot of observed eigenvalues against those of random and resampled data.
 
-    The number of factors suggested by parallel analysis (Horn 1965) is the
-    number of observed eigenvalues above the simulated ones, as in R
-    ``psych::fa.parallel``.
+    As R ``psych::fa.parallel``: observed eigenvalues (solid), the replicate
+    quantile of simulated random data (dashed) and of column-wise resampled
+    data (dotted) when computed; the suggested numbers of factors / components
+    (observed above simulated) are in the title.
 
     Parameters
     ----------
     parallel_analysis_result : ParallelAnalysisResult
-        Result of :func:`satscore.parallel_analysis`.
+        Result of :func:`satscore.parallel_analysis` (its ``eigenvalues`` table).
     show : {"both", "factors", "components"}
         Common-factor eigenvalues, principal-component eigenvalues, or both
-        (whichever the result holds).
+        (those the result holds).
     language, font, ax
         As in :func:`satscore.plot_likert`.
     **kwargs
@@ -63,66 +55,79 @@ def plot_scree(
     Returns
     -------
     matplotlib.axes.Axes
-        Lines with gids ``"observed_factors"``, ``"simulated_factors"``,
-        ``"observed_components"``, ``"simulated_components"`` (those present).
+        Lines with gids ``"fa_observed"``, ``"fa_simulated"``, ``"fa_resampled"``,
+        ``"pc_observed"``, ``"pc_simulated"``, ``"pc_resampled"`` (those present);
+        y data are the ``*_observed`` / ``*_quantile`` columns.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 2))
+    >>> x = np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6))
+    >>> from satscore._parallel import parallel_analysis
+    >>> res = parallel_analysis(pd.DataFrame(x), n_iter=5, seed=1)
+    >>> ax = plot_scree(res)
+    >>> [line.get_gid() for line in ax.lines][:3]
+    ['fa_observed', 'fa_simulated', 'fa_resampled']
+    >>> # R: psych::fa.parallel(x, n.iter = 5)
     """
     lang, families = prepare(language, font)
-    if show not in ("both", "factors", "components"):
-        msg = f"show={show!r} is not supported; use 'both', 'factors' or 'components'."
-        raise OptionError(msg)
-    res = parallel_analysis_result
-    series = {
-        "factors": (
-            _series(res, "fa_values", "observed_fa", "fa_observed", "observed"),
-            _series(res, "fa_simulated", "fa_sim", "simulated_fa", "fa_random", "simulated"),
-            _series(res, "n_factors", "nfact"),
-        ),
-        "components": (
-            _series(res, "pc_values", "observed_pc", "pc_observed"),
-            _series(res, "pc_simulated", "pc_sim", "simulated_pc", "pc_random"),
-            _series(res, "n_components", "ncomp"),
-        ),
-    }
-    kinds = ["factors", "components"] if show == "both" else [show]
-    kinds = [k for k in kinds if series[k][0] is not None]
-    if not kinds:
+    check_option("show", show, ("both", "factors", "components"))
+    table = getattr(parallel_analysis_result, "eigenvalues", None)
+    if not isinstance(table, pd.DataFrame):
         msg = (
-            "the result holds no observed eigenvalues; pass the result of "
-            f"satscore.parallel_analysis (found {type(res).__name__})."
+            "plot_scree needs the result of satscore.parallel_analysis; found "
+            f"{type(parallel_analysis_result).__name__}."
         )
         raise SatscoreTypeError(msg)
+    kinds = {"both": ("fa", "pc"), "factors": ("fa",), "components": ("pc",)}[show]
+    kinds = tuple(
+        k
+        for k in kinds
+        if f"{k}_observed" in table.columns and table[f"{k}_observed"].notna().any()
+    )
+    if not kinds:
+        msg = f"the parallel analysis holds no {show} eigenvalues; run it with fa='both'."
+        raise OptionError(msg)
     ax = new_axes(ax, (6.5, 3.8))
-    styles = {"factors": (ESTIMATE, "o"), "components": ("#35978f", "^")}
+    x = np.asarray(table.index, dtype=float)
+    colors = {"fa": ESTIMATE, "pc": "#35978f"}
+    markers = {"fa": "o", "pc": "^"}
+    names = {"fa": "FA", "pc": "PC"}
     notes = []
-    for kind in kinds:
-        obs, sim, n_sug = series[kind]
-        color, marker = styles[kind]
-        x = np.arange(1, len(obs) + 1)
-        suffix = "" if len(kinds) == 1 else f" ({'FA' if kind == 'factors' else 'PC'})"
+    for k in kinds:
+        suffix = f" ({names[k]})" if len(kinds) > 1 else ""
         ax.plot(
             x,
-            obs,
-            marker=marker,
-            color=color,
+            table[f"{k}_observed"].to_numpy(float),
+            marker=markers[k],
+            color=colors[k],
             linewidth=1.8,
-            gid=f"observed_{kind}",
+            gid=f"{k}_observed",
             label=t("observed", lang) + suffix,
             **kwargs,
         )
-        if sim is not None:
-            ax.plot(
-                np.arange(1, len(sim) + 1),
-                sim,
-                linestyle="--",
-                color=color,
-                alpha=0.7,
-                linewidth=1.4,
-                gid=f"simulated_{kind}",
-                label=t("simulated", lang) + suffix,
-            )
+        for kind, style, key in (("simulated", "--", "simulated"), ("resampled", ":", "resampled")):
+            col = f"{k}_{kind}_quantile"
+            if col in table.columns and table[col].notna().any():
+                ax.plot(
+                    x,
+                    table[col].to_numpy(float),
+                    linestyle=style,
+                    color=colors[k],
+                    alpha=0.75,
+                    linewidth=1.3,
+                    gid=f"{k}_{kind}",
+                    label=t(key, lang) + suffix,
+                )
+        n_sug = getattr(
+            parallel_analysis_result, "n_factors" if k == "fa" else "n_components", None
+        )
         if n_sug is not None:
-            notes.append(f"{t('suggested_factors', lang, k=int(n_sug[0]))}{suffix}")
-    ax.axhline(1.0 if "components" in kinds else 0.0, color=FLAG, linewidth=0.6, zorder=0.5)
+            key = "suggested_factors" if k == "fa" else "suggested_components"
+            notes.append(t(key, lang, k=int(n_sug)))
+    ax.axhline(1.0 if "pc" in kinds else 0.0, color=FLAG, linewidth=0.6, zorder=0.5)
     ax.set_xlabel(t("factor_number", lang))
     ax.set_ylabel(t("eigenvalue", lang))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

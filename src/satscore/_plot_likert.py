@@ -325,7 +325,7 @@ def plot_likert(
 
     # y positions: a header row per dimension group, then its items (top to bottom).
     groups = list(dict.fromkeys(table.group.tolist()))
-    show_headers = len(groups) > 1 or groups[0] is not None
+    show_headers = len(groups) > 1
     ypos, header_pos, header_txt, y = [], [], [], 0.0
     for g in groups:
         if show_headers:
@@ -335,7 +335,7 @@ def plot_likert(
                 title.get(lang, next(iter(title.values()))) if title else t("other_items", lang)
             )
             y += 1.0
-        for _ in table.group.index[table.group == g]:
+        for _ in [i for i in rows if table.group[i] == g]:
             ypos.append(y)
             y += 1.0
         y += 0.3
@@ -479,7 +479,7 @@ def plot_likert(
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
         bbox_transform=below,
-        ncol=k if k <= 7 else int(np.ceil(k / 2)),
+        ncol=k if k <= 7 and sum(len(n) for n in names) < 90 else int(np.ceil(k / 2)),
         frameon=False,
         fontsize=8.5,
         handlelength=1.2,
