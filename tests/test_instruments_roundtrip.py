@@ -417,3 +417,18 @@ def test_plain_xlsform_errors(tmp_path):
     bad.write_text("not a workbook", encoding="utf-8")
     with pytest.raises(InstrumentError, match=r"cannot open as an \.xlsx workbook"):
         Instrument.from_xlsform(bad)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(inst=instruments())
+def test_pyxform_converts_random_exports(inst, tmp_path):
+    from pyxform.xls2xform import convert
+
+    result = convert(xlsform=str(inst.to_xlsform(tmp_path / "f.xlsx")))
+    # pyxform knows primary language subtags only; a full tag such as zh-Hans is flagged
+    subtagged = any("-" in lang for lang in inst.languages)
+    unexpected = [w for w in result.warnings if not (subtagged and "machine-readable" in w)]
+    assert unexpected == []
+    assert "<h:html" in result.xform
