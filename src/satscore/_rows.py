@@ -12,8 +12,10 @@ verdict use ``alpha`` in one tail):
   standard deviation, divisor ``n_eff - 1``) and ``df = n_eff - 1``; with a
   design, the design SE and design df.
 * net score: ``estimate ± z · SE`` with the multinomial ``SE² =
-  (p_promoters + p_detractors - net²)/n_eff`` (design SE and t_df with a design),
-  clipped to [-1, 1].
+  (p_promoters + p_detractors - net²)/n_eff`` (design SE and t_df with a design).
+* mean and net-score intervals are clipped to the metric's range (e.g. 1–5,
+  0–100, [-1, 1]); with a single answer (no spread estimate) the interval is
+  the whole range. Such rows are always flagged ``small_n``.
 * ``ci_method="bootstrap"``/``"bootstrap_percentile"``: BCa/percentile bounds
   for every metric.
 """
@@ -219,10 +221,13 @@ def compute_rows(
         ci_high = np.where(is_p, ph2, est + q2 * se)
         lo1 = np.where(is_p, pl1, est - q1 * se)
         hi1 = np.where(is_p, ph1, est + q1 * se)
-        ci_low = np.where(is_net, np.clip(ci_low, -1, 1), ci_low)
-        ci_high = np.where(is_net, np.clip(ci_high, -1, 1), ci_high)
-        lo1 = np.where(is_net, np.clip(lo1, -1, 1), lo1)
-        hi1 = np.where(is_net, np.clip(hi1, -1, 1), hi1)
+        # means and net scores: clip to the metric's range; no spread estimate (n_eff <= 1)
+        # means no information: the whole range
+        unknown = ~is_p & ~np.isfinite(se) & (n > 0)
+        ci_low = np.where(unknown, lo_b, np.clip(ci_low, lo_b, hi_b))
+        ci_high = np.where(unknown, hi_b, np.clip(ci_high, lo_b, hi_b))
+        lo1 = np.where(unknown, lo_b, np.clip(lo1, lo_b, hi_b))
+        hi1 = np.where(unknown, hi_b, np.clip(hi1, lo_b, hi_b))
         if opts.ci_method.startswith("bootstrap"):
             boot = _bootstrap(blocks, segment, g_n, weights, opts)
             bca = opts.ci_method == "bootstrap"
