@@ -89,6 +89,17 @@ out$thurstone <- unname(as.matrix(Thurstone))
 out$thurstone_names <- colnames(Thurstone)
 out$omega_thurstone <- om_out(omega(Thurstone, nfactors = 3, n.obs = 213, plot = FALSE))
 
+# one-factor omega per bfi scale, reverse-keyed items reversed as 7 - x (reliability_report)
+rev <- c("A1", "C4", "C5", "E1", "E2", "O2", "O5")
+Xk <- X; Xk[, rev] <- 7 - Xk[, rev]
+out$omega1_bfi_scales <- lapply(setNames(c("A", "C", "E", "N", "O"), c("A", "C", "E", "N", "O")),
+  function(s) suppressWarnings(suppressMessages(
+    omega(Xk[, paste0(s, 1:5)], nfactors = 1, plot = FALSE)))$omega.tot)
+out$alpha_bfi_scales <- lapply(setNames(c("A", "C", "E", "N", "O"), c("A", "C", "E", "N", "O")),
+  function(s) { a <- alpha(Xk[, paste0(s, 1:5)], warnings = FALSE)
+    list(raw_alpha = a$total$raw_alpha, r_drop = unname(a$item.stats$r.drop),
+         alpha_if_dropped = unname(a$alpha.drop$raw_alpha)) })
+
 # ---- parallel analysis: deterministic parts + a seeded run --------------------------------
 set.seed(123)
 pa <- fa.parallel(X, plot = FALSE)
