@@ -432,3 +432,32 @@ def test_pyxform_converts_random_exports(inst, tmp_path):
     unexpected = [w for w in result.warnings if not (subtagged and "machine-readable" in w)]
     assert unexpected == []
     assert "<h:html" in result.xform
+
+
+# Official Table Schema v2 JSON-Schema profile, copied unchanged from
+# frictionlessdata/datapackage @ 6a201af8ed2eacbb3a2440e82e4c55d5807f9c09,
+# public/profiles/2.0/tableschema.json (public domain, The Unlicense).
+# That profile types `fieldsMatch` as an array, contradicting the standard's text ("MUST be a
+# string"); the maintainers confirmed the profile is wrong (frictionlessdata/datapackage#965),
+# so the test swaps in the string enum the standard describes.
+def _table_schema_validator(data_dir):
+    import jsonschema  # installed with nbmake (nbformat) in the test group
+    profile = json.loads((data_dir / "frictionless_tableschema_v2.json").read_text("utf-8"))
+    enum = ["exact", "equal", "subset", "superset", "partial"]
+    profile["properties"]["fieldsMatch"] = {"type": "string", "enum": enum}
+    return jsonschema.Draft7Validator(profile)
+
+
+@pytest.mark.parametrize("name", list_instruments())
+def test_table_schema_conforms_to_official_profile(name, data_dir):
+    validator = _table_schema_validator(data_dir)
+    for lang in ("en", "zh"):
+        schema = load_instrument(name).to_table_schema(language=lang)
+        assert [e.message for e in validator.iter_errors(schema)] == []
+
+
+def test_table_schema_profile_catches_wrong_types(data_dir):
+    validator = _table_schema_validator(data_dir)
+    schema = load_instrument("csat").to_table_schema()
+    schema["fields"][0]["missingValues"] = [{"value": 99, "label": "Not applicable"}]
+    assert list(validator.iter_errors(schema))  # missing values must be strings
