@@ -407,10 +407,6 @@ def plan_quarterly_sample(
         binding = np.where(inv > need, "min_respondents", binding)
         need = np.maximum(need, inv)
     share = cov * pop
-    if allocation == "proportional":
-        binding = np.where(need > share, binding, "coverage")
-    else:
-        binding = np.where(need > 0, binding, allocation)
     caveats: list[str] = []
     short = np.flatnonzero(np.maximum(need, share if allocation == "proportional" else 0)
                             > eligible + 1e-9)  # fmt: skip
@@ -438,6 +434,10 @@ def plan_quarterly_sample(
         binding[short] = "capped"
     sd = np.sqrt(p_exp * (1.0 - p_exp))
     target, size = allocate(pop, eligible, need, coverage=cov, method=allocation, sd=sd)
+    floor_binds = (need >= target - 1e-9) & (need > 0)
+    base_label = "coverage" if allocation == "proportional" else allocation
+    binding = np.where(floor_binds, binding, base_label)
+    binding = np.where((target >= eligible - 1e-9) & (binding != "capped"), "all_eligible", binding)
 
     u = _prns(work, prn_column, ids, salt)
     shift = quarter_shift(q_index, step)
