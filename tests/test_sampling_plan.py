@@ -160,7 +160,7 @@ def test_fixed_size_rotation_is_approximate(frame):
 
 
 def test_exclusions_are_never_invited_and_reported(frame):
-    excl = frame["customer_id"].iloc[::7].tolist() + ["NOT-IN-FRAME"]
+    excl = [*frame["customer_id"].iloc[::7].tolist(), "NOT-IN-FRAME"]
     plan = plan_quarterly_sample(frame, quarter=2, strata="seg", exclude=excl)
     assert not _ids(plan) & set(excl)
     assert plan.allocation["excluded"].sum() == len(excl) - 1
