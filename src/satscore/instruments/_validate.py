@@ -255,7 +255,7 @@ def validate_responses(
             )
         if fatal:
             _raise(instrument, fatal + problems, len(responses))
-        index = pd.Index(ids.to_numpy(), name=id_column)
+        index = pd.Index(ids.array, name=id_column, copy=True)
     else:
         index = responses.index.copy()
 
