@@ -56,7 +56,7 @@ METRICS: dict[str, str] = {
     "mean": "arithmetic mean of valid answers on the {min}-{max} scale",
     "pct_of_max": (
         "mean / {max} * 100: percent of the maximum; INFLATES the score (never below "
-        "{floor:.0f}), prefer index_0_100"
+        "{floor}), prefer index_0_100"
     ),
     "net_score": (
         "share answering 9-10 minus share answering 0-6 on the 0-10 likelihood-to-recommend "
@@ -286,7 +286,18 @@ def format_definition(metric: str, *, codes: Sequence[int], satisfied: Sequence[
         threshold=threshold,
         min=lo,
         max=hi,
-        floor=100.0 * lo / hi if hi else 0.0,
+        floor=f"{100.0 * lo / hi:.0f}" if hi else "0",
+    )
+
+
+def generic_definition(metric: str) -> str:
+    """The definition of *metric* without a particular scale."""
+    return METRICS[metric].format(
+        satisfied="(the scale's satisfied codes)",
+        threshold="the lowest satisfied code",
+        min="min",
+        max="max",
+        floor="100 * min / max",
     )
 
 

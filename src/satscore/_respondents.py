@@ -204,7 +204,7 @@ class Subjects:
             threshold=_fmt(s.threshold),
             min=_fmt(lo),
             max=_fmt(hi),
-            floor=100.0 * lo / hi if hi else 0.0,
+            floor=f"{100.0 * lo / hi:.0f}" if hi else "0",
         )
         what = (
             f"dimension score = mean of the valid items {list(s.items)} when at least "
@@ -215,7 +215,7 @@ class Subjects:
         return f"{text}; {what}" + ("; items on the 0-100 (POMP) scale" if s.pomp else "")
 
     def definitions(self, weighted: bool, design: bool, ci_method: str) -> dict[str, str]:
-        out = {m: M.METRICS[m].replace("{", "").replace("}", "") for m in self.metric_names}
+        out = {m: M.generic_definition(m) for m in self.metric_names}
         for name, (metric, subject) in self.kpis.items():
             out[name] = f"KPI: {metric} of {subject} — " + self.definition(metric, subject)
         if design:

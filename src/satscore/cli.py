@@ -6,6 +6,7 @@ Subcommands::
     satscore show ID [--lang zh] [--format table|yaml|json]
     satscore validate FILE --instrument ID [--id-column C] [--coerce] [--json] [--output CSV]
     satscore demo [--out DIR]                  validate and summarise the built-in demo survey
+    satscore score FILE --instrument ID [--by branch,quarter] [--target NAME=VALUE] [--json]
 
 Exit codes: 0 success (for ``validate``: the file is valid), 1 ``validate``
 found problems, 2 usage error or any satscore error (printed as one line on
@@ -42,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, _cli_score
 from .errors import ResponseValidationError, SatscoreError
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "main"]
@@ -405,6 +406,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "demo", "validate and summarise the built-in demo survey", _configure_demo, _run_demo
+    ),
+    Subcommand(
+        "score",
+        "score a response file: metrics with CIs per segment, targets and verdicts",
+        _cli_score.configure,
+        _cli_score.run,
     ),
 )
 
