@@ -28,14 +28,12 @@ from ._i18n import t
 from ._plot_style import prepare
 from ._report_html import document, esc, fragment
 from ._report_method import bases_table, coverage_html, coverage_row, method_html
+from ._report_outcomes import funnel_html, funnel_table, ltr_html
 from ._report_sections import (
     Context,
-    funnel_html,
-    funnel_table,
     items_html,
     kpi_table,
     kpis_html,
-    ltr_html,
     scorecard_html,
     scorecard_table,
     segment_table,
