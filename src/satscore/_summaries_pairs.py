@@ -78,9 +78,9 @@ class CrossProducts(_Keyed):
             xg, mg = x[rows], obs[rows].astype(float)
             if xg.shape[0] == 0:
                 continue
-            with np.errstate(invalid="ignore"):
-                shift = np.nanmean(np.where(mg > 0, xg, np.nan), axis=0)
-            shift = np.where(np.isnan(shift), 0.0, shift)
+            obs_n = mg.sum(axis=0)
+            tot = np.where(mg > 0, xg, 0.0).sum(axis=0)
+            shift = np.divide(tot, obs_n, out=np.zeros_like(tot), where=obs_n > 0)
             y = np.where(mg > 0, xg - shift, 0.0)
             cnt = mg.T @ mg
             sy = y.T @ mg  # sy[j, k] = Σ y_j over rows with j and k observed
