@@ -281,3 +281,33 @@ def test_lazy_public_names():
         assert getattr(satscore, name) is getattr(sem, name)
     assert satscore.measurement_invariance is sem.measurement_invariance
     assert satscore.InvarianceResult is sem.InvarianceResult
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        (
+            "hs_school_partial",
+            {"equal": ("loadings", "intercepts"), "partial": ("visual =~ x2", "x3 ~1", "x7~1")},
+        ),
+        ("hs_school_scalar_stdlv", {"equal": ("loadings", "intercepts"), "std_lv": True}),
+        (
+            "hs_school_equal_lv",
+            {"equal": ("loadings", "intercepts", "residuals", "lv.variances", "lv.covariances")},
+        ),
+    ],
+)
+def test_multigroup_constraints_match_lavaan(ref, datasets, name, options):
+    fit = cfa(datasets["hs"], _model(ref, "hs3"), group="school", **options)
+    check_fit_measures(fit, ref[name]["fit"])
+    check_estimates(fit, ref[name]["pe"], groups=fit.groups)
+
+
+def test_partial_must_name_a_parameter(datasets):
+    from satscore.errors import ModelSpecificationError, OptionError
+
+    model = "visual =~ x1 + x2 + x3"
+    with pytest.raises(ModelSpecificationError, match=r"partial: 'x9 ~1' is not a parameter"):
+        cfa(datasets["hs"], model, group="school", equal="intercepts", partial="x9 ~1")
+    with pytest.raises(OptionError, match=r"pass equal="):
+        cfa(datasets["hs"], model, group="school", partial="x3 ~1")

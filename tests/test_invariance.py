@@ -94,3 +94,15 @@ def test_bad_levels_and_groups(ref, hs):
     tiny.loc[:3, "school"] = "Tiny"
     with pytest.raises(DataError, match=r"group 'Tiny' has 4 complete row"):
         measurement_invariance(tiny, ref["hs3"]["model"], group="school")
+
+
+def test_partial_scalar_invariance(ref, hs):
+    inv = measurement_invariance(
+        hs, ref["hs3"]["model"], group="school", partial=("x3 ~1", "x7 ~1")
+    )
+    t = inv.table.set_index("level")
+    assert inv.partial == ("x3 ~1", "x7 ~1")
+    assert t.loc["scalar", "df"] == 58
+    # freeing the two intercepts removes most of the scalar misfit
+    assert t.loc["scalar", "delta_chi2"] < 15
+    assert t.loc["metric", "chi2"] == pytest.approx(124.044, abs=1e-3)  # partial: no intercepts

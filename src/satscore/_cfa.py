@@ -36,6 +36,7 @@ from ._cfa_model import (
     evaluate,
     implied,
     jacobian,
+    normalise_parameter,
 )
 from ._cfa_syntax import ParsedModel, parse_model
 from ._checks import check_option
@@ -471,6 +472,7 @@ def fit_model(
     std_lv: bool = False,
     group: str | None = None,
     equal: Any = (),
+    partial: Any = (),
     sample_cov: Any = None,
     n_obs: int | None = None,
     max_iter: int = 1000,
@@ -500,12 +502,36 @@ def fit_model(
             f"have {ngroups} group(s) {list(groups)}; give one value per group."
         )
         raise ModelSpecificationError(msg)
+    partial = (partial,) if isinstance(partial, str) else tuple(partial)
+    _check_partial(partial, pm, equal)
     tab = build_partable(
-        pm, ngroups=ngroups, std_lv=bool(std_lv), equal=equal, meanstructure=ngroups > 1
+        pm,
+        ngroups=ngroups,
+        std_lv=bool(std_lv),
+        equal=equal,
+        meanstructure=ngroups > 1,
+        partial=partial,
     )
     check_structure(pm, tab)
     with small_blas():
         return _fit_tab(pm, tab, moments, groups, int(max_iter))
+
+
+def _check_partial(partial: tuple, pm: ParsedModel, equal: tuple) -> None:
+    if partial and not equal:
+        msg = f"partial={partial!r} exempts parameters from equal=...; pass equal=(...) too."
+        raise OptionError(msg)
+    known = {f"{t.lhs}{t.op}{t.rhs}" for t in pm.terms}
+    known |= {f"{x}~1" for x in pm.observed} | {f"{f}~1" for f in pm.latent}
+    known |= {f"{x}~~{x}" for x in (*pm.observed, *pm.latent)}
+    known |= {f"{a}~~{b}" for a in pm.latent for b in pm.latent}
+    for item in partial:
+        if normalise_parameter(item) not in known:
+            msg = (
+                f"partial: {item!r} is not a parameter of the model; write e.g. 'x3 ~1' "
+                "(an intercept), 'visual =~ x2' (a loading) or 'x3 ~~ x3' (a residual variance)."
+            )
+            raise ModelSpecificationError(msg)
 
 
 def small_blas() -> contextlib.AbstractContextManager:

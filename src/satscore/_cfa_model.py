@@ -81,6 +81,11 @@ class ParTable:
         return f"{text} (group {self.group[row] + 1})" if self.ngroups > 1 else text
 
 
+def normalise_parameter(text: str) -> str:
+    """'x3 ~ 1' / 'x3~1' -> 'x3~1'; 'visual =~ x2' -> 'visual=~x2' (spaces removed)."""
+    return "".join(str(text).split())
+
+
 def _normalise_equal(equal: tuple[str, ...]) -> set[str]:
     return {e.replace("_", ".") for e in equal}
 
@@ -92,9 +97,15 @@ def build_partable(
     std_lv: bool,
     equal: tuple[str, ...],
     meanstructure: bool,
+    partial: tuple[str, ...] = (),
 ) -> ParTable:
-    """Build lavaan's default CFA parameter table for *pm* (see the module docstring)."""
+    """Build lavaan's default CFA parameter table for *pm* (see the module docstring).
+
+    ``equal`` is lavaan's ``group.equal``; ``partial`` (lavaan's ``group.partial``) lists
+    parameters such as ``"x3 ~1"`` or ``"visual =~ x2"`` exempted from it.
+    """
     obs, lat = pm.observed, pm.latent
+    exempt = {normalise_parameter(x) for x in partial}
     oi = {n: k for k, n in enumerate(obs)}
     li = {n: k for k, n in enumerate(lat)}
     eq = _normalise_equal(equal)
@@ -114,7 +125,7 @@ def build_partable(
             key = None
         elif mod.label:
             key = ("label", mod.label)
-        elif eq_name in eq and ngroups > 1:
+        elif eq_name in eq and ngroups > 1 and f"{lhs}{op}{rhs}" not in exempt:
             key = (kind, lhs, op, rhs)
         else:
             key = (kind, lhs, op, rhs, g)

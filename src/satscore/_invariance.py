@@ -57,6 +57,8 @@ class InvarianceResult(ResultMixin):
         Group labels in lavaan's order (first appearance); the first is the reference group.
     n_by_group : dict
         Complete cases per group.
+    partial : tuple of str
+        Parameters exempted from the equality constraints (lavaan ``group.partial``).
     highest_level : str or None
         The most constrained level that holds (None when even configural fails).
     rule : str
@@ -68,6 +70,7 @@ class InvarianceResult(ResultMixin):
     group: str
     groups: tuple
     n_by_group: dict
+    partial: tuple
     highest_level: str | None
     rule: str
     _title = "Measurement invariance"
@@ -95,6 +98,7 @@ def measurement_invariance(
     configural_cfi: float = 0.90,
     configural_rmsea: float = 0.10,
     std_lv: bool = False,
+    partial: Any = (),
     missing: str = "listwise",
 ) -> InvarianceResult:
     """Implementation of :func:`satscore.measurement_invariance` (see there)."""
@@ -111,8 +115,17 @@ def measurement_invariance(
             "e.g. ('configural', 'metric', 'scalar')."
         )
         raise OptionError(msg)
+    partial = (partial,) if isinstance(partial, str) else tuple(partial)
     fits = {
-        lev: fit_model(data, model, group=group, equal=LEVELS[lev], std_lv=std_lv, missing=missing)
+        lev: fit_model(
+            data,
+            model,
+            group=group,
+            equal=LEVELS[lev],
+            partial=partial if LEVELS[lev] else (),
+            std_lv=std_lv,
+            missing=missing,
+        )
         for lev in levels
     }
     rows = []
@@ -167,6 +180,7 @@ def measurement_invariance(
         group=group,
         groups=first.groups,
         n_by_group=first.n_by_group,
+        partial=partial,
         highest_level=highest,
         rule=rule,
     )

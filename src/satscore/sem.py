@@ -39,6 +39,7 @@ def cfa(
     std_lv: bool = False,
     group: str | None = None,
     equal: Any = (),
+    partial: Any = (),
     sample_cov: Any = None,
     n_obs: int | None = None,
     max_iter: int = 1000,
@@ -78,6 +79,9 @@ def cfa(
         Cross-group equality constraints (lavaan ``group.equal``): any of ``"loadings"``,
         ``"intercepts"``, ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``,
         ``"lv.covariances"``, ``"means"``.
+    partial : sequence of str
+        Parameters exempted from ``equal`` (lavaan ``group.partial``) for partial invariance,
+        e.g. ``("x3 ~1",)`` (an intercept) or ``("visual =~ x2",)`` (a loading).
     sample_cov : pandas.DataFrame, optional
         Fit from a covariance matrix (item names as index and columns, divisor N - 1, rescaled
         to divisor N as lavaan's ``sample.cov.rescale``) instead of raw data; needs ``n_obs``.
@@ -148,6 +152,7 @@ def cfa(
         std_lv=std_lv,
         group=group,
         equal=equal,
+        partial=partial,
         sample_cov=sample_cov,
         n_obs=n_obs,
         max_iter=max_iter,
@@ -224,6 +229,7 @@ def measurement_invariance(
     configural_cfi: float = 0.90,
     configural_rmsea: float = 0.10,
     std_lv: bool = False,
+    partial: Any = (),
     missing: str = "listwise",
 ) -> InvarianceResult:
     """Test configural, metric and scalar (optionally strict) invariance across groups.
@@ -254,6 +260,9 @@ def measurement_invariance(
     std_lv : bool, default False
         Identify factors by their variances (lavaan frees them beyond the first group once
         loadings are equal).
+    partial : sequence of str
+        Parameters left free across groups in every constrained level (lavaan
+        ``group.partial``), e.g. ``("x3 ~1",)`` for partial scalar invariance.
     missing : {"listwise"}
         Missing-data handling.
 
@@ -293,5 +302,6 @@ def measurement_invariance(
         configural_cfi=configural_cfi,
         configural_rmsea=configural_rmsea,
         std_lv=std_lv,
+        partial=partial,
         missing=missing,
     )

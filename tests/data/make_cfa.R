@@ -133,5 +133,20 @@ out$hs_school_metric_stdlv <- list(
   call = "cfa(m_hs, data = hs, group = 'school', group.equal = 'loadings', std.lv = TRUE)",
   fit = fm(f), pe = pe(f))
 
+f <- cfa(m_hs, data = hs, group = "school", group.equal = c("loadings", "intercepts"),
+         group.partial = c("visual=~x2", "x3~1", "x7~1"))
+out$hs_school_partial <- list(
+  call = "cfa(m_hs, hs, group = 'school', group.equal = c('loadings', 'intercepts'), group.partial = c('visual=~x2', 'x3~1', 'x7~1'))",
+  fit = fm(f), pe = pe(f))
+f <- cfa(m_hs, data = hs, group = "school", group.equal = c("loadings", "intercepts"), std.lv = TRUE)
+out$hs_school_scalar_stdlv <- list(
+  call = "cfa(m_hs, hs, group = 'school', group.equal = c('loadings', 'intercepts'), std.lv = TRUE)",
+  fit = fm(f), pe = pe(f))
+f <- cfa(m_hs, data = hs, group = "school",
+         group.equal = c("loadings", "intercepts", "residuals", "lv.variances", "lv.covariances"))
+out$hs_school_equal_lv <- list(
+  call = "cfa(m_hs, hs, group = 'school', group.equal = c('loadings', 'intercepts', 'residuals', 'lv.variances', 'lv.covariances'))",
+  fit = fm(f), pe = pe(f))
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null"), "cfa_R.json")
 cat("wrote cfa_R.json\n")
