@@ -64,6 +64,7 @@ out$fa_hs3_ml_oblimin <- fa_out(fa(H, 3, fm = "ml", rotate = "oblimin"))
 out$fa_hs3_pa_none <- fa_out(fa(H, 3, fm = "pa", rotate = "none"))
 out$fa_hs2_minres_Promax <- fa_out(fa(H, 2, fm = "minres", rotate = "Promax"))
 out$fa_hs1_ml <- fa_out(fa(H, 1, fm = "ml"))
+out$fa_bfi10_poly2_minres_oblimin <- fa_out(fa(X[, 1:10], 2, cor = "poly"))
 RH <- cor(H)
 out$hs_cor <- unname(RH)
 out$fa_hscor3_minres_oblimin_n301 <- fa_out(fa(RH, 3, n.obs = 301, fm = "minres", rotate = "oblimin"))
@@ -102,6 +103,8 @@ out$alpha_bfi_scales <- lapply(setNames(c("A", "C", "E", "N", "O"), c("A", "C", 
 
 # ---- parallel analysis: deterministic parts + a seeded run --------------------------------
 set.seed(123)
+# fa.parallel runs its replicates with parallel::mclapply, so even with set.seed the
+# replicate values change between runs; only the observed eigenvalues are deterministic.
 pa <- fa.parallel(X, plot = FALSE)
 out$parallel_bfi <- list(pc_values = pa$pc.values, fa_values = pa$fa.values, nfact = pa$nfact,
                          ncomp = pa$ncomp, pc_sim = pa$pc.sim, fa_sim = pa$fa.sim,
