@@ -311,3 +311,25 @@ def test_partial_must_name_a_parameter(datasets):
         cfa(datasets["hs"], model, group="school", equal="intercepts", partial="x9 ~1")
     with pytest.raises(OptionError, match=r"pass equal="):
         cfa(datasets["hs"], model, group="school", partial="x3 ~1")
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_random_models_from_sample_cov_match_lavaan(ref, case):
+    """8 random structures (2-5 factors, cross-loadings, residual covariances, orthogonal
+    pairs, std.lv, items on scales 0.3-30) fitted by lavaan from sample.cov (make_cfa.R, E)."""
+    c = ref["random"][case]
+    cov = pd.DataFrame(np.array(c["cov"]), index=c["names"], columns=c["names"])
+    fit = cfa(None, c["model"], sample_cov=cov, n_obs=c["n"], std_lv=c["std_lv"])
+    assert fit.converged
+    check_fit_measures(fit, c["fit"])
+    pe = pd.DataFrame(c["pe"])
+    merged = fit.estimates.merge(pe, on=["lhs", "op", "rhs"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    for ours, theirs in [("est_x", "est_y"), ("se_x", "se_y"), ("std_all", "std.all")]:
+        np.testing.assert_allclose(merged[ours], merged[theirs], rtol=1e-4, atol=1e-3)
+    mi = fit.modification_indices()
+    mr = pd.DataFrame(c["mi"])
+    m2 = mi.merge(mr, on=["lhs", "op", "rhs"], how="outer", indicator=True)
+    assert (m2["_merge"] == "both").all()
+    np.testing.assert_allclose(m2["mi_x"], m2["mi_y"], rtol=1e-4, atol=2e-3)
+    np.testing.assert_allclose(m2["sepc_all"], m2["sepc.all"], atol=1e-3)

@@ -148,5 +148,42 @@ out$hs_school_equal_lv <- list(
   call = "cfa(m_hs, hs, group = 'school', group.equal = c('loadings', 'intercepts', 'residuals', 'lv.variances', 'lv.covariances'))",
   fit = fm(f), pe = pe(f))
 
+# --- E. random models fitted from sample covariance matrices (generality check) -----------------
+# Each case: m factors, 3-6 items each, items on very different scales, optional cross-loadings,
+# residual covariances, orthogonal pairs and std.lv; lavaan fits from sample.cov (unbiased,
+# rescaled to divisor N by lavaan's default sample.cov.rescale = TRUE).
+random_case <- function(seed) {
+  set.seed(seed)
+  m <- sample(2:5, 1)
+  k <- sample(3:6, m, replace = TRUE)
+  p <- sum(k)
+  fac <- rep(seq_len(m), k)
+  items <- paste0("v", seq_len(p))
+  L <- matrix(0, p, m)
+  L[cbind(seq_len(p), fac)] <- runif(p, 0.4, 0.9) * sample(c(1, 1, 1, -1), p, replace = TRUE)
+  L[cbind(seq_len(p), fac)][1] <- abs(L[1, 1])
+  Phi <- matrix(runif(1, 0.2, 0.5), m, m); diag(Phi) <- 1
+  Sigma <- L %*% Phi %*% t(L); diag(Sigma) <- 1
+  n <- sample(c(250, 500, 1500), 1)
+  X <- MASS::mvrnorm(n, rep(0, p), Sigma)
+  X <- sweep(X, 2, exp(runif(p, log(0.3), log(30))), "*")
+  colnames(X) <- items
+  lines <- sapply(seq_len(m), function(f) paste0("F", f, " =~ ", paste(items[fac == f], collapse = " + ")))
+  extra <- character(0)
+  if (seed %% 2 == 0) {                      # a cross-loading
+    j <- which(fac == 2)[2]
+    lines[1] <- paste0(lines[1], " + ", items[j])
+  }
+  if (seed %% 3 == 0) extra <- c(extra, paste(items[1], "~~", items[p]))   # residual covariance
+  if (seed %% 4 == 0 && m >= 3) extra <- c(extra, "F1 ~~ 0*F3")           # orthogonal pair
+  model <- paste(c(lines, extra), collapse = "\n")
+  std.lv <- seed %% 5 == 0
+  S <- cov(X)
+  fit <- cfa(model, sample.cov = S, sample.nobs = n, std.lv = std.lv)
+  list(seed = seed, model = model, n = n, std_lv = std.lv, names = items, cov = unclass(S),
+       converged = lavInspect(fit, "converged"), fit = fm(fit), pe = pe(fit), mi = mi(fit))
+}
+out$random <- lapply(1:8, random_case)
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null"), "cfa_R.json")
 cat("wrote cfa_R.json\n")
