@@ -5,8 +5,9 @@ Subcommands::
     satscore instruments                       list the built-in instruments
     satscore show ID [--lang zh] [--format table|yaml|json]
     satscore validate FILE --instrument ID [--id-column C] [--coerce] [--json] [--output CSV]
-    satscore demo [--out DIR]                  validate and summarise the built-in demo survey
+    satscore demo [--out DIR]                  validate, summarise and report the demo survey
     satscore score FILE --instrument ID [--by branch,quarter] [--target NAME=VALUE] [--json]
+    satscore report FILE --instrument ID [--period quarter] [--lang zh] --out report.html
 
 Exit codes: 0 success (for ``validate``: the file is valid), 1 ``validate``
 found problems, 2 usage error or any satscore error (printed as one line on
@@ -43,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import __version__, _cli_score
+from . import __version__, _cli_report, _cli_score
 from .errors import ResponseValidationError, SatscoreError
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "main"]
@@ -316,7 +317,9 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- demo
 def _configure_demo(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", metavar="DIR", help="also write the demo data and summary here")
+    parser.add_argument(
+        "--out", metavar="DIR", help="write the demo data, summary and report here (default: tmp)"
+    )
 
 
 def demo_summary(validated: Any) -> pd.DataFrame:
@@ -387,6 +390,9 @@ def _run_demo(args: argparse.Namespace) -> int:
         validated.report.summary().to_csv(out / "validation_problems.csv", index=False)
         _out()
         _out(f"Wrote bank_survey.csv, summary.csv, validation_problems.csv to {out}")
+    report = _cli_report.write_demo_report(validated, args.out)
+    _out()
+    _out(f"Quarterly report: {report}")
     return EXIT_OK
 
 
@@ -412,6 +418,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "score a response file: metrics with CIs per segment, targets and verdicts",
         _cli_score.configure,
         _cli_score.run,
+    ),
+    Subcommand(
+        "report",
+        "write the quarterly HTML report of a response file",
+        _cli_report.configure,
+        _cli_report.run,
     ),
 )
 
