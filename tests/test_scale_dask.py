@@ -1,0 +1,91 @@
+"""Dask: summaries reduced over partitions on a local process cluster equal in-memory ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from satscore._chunks import is_out_of_core, iter_chunks, require_known_divisions
+from satscore._dask import prn_select, reduce_summaries
+from satscore._prn import prn
+from satscore._summaries import CrossProducts, Moments
+from satscore._summaries_design import DesignSpec, DesignTotals, design_estimates
+from satscore.errors import ChunkError
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+ITEMS = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=50,
+    )
+    cl = distributed.Client(cluster)
+    yield cl
+    cl.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def bfi(data_dir) -> pd.DataFrame:
+    return pd.read_csv(data_dir / "bfi.csv")
+
+
+def test_dask_cross_products_and_moments_on_process_cluster(client, bfi):
+    ddf = dd.from_pandas(bfi, npartitions=5)
+    assert is_out_of_core(ddf)
+    cp = reduce_summaries(ddf, lambda c, i: CrossProducts.from_frame(c, ITEMS))
+    x = bfi[ITEMS]
+    assert np.allclose(cp.covariance().to_numpy(), x.cov().to_numpy(), rtol=1e-12, atol=1e-12)
+    assert np.allclose(cp.correlation().to_numpy(), x.corr().to_numpy(), rtol=1e-12, atol=1e-12)
+    m = reduce_summaries(ddf, lambda c, i: Moments.from_frame(c, ITEMS, by=["gender"])).sorted()
+    ref = bfi.groupby("gender")[ITEMS].mean().to_numpy()
+    assert np.allclose(m.mean, ref, rtol=1e-12, atol=0)
+
+
+def test_dask_design_totals_equal_in_memory(client, data_dir):
+    df = pd.read_csv(data_dir / "apiclus1.csv")
+    spec = DesignSpec(weights="pw", cluster="dnum", fpc="fpc")
+
+    def summarize(c, i):
+        return DesignTotals.from_frame(c, spec, {"api00": c["api00"]}, domains=["stype"])
+
+    ref = design_estimates(summarize(df, 0))
+    out = design_estimates(reduce_summaries(dd.from_pandas(df, npartitions=4), summarize))
+    for key in ("estimate", "var", "deff", "n_eff", "df_domain"):
+        assert np.allclose(ref[key], out[key], rtol=1e-12, atol=0), key
+
+
+def test_dask_prn_selection_without_shuffle(client):
+    n = 10_000
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {"customer_id": [f"K{i:06d}" for i in range(n)], "branch": rng.choice(list("XYZ"), n)}
+    )
+    ddf = dd.from_pandas(frame, npartitions=6)
+    sizes = {"X": 25, "Y": 10, "Z": 3}
+    lazy = prn_select(ddf, id_column="customer_id", strata=["branch"], sizes=sizes, salt="s")
+    assert lazy.npartitions == ddf.npartitions  # partition-local: no shuffle
+    sel = lazy.compute()
+    u = prn(frame["customer_id"], "s")
+    expected = set()
+    for b, n_h in sizes.items():
+        rows = np.flatnonzero(frame["branch"].to_numpy() == b)
+        expected |= set(frame["customer_id"].to_numpy()[rows[np.argsort(u[rows])[:n_h]]])
+    assert set(sel["customer_id"]) == expected
+
+
+def test_unknown_divisions_are_reported(bfi):
+    ddf = dd.from_pandas(bfi, npartitions=2).clear_divisions()
+    with pytest.raises(ChunkError, match="without known divisions"):
+        require_known_divisions(ddf, "responses")
+    require_known_divisions(dd.from_pandas(bfi, npartitions=2))
+    assert sum(len(c) for c in iter_chunks(ddf)) == len(bfi)
