@@ -9,6 +9,8 @@ import re
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import satscore
 from satscore.errors import InstrumentError
@@ -582,3 +584,48 @@ def test_load_instrument_accepts_paths(bank, tmp_path):
     assert load_instrument(path) == bank
     with pytest.raises(InstrumentError, match=r"no such instrument file"):
         load_instrument(tmp_path / "other.yaml")
+
+
+# --------------------------------------------------------------- fuzzing the loader
+def _paths(obj, prefix=()):
+    if prefix:
+        yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*prefix, i))
+
+
+_BASE = load_instrument("bank_service").to_dict()
+_JUNK = [None, 1, "x", [], {}, True, -1.5, [1, "a"], {"en": 1}, {"en": None}, "SQ01", [None]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(list(_paths(_BASE))), st.sampled_from([*_JUNK, "<delete>"])),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_garbage_definitions_raise_only_instrument_error(edits):
+    data = copy.deepcopy(_BASE)
+    for path, value in edits:
+        target = data
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            if value == "<delete>" and isinstance(target, dict):
+                del target[path[-1]]
+            elif value != "<delete>":
+                target[path[-1]] = copy.deepcopy(value)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit removed this path
+    message = None
+    try:
+        Instrument.from_dict(data)
+    except InstrumentError as err:  # any other exception type fails the test
+        message = str(err)
+    assert message is None or message.startswith("<dict>: ")

@@ -197,14 +197,15 @@ def check_instrument(inst: Instrument) -> None:
         if not isinstance(ref, str):
             _fail(f"references: each reference must be text; found {ref!r}.")
 
-    for kind, objs, cls in (
-        ("scales", inst.scales, ResponseScale),
-        ("items", inst.items, Item),
-        ("dimensions", inst.dimensions, Dimension),
+    for kind, objs, cls, pattern, rule in (
+        ("scales", inst.scales, ResponseScale, SNAKE_RE, _SNAKE_RULE),
+        ("items", inst.items, Item, ITEM_ID_RE, _ITEM_RULE),
+        ("dimensions", inst.dimensions, Dimension, SNAKE_RE, _SNAKE_RULE),
     ):
         for obj in objs:
             if not isinstance(obj, cls):
                 _fail(f"{kind}: expected {cls.__name__} objects; found {type(obj).__name__}.")
+            _check_id(obj.id, kind, pattern, rule)
         ids = [o.id for o in objs]
         if _dupes(ids):
             _fail(
@@ -226,13 +227,15 @@ def check_instrument(inst: Instrument) -> None:
         _check_id(item.id, "items", ITEM_ID_RE, _ITEM_RULE)
         where = f"items[{item.id}]"
         _check_texts(item.text, langs, f"{where}.text")
-        if item.scale not in scales:
+        if not isinstance(item.scale, str) or item.scale not in scales:
             _fail(
                 f"{where}.scale: unknown scale {item.scale!r}; define it under 'scales' or use "
                 f"one of {sorted(scales)}."
             )
         scale = scales[item.scale]
-        if item.dimension is not None and item.dimension not in dims:
+        if item.dimension is not None and (
+            not isinstance(item.dimension, str) or item.dimension not in dims
+        ):
             _fail(
                 f"{where}.dimension: unknown dimension {item.dimension!r}; define it under "
                 f"'dimensions' or use one of {sorted(dims)}."
@@ -243,7 +246,7 @@ def check_instrument(inst: Instrument) -> None:
                 f"{scale.id!r} is not ordinal; set reverse: false or use an ordinal scale."
             )
         if item.role is not None:
-            if item.role not in ROLES:
+            if not isinstance(item.role, str) or item.role not in ROLES:
                 _fail(f"{where}.role: unknown role {item.role!r}; use one of {', '.join(ROLES)}.")
             if item.role in roles:
                 _fail(

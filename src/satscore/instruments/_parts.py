@@ -347,7 +347,14 @@ class Item:
         if isinstance(self.relevant, str):
             _set(self, "relevant", Condition.parse(self.relevant))
         elif isinstance(self.relevant, Mapping):
-            _set(self, "relevant", Condition(**self.relevant))
+            try:
+                _set(self, "relevant", Condition(**self.relevant))
+            except TypeError:
+                msg = (
+                    f"item {self.id!r}: relevant must be a condition such as 'PR00 = 1' or "
+                    f"{{item: PR00, values: [1]}}; found {dict(self.relevant)!r}."
+                )
+                raise InstrumentError(msg) from None
         for name in ("reverse", "scored"):
             if not isinstance(getattr(self, name), bool):
                 msg = (
