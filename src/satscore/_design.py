@@ -299,7 +299,7 @@ class SurveyDesign:
             values = np.broadcast_to(np.asarray(fpc, dtype=float), (data.shape[0],)).copy()
             where = "fpc"
         if not np.isfinite(values).all() or (values <= 0).any():
-            bad = values[~(np.isfinite(values) & (values > 0))][0]
+            bad = float(values[~(np.isfinite(values) & (values > 0))][0])
             msg = (
                 f"fpc ({where}) has the value {bad!r}; it must be a positive population size "
                 "(> 1) or sampling fraction (<= 1) on every row."
@@ -361,7 +361,8 @@ class SurveyDesign:
             rows = np.flatnonzero(bad)[:5].tolist()
             msg = (
                 f"{where} has {int(bad.sum())} non-positive, missing or infinite value(s) "
-                f"(rows {rows}, e.g. {w[bad][0]!r}); sampling weights must be finite and > 0. "
+                f"(rows {rows}, e.g. {float(w[bad][0])!r}); sampling weights must be finite "
+                "and > 0. "
                 "Drop those rows or fix the weights."
             )
             raise DesignError(msg)
@@ -585,7 +586,7 @@ class SurveyDesign:
         bad = vals[(vals != 0) & (vals != 1)]
         if bad.size:
             msg = (
-                f"variable {name!r} has the value {bad[0]!r}; a proportion needs 0/1 (or "
+                f"variable {name!r} has the value {float(bad[0])!r}; a proportion needs 0/1 (or "
                 "True/False) values. Pass level=<category> to estimate the share of one "
                 "category."
             )

@@ -132,4 +132,8 @@ for (v in c("sat", "score")) {
 }
 out$waves_overlap <- res
 
+# Unweighted SRS without FPC: Korn-Graubard with n_eff = n - 1
+srs <- svydesign(id = ~1, data = data.frame(y = c(rep(1, 85), rep(0, 15))))
+out$srs_85_100_beta <- num(confint(svyciprop(~y, srs, method = "beta")))
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE), "sampling_R.json")
