@@ -90,6 +90,9 @@ _LAZY: dict[str, str] = {
     "post_stratify": "satscore.sampling",
     "rake": "satscore.sampling",
     "nonresponse_adjust": "satscore.sampling",
+    "compare_waves": "satscore.sampling",
+    "WaveComparison": "satscore.sampling",
+    "respondent_design": "satscore.sampling",
     # reporting
     "plot_likert": "satscore.plots",
     "plot_trend": "satscore.plots",
