@@ -335,3 +335,22 @@ def test_coerce_fix_text_says_what_was_done(bank):
     fixes = {p.kind: p.fix for p in vr.report.problems}
     assert fixes["out_of_range"].endswith("(coerced to missing, reason 'invalid')")
     assert fixes["missing_column"].endswith("treated as blank (coerced)")
+
+
+def test_unusual_cell_types():
+    import datetime
+    import decimal
+
+    inst = load_instrument("csat")
+    cells = [[1, 2], {"a": 1}, b"4", datetime.date(2026, 1, 1), 4 + 0j, decimal.Decimal("4")]
+    cells += [pd.NA, pd.NaT, np.int8(4), np.float32(4.0), "１", "1e0", float("inf")]
+    df = pd.DataFrame({"CSAT01": pd.Series(cells, dtype=object)})
+    vr = inst.validate(df, on_invalid="coerce")
+    nan = np.nan
+    expected = [nan, nan, nan, nan, 4, 4, nan, nan, 4, 4, 1, 1, nan]
+    np.testing.assert_array_equal(vr.data["CSAT01"].to_numpy(), expected)
+    reasons = vr.missing_reason["CSAT01"].tolist()
+    valid4 = [None, None, "blank", "blank", None, None, None, None]
+    assert reasons == ["invalid"] * 4 + valid4 + ["invalid"]
+    with pytest.raises(ResponseValidationError, match=r"\(e\.g\. '\[1, 2\]', \"\{'a': 1\}\""):
+        inst.validate(df)

@@ -7,7 +7,9 @@ grows with the number of distinct answers, not with Python work per row.
 
 from __future__ import annotations
 
+import decimal
 import math
+import numbers
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -54,10 +56,13 @@ class _Lookup:
         """Return (code or NaN, reason, problem kind) for one distinct raw value."""
         if isinstance(value, bool | np.bool_):
             return self.number(float(value))
-        if isinstance(value, int | float | np.integer | np.floating):
-            if math.isnan(value):
+        if isinstance(value, complex | np.complexfloating) and value.imag == 0:
+            value = value.real  # equal values share one factorize slot (4 == 4+0j)
+        if isinstance(value, numbers.Real | decimal.Decimal):
+            number = float(value)  # Decimal, numpy scalars, int, float
+            if math.isnan(number):
                 return math.nan, "blank", None
-            return self.number(float(value))
+            return self.number(number)
         if isinstance(value, str):
             key = normalise_label(value)
             if not key:
@@ -97,7 +102,11 @@ def _code_column(
         bad = ~known
         reasons[bad] = "invalid"
         return codes, reasons, ({"out_of_range": bad} if bad.any() else {})
-    idx, uniques = pd.factorize(series, use_na_sentinel=True)
+    try:
+        idx, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists, dicts): compare them by their text
+        series = series.map(_hashable)
+        idx, uniques = pd.factorize(series, use_na_sentinel=True)
     results = [lookup.classify(u) for u in uniques]
     u_codes = np.array([r[0] for r in results] + [math.nan], dtype=float)
     u_reasons = np.array([r[1] for r in results] + ["blank"], dtype=object)
@@ -112,8 +121,21 @@ def _code_column(
     return codes, reasons, masks
 
 
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
 def _examples(values: pd.Series | np.ndarray, mask: np.ndarray) -> tuple[Any, ...]:
-    picked = pd.unique(np.asarray(values, dtype=object)[mask])[:_N_EXAMPLES]
+    chosen = np.asarray(values, dtype=object)[mask]
+    try:
+        picked = pd.unique(chosen)[:_N_EXAMPLES]
+    except TypeError:  # unhashable cells
+        picked = pd.unique(np.array([_hashable(v) for v in chosen[:1000]], dtype=object))
+        picked = picked[:_N_EXAMPLES]
     out = []
     for v in picked:
         v = v.item() if isinstance(v, np.generic) else v
