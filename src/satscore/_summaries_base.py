@@ -169,6 +169,7 @@ def _matrix(chunk: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     if absent:
         msg = f"column {absent[0]!r} is not in the data; fix the column list."
         raise DataError(msg)
-    if not columns:
-        return np.empty((len(chunk), 0))
-    return np.column_stack([chunk[c].to_numpy(dtype=float, na_value=np.nan) for c in columns])
+    out = np.empty((len(chunk), len(columns)), dtype=float, order="F")
+    for j, c in enumerate(columns):  # column-major: each column is one contiguous write
+        out[:, j] = chunk[c].to_numpy(dtype=float, na_value=np.nan)
+    return out

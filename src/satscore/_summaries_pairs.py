@@ -73,19 +73,27 @@ class CrossProducts(_Keyed):
         keep = segment >= 0
         if listwise:
             keep &= obs.all(axis=1)
+        whole = g_n == 1 and bool(keep.all())
         for g in range(g_n):
-            rows = keep & (segment == g)
-            xg, mg = x[rows], obs[rows].astype(float)
+            if whole:
+                xg, og = x, obs
+            else:
+                rows = keep & (segment == g)
+                xg, og = x[rows], obs[rows]
             if xg.shape[0] == 0:
                 continue
-            obs_n = mg.sum(axis=0)
-            tot = np.where(mg > 0, xg, 0.0).sum(axis=0)
-            shift = np.divide(tot, obs_n, out=np.zeros_like(tot), where=obs_n > 0)
-            y = np.where(mg > 0, xg - shift, 0.0)
+            mg = og.astype(float)
+            head, head_ok = xg[:1024], og[:1024]
+            cnt_head = head_ok.sum(axis=0)
+            tot = np.where(head_ok, head, 0.0).sum(axis=0)
+            shift = np.divide(tot, cnt_head, out=np.zeros(x.shape[1]), where=cnt_head > 0)
+            y = np.subtract(xg, shift)  # shifted values; missing -> 0
+            np.copyto(y, 0.0, where=~og)
             cnt = mg.T @ mg
-            sy = y.T @ mg  # sy[j, k] = Σ y_j over rows with j and k observed
             syy = y.T @ y
-            sy2 = (y * y).T @ mg
+            sy = y.T @ mg  # sy[j, k] = Σ y_j over rows with j and k observed
+            np.square(y, out=y)
+            sy2 = y.T @ mg
             with np.errstate(invalid="ignore", divide="ignore"):
                 mu = np.where(cnt > 0, sy / cnt, 0.0)
                 n[g] = cnt
