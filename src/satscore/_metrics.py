@@ -126,6 +126,9 @@ def segment_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, p
     n = len(frame)
     if not by:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
+    if len(by) == 1:
+        codes, uniques = pd.factorize(frame[by[0]], sort=True, use_na_sentinel=True)
+        return codes.astype(np.int64), pd.DataFrame({by[0]: np.asarray(uniques)})
     codes_list, uniques_list = [], []
     for col in by:
         codes, uniques = pd.factorize(frame[col], sort=True, use_na_sentinel=True)
@@ -171,39 +174,52 @@ class Aggregate:
     n_eff: np.ndarray
 
 
+def segment_float(segment: np.ndarray) -> np.ndarray:
+    """Segment codes as float with NaN for rows in no segment (for NaN-propagating keys)."""
+    return np.where(segment >= 0, segment, np.nan)
+
+
+def _keys(key: np.ndarray, size: int) -> np.ndarray:
+    """Float bin keys (NaN = not counted) -> integer bins, NaN sent to the extra bin ``size``."""
+    np.copyto(key, float(size), where=np.isnan(key))
+    return key.astype(np.intp)
+
+
 def category_counts(
     x: np.ndarray,
     codes: Sequence[int],
     segment: np.ndarray,
     n_segments: int,
     weights: np.ndarray | None = None,
+    *,
+    missing: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Counts of each answer code per segment for one item (one bincount over all segments).
 
-    Returns ``(counts, weighted, weighted_sq)`` of shape ``(G, K)`` (``weighted`` and
-    ``weighted_sq`` — sums of ``w`` and ``w**2`` — are ``None`` when unweighted).
-    Values that are NaN, not a code, or in segment ``-1`` are ignored.
+    ``x`` holds valid codes or NaN (as :meth:`Instrument.validate` guarantees);
+    ``missing`` is its ``isnan`` mask if already known. Returns ``(counts, weighted,
+    weighted_sq)`` of shape ``(G, K)`` (``weighted`` and ``weighted_sq`` — sums of
+    ``w`` and ``w**2`` — are ``None`` when unweighted). NaN answers and rows in
+    segment ``-1`` are ignored.
     """
     c = np.asarray(codes, dtype=float)
     k = len(c)
-    if k and np.array_equal(c, np.arange(c[0], c[0] + k)):
-        idx = x - c[0]
-        ok = (idx >= 0) & (idx < k) & (segment >= 0)
-        cat = np.where(ok, idx, 0).astype(np.int64)
-    else:
-        pos = np.searchsorted(c, x)
-        pos_c = np.minimum(pos, k - 1)
-        ok = (c[pos_c] == x) & (segment >= 0)
-        cat = pos_c.astype(np.int64)
-    flat = segment[ok] * k + cat[ok]
     size = n_segments * k
-    counts = np.bincount(flat, minlength=size).reshape(n_segments, k).astype(float)
+    nan = np.isnan(x) if missing is None else missing
+    if k and np.array_equal(c, np.arange(c[0], c[0] + k)):
+        with np.errstate(invalid="ignore"):
+            cat = x.astype(np.int64)  # NaN rows are overwritten below
+        cat -= int(c[0])
+    else:
+        cat = np.minimum(np.searchsorted(c, x), k - 1)
+    key = segment * k + cat
+    np.copyto(key, size, where=nan | (segment < 0))
+    counts = np.bincount(key, minlength=size + 1)[:size].reshape(n_segments, k).astype(float)
     if weights is None:
         return counts, None, None
-    w = weights[ok]
-    wsum = np.bincount(flat, weights=w, minlength=size).reshape(n_segments, k)
-    w2 = np.bincount(flat, weights=w * w, minlength=size).reshape(n_segments, k)
-    return counts, wsum, w2
+    wsum = np.bincount(key, weights=weights, minlength=size + 1)[:size]
+    w2 = np.bincount(key, weights=weights * weights, minlength=size + 1)[:size]
+    return counts, wsum.reshape(n_segments, k), w2.reshape(n_segments, k)
 
 
 def aggregate_counts(
@@ -230,36 +246,66 @@ def aggregate_counts(
     return Aggregate(n=n, sum_w=sum_w, estimate=est, var=var, n_eff=n_eff)
 
 
+def value_bins(z: np.ndarray, seg_f: np.ndarray, n_segments: int) -> np.ndarray:
+    """Bin of each row for per-segment sums of ``z``: its segment, or the extra bin
+    ``n_segments`` when ``z`` is NaN or the row is in no segment."""
+    return _keys(seg_f + z * 0.0, n_segments)
+
+
 def aggregate_values(
     z: np.ndarray,
     segment: np.ndarray,
     n_segments: int,
     weights: np.ndarray | None = None,
+    *,
+    seg_f: np.ndarray | None = None,
+    bins: np.ndarray | None = None,
 ) -> Aggregate:
     """Sufficient statistics of the (weighted) mean of per-respondent ``z`` per segment.
 
     NaN entries of ``z`` are not valid answers. Two passes (mean, then centred
-    squares) keep the variance accurate.
+    squares) keep the variance accurate. ``bins`` (from :func:`value_bins`) may be
+    passed to reuse them.
     """
     z = np.asarray(z, dtype=float)
-    ok = ~np.isnan(z) & (segment >= 0)
-    g = segment[ok]
-    zz = z[ok]
-    n = np.bincount(g, minlength=n_segments).astype(float)
-    w = np.ones_like(zz) if weights is None else weights[ok]
-    sum_w = np.bincount(g, weights=w, minlength=n_segments)
+    g_n = n_segments
+    if bins is None:
+        sf = segment_float(segment) if seg_f is None else seg_f
+        bins = value_bins(z, sf, g_n)
+    n = np.bincount(bins, minlength=g_n + 1)[:g_n].astype(float)
+    wz = z if weights is None else weights * z
     with np.errstate(invalid="ignore", divide="ignore"):
-        est = np.bincount(g, weights=w * zz, minlength=n_segments) / sum_w
-        dev = zz - est[g]
-        var = np.bincount(g, weights=w * dev * dev, minlength=n_segments) / sum_w
+        if weights is None:
+            sum_w = n.copy()
+        else:
+            w_ok = np.where(np.isnan(z), 0.0, weights)
+            sum_w = np.bincount(bins, weights=w_ok, minlength=g_n + 1)[:g_n]
+        est = np.bincount(bins, weights=wz, minlength=g_n + 1)[:g_n] / sum_w
+        dev = z - np.append(est, 0.0)[bins]
+        dev *= dev
+        if weights is not None:
+            dev *= weights
+        var = np.bincount(bins, weights=dev, minlength=g_n + 1)[:g_n] / sum_w
         if weights is None:
             n_eff = n.copy()
         else:
-            n_eff = sum_w * sum_w / np.bincount(g, weights=w * w, minlength=n_segments)
+            n_eff = sum_w * sum_w / np.bincount(bins, weights=w_ok * w_ok, minlength=g_n + 1)[:g_n]
     est = np.where(n > 0, est, np.nan)
     var = np.where(n > 0, var, np.nan)
     n_eff = np.where(n > 0, n_eff, 0.0)
     return Aggregate(n=n, sum_w=sum_w, estimate=est, var=var, n_eff=n_eff)
+
+
+def aggregate_indicator(
+    flag: np.ndarray, base: Aggregate, bins: np.ndarray, weights: np.ndarray | None
+) -> Aggregate:
+    """Share of rows with ``flag`` (0/1) among the valid rows of ``base`` (same ``bins``)."""
+    g_n = len(base.n)
+    w = flag if weights is None else weights * flag
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.bincount(bins, weights=w, minlength=g_n + 1)[:g_n] / base.sum_w
+    p = np.where(base.n > 0, p, np.nan)
+    return Aggregate(n=base.n, sum_w=base.sum_w, estimate=p, var=p * (1 - p), n_eff=base.n_eff)
 
 
 def check_segments_nonempty(n: np.ndarray, segments: pd.DataFrame, what: str) -> None:

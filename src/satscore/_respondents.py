@@ -62,6 +62,7 @@ class Subjects:
     kpis: dict[str, tuple[str, str]]
     recoded: dict[str, np.ndarray]
     metric_names: tuple[str, ...]
+    missing: dict[str, np.ndarray] = field(default_factory=dict)  # isnan masks, shared
 
     @classmethod
     def from_instrument(
@@ -75,6 +76,7 @@ class Subjects:
         status = inst.role_item("problem_status")
         items: list[ItemSubject] = []
         recoded: dict[str, np.ndarray] = {}
+        missing: dict[str, np.ndarray] = {}
         for item in inst.items:
             if item.id not in data.columns:
                 continue
@@ -83,6 +85,7 @@ class Subjects:
             if item.reverse:
                 x = (scale.min + scale.max) - x
             recoded[item.id] = x
+            missing[item.id] = np.isnan(x)
             chosen: list[str] = []
             if item.scored and scale.ordinal and len(scale.codes) > 2:
                 chosen += [m for m in _ITEM_METRICS if m in metric_names]
@@ -108,14 +111,11 @@ class Subjects:
             if pomp:
                 s0 = inst.item_scale(ids[0])
                 thr = (thr - s0.min) / (s0.max - s0.min) * 100.0
-            mat = np.column_stack(
-                [_pomp(recoded[i], inst.item_scale(i)) if pomp else recoded[i] for i in ids]
+            values = _row_mean(
+                [_pomp(recoded[i], inst.item_scale(i)) if pomp else recoded[i] for i in ids],
+                min(dim.min_valid, len(ids)),
+                [missing[i] for i in ids],
             )
-            valid = ~np.isnan(mat)
-            count = valid.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                values = np.where(mat.shape[1] and True, np.nansum(mat, axis=1), 0.0) / count
-            values = np.where(count >= min(dim.min_valid, len(ids)), values, np.nan)
             scores.append(
                 ScoreSubject(
                     dim.id,
@@ -134,10 +134,7 @@ class Subjects:
             ranges = {(s.lo, s.hi) for s in scores}
             pomp = len(ranges) > 1
             cols = [(s.values - s.lo) / (s.hi - s.lo) * 100.0 if pomp else s.values for s in scores]
-            mat = np.column_stack(cols)
-            with np.errstate(invalid="ignore"):
-                count = (~np.isnan(mat)).sum(axis=1)
-                overall = np.where(count > 0, np.nansum(mat, axis=1) / np.maximum(count, 1), np.nan)
+            overall = _row_mean(cols, 1)
             lo, hi = (0.0, 100.0) if pomp else (scores[0].lo, scores[0].hi)
             thr = scores[0].threshold
             if pomp:
@@ -156,7 +153,7 @@ class Subjects:
                     overall,
                 )
             )
-        subjects = cls(items, scores, dict(kpis), recoded, tuple(metric_names))
+        subjects = cls(items, scores, dict(kpis), recoded, tuple(metric_names), missing)
         subjects._check_kpis(inst)
         return subjects
 
@@ -238,6 +235,22 @@ class Subjects:
         from ._rows import make_blocks
 
         return make_blocks(self, *args, **kwargs)
+
+
+def _row_mean(
+    columns: list[np.ndarray], min_valid: int, missing: list[np.ndarray] | None = None
+) -> np.ndarray:
+    """Per-row mean of the non-missing values of *columns* when at least *min_valid* are
+    present, else NaN (accumulated column by column: no (n, k) copy). ``missing``:
+    precomputed ``isnan`` masks of the columns."""
+    total = np.zeros(len(columns[0]))
+    count = np.zeros(len(columns[0]), dtype=np.int16)
+    for j, col in enumerate(columns):
+        nan = np.isnan(col) if missing is None else missing[j]
+        total += np.where(nan, 0.0, col)
+        count += ~nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count >= max(min_valid, 1), total / count, np.nan)
 
 
 def _ci_text(ci_method: str) -> str:

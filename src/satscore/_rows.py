@@ -84,9 +84,12 @@ def make_blocks(
 ) -> list[RowBlock]:
     """Aggregate every (metric, subject) over all segments (one bincount per item/score)."""
     item_blocks: dict[tuple[str, str], RowBlock] = {}
+    seg_f = M.segment_float(segment)
     for it in subjects.items:
         x = subjects.recoded[it.id]
-        counts, wsum, w2 = M.category_counts(x, it.codes, segment, n_seg, weights)
+        counts, wsum, w2 = M.category_counts(
+            x, it.codes, segment, n_seg, weights, missing=subjects.missing.get(it.id)
+        )
         wanted = set(it.metrics) | {m for m, s in subjects.kpis.values() if s == it.id}
         for metric in [m for m in M.METRICS if m in wanted]:
             zk = M.category_values(metric, it.codes, it.satisfied)
@@ -105,15 +108,12 @@ def make_blocks(
     score_blocks: dict[tuple[str, str], RowBlock] = {}
     for s in subjects.scores:
         wanted = set(s.metrics) | {m for m, sub in subjects.kpis.values() if sub == s.id}
-        base = M.aggregate_values(s.values, segment, n_seg, weights)
+        bins = M.value_bins(s.values, seg_f, n_seg)
+        base = M.aggregate_values(s.values, segment, n_seg, weights, bins=bins)
         for metric in [m for m in M.METRICS if m in wanted]:
             if metric == "top_box":
-                agg = M.aggregate_values(
-                    np.where(np.isnan(s.values), np.nan, (s.values >= s.threshold) * 1.0),
-                    segment,
-                    n_seg,
-                    weights,
-                )
+                flag = (s.values >= s.threshold).astype(float)  # NaN rows are in the extra bin
+                agg = M.aggregate_indicator(flag, base, bins, weights)
                 z, lo, hi = _score_z(s.values, 0.0, 1.0, s.threshold), 0.0, 1.0
             else:
                 a, b = _linear(metric, s.lo, s.hi)

@@ -312,16 +312,19 @@ def score_survey(
         segments,
         "any item of the instrument",
     )
-    respondents = build_respondents(vr, subjects, by_cols, w, w_name)
+
+    def respondents() -> pd.DataFrame:  # built on first access of SurveyScores.respondents
+        return build_respondents(vr, subjects, by_cols, w, w_name)
+
     opts = _Options(level, ci_method, rule, min_n, int(n_boot), rng)
-    blocks: list[RowBlock] = subjects.blocks(data, respondents, segment, n_seg, w, segments)
+    blocks: list[RowBlock] = subjects.blocks(data, None, segment, n_seg, w, segments)
     table = compute_rows(
         blocks,
         segments=segments,
         segment=segment,
         weights=w,
         design=design,
-        respondents=respondents,
+        respondents=None,
         data=data,
         subjects=subjects,
         opts=opts,
@@ -331,7 +334,6 @@ def score_survey(
     table.attrs.clear()
     return SurveyScores(
         metrics=table,
-        respondents=respondents,
         instrument=inst,
         by=by_cols,
         confidence_level=level,
@@ -348,4 +350,5 @@ def score_survey(
         _segments=segments,
         _weights=w,
         _internal=internal,
+        _respondents=respondents,
     )

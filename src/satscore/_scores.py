@@ -88,7 +88,6 @@ class SurveyScores(ResultMixin):
     """
 
     metrics: pd.DataFrame
-    respondents: pd.DataFrame
     instrument: Any
     by: tuple[str, ...]
     confidence_level: float
@@ -105,10 +104,18 @@ class SurveyScores(ResultMixin):
     _segments: Any = dataclasses.field(default=None, compare=False)
     _weights: Any = dataclasses.field(default=None, compare=False)
     _internal: Any = dataclasses.field(default=None, compare=False)
+    _respondents: Any = dataclasses.field(default=None, compare=False)
     _cache: dict = dataclasses.field(default_factory=dict, compare=False)
     _title = "Survey scores"
 
     # ----------------------------------------------------------------- tables
+    @property
+    def respondents(self) -> pd.DataFrame:
+        """One row per respondent (built on first access); see the class docstring."""
+        if "respondents" not in self._cache:
+            self._cache["respondents"] = self._respondents()
+        return self._cache["respondents"]
+
     @property
     def items(self) -> pd.DataFrame:
         """Response distribution per item and segment (computed on first access).
