@@ -333,3 +333,16 @@ def test_random_models_from_sample_cov_match_lavaan(ref, case):
     assert (m2["_merge"] == "both").all()
     np.testing.assert_allclose(m2["mi_x"], m2["mi_y"], rtol=1e-4, atol=2e-3)
     np.testing.assert_allclose(m2["sepc_all"], m2["sepc.all"], atol=1e-3)
+
+
+def test_fit_does_not_depend_on_item_units(datasets):
+    """Rescaling or shifting items changes no fit measure or standardized estimate."""
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    hs = datasets["hs"]
+    base = cfa(hs, model)
+    odd = cfa(hs.assign(x1=hs["x1"] * 1e5, x5=hs["x5"] * 1e-4, x9=hs["x9"] + 1e6), model)
+    assert odd.converged
+    for key in ("chi2", "cfi", "tli", "rmsea", "srmr", "rmsea_ci_low"):
+        assert odd.fit_measures[key] == pytest.approx(base.fit_measures[key], rel=1e-7)
+    np.testing.assert_allclose(odd.estimates["std_all"], base.estimates["std_all"], atol=1e-8)
+    np.testing.assert_allclose(odd.estimates["z"], base.estimates["z"], rtol=1e-5)

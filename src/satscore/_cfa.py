@@ -291,7 +291,7 @@ def _moments_from_cov(sample_cov: Any, items: list[str], n_obs: Any, group: Any)
 
 def _make_moments(n: int, mean: np.ndarray, cov: np.ndarray, items: list[str], where: str):
     var = np.diag(cov)
-    const = [items[i] for i in np.flatnonzero(var <= 1e-12 * max(1.0, var.max()))]
+    const = [items[i] for i in np.flatnonzero(var <= (1e-8 * np.abs(mean)) ** 2 + 1e-300)]
     if const:
         msg = (
             f"item {const[0]!r} has zero variance in {where}; a constant item cannot be "
@@ -376,7 +376,7 @@ def start_values(tab: ParTable, pm: ParsedModel, moments: list[Moments]) -> np.n
     return theta
 
 
-def check_identified(tab: ParTable, theta: np.ndarray) -> None:
+def check_identified(tab: ParTable) -> None:
     """Raise if the Jacobian of the implied moments is rank deficient at generic values."""
     q = tab.npar
     p = len(tab.observed)
@@ -388,8 +388,18 @@ def check_identified(tab: ParTable, theta: np.ndarray) -> None:
             "parameters (covariances, cross-loadings) or add items."
         )
         raise ModelSpecificationError(msg)
+    # generic, scale-free values: identification is a property of the structure, not the data
     rng = np.random.default_rng(20240601)
-    th = theta * (1.0 + 0.2 * rng.uniform(-1, 1, q)) + 0.1 * rng.uniform(0.5, 1.0, q)
+    th = np.empty(q)
+    for k in range(q):
+        r = int(np.flatnonzero(tab.free == k)[0])
+        kind, diag = tab.kind[r], tab.i[r] == tab.j[r]
+        if kind == LOADING:
+            th[k] = rng.uniform(0.5, 1.0)
+        elif kind in (LV_COV, RESID):
+            th[k] = rng.uniform(0.5, 1.5) if diag else rng.uniform(0.1, 0.3)
+        else:
+            th[k] = rng.uniform(-1.0, 1.0)
     vals = tab.values(th)
     low = np.tril_indices(p)
     a = tab.incidence()
@@ -403,6 +413,11 @@ def check_identified(tab: ParTable, theta: np.ndarray) -> None:
             jac = np.concatenate([jac, dm], axis=1)
         blocks.append(jac.T @ a[rows])
     full = np.vstack(blocks)
+    # equilibrate rows and columns so that items on very different scales do not look singular
+    rn = np.linalg.norm(full, axis=1)
+    full = full[rn > 0] / rn[rn > 0, None]
+    cn = np.linalg.norm(full, axis=0)
+    full = full / np.where(cn > 0, cn, 1.0)
     _, sv, vt = np.linalg.svd(full, full_matrices=False)
     if sv[-1] < 1e-8 * sv[0]:
         null = np.abs(vt[-1])
@@ -548,7 +563,7 @@ def _fit_tab(
     pm: ParsedModel, tab: ParTable, moments: list[Moments], groups: tuple, max_iter: int
 ) -> CFAResult:
     theta0 = start_values(tab, pm, moments)
-    check_identified(tab, theta0)
+    check_identified(tab)
     theta, t_val, converged, iterations = estimate(
         tab, theta0, moments, max_iter=max_iter, tol=1e-13
     )
@@ -563,7 +578,8 @@ def _fit_tab(
     _, _, hess = evaluate(theta, tab, moments)
     info = 0.5 * hess if hess is not None else np.full((tab.npar, tab.npar), np.nan)
     try:
-        cond = np.linalg.cond(info)
+        d = np.sqrt(np.abs(np.diag(info)))
+        cond = np.linalg.cond(info / np.outer(d, d)) if (d > 0).all() else np.inf
     except np.linalg.LinAlgError:
         cond = np.inf
     if not np.isfinite(cond) or cond > 1e14:

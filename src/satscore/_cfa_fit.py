@@ -284,7 +284,8 @@ def modification_indices(state: FitState) -> pd.DataFrame:
 
     ``mi = N s^2 / V`` with ``s`` the per-observation score of the log-likelihood and
     ``V = I_ee - I_em I_mm^-1 I_me`` from the expected information of the extended model;
-    ``epc = s / V``; rows with ``V < eps^(1/3)`` (not identified when freed) are dropped.
+    ``epc = s / V``; rows with ``V < eps^(1/3)`` (a release that is not identified, e.g. a
+    marker loading) are dropped, as lavaan does.
     """
     tab = state.tab
     ext, extra_rows = _extended_table(tab)
@@ -297,8 +298,13 @@ def modification_indices(state: FitState) -> pd.DataFrame:
     score = -grad / (2.0 * n)
     e = np.arange(q, ext.npar)
     m = np.arange(q)
-    i_mm_inv = np.linalg.pinv(info[np.ix_(m, m)])
+    i_mm = info[np.ix_(m, m)]
+    d = np.sqrt(np.abs(np.diag(i_mm)))
+    d = np.where(d > 0, d, 1.0)
+    i_mm_inv = np.linalg.pinv(i_mm / np.outer(d, d)) / np.outer(d, d)  # scale-safe inverse
     v = np.diag(info[np.ix_(e, e)] - info[np.ix_(e, m)] @ i_mm_inv @ info[np.ix_(m, e)])
+    # lavaan's rule (absolute, so it depends on the items' units: with item variances in the
+    # hundreds some identified releases fall under it too; kept for fidelity to lavaan)
     v = np.where(v < np.finfo(float).eps ** (1.0 / 3.0), np.nan, v)
     s = score[e]
     mi = n * s**2 / v
