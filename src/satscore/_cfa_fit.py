@@ -216,7 +216,7 @@ def residual_correlations(state: FitState) -> list[pd.DataFrame]:
         sigma = state.group_matrices(g)[3]
         sd_s, sd_m = np.sqrt(np.diag(mom.cov)), np.sqrt(np.diag(sigma))
         res = mom.cov / np.outer(sd_s, sd_s) - sigma / np.outer(sd_m, sd_m)
-        out.append(pd.DataFrame(res, index=obs, columns=obs))
+        out.append(pd.DataFrame(res, index=pd.Index(obs, name="item"), columns=obs))
     return out
 
 

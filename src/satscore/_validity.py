@@ -210,13 +210,13 @@ def validity_report(
                 )
     fl = corr_lv.copy()
     np.fill_diagonal(fl, table["sqrt_ave"].to_numpy())
-    lat_l = list(lat)
+    lat_l = pd.Index(list(lat), name="factor")
     return ValidityReport(
         factors=table,
-        fornell_larcker=pd.DataFrame(fl, index=lat_l, columns=lat_l),
-        factor_correlations=pd.DataFrame(corr_lv, index=lat_l, columns=lat_l),
-        htmt=pd.DataFrame(h1, index=lat_l, columns=lat_l),
-        htmt2=pd.DataFrame(h2, index=lat_l, columns=lat_l),
+        fornell_larcker=pd.DataFrame(fl, index=lat_l, columns=list(lat)),
+        factor_correlations=pd.DataFrame(corr_lv, index=lat_l, columns=list(lat)),
+        htmt=pd.DataFrame(h1, index=lat_l, columns=list(lat)),
+        htmt2=pd.DataFrame(h2, index=lat_l, columns=list(lat)),
         thresholds={"cr_min": cr_min, "ave_min": ave_min, "htmt_max": htmt_max},
         problems=problems,
         ok=not problems,
