@@ -70,3 +70,10 @@ def test_missing_id_raises():
 
     with pytest.raises(DataError, match="missing values"):
         prn(pd.Series(["a", None]), "s")
+
+
+def test_arrow_backed_strings_fast_path():
+    ser = pd.Series(["客户1", "ab", "", *[f"x{i}" for i in range(300)]], dtype="str")
+    np.testing.assert_array_equal(prn(ser, "q"), _hashlib_u(ser.tolist(), "q"))
+    sliced = ser.iloc[100:250]  # non-zero Arrow offset
+    np.testing.assert_array_equal(prn(sliced, "q"), _hashlib_u(sliced.tolist(), "q"))

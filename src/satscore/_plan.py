@@ -189,12 +189,15 @@ def _stratum_codes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd
             raise DesignError(msg)
         c, uniq = pd.factorize(series, sort=True)
         parts.append((c, uniq))
+    if len(parts) == 1:
+        c, uniq = parts[0]
+        return c.astype(np.int64), pd.DataFrame({cols[0]: np.asarray(uniq)})
     for c, uniq in reversed(parts):
         codes += c.astype(np.int64) * radix
         radix *= len(uniq)
-    comb, first = np.unique(codes, return_inverse=True)
+    first, comb = pd.factorize(codes, sort=True)
     for col, (c, uniq) in zip(cols, parts, strict=True):
-        rep = np.zeros(comb.size, dtype=np.int64)
+        rep = np.zeros(len(comb), dtype=np.int64)
         rep[first] = c
         keys[col] = np.asarray(uniq)[rep]
     return first.astype(np.int64), pd.DataFrame(keys)
@@ -347,7 +350,8 @@ def plan_quarterly_sample(
     if ids.isna().any():
         msg = f"id column {id_column!r} has {int(ids.isna().sum())} missing id(s); drop them."
         raise DesignError(msg)
-    if not ids.is_unique:
+    u = _prns(work, prn_column, ids, salt)
+    if _has_duplicates(ids, u, check_all=prn_column is not None):
         dup = ids[ids.duplicated()].iloc[0]
         n_dup = int(ids.duplicated().sum())
         msg = (
@@ -439,7 +443,6 @@ def plan_quarterly_sample(
     binding = np.where(floor_binds, binding, base_label)
     binding = np.where((target >= eligible - 1e-9) & (binding != "capped"), "all_eligible", binding)
 
-    u = _prns(work, prn_column, ids, salt)
     shift = quarter_shift(q_index, step)
     v = np.mod(u - shift, 1.0)
     v_elig = np.where(excluded_mask, np.inf, v)
@@ -485,9 +488,9 @@ def plan_quarterly_sample(
             )
         )
     rows = np.flatnonzero(chosen)
-    sample = pd.DataFrame({id_column: ids.to_numpy()[rows]})
+    sample = pd.DataFrame({id_column: ids.iloc[rows].to_numpy()})
     for col in key_cols if cols else []:
-        sample[col] = work[col].to_numpy()[rows]
+        sample[col] = work[col].iloc[rows].to_numpy()
     if not cols:
         sample["stratum"] = "all"
     sample["prn"] = u[rows]
@@ -511,6 +514,18 @@ def plan_quarterly_sample(
         confidence_level=level,
         expected_p=float(p_exp.mean()),
     )
+
+
+def _has_duplicates(ids: pd.Series, u: np.ndarray, *, check_all: bool) -> bool:
+    """Duplicate ids share a PRN: only ids with a repeated PRN need an exact check."""
+    if check_all:
+        return not ids.is_unique
+    su = np.sort(u)
+    repeated = su[1:][su[1:] == su[:-1]]
+    if repeated.size == 0:
+        return False
+    cand = ids[np.isin(u, repeated)]
+    return not cand.is_unique
 
 
 def _label(keys: pd.DataFrame, k: int) -> Any:

@@ -169,8 +169,44 @@ def sha256_words(messages: np.ndarray, lengths: int, *, n_words: int = 2) -> np.
     return np.stack([np.broadcast_to(v, (m,)) for v in state[:n_words]], axis=1)
 
 
+def _arrow_bytes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """UTF-8 byte matrix and lengths straight from an Arrow-backed string column."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - arrow-backed strings imply pyarrow
+        return None
+    try:
+        arr = pa.chunked_array(pa.array(ids.array)).combine_chunks()
+    except (TypeError, ValueError, pa.ArrowException):
+        return None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if arr.null_count:
+        msg = "the id column has missing values; every customer needs an id. Drop those rows."
+        raise DataError(msg)
+    _, off_buf, data_buf = arr.buffers()
+    off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(off_buf, dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
+    )
+    starts = offsets[:-1].astype(np.int64)
+    lengths = np.diff(offsets).astype(np.int64)
+    codes = np.zeros((len(arr), max(int(lengths.max(initial=0)), 1)), dtype=np.uint8)
+    for length in np.unique(lengths):
+        if length == 0:
+            continue
+        rows = np.flatnonzero(lengths == length)
+        codes[rows, :length] = data[starts[rows, None] + np.arange(length)]
+    return codes, lengths
+
+
 def _id_bytes(ids: Any) -> tuple[list[bytes] | None, np.ndarray | None, np.ndarray | None]:
     """ASCII ids as a code-unit matrix and lengths; non-ASCII ids as a list of UTF-8 bytes."""
+    if isinstance(ids, pd.Series) and pd.api.types.is_string_dtype(ids.dtype):
+        fast = _arrow_bytes(ids) if hasattr(ids.array, "__arrow_array__") else None
+        if fast is not None:
+            return None, fast[0], fast[1]
     arr = ids.to_numpy() if isinstance(ids, (pd.Series, pd.Index)) else np.asarray(ids)
     if arr.dtype.kind in "iu":
         text = arr.astype("U")
