@@ -139,7 +139,6 @@ def run(quick: bool = False) -> list[dict]:
             "note": "PRNs kept in the frame (prn_column=)",
         }
     )
-    del frame, stored
 
     n_resp = 100_000 if quick else 1_000_000
     survey = _survey(n_resp)
