@@ -442,6 +442,7 @@ def test_pyxform_converts_random_exports(inst, tmp_path):
 # so the test swaps in the string enum the standard describes.
 def _table_schema_validator(data_dir):
     import jsonschema  # installed with nbmake (nbformat) in the test group
+
     profile = json.loads((data_dir / "frictionless_tableschema_v2.json").read_text("utf-8"))
     enum = ["exact", "equal", "subset", "superset", "partial"]
     profile["properties"]["fieldsMatch"] = {"type": "string", "enum": enum}
