@@ -46,7 +46,7 @@ def test_listwise_matches_complete_cases():
 
 
 def test_pairwise_by_hand_small():
-    X = np.array([[1.0, 2.0, np.nan], [2.0, np.nan, 1.0], [3.0, 5.0, 2.0], [4.0, 4.0, 2.0]])
+    X = np.array([[1.0, 2.0, np.nan], [2.0, np.nan, 1.0], [3.0, 5.0, 2.0], [4.0, 4.0, 3.5]])
     R = correlation(X)
     C = covariance(X)
     for i in range(3):
