@@ -481,3 +481,25 @@ def test_wrong_types_and_mismatched_inputs(data_dir):
         score_survey(df, INST, design=design)
     with pytest.raises(OptionError, match=r"either through the design or through weights"):
         score_survey(df, INST, design=SurveyDesign(df, weights="w"), weights="w")
+
+
+@pytest.mark.parametrize(
+    ("ci_method", "scipy_method"), [("bootstrap", "BCa"), ("bootstrap_percentile", "percentile")]
+)
+def test_bootstrap_agrees_with_scipy_bootstrap(ci_method, scipy_method):
+    rng = np.random.default_rng(1)
+    x = rng.choice([1, 2, 3, 4, 5], size=300, p=[0.05, 0.1, 0.2, 0.35, 0.3]).astype(float)
+    scores = score_survey(
+        pd.DataFrame({"CSAT01": x}), "csat", metrics=["mean", "top_box"],
+        ci_method=ci_method, n_boot=4000, seed=3,
+    )  # fmt: skip
+    m = scores.metrics.set_index("metric")
+    for metric, stat, tol in (
+        ("mean", np.mean, 0.02),
+        ("top_box", lambda v: np.mean(v >= 4), 0.01),
+    ):
+        ref = stats.bootstrap(
+            (x,), stat, n_resamples=4000, method=scipy_method, random_state=5
+        ).confidence_interval
+        assert m.loc[metric, "ci_low"] == pytest.approx(ref.low, abs=tol)
+        assert m.loc[metric, "ci_high"] == pytest.approx(ref.high, abs=tol)
