@@ -205,15 +205,16 @@ def category_counts(
     c = np.asarray(codes, dtype=float)
     k = len(c)
     size = n_segments * k
-    nan = np.isnan(x) if missing is None else missing
+    drop = np.isnan(x) if missing is None else missing
+    if (segment < 0).any():
+        drop = drop | (segment < 0)
     if k and np.array_equal(c, np.arange(c[0], c[0] + k)):
         with np.errstate(invalid="ignore"):
-            cat = x.astype(np.int64)  # NaN rows are overwritten below
-        cat -= int(c[0])
+            key = x.astype(np.int64)  # NaN rows are overwritten below
+        key += segment * k - int(c[0])
     else:
-        cat = np.minimum(np.searchsorted(c, x), k - 1)
-    key = segment * k + cat
-    np.copyto(key, size, where=nan | (segment < 0))
+        key = np.minimum(np.searchsorted(c, x), k - 1) + segment * k
+    np.copyto(key, size, where=drop)
     counts = np.bincount(key, minlength=size + 1)[:size].reshape(n_segments, k).astype(float)
     if weights is None:
         return counts, None, None

@@ -244,11 +244,11 @@ def _row_mean(
     present, else NaN (accumulated column by column: no (n, k) copy). ``missing``:
     precomputed ``isnan`` masks of the columns."""
     total = np.zeros(len(columns[0]))
-    count = np.zeros(len(columns[0]), dtype=np.int16)
+    count = np.full(len(columns[0]), len(columns), dtype=np.int16)
     for j, col in enumerate(columns):
         nan = np.isnan(col) if missing is None else missing[j]
-        total += np.where(nan, 0.0, col)
-        count += ~nan
+        np.add(total, col, out=total, where=~nan)
+        count -= nan
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count >= max(min_valid, 1), total / count, np.nan)
 
