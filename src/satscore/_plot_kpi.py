@@ -244,11 +244,21 @@ def plot_trend(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import satscore
-    >>> scores = satscore.score_survey(
-    ...     satscore.load_example("bank_survey"), "bank_service", by="quarter"
-    ... )  # doctest: +SKIP
-    >>> ax = satscore.plot_trend(scores, target=0.85)  # doctest: +SKIP
+    >>> df = pd.DataFrame(
+    ...     {
+    ...         "quarter": ["2026Q1"] * 200 + ["2026Q2"] * 200,
+    ...         "CSAT01": [5, 4, 3, 4, 2] * 40 + [5, 4, 4, 4, 3] * 40,
+    ...     }
+    ... )
+    >>> scores = satscore.score_survey(df, "csat", by="quarter")
+    >>> ax = satscore.plot_trend(scores, target=0.85)
+    >>> [round(float(v), 3) for v in ax.lines[0].get_ydata()]  # the estimates
+    [0.6, 0.8]
+    >>> ax.lines[-1].get_gid(), round(float(ax.lines[-1].get_ydata()[0]), 2)  # significant change
+    ('significant_change', 0.8)
+    >>> # R: binom.test(x, n)$conf.int per quarter; prop.test for the change
     """
     lang, families = prepare(language, font)
     rows = metric_rows(scores, metric=metric, subject=subject, along=period, where=where)
@@ -375,6 +385,21 @@ def plot_segments(
         from the top) whose whiskers span ``ci_low``..``ci_high``; the target
         line has gid ``"target"``. The y tick labels are the segment levels
         (with the flag note), the right axis gives ``n``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import satscore
+    >>> df = pd.DataFrame(
+    ...     {
+    ...         "branch": ["A"] * 300 + ["B"] * 200 + ["C"] * 12,
+    ...         "CSAT01": [5, 4, 4, 3] * 75 + [5, 3, 2, 4] * 50 + [4] * 12,
+    ...     }
+    ... )
+    >>> scores = satscore.score_survey(df, "csat", by="branch")
+    >>> ax = satscore.plot_segments(scores, by="branch", target=0.7)
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # sorted; C (n = 12) is suppressed
+    ['C (‡)', 'A', 'B']
     """
     lang, families = prepare(language, font)
     rows = metric_rows(scores, metric=metric, subject=subject, along=by, where=where)

@@ -50,6 +50,18 @@ def plot_ltr(
         Eleven bars (``ax.containers[0]``) with heights = ``scores.items`` shares
         of valid answers (in percent), coloured by category; the title states the
         net score (``net_score`` row of ``scores.metrics``, ×100) with its CI and n.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import satscore
+    >>> df = pd.DataFrame({"LTR01": [10, 9, 9, 8, 7, 6, 3, 10, 9, 8] * 30})
+    >>> scores = satscore.score_survey(df, "ltr")
+    >>> ax = satscore.plot_ltr(scores)
+    >>> print(ax.get_title(loc="left"))
+    Net score +30.0 (CI +21.2 to +38.8), n = 300
+    >>> # R: z <- ifelse(x >= 9, 1, ifelse(x <= 6, -1, 0))
+    >>> # R: mean(z) + c(-1, 1) * qnorm(0.975) * sqrt((mean(z^2) - mean(z)^2) / length(z))
     """
     lang, families = prepare(language, font)
     _check_scores(scores)

@@ -326,12 +326,31 @@ def quarterly_report(
 
     Examples
     --------
+    A one-question CSAT survey over two quarters (the built-in example survey
+    works the same way: ``quarterly_report(load_example("bank_survey"),
+    "bank_service")``):
+
+    >>> import pandas as pd
     >>> import satscore
-    >>> report = satscore.quarterly_report(
-    ...     satscore.load_example("bank_survey"), "bank_service"
-    ... )  # doctest: +SKIP
-    >>> report.to_html("report.html")  # doctest: +SKIP
-    PosixPath('report.html')
+    >>> df = pd.DataFrame(
+    ...     {
+    ...         "quarter": ["2026Q1"] * 200 + ["2026Q2"] * 200,
+    ...         "CSAT01": [5, 4, 3, 4, 2] * 40 + [5, 4, 4, 4, 3] * 40,
+    ...     }
+    ... )
+    >>> report = satscore.quarterly_report(df, "csat", targets={"customer_satisfaction": 0.75})
+    >>> report.sections
+    ('kpis', 'trend', 'items', 'coverage', 'method')
+    >>> kpi = report.tables["kpis"].iloc[0]
+    >>> print(
+    ...     f"{kpi.metric}: {kpi.estimate:.3f} [{kpi.ci_low:.3f}, {kpi.ci_high:.3f}] {kpi.verdict}"
+    ... )
+    customer_satisfaction: 0.800 [0.738, 0.853] inconclusive
+    >>> import tempfile, pathlib
+    >>> path = report.to_html(pathlib.Path(tempfile.mkdtemp()) / "report.html")
+    >>> "<script" in path.read_text(encoding="utf-8")
+    False
+    >>> # R: binom.test(160, 200)$conf.int  (the Q2 interval)
     """
     from .scoring import bank_kpi_targets, score_survey
 
