@@ -503,3 +503,49 @@ def test_bootstrap_agrees_with_scipy_bootstrap(ci_method, scipy_method):
         ).confidence_interval
         assert m.loc[metric, "ci_low"] == pytest.approx(ref.low, abs=tol)
         assert m.loc[metric, "ci_high"] == pytest.approx(ref.high, abs=tol)
+
+
+@pytest.mark.parametrize(
+    ("inst_id", "kpi_name"),
+    [
+        ("bank_service", "customer_satisfaction"),
+        ("csat", "customer_satisfaction"),
+        ("personalized_service", "personalized_service_satisfaction"),
+        ("employee_service", "employee_service_satisfaction"),
+    ],
+)
+def test_headline_kpi_names_per_instrument(inst_id, kpi_name):
+    inst = load_instrument(inst_id)
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({i.id: rng.choice(inst.scale(i.scale).codes, 80) for i in inst.items})
+    for item in inst.items:
+        if item.relevant is not None:
+            df[item.id] = df[item.id].where(df[item.relevant.item].isin(item.relevant.values))
+    scores = score_survey(df, inst, targets={kpi_name: 0.5})
+    row = scores.kpi(kpi_name).iloc[0]
+    overall = inst.role_item("overall_satisfaction").id
+    assert row["subject"] == overall
+    assert row["verdict"] in ("met", "not_met", "inconclusive")
+    assert satscore.bank_kpi_targets().get(kpi_name) is not None
+
+
+def test_configured_kpi_and_definitions():
+    df = make_responses(300, seed=9)
+    kpis = {
+        "customer_satisfaction": ("index_0_100", "OS01"),
+        "sq_t2b": ("top_box", "service_quality"),
+    }
+    scores = score_survey(df, INST, metrics=["top_box", "pct_of_max"], kpis=kpis)
+    k = scores.kpi()
+    assert k["subject"].iloc[0] == "OS01"
+    assert k["kind"].iloc[0] == "mean"
+    assert k["estimate"].iloc[0] == pytest.approx((df["OS01"].mean() - 1) / 4 * 100, abs=1e-10)
+    assert scores.kpi("sq_t2b")["subject_type"].iloc[0] == "kpi"
+    assert "INFLATES" in scores.definitions["pct_of_max"]
+    assert set(scores.metrics["metric"]) == {"customer_satisfaction", "sq_t2b", "top_box",
+                                             "pct_of_max"}  # fmt: skip
+    assert scores.metrics["definition"].str.len().gt(20).all()
+    with pytest.raises(OptionError, match=r"KPI 'x' refers to subject 'nope'"):
+        score_survey(df, INST, kpis={"x": ("top_box", "nope")})
+    with pytest.raises(OptionError, match=r"must be a \(metric, subject\) pair"):
+        score_survey(df, INST, kpis={"x": "top_box"})
