@@ -92,3 +92,19 @@ def test_instrument_without_dimensions():
 
     with pytest.raises(ModelSpecificationError, match=r"instrument 'empty' has no dimensions"):
         parse_model(Empty())
+
+
+def test_lavaan_conventions_for_markers_and_written_variances():
+    """lavaan 0.6-14: a labelled first indicator stays the fixed marker; with std.lv = TRUE a
+    written 'f ~~ f' without modifier is still fixed to 1 (checked with parTable())."""
+    from satscore._cfa_model import build_partable
+
+    pm = parse_model("visual =~ a*x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~~ textual")
+    tab = build_partable(pm, ngroups=1, std_lv=False, equal=(), meanstructure=False)
+    assert (tab.free[0], tab.value[0], tab.label[0]) == (-1, 1.0, "a")
+    var = next(r for r in range(len(tab.lhs)) if tab.lhs[r] == tab.rhs[r] == "textual")
+    assert tab.free[var] >= 0
+    tab = build_partable(pm, ngroups=1, std_lv=True, equal=(), meanstructure=False)
+    assert tab.free[0] >= 0
+    var = next(r for r in range(len(tab.lhs)) if tab.lhs[r] == tab.rhs[r] == "textual")
+    assert (tab.free[var], tab.value[var]) == (-1, 1.0)

@@ -132,6 +132,14 @@ def build_partable(
         cols["key"].append(key)
 
     first = {f: items[0] for f, items in pm.factors.items()}
+
+    def lv_var_default(g: int) -> float | None:
+        if not std_lv:
+            return None
+        if g > 0 and "loadings" in eq and "lv.variances" not in eq:
+            return None  # lavaan frees factor variances beyond group 1
+        return 1.0
+
     for g in range(ngroups):
         user_var: set[tuple[str, str]] = set()
         for t in pm.terms:
@@ -145,7 +153,8 @@ def build_partable(
             if t.lhs in li:
                 a, b = li[t.lhs], li[t.rhs]
                 name = "lv.variances" if a == b else "lv.covariances"
-                add(t.lhs, "~~", t.rhs, g, LV_COV, a, b, mod, None, name)
+                default = lv_var_default(g) if a == b else None  # as lavaan: std_lv still fixes
+                add(t.lhs, "~~", t.rhs, g, LV_COV, a, b, mod, default, name)
             else:
                 a, b = oi[t.lhs], oi[t.rhs]
                 name = "residuals" if a == b else "residual.covariances"
@@ -156,10 +165,7 @@ def build_partable(
                 add(name, "~~", name, g, RESID, k, k, none, None, "residuals")
         for k, name in enumerate(lat):
             if (name, name) not in user_var:
-                fixed = 1.0 if std_lv else None
-                if std_lv and g > 0 and "loadings" in eq and "lv.variances" not in eq:
-                    fixed = None  # lavaan frees factor variances beyond group 1
-                add(name, "~~", name, g, LV_COV, k, k, none, fixed, "lv.variances")
+                add(name, "~~", name, g, LV_COV, k, k, none, lv_var_default(g), "lv.variances")
         for a in range(len(lat)):
             for b in range(a + 1, len(lat)):
                 if (lat[a], lat[b]) not in user_var:
