@@ -116,8 +116,21 @@ def _ids(plan):
     return set(plan.sample["customer_id"])
 
 
-def test_rotation_properties_window(frame):
-    plans = [_ids(plan_quarterly_sample(frame, quarter=q, strata="seg")) for q in range(9)]
+@pytest.mark.parametrize("selection", ["window", "poisson"])
+def test_rotation_properties_window(frame, selection):
+    full = [
+        plan_quarterly_sample(frame, quarter=q, strata="seg", selection=selection) for q in range(9)
+    ]
+    plans = [_ids(p) for p in full]
+    if selection == "window":  # topped up: every stratum reaches ceil(0.3 N_h)
+        for p in full:
+            al = p.allocation
+            assert (al["invite"] >= np.ceil(0.3 * al["N"])).all()
+            assert not p.caveats
+        lag2 = [len(plans[q] & plans[q + 2]) / len(plans[q]) for q in range(5)]
+        assert max(lag2) < 0.05  # only topped-up customers are asked two quarters later
+    else:
+        assert not any(plans[q] & plans[q + 2] for q in range(5))
     for q in range(8):
         assert not plans[q] & plans[q + 1], "consecutive quarters must not share customers"
     for q in range(5):
@@ -143,9 +156,16 @@ def test_selection_is_independent_of_frame_order_and_churn(frame):
     assert _ids(plan_quarterly_sample(shuffled, quarter=5, strata="seg")) == base
     newcomers = make_frame(500, seed=9).assign(customer_id=lambda d: "N" + d["customer_id"])
     grown = pd.concat([frame, newcomers], ignore_index=True)
-    after = _ids(plan_quarterly_sample(grown, quarter=5, strata="seg"))
-    assert after & set(frame["customer_id"]) == base  # existing customers keep their status
-    assert after - base  # new customers are drawn automatically
+    # the PRN window is exact under churn: existing customers keep their status
+    kw = {"quarter": 5, "strata": "seg", "selection": "poisson"}
+    before = _ids(plan_quarterly_sample(frame, **kw))
+    after = _ids(plan_quarterly_sample(grown, **kw))
+    assert after & set(frame["customer_id"]) == before
+    assert after - before  # new customers are drawn automatically
+    # with top-ups only the few topped-up customers can change
+    after_w = _ids(plan_quarterly_sample(grown, quarter=5, strata="seg"))
+    changed = (after_w & set(frame["customer_id"])) ^ base
+    assert len(changed) < 0.01 * len(base)
 
 
 def test_fixed_size_rotation_is_approximate(frame):
@@ -270,7 +290,7 @@ def test_zero_population_strata_raise(frame):
 
 # ------------------------------------------------------------------ coverage report
 def test_coverage_report_counts_verdicts_and_weights(frame):
-    plan = plan_quarterly_sample(frame, quarter=4, strata="seg", selection="fixed")
+    plan = plan_quarterly_sample(frame, quarter=4, strata="seg")
     s = plan.sample
     resp = s.iloc[::3][["customer_id"]]
     resp = pd.concat([resp, pd.DataFrame({"customer_id": ["STRANGER"]})], ignore_index=True)
@@ -307,10 +327,23 @@ def test_respondent_design_estimates(frame):
 
 
 def test_coverage_verdict_follows_realised_window_coverage(frame):
-    # window selection: invitations are Binomial(N_h, f), coverage fluctuates around f
-    plan = plan_quarterly_sample(frame, quarter=4, strata="seg")
+    # poisson selection: invitations are Binomial(N_h, f), coverage fluctuates around f
+    plan = plan_quarterly_sample(frame, quarter=4, strata="seg", selection="poisson")
     rep = coverage_report(plan, plan.sample["customer_id"].iloc[::2])
     cov = rep.table["coverage"].to_numpy(float)
     assert np.all(np.abs(cov - 0.3) < 4 * np.sqrt(0.21 / rep.table["N"].to_numpy(float)))
     expected = np.where(cov >= 0.3, "met", "not_met")
     np.testing.assert_array_equal(rep.table["verdict"].to_numpy(str), expected)
+
+
+def test_precision_bound_strata_overlap_and_report_spill():
+    fr = make_frame(6000, probs=(0.8, 0.15, 0.05))
+    kw = {"strata": "seg", "response_rate": 0.2, "min_respondents": 60}
+    a = plan_quarterly_sample(fr, quarter=0, **kw)
+    b = plan_quarterly_sample(fr, quarter=1, **kw)
+    al = a.allocation.set_index("seg")
+    assert al.loc["C", "window"] > 0.3  # C needs 300 of ~300 customers
+    shared = _ids(a) & _ids(b)
+    seg = fr.set_index("customer_id")["seg"]
+    assert shared
+    assert set(seg[list(shared)]) <= {"B", "C"}  # only floor-bound strata re-contact

@@ -7,19 +7,26 @@ has the PRN ``u_i`` (:mod:`satscore._prn`). Quarter ``q`` (an integer, or
 computed in exact rational arithmetic. Customer ``i`` of stratum ``h`` is
 invited in quarter ``q`` when its shifted number ``v = (u_i - s_q) mod 1`` is
 
-* ``selection="window"`` (default, Poisson PRN sampling): below the stratum's
-  window ``w_h = target_h / E_h``. With ``w_h = f`` (coverage-bound strata, no
-  exclusions) windows of consecutive quarters are adjacent arcs of the circle,
-  so they never share a customer when ``f ≤ 1/2``; four consecutive windows cover
-  the circle when ``f ≥ 1/4``; at ``f = 0.30`` quarter ``q + 3`` shares
-  ``4f - 1 = 0.2`` of the circle (two thirds of a window) with ``q`` and quarter
-  ``q + 4`` shares ``0.1`` (one third). These hold for any frame, order or
-  churn, because ``u`` is permanent. The realised size is random
-  (Binomial(E_h, w_h)).
-* ``selection="fixed"`` (sequential SRS): among the ``n_h`` smallest ``v``. The
+* ``selection="window"`` (default): inside the stratum's window
+  ``[0, w_h)``, ``w_h = target_h / E_h``, topped up to the planned size ``n_h``
+  when the window holds fewer customers, from the *free arc* ``[w_h + f, 1 - f)``
+  that lies outside the windows of this quarter and of the quarters just before
+  and after it. With ``w_h = f`` (coverage-bound strata): consecutive quarters
+  never share a customer (``f ≤ 1/3``, so that the free arc exists), four
+  consecutive quarters cover the whole base (``f ≥ 1/4``), every stratum gets at
+  least ``n_h = ⌈f·N_h⌉`` invitations, quarter ``q + 4`` shares about one third of
+  its customers with ``q`` and ``q + 3`` about two thirds, and topped-up customers
+  (a few percent) are asked again two quarters later. These hold for any frame
+  order and churn because ``u`` is permanent. Conditional on its size the
+  sample is a simple random sample of the stratum (the PRNs are exchangeable).
+* ``selection="poisson"``: the window only (Poisson PRN sampling); exact
+  rotation, but the size is Binomial(E_h, w_h) and can fall below ``n_h``.
+* ``selection="fixed"`` (sequential SRS): the ``n_h`` smallest ``v``. The
   size is exact but the sample ends where the ``n_h``-th number falls, so
-  consecutive quarters can share a few customers at the window boundary
-  (about ``√(n_h)``); the rotation properties then hold only approximately.
+  consecutive quarters can share a few customers at the window boundary.
+
+Strata whose precision or respondent floor needs a window wider than the
+step (``w_h > f``) necessarily overlap the next quarter by ``w_h - f``.
 
 Weights are ``N_h / invited_h`` (inclusion probability ``invited_h / N_h``);
 the finite-population correction of the design is ``N_h``.
@@ -103,7 +110,7 @@ class SamplePlan(ResultMixin):
     salt : str
         PRN salt (keep it fixed across quarters).
     selection : str
-        ``"window"`` or ``"fixed"``.
+        ``"window"``, ``"poisson"`` or ``"fixed"``.
     allocation_method : str
         ``"proportional"``, ``"neyman"`` or ``"equal"``.
     strata : tuple of str
@@ -287,8 +294,11 @@ def plan_quarterly_sample(
     active : str or None, default "active"
         Boolean column marking the active frame (used when present); None uses
         every row.
-    selection : {"window", "fixed"}, default "window"
-        PRN window (exact rotation, random size) or fixed size (exact size).
+    selection : {"window", "poisson", "fixed"}, default "window"
+        PRN window topped up to the planned size from the free arc (exact
+        rotation, at least the planned size), pure PRN window (exact rotation,
+        random size) or the ``n_h`` smallest shifted PRNs (exact size,
+        approximate rotation). See the module notes.
     on_infeasible : {"raise", "cap"}, default "raise"
         A stratum whose floors need more customers than it has: raise
         :class:`~satscore.errors.InfeasiblePlanError`, or cap and warn.
@@ -313,7 +323,7 @@ def plan_quarterly_sample(
     >>> print(plan.allocation[["segment", "N", "invite", "binding"]].to_string(index=False))
      segment      N  invite  binding
     affluent  37096   11204 coverage
-    business  18642    5554 coverage
+    business  18642    5593 coverage
         mass 115229   34653 coverage
      private   6194    1885 coverage
        youth  14068    4231 coverage
@@ -321,7 +331,7 @@ def plan_quarterly_sample(
     0.8
     """
     check_option("allocation", allocation, ("proportional", "neyman", "equal"))
-    check_option("selection", selection, ("window", "fixed"))
+    check_option("selection", selection, ("window", "poisson", "fixed"))
     check_option("on_infeasible", on_infeasible, ("raise", "cap"))
     cov = check_probability("coverage", coverage, closed_high=True)
     level = check_confidence_level(confidence_level)
@@ -446,10 +456,17 @@ def plan_quarterly_sample(
     shift = quarter_shift(q_index, step)
     v = np.mod(u - shift, 1.0)
     v_elig = np.where(excluded_mask, np.inf, v)
-    if selection == "window":
+    if selection in ("window", "poisson"):
         with np.errstate(divide="ignore", invalid="ignore"):
-            window = np.where(eligible > 0, target / eligible, 0.0)
+            window = np.where(eligible > 0, np.minimum(target / eligible, 1.0), 0.0)
         chosen = v_elig < window[h]
+        if selection == "window":
+            n_spill = _top_up(chosen, v_elig, h, size, window, step)
+            if n_spill:
+                caveats.append(
+                    f"{n_spill} top-up invitations fell in a neighbouring quarter's window (free "
+                    "PRN arc too small); those customers may be asked in consecutive quarters"
+                )
     else:
         window = np.full(n_strata, np.nan)
         chosen = _smallest_per_stratum(v_elig, h, size)
@@ -544,6 +561,49 @@ def _prns(work: pd.DataFrame, prn_column: str | None, ids: pd.Series, salt: str)
         msg = f"prn_column {prn_column!r} must hold numbers in [0, 1) for every customer."
         raise DesignError(msg)
     return u
+
+
+def _top_up(
+    chosen: np.ndarray,
+    v: np.ndarray,
+    h: np.ndarray,
+    size: np.ndarray,
+    window: np.ndarray,
+    step: float,
+) -> int:
+    """Add invitations where a PRN window holds fewer than the planned size (in place).
+
+    The extra customers come from the *free arc* of the PRN circle, outside the
+    windows of this quarter and of the quarters just before and after it:
+    ``[w_h + f, 1 - f)`` in shifted numbers, in increasing order. Consecutive
+    quarters therefore still never share a customer (at ``f = 0.30`` the free arc
+    is the part of quarters ``q ± 2`` windows, so a topped-up customer is asked
+    again after two quarters). Returns the number of top-ups that had to come
+    from a neighbouring window because the free arc was exhausted.
+    """
+    have = np.bincount(h[chosen], minlength=size.size)
+    short = np.flatnonzero(have < size)
+    if short.size == 0:
+        return 0
+    spill = 0
+    in_short = np.isin(h, short) & ~chosen & np.isfinite(v)
+    idx_all = np.flatnonzero(in_short)
+    hs = h[idx_all]
+    order = np.argsort(hs, kind="stable")
+    idx_all, hs = idx_all[order], hs[order]
+    bounds = np.searchsorted(hs, short), np.searchsorted(hs, short, side="right")
+    for k, lo, hi in zip(short, bounds[0], bounds[1], strict=True):
+        need = int(size[k] - have[k])
+        idx = idx_all[lo:hi]
+        if need <= 0 or idx.size == 0:
+            continue
+        start = window[k] + step
+        dist = np.mod(v[idx] - start, 1.0)
+        free_len = max(1.0 - step - start, 0.0)
+        take = idx[np.argsort(dist, kind="stable")[:need]]
+        spill += int((np.mod(v[take] - start, 1.0) >= free_len).sum())
+        chosen[take] = True
+    return spill
 
 
 def _smallest_per_stratum(v: np.ndarray, h: np.ndarray, size: np.ndarray) -> np.ndarray:
