@@ -31,6 +31,7 @@ __all__ = [
     "import_dask",
     "is_dask",
     "is_out_of_core",
+    "is_reiterable",
     "iter_chunks",
     "read_chunks",
     "require_known_divisions",
@@ -76,7 +77,32 @@ def is_out_of_core(data: Any) -> bool:
         return False  # numpy arrays and array-likes are in memory
     if callable(getattr(data, "iter_batches", None)):
         return True  # pyarrow.parquet.ParquetFile
+    if _is_factory(data):
+        return True  # a function returning a fresh iterable of chunks
     return isinstance(data, (Iterable, Iterator))
+
+
+def _is_factory(data: Any) -> bool:
+    return callable(data) and not isinstance(data, type) and not isinstance(data, Iterable)
+
+
+def is_reiterable(data: Any) -> bool:
+    """Whether *data* can be read more than once (needed by two-pass statistics).
+
+    DataFrames, lists/tuples of chunks, dask frames, Parquet files and functions
+    returning a fresh iterator are; generators and ``pd.read_csv(chunksize=...)``
+    readers are not.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": [1]})
+    >>> is_reiterable([df]), is_reiterable(iter([df])), is_reiterable(lambda: iter([df]))
+    (True, False, True)
+    """
+    if isinstance(data, (pd.DataFrame, list, tuple)) or is_dask(data) or _is_factory(data):
+        return True
+    return callable(getattr(data, "iter_batches", None))
 
 
 def require_known_divisions(ddf: Any, what: str = "data") -> None:
@@ -160,10 +186,12 @@ def iter_chunks(data: Any, *, columns: Sequence[str] | None = None) -> Iterator[
 
     Parameters
     ----------
-    data : pandas.DataFrame, iterable of DataFrames, or dask.dataframe.DataFrame
+    data : pandas.DataFrame, iterable of DataFrames, dask.dataframe.DataFrame, or callable
         The data. A DataFrame is one chunk (yielded as is, never modified); an
         iterable yields its chunks (pyarrow tables and record batches are
-        converted); a dask frame yields its computed partitions one at a time.
+        converted); a dask frame yields its computed partitions one at a time; a
+        function without arguments is called for a fresh iterable (so the data can
+        be read twice, e.g. ``lambda: pd.read_csv(path, chunksize=100_000)``).
     columns : sequence of str, optional
         Keep only these columns (in this order).
 
@@ -195,6 +223,15 @@ def iter_chunks(data: Any, *, columns: Sequence[str] | None = None) -> Iterator[
             "chunksize=...) or pd.read_csv(path, chunksize=...)."
         )
         raise SatscoreTypeError(msg)
+    if _is_factory(data):
+        data = data()
+        if isinstance(data, (str, bytes, os.PathLike)) or _is_factory(data):
+            msg = (
+                "a function passed as data must return a DataFrame or an iterable of chunks "
+                f"(e.g. lambda: pd.read_csv(path, chunksize=100_000)); it returned "
+                f"{type(data).__name__}."
+            )
+            raise SatscoreTypeError(msg)
     if isinstance(data, pd.DataFrame):
         source: Iterable[Any] = [data]
     elif callable(getattr(data, "iter_batches", None)):  # pyarrow.parquet.ParquetFile
