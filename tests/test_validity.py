@@ -113,3 +113,13 @@ def test_accepts_a_fit_and_rejects_multigroup(ref, datasets):
         validity_report(cfa(datasets["hs"], ref["hs3"]["model"], group="school"))
     with pytest.raises(OptionError, match=r"needs a model"):
         validity_report(datasets["hs"])
+
+
+def test_single_indicator_factor_has_undefined_htmt(datasets):
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7\nx7 ~~ 0*x7"
+    rep = validity_report(datasets["hs"], model)
+    t = rep.factors.set_index("factor")
+    assert np.isnan(rep.htmt.loc["speed", "visual"])
+    assert t.loc["speed", "htmt_ok"]
+    assert "speed: one indicator, so HTMT is undefined (NaN) for this factor" in rep.problems
+    assert t.loc["speed", "cr"] == pytest.approx(1.0)  # x7 without error variance

@@ -50,7 +50,8 @@ class ValidityReport(ResultMixin):
         ``ave_semtools``, ``sqrt_ave``, ``max_abs_corr`` (largest absolute correlation with
         another factor), ``max_htmt``, and the flags ``cr_ok`` (``cr >= cr_min``), ``ave_ok``
         (``ave >= ave_min``), ``fornell_larcker_ok`` (``sqrt_ave > max_abs_corr``) and
-        ``htmt_ok`` (``max_htmt < htmt_max``).
+        ``htmt_ok`` (``max_htmt < htmt_max``; HTMT is NaN, and not flagged, for a factor with
+        one indicator, which has no monotrait correlation).
     fornell_larcker : pandas.DataFrame
         Factors x factors: ``sqrt(AVE)`` on the diagonal, factor correlations off it.
     factor_correlations : pandas.DataFrame
@@ -177,11 +178,14 @@ def validity_report(
     h1, _ = _htmt(r_obs, items, geometric=False)
     h2, _ = _htmt(r_obs, items, geometric=True)
     hoff = np.where(np.eye(m, dtype=bool), np.nan, h1)
-    table["max_htmt"] = np.nanmax(hoff, axis=1) if m > 1 else np.nan
+    finite = ~np.isnan(hoff)
+    row_max = np.where(finite, hoff, -np.inf).max(axis=1) if m > 1 else np.full(m, -np.inf)
+    table["max_htmt"] = np.where(finite.any(axis=1), row_max, np.nan)
     table["cr_ok"] = table["cr"] >= cr_min
     table["ave_ok"] = table["ave"] >= ave_min
     table["fornell_larcker_ok"] = (table["sqrt_ave"] > table["max_abs_corr"]) | (m == 1)
-    table["htmt_ok"] = (table["max_htmt"] < htmt_max) | (m == 1)
+    single = table["n_items"] < 2
+    table["htmt_ok"] = (table["max_htmt"] < htmt_max) | (m == 1) | single
     problems = []
     for _, row in table.iterrows():
         f = row["factor"]
@@ -201,8 +205,12 @@ def validity_report(
                 f"{f}: negative loadings for {neg}; reverse-key these items (max + min - code) "
                 "before judging CR, AVE and HTMT"
             )
+    for k in np.flatnonzero(single.to_numpy()):
+        problems.append(f"{lat[k]}: one indicator, so HTMT is undefined (NaN) for this factor")
     for i in range(m):
         for j in range(i + 1, m):
+            if np.isnan(h1[i, j]):
+                continue
             if not h1[i, j] < htmt_max:
                 problems.append(
                     f"{lat[i]} / {lat[j]}: HTMT {h1[i, j]:.3f} >= {htmt_max:.2f} "
