@@ -346,3 +346,13 @@ def test_fit_does_not_depend_on_item_units(datasets):
         assert odd.fit_measures[key] == pytest.approx(base.fit_measures[key], rel=1e-7)
     np.testing.assert_allclose(odd.estimates["std_all"], base.estimates["std_all"], atol=1e-8)
     np.testing.assert_allclose(odd.estimates["z"], base.estimates["z"], rtol=1e-5)
+
+
+def test_multigroup_labels_and_c_modifiers_match_lavaan(ref, datasets):
+    """c(v2, v2)*x2 and a plain label b*x5 equate across groups; c(0.5, NA) fixes in group 1."""
+    case = ref["hs_school_clabels"]
+    fit = cfa(datasets["hs"], case["model"], group="school")
+    check_fit_measures(fit, case["fit"])
+    check_estimates(fit, case["pe"], groups=fit.groups)
+    x9 = fit.estimates.query("op == '=~' and rhs == 'x9'")
+    assert list(x9["free"]) == [False, True]

@@ -148,6 +148,13 @@ out$hs_school_equal_lv <- list(
   call = "cfa(m_hs, hs, group = 'school', group.equal = c('loadings', 'intercepts', 'residuals', 'lv.variances', 'lv.covariances'))",
   fit = fm(f), pe = pe(f))
 
+m_c <- "visual =~ x1 + c(v2, v2)*x2 + x3
+textual =~ x4 + b*x5 + x6
+speed =~ x7 + c(s8a, s8b)*x8 + c(0.5, NA)*x9"
+f <- cfa(m_c, data = hs, group = "school")
+out$hs_school_clabels <- list(call = "cfa(m_c, data = hs, group = 'school')", model = m_c,
+                              fit = fm(f), pe = pe(f))
+
 # --- E. random models fitted from sample covariance matrices (generality check) -----------------
 # Each case: m factors, 3-6 items each, items on very different scales, optional cross-loadings,
 # residual covariances, orthogonal pairs and std.lv; lavaan fits from sample.cov (unbiased,
