@@ -27,6 +27,8 @@ import math
 import numpy as np
 from scipy import optimize, special, stats
 
+from ._correlation import cor_smooth, smc
+
 __all__ = ["Extraction", "FitStats", "extract", "fit_statistics", "max_factors"]
 
 _EPS = np.finfo(float).eps
@@ -86,24 +88,13 @@ def _eigh_desc(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def smc_psych(R: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations as psych::smc (pseudo-inverse, clamped to [0, 1])."""
-    d = np.sqrt(np.diag(R))
-    Rc = R / np.outer(d, d)
-    inv = np.linalg.pinv(Rc, hermitian=True)
-    out = 1.0 - 1.0 / np.diag(inv)
-    return np.clip(out, 0.0, 1.0)
+    """Squared multiple correlations as psych::smc (engineer A's shared implementation)."""
+    return np.asarray(smc(R), dtype=float)
 
 
-def cor_smooth_psych(R: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
-    """psych::cor.smooth: lift tiny eigenvalues, rescale, back to a correlation matrix."""
-    vals, vecs = _eigh_desc(R)
-    if vals.min() >= _EPS:
-        return R
-    vals = np.where(vals < eig_tol, 100 * eig_tol, vals)
-    vals = vals * R.shape[0] / vals.sum()
-    S = (vecs * vals) @ vecs.T
-    d = np.sqrt(np.diag(S))
-    return S / np.outer(d, d)
+def cor_smooth_psych(R: np.ndarray) -> np.ndarray:
+    """psych::cor.smooth (shared implementation); returns the matrix only."""
+    return np.asarray(cor_smooth(R)[0], dtype=float)
 
 
 # ----------------------------------------------------------------------------- extraction
@@ -154,7 +145,10 @@ def _lbfgsb(fun, grad, start, upper, R, k, max_iter):
         bounds=[(0.005 / scale, upper / scale)] * len(start),
         options={"maxiter": max_iter, "maxcor": 5, "ftol": 1e7 * _EPS, "gtol": 0.0},
     )
-    return res.x * scale, bool(res.success), int(res.nit)
+    # psych ignores optim's convergence code; its minres gradient is not the exact gradient of
+    # the objective, so a line-search stop ("abnormal termination") is normal at the optimum.
+    # Only the iteration limit counts as non-convergence.
+    return res.x * scale, res.status != 1, int(res.nit)
 
 
 def extract(

@@ -191,7 +191,7 @@ def omega(
     >>> res = satscore.omega(pd.DataFrame(X), n_factors=3)
     >>> # R: psych::omega(X, nfactors = 3)
     >>> print(f"{res.omega_h:.2f} {res.omega_total:.2f}")
-    0.66 0.84
+    0.73 0.92
     """
     check_option("method", method, ("minres", "ml", "pa"))
     rotation = {"geominQ": "geomin"}.get(rotation, rotation)

@@ -20,11 +20,25 @@ from __future__ import annotations
 from ._correlation import cor_smooth, correlation, covariance, is_positive_definite, smc
 
 # --- factor analysis (engineer B) ---
+from ._efa import EFAResult, efa
+from ._omega import OmegaResult, omega
+from ._parallel import MAPResult, ParallelAnalysisResult, parallel_analysis, velicer_map
+from ._reliability_report import ReliabilityReport, reliability_report
 
 __all__ = [
+    "EFAResult",
+    "MAPResult",
+    "OmegaResult",
+    "ParallelAnalysisResult",
+    "ReliabilityReport",
     "cor_smooth",
     "correlation",
     "covariance",
+    "efa",
     "is_positive_definite",
+    "omega",
+    "parallel_analysis",
+    "reliability_report",
     "smc",
+    "velicer_map",
 ]

@@ -1,0 +1,443 @@
+"""Per-dimension reliability report for an instrument: alpha, omega, item analysis, flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from ._checks import check_confidence_level, check_probability
+from ._results import ResultMixin
+from .errors import (
+    ConvergenceWarning,
+    DataError,
+    HeywoodWarning,
+    InstrumentError,
+    ModelSpecificationError,
+    NonPositiveDefiniteWarning,
+    SatscoreError,
+    SatscoreTypeError,
+    SatscoreWarning,
+)
+
+__all__ = ["ReliabilityReport", "reliability_report"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ReliabilityReport(ResultMixin):
+    """Result of :func:`reliability_report`.
+
+    Attributes
+    ----------
+    dimensions : pandas.DataFrame
+        One row per dimension: ``dimension``, ``n_items``, ``n`` (respondents with at least
+        one answer), ``alpha``, ``alpha_ci_low``, ``alpha_ci_high``, ``std_alpha``,
+        ``omega_total`` (one-factor omega, NaN below 3 items), ``n_flags``.
+    items : pandas.DataFrame
+        One row per scored item: ``dimension``, ``item``, ``reverse``, ``n``, ``mean``, ``sd``
+        (after reverse keying), ``r_drop``, ``alpha_if_dropped``, ``loading_own``,
+        ``loading_other``, ``other_dimension`` (from the EFA), and the boolean flags
+        ``low_r_drop``, ``raises_alpha``, ``cross_loading``.
+    flags : pandas.DataFrame
+        One row per flag: ``level`` ("dimension" or "item"), ``dimension``, ``item``,
+        ``flag`` ("low_alpha", "low_r_drop", "raises_alpha", "cross_loading"), ``value``,
+        ``threshold``, ``message``.
+    alpha : dict
+        Dimension id -> :class:`~satscore.AlphaResult`.
+    omega : dict
+        Dimension id -> :class:`~satscore.OmegaResult` (``None`` below 3 items or if the
+        fit failed).
+    efa : EFAResult or None
+        The EFA with as many factors as dimensions (``None`` if it could not be fitted).
+    factor_dimension : dict
+        Factor name -> dimension id it was matched to (maximum total absolute loading).
+    notes : tuple of str
+        Things the reader should know (skipped analyses, Heywood cases, ...).
+    instrument_id : str
+        The instrument's id.
+    confidence_level : float
+        Level of the alpha intervals.
+    """
+
+    dimensions: pd.DataFrame
+    items: pd.DataFrame
+    flags: pd.DataFrame
+    alpha: dict
+    omega: dict
+    efa: Any
+    factor_dimension: dict
+    notes: tuple[str, ...]
+    instrument_id: str
+    confidence_level: float
+
+    _title = "Reliability report"
+
+    def summary(self) -> pd.DataFrame:
+        """One tidy table: a row per dimension followed by a row per item of it.
+
+        Columns: ``level``, ``dimension``, ``item``, ``n``, ``alpha``, ``ci_low``,
+        ``ci_high``, ``omega_total``, ``r_drop``, ``alpha_if_dropped``, ``loading_own``,
+        ``loading_other``, ``flags`` (comma-separated flag codes, "" if none).
+        """
+        rows = []
+        fl = self.flags
+        for _, d in self.dimensions.iterrows():
+            dim = d["dimension"]
+            codes = fl[(fl["level"] == "dimension") & (fl["dimension"] == dim)]["flag"]
+            rows.append(
+                {
+                    "level": "dimension",
+                    "dimension": dim,
+                    "item": None,
+                    "n": d["n"],
+                    "alpha": d["alpha"],
+                    "ci_low": d["alpha_ci_low"],
+                    "ci_high": d["alpha_ci_high"],
+                    "omega_total": d["omega_total"],
+                    "r_drop": np.nan,
+                    "alpha_if_dropped": np.nan,
+                    "loading_own": np.nan,
+                    "loading_other": np.nan,
+                    "flags": ",".join(codes),
+                }
+            )
+            for _, it in self.items[self.items["dimension"] == dim].iterrows():
+                codes = fl[(fl["level"] == "item") & (fl["item"] == it["item"])]["flag"]
+                rows.append(
+                    {
+                        "level": "item",
+                        "dimension": dim,
+                        "item": it["item"],
+                        "n": it["n"],
+                        "alpha": np.nan,
+                        "ci_low": np.nan,
+                        "ci_high": np.nan,
+                        "omega_total": np.nan,
+                        "r_drop": it["r_drop"],
+                        "alpha_if_dropped": it["alpha_if_dropped"],
+                        "loading_own": it["loading_own"],
+                        "loading_other": it["loading_other"],
+                        "flags": ",".join(codes),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return (
+            f"ReliabilityReport(instrument={self.instrument_id!r}, "
+            f"dimensions={len(self.dimensions)}, items={len(self.items)}, "
+            f"flags={len(self.flags)})"
+        )
+
+
+# ------------------------------------------------------------------------------------------
+def _validated(responses: Any, instrument: Any, id_column: str | None) -> Any:
+    from .instruments import Instrument, ValidatedResponses
+
+    if isinstance(responses, ValidatedResponses):
+        if instrument is not None and instrument != responses.instrument:
+            msg = (
+                f"the responses were validated with instrument {responses.instrument.id!r} but "
+                f"instrument {getattr(instrument, 'id', instrument)!r} was given; pass the same "
+                "instrument or omit it."
+            )
+            raise InstrumentError(msg)
+        return responses
+    if not isinstance(responses, pd.DataFrame):
+        msg = (
+            "responses must be ValidatedResponses (from instrument.validate) or a DataFrame; "
+            f"found {type(responses).__name__}."
+        )
+        raise SatscoreTypeError(msg)
+    if instrument is None:
+        msg = (
+            "a raw DataFrame needs its instrument to be validated; pass instrument=... (e.g. "
+            'satscore.load_instrument("bank_service")) or validated responses.'
+        )
+        raise InstrumentError(msg)
+    if isinstance(instrument, str):
+        from .instruments import load_instrument
+
+        instrument = load_instrument(instrument)
+    if not isinstance(instrument, Instrument):
+        msg = f"instrument must be an Instrument or an instrument id; found {instrument!r}."
+        raise SatscoreTypeError(msg)
+    return instrument.validate(responses, id_column=id_column)
+
+
+def _reverse_keyed(vr: Any, items: tuple[str, ...]) -> tuple[pd.DataFrame, list[bool]]:
+    inst = vr.instrument
+    data = vr.data.loc[:, list(items)].astype(float)
+    rev = []
+    for item in items:
+        meta = inst.item(item)
+        rev.append(bool(meta.reverse))
+        if meta.reverse:
+            scale = inst.item_scale(item)
+            data[item] = (scale.min + scale.max) - data[item]
+    return data, rev
+
+
+def _match_factors(L: pd.DataFrame, item_dim: dict[str, str], dims: list[str]) -> dict[str, str]:
+    """Assign each factor to one dimension maximising the summed mean |loading|."""
+    score = np.zeros((len(dims), L.shape[1]))
+    for i, d in enumerate(dims):
+        rows = [it for it, dd in item_dim.items() if dd == d]
+        score[i] = np.abs(L.loc[rows].to_numpy()).mean(axis=0)
+    r, c = linear_sum_assignment(-score)
+    return {str(L.columns[cj]): dims[ri] for ri, cj in zip(r, c, strict=True)}
+
+
+def reliability_report(
+    responses: Any,
+    instrument: Any = None,
+    *,
+    confidence_level: float = 0.95,
+    ci_method: str = "feldt",
+    missing: str = "pairwise",
+    alpha_threshold: float = 0.70,
+    r_drop_threshold: float = 0.30,
+    efa_method: str = "minres",
+    efa_rotation: str = "oblimin",
+    id_column: str | None = None,
+) -> ReliabilityReport:
+    """Reliability of every dimension of an instrument, with item analysis and flags.
+
+    For each dimension: Cronbach's alpha with its confidence interval (reverse-keyed items
+    reversed as ``(min + max) - x`` using the instrument's scale), one-factor omega total
+    (3 or more items), the item table (``r_drop``, alpha if dropped), and flags:
+
+    * ``low_alpha``: alpha below ``alpha_threshold`` (0.70);
+    * ``low_r_drop``: corrected item-total correlation below ``r_drop_threshold`` (0.30);
+    * ``raises_alpha``: dropping the item would raise alpha;
+    * ``cross_loading``: in an EFA of all scored items with as many factors as dimensions
+      (factors matched to dimensions by their loadings), the item loads more on another
+      dimension's factor than on its own.
+
+    Parameters
+    ----------
+    responses : ValidatedResponses or DataFrame
+        Validated responses, or a raw frame (then validated with ``instrument``).
+    instrument : Instrument or str, optional
+        Needed for a raw frame; defaults to the instrument of validated responses.
+    confidence_level : float, default 0.95
+        Level of the alpha intervals.
+    ci_method : {"feldt", "duhachek", "bootstrap"}
+        Alpha interval (see :func:`satscore.cronbach_alpha`).
+    missing : {"pairwise", "listwise"}
+        Missing-data handling for alpha, omega and the EFA.
+    alpha_threshold, r_drop_threshold : float
+        Flag thresholds.
+    efa_method, efa_rotation : str
+        Extraction and rotation of the cross-loading EFA (see :func:`satscore.efa`).
+    id_column : str, optional
+        Respondent id column when validating a raw frame.
+
+    Returns
+    -------
+    ReliabilityReport
+
+    Examples
+    --------
+    >>> import satscore
+    >>> inst = satscore.load_instrument("bank_service")
+    >>> raw = satscore.load_example("bank_survey")
+    >>> vr = inst.validate(raw, id_column="respondent_id", on_invalid="coerce")
+    >>> rep = satscore.reliability_report(vr)
+    >>> # R: psych::alpha(items, keys = "SQ09"); psych::omega(items, nfactors = 1)
+    >>> for d in rep.dimensions.itertuples():
+    ...     print(d.dimension, d.n_items, f"{d.alpha:.3f} {d.omega_total:.3f}")
+    service_quality 9 0.860 0.861
+    staff_attitude 5 0.848 0.851
+    problem_resolution 5 0.844 0.846
+    >>> len(rep.flags)
+    0
+    """
+    from ._alpha import cronbach_alpha
+    from ._efa import efa
+    from ._omega import omega
+
+    confidence_level = check_confidence_level(confidence_level)
+    alpha_threshold = check_probability("alpha_threshold", alpha_threshold)
+    r_drop_threshold = check_probability("r_drop_threshold", r_drop_threshold)
+    vr = _validated(responses, instrument, id_column)
+    inst = vr.instrument
+    notes: list[str] = []
+    dims = [d.id for d in inst.dimensions]
+    if not dims:
+        msg = f"instrument {inst.id!r} defines no dimensions; there is no scale to assess."
+        raise InstrumentError(msg)
+
+    dim_rows, item_frames, flags = [], [], []
+    alphas: dict[str, Any] = {}
+    omegas: dict[str, Any] = {}
+    item_dim: dict[str, str] = {}
+    keyed_all: list[pd.DataFrame] = []
+    for dim in dims:
+        items = tuple(i for i in inst.scored_items(dim) if i in vr.data.columns)
+        if len(items) < 2:
+            notes.append(f"dimension {dim!r} has {len(items)} scored item(s); skipped.")
+            continue
+        data, rev = _reverse_keyed(vr, items)
+        keyed_all.append(data)
+        item_dim.update(dict.fromkeys(items, dim))
+        a = cronbach_alpha(
+            data, missing=missing, ci_method=ci_method, confidence_level=confidence_level
+        )
+        alphas[dim] = a
+        om = None
+        if len(items) >= 3:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", SatscoreWarning)
+                    om = omega(data, n_factors=1, missing=missing)
+            except SatscoreError as err:
+                notes.append(f"omega for {dim!r} failed: {err}")
+        omegas[dim] = om
+        table = a.items
+        n_answered = int(data.notna().any(axis=1).sum())
+        it = pd.DataFrame(
+            {
+                "dimension": dim,
+                "item": list(items),
+                "reverse": rev,
+                "n": data.notna().sum().to_numpy(),
+                "mean": data.mean().to_numpy(),
+                "sd": data.std().to_numpy(),
+                "r_drop": table.loc[list(items), "r_drop"].to_numpy(dtype=float),
+                "alpha_if_dropped": table.loc[list(items), "alpha_if_dropped"].to_numpy(
+                    dtype=float
+                ),
+            }
+        )
+        item_frames.append(it)
+        ci = a.ci
+        dim_rows.append(
+            {
+                "dimension": dim,
+                "n_items": len(items),
+                "n": n_answered,
+                "alpha": float(a.alpha),
+                "alpha_ci_low": float(ci.low),
+                "alpha_ci_high": float(ci.high),
+                "std_alpha": float(a.std_alpha),
+                "omega_total": np.nan if om is None else float(om.omega_total),
+            }
+        )
+        if a.alpha < alpha_threshold:
+            flags.append(
+                (
+                    "dimension",
+                    dim,
+                    None,
+                    "low_alpha",
+                    float(a.alpha),
+                    alpha_threshold,
+                    f"alpha {a.alpha:.3f} of {dim!r} is below {alpha_threshold:.2f}",
+                )
+            )
+        for _, row in it.iterrows():
+            if row["r_drop"] < r_drop_threshold:
+                flags.append(
+                    (
+                        "item",
+                        dim,
+                        row["item"],
+                        "low_r_drop",
+                        row["r_drop"],
+                        r_drop_threshold,
+                        f"{row['item']}: corrected item-total r {row['r_drop']:.3f} < "
+                        f"{r_drop_threshold:.2f}",
+                    )
+                )
+            if row["alpha_if_dropped"] > a.alpha:
+                flags.append(
+                    (
+                        "item",
+                        dim,
+                        row["item"],
+                        "raises_alpha",
+                        row["alpha_if_dropped"],
+                        float(a.alpha),
+                        f"{row['item']}: alpha of {dim!r} rises from {a.alpha:.3f} to "
+                        f"{row['alpha_if_dropped']:.3f} without it",
+                    )
+                )
+    items_df = pd.concat(item_frames, ignore_index=True)
+    items_df["loading_own"] = np.nan
+    items_df["loading_other"] = np.nan
+    items_df["other_dimension"] = None
+
+    fit = None
+    matched: dict[str, str] = {}
+    used = [d for d in dims if d in alphas]
+    if len(used) >= 2:
+        pooled = pd.concat(keyed_all, axis=1)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fit = efa(
+                    pooled, len(used), method=efa_method, rotation=efa_rotation, missing=missing
+                )
+            for w in caught:
+                if issubclass(
+                    w.category, (HeywoodWarning, NonPositiveDefiniteWarning, ConvergenceWarning)
+                ):
+                    notes.append(f"cross-loading EFA: {w.message}")
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        except (DataError, ModelSpecificationError) as err:
+            notes.append(f"cross-loading EFA skipped: {err}")
+    else:
+        notes.append("cross-loading check needs 2 or more dimensions; skipped.")
+    if fit is not None:
+        L = fit.loadings
+        matched = _match_factors(L, item_dim, used)
+        dim_factor = {d: f for f, d in matched.items()}
+        for i, row in items_df.iterrows():
+            own = abs(float(L.loc[row["item"], dim_factor[row["dimension"]]]))
+            others = {
+                d: abs(float(L.loc[row["item"], f]))
+                for d, f in dim_factor.items()
+                if d != row["dimension"]
+            }
+            other_dim = max(others, key=others.get)
+            items_df.loc[i, ["loading_own", "loading_other"]] = [own, others[other_dim]]
+            items_df.loc[i, "other_dimension"] = other_dim
+            if others[other_dim] > own:
+                flags.append(
+                    (
+                        "item",
+                        row["dimension"],
+                        row["item"],
+                        "cross_loading",
+                        others[other_dim],
+                        own,
+                        f"{row['item']} loads {others[other_dim]:.2f} on the factor of "
+                        f"{other_dim!r} but {own:.2f} on its own ({row['dimension']!r})",
+                    )
+                )
+    flags_df = pd.DataFrame(
+        flags, columns=["level", "dimension", "item", "flag", "value", "threshold", "message"]
+    )
+    for code in ("low_r_drop", "raises_alpha", "cross_loading"):
+        hit = set(flags_df.loc[flags_df["flag"] == code, "item"])
+        items_df[code] = items_df["item"].isin(hit)
+    dims_df = pd.DataFrame(dim_rows)
+    dims_df["n_flags"] = [int((flags_df["dimension"] == d).sum()) for d in dims_df["dimension"]]
+    return ReliabilityReport(
+        dimensions=dims_df,
+        items=items_df,
+        flags=flags_df,
+        alpha=alphas,
+        omega=omegas,
+        efa=fit,
+        factor_dimension=matched,
+        notes=tuple(notes),
+        instrument_id=inst.id,
+        confidence_level=confidence_level,
+    )
