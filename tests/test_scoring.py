@@ -549,3 +549,30 @@ def test_configured_kpi_and_definitions():
         score_survey(df, INST, kpis={"x": ("top_box", "nope")})
     with pytest.raises(OptionError, match=r"must be a \(metric, subject\) pair"):
         score_survey(df, INST, kpis={"x": "top_box"})
+
+
+def test_design_wilson_matches_r45_formula_and_design_module(data_dir):
+    from satscore._design_ci import design_proportion_ci
+
+    api = pd.read_csv(data_dir / "apistrat.csv")
+    df = pd.DataFrame(
+        {"CSAT01": np.where(api["sch.wide"] == "Yes", 5, 1), "stype": api["stype"],
+         "pw": api["pw"], "fpc": api["fpc"]}
+    )  # fmt: skip
+    design = SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
+    scores = score_survey(
+        df, "csat", design=design, ci_method="wilson", targets={"customer_satisfaction": 0.8}
+    )
+    row = scores.kpi().iloc[0]
+    assert row["ci_low"] == pytest.approx(R["wilson_design"]["low"], abs=1e-8)
+    assert row["ci_high"] == pytest.approx(R["wilson_design"]["high"], abs=1e-8)
+    low, high, _ = design_proportion_ci(
+        row["estimate"], row["se"] ** 2, row["df"], 200, method="wilson", level=0.95
+    )
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((float(low), float(high)), abs=1e-10)
+    # verdict and p-value are dual: one-sided 95% lower bound vs target
+    lo90, _, _ = design_proportion_ci(
+        row["estimate"], row["se"] ** 2, row["df"], 200, method="wilson", level=0.90
+    )
+    assert (row["verdict"] == "met") == (float(lo90) >= 0.8)
+    assert (row["p_value"] <= 0.05) == (float(lo90) >= 0.8)

@@ -7,7 +7,9 @@ verdict use ``alpha`` in one tail):
   binomial interval at ``x = p·n_eff`` successes out of ``n_eff`` (= the counts
   themselves without weights). With a design, ``n_eff = p(1-p)/SE²`` and the
   Korn–Graubard degrees-of-freedom adjustment ``(t_{n-1}/t_df)²`` as in R
-  ``svyciprop(method = "beta")``; at p = 0 or 1, ``n_eff = n``.
+  ``svyciprop(method = "beta")``; at p = 0 or 1, ``n_eff = n``. ``"wilson"`` with a
+  design is the R >= 4.5 ``svyciprop(method = "wilson")`` form (``n_eff`` without the
+  df adjustment, ``t_df`` quantile); the other methods use the df-adjusted ``n_eff``.
 * means and indices: ``estimate ± t_{df} · SE`` with ``SE = s/√n_eff`` (``s`` the
   standard deviation, divisor ``n_eff - 1``) and ``df = n_eff - 1``; with a
   design, the design SE and design df.
@@ -206,10 +208,16 @@ def compute_rows(
             ratio = stats.t.ppf(a / 2, np.maximum(rows_kg - 1, 1)) / stats.t.ppf(a / 2, df)
             ne_ci = np.where(se > 0, n_eff * ratio**2, n)
         method = "korn_graubard" if opts.ci_method.startswith("bootstrap") else opts.ci_method
-        pl2, ph2 = proportion_bounds(est * ne_ci, ne_ci, method, a / 2)
-        pl1, ph1 = proportion_bounds(est * ne_ci, ne_ci, method, a)
         q_t2 = stats.t.ppf(1 - a / 2, df)
         q_t1 = stats.t.ppf(1 - a, df)
+        wilson_t = design is not None and method == "wilson"
+        if wilson_t:  # R >= 4.5 svyciprop(method = "wilson"): n_eff, t_df quantile
+            ne_ci = np.where(se > 0, n_eff, n)
+            pl2, ph2 = _wilson(est, ne_ci, q_t2)
+            pl1, ph1 = _wilson(est, ne_ci, q_t1)
+        else:
+            pl2, ph2 = proportion_bounds(est * ne_ci, ne_ci, method, a / 2)
+            pl1, ph1 = proportion_bounds(est * ne_ci, ne_ci, method, a)
         if design is None:
             q_n2 = np.full_like(est, special.ndtri(1 - a / 2))
             q_n1 = np.full_like(est, special.ndtri(1 - a))
@@ -272,6 +280,7 @@ def compute_rows(
         "lo1": lo1,
         "hi1": hi1,
         "ne_ci": ne_ci,
+        "wilson_t": wilson_t,
         "method": method,
         "boot": boot,
         "lo_b": lo_b,
@@ -279,6 +288,15 @@ def compute_rows(
         "bca": opts.ci_method == "bootstrap",
     }
     return table
+
+
+def _wilson(p: np.ndarray, n: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score limits with critical value ``q`` (clipped to [0, 1])."""
+    q2 = q * q
+    denom = 1.0 + q2 / n
+    centre = (p + q2 / (2.0 * n)) / denom
+    half = q * np.sqrt(p * (1.0 - p) / n + q2 / (4.0 * n * n)) / denom
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def _design_se(
@@ -345,6 +363,9 @@ def p_values_for(table: pd.DataFrame, target: np.ndarray, level: float) -> tuple
         )
         pg_t, pl_t = t_p_values(est, se, df, target)
         pg_n, pl_n = normal_p_values(est, se, target)
+        if internal["wilson_t"]:  # score statistic referred to t_df, dual to the interval
+            null_se = np.sqrt(target * (1 - target) / ne)
+            pg_p, pl_p = t_p_values(est, null_se, df, target)
         pg = np.where(kind == "proportion", pg_p, np.where(kind == "net", pg_n, pg_t))
         pl = np.where(kind == "proportion", pl_p, np.where(kind == "net", pl_n, pl_t))
     return pg, pl

@@ -61,9 +61,20 @@ kg_all <- svyciprop(~I(sch.wide == "Yes"), dstrat, method = "beta")
 kg_total <- list(estimate = as.numeric(kg_all), low = as.numeric(confint(kg_all)[1]),
                  high = as.numeric(confint(kg_all)[2]), se = as.numeric(sqrt(attr(kg_all, "var"))),
                  n = nrow(apistrat), df = degf(dstrat))
+# Design Wilson interval as in R survey >= 4.5 svyciprop(method = "wilson") (not available in
+# the installed 4.1-1): n_eff = p(1-p)/v (no df adjustment), t quantile on degf(design);
+# formula transcribed from survey 4.5 R/svyciprop.R, evaluated on svymean's p and SE here.
+wilson45 <- function(p, v, df, level = 0.95) {
+  neff <- p * (1 - p) / v; tq <- qt(1 - (1 - level) / 2, df)
+  c((p + tq^2 / (2 * neff) - tq / (2 * neff) * sqrt(4 * neff * p * (1 - p) + tq^2)) / (1 + tq^2 / neff),
+    (p + tq^2 / (2 * neff) + tq / (2 * neff) * sqrt(4 * neff * p * (1 - p) + tq^2)) / (1 + tq^2 / neff))
+}
+wt <- wilson45(kg_total$estimate, kg_total$se^2, kg_total$df)
+wilson_design <- list(low = wt[1], high = wt[2])
 out <- list(
   provenance = paste("R", getRversion(), "; survey", packageVersion("survey"),
                      "; binom.test / prop.test(correct = FALSE) / p.adjust / t.test"),
   exact = exact, exact_p = pvals, wilson = wilson, adjust = adjust, welch = welch,
-  t_one = tone, kg_domains = kg_dom, kg_total = kg_total)
+  t_one = tone, kg_domains = kg_dom, kg_total = kg_total,
+  wilson_design = wilson_design)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE), "tests/data/scoring_R.json")
