@@ -356,3 +356,11 @@ def test_multigroup_labels_and_c_modifiers_match_lavaan(ref, datasets):
     check_estimates(fit, case["pe"], groups=fit.groups)
     x9 = fit.estimates.query("op == '=~' and rhs == 'x9'")
     assert list(x9["free"]) == [False, True]
+
+
+def test_concise_repr(datasets):
+    fit = cfa(datasets["hs"], "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6")
+    text = repr(fit)
+    assert text.startswith("CFAResult(chi2=")
+    assert "converged=True" in text
+    assert "estimates" not in text

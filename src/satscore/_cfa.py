@@ -78,7 +78,7 @@ class CFAResult(ResultMixin):
     converged : bool
         Whether the optimiser met its convergence criterion.
     iterations : int
-        Fisher-scoring iterations used.
+        Fisher-scoring iterations used (not comparable with lavaan's nlminb count).
     estimates : pandas.DataFrame
         One row per parameter: ``lhs, op, rhs`` (``group`` with several groups), ``label``,
         ``free``, ``est``, ``se``, ``z``, ``pvalue``, ``std_lv``, ``std_all``. Fixed parameters
@@ -123,6 +123,15 @@ class CFAResult(ResultMixin):
     model: str
     _state: Any = dataclasses.field(default=None, repr=False, compare=False)
     _title = "Confirmatory factor analysis (ML)"
+
+    def __repr__(self) -> str:
+        ci = f"[{self.rmsea_ci.low:.3f}, {self.rmsea_ci.high:.3f}]"
+        groups = f", groups={len(self.groups)}" if len(self.groups) > 1 else ""
+        return (
+            f"CFAResult(chi2={self.chi2:.3f}, df={self.df}, pvalue={self.pvalue:.3g}, "
+            f"cfi={self.cfi:.3f}, tli={self.tli:.3f}, rmsea={self.rmsea:.3f} {ci}, "
+            f"srmr={self.srmr:.3f}, n={self.n}{groups}, converged={self.converged})"
+        )
 
     def summary(self) -> pd.DataFrame:
         """Fit measures as a tidy DataFrame (``measure``, ``value``)."""

@@ -75,6 +75,13 @@ class InvarianceResult(ResultMixin):
     rule: str
     _title = "Measurement invariance"
 
+    def __repr__(self) -> str:
+        levels = ", ".join(f"{r.level}: {r.verdict}" for r in self.table.itertuples())
+        return (
+            f"InvarianceResult(group={self.group!r}, groups={len(self.groups)}, "
+            f"highest_level={self.highest_level!r}; {levels})"
+        )
+
     def summary(self) -> pd.DataFrame:
         """The comparison table."""
         return self.table.copy()

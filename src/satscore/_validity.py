@@ -81,6 +81,14 @@ class ValidityReport(ResultMixin):
     fit: Any = dataclasses.field(repr=False)
     _title = "Convergent and discriminant validity"
 
+    def __repr__(self) -> str:
+        cols = ["factor", "cr", "ave", "max_htmt"]
+        rows = "; ".join(
+            f"{r.factor}: CR {r.cr:.3f}, AVE {r.ave:.3f}, max HTMT {r.max_htmt:.3f}"
+            for r in self.factors[cols].itertuples()
+        )
+        return f"ValidityReport(ok={self.ok}, {len(self.problems)} problem(s); {rows})"
+
     def summary(self) -> pd.DataFrame:
         """The per-factor table."""
         return self.factors.copy()
