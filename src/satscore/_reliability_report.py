@@ -13,12 +13,9 @@ from scipy.optimize import linear_sum_assignment
 from ._checks import check_confidence_level, check_probability
 from ._results import ResultMixin
 from .errors import (
-    ConvergenceWarning,
     DataError,
-    HeywoodWarning,
     InstrumentError,
     ModelSpecificationError,
-    NonPositiveDefiniteWarning,
     SatscoreError,
     SatscoreTypeError,
     SatscoreWarning,
@@ -56,7 +53,8 @@ class ReliabilityReport(ResultMixin):
     factor_dimension : dict
         Factor name -> dimension id it was matched to (maximum total absolute loading).
     notes : tuple of str
-        Things the reader should know (skipped analyses, Heywood cases, ...).
+        Things the reader should know: satscore warnings raised by the analyses (an item
+        correlating negatively with its scale, Heywood cases, smoothing), skipped analyses.
     instrument_id : str
         The instrument's id.
     confidence_level : float
@@ -182,6 +180,15 @@ def _reverse_keyed(vr: Any, items: tuple[str, ...]) -> tuple[pd.DataFrame, list[
     return data, rev
 
 
+def _keep_notes(caught: list, where: str, notes: list[str]) -> None:
+    """Record satscore's warnings (Heywood, keys, smoothing) as notes; re-emit the others."""
+    for w in caught:
+        if issubclass(w.category, SatscoreWarning):
+            notes.append(f"{where}: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def _match_factors(L: pd.DataFrame, item_dim: dict[str, str], dims: list[str]) -> dict[str, str]:
     """Assign each factor to one dimension maximising the summed mean |loading|."""
     score = np.zeros((len(dims), L.shape[1]))
@@ -285,9 +292,12 @@ def reliability_report(
         data, rev = _reverse_keyed(vr, items)
         keyed_all.append(data)
         item_dim.update(dict.fromkeys(items, dim))
-        a = cronbach_alpha(
-            data, missing=missing, ci_method=ci_method, confidence_level=confidence_level
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            a = cronbach_alpha(
+                data, missing=missing, ci_method=ci_method, confidence_level=confidence_level
+            )
+        _keep_notes(caught, f"alpha of {dim!r}", notes)
         alphas[dim] = a
         om = None
         if len(items) >= 3:
@@ -383,13 +393,7 @@ def reliability_report(
                 fit = efa(
                     pooled, len(used), method=efa_method, rotation=efa_rotation, missing=missing
                 )
-            for w in caught:
-                if issubclass(
-                    w.category, (HeywoodWarning, NonPositiveDefiniteWarning, ConvergenceWarning)
-                ):
-                    notes.append(f"cross-loading EFA: {w.message}")
-                else:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            _keep_notes(caught, "cross-loading EFA", notes)
         except (DataError, ModelSpecificationError) as err:
             notes.append(f"cross-loading EFA skipped: {err}")
     else:
