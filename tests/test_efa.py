@@ -220,3 +220,14 @@ def test_geomin_alias_and_unrotated_name():
     assert a.rotation == "geomin"
     b = efa(HS, 3, rotation="none")
     assert b.rotation is None
+
+
+def test_polychoric_efa_matches_psych():
+    """psych::fa(bfi[, 1:10], 2, cor = "poly"); polychoric estimates agree to ~1e-4."""
+    res = efa(BFI.iloc[:, :10], 2, cor="polychoric")
+    ref = REF["fa_bfi10_poly2_minres_oblimin"]
+    _close(res.loadings.to_numpy(), np.array(ref["loadings"]))
+    _close(res.phi.to_numpy(), np.array(ref["Phi"]))
+    assert list(res.loadings.columns) == ref["colnames"]
+    assert res.chi_square == pytest.approx(ref["STATISTIC"], rel=1e-3)
+    assert res.n_obs == 2800
