@@ -364,3 +364,16 @@ def test_concise_repr(datasets):
     assert text.startswith("CFAResult(chi2=")
     assert "converged=True" in text
     assert "estimates" not in text
+
+
+def test_multigroup_modification_indices_match_lavaan(ref, datasets):
+    fit = cfa(datasets["hs"], _model(ref, "hs3"), group="school", equal="loadings")
+    ours = fit.modification_indices()
+    ours["g"] = ours["group"].map({g: i + 1 for i, g in enumerate(fit.groups)})
+    theirs = pd.DataFrame(ref["hs_school"]["metric"]["mi"]).rename(columns={"group": "g"})
+    merged = ours.merge(theirs, on=["lhs", "op", "rhs", "g"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert len(merged) == 114
+    np.testing.assert_allclose(merged["mi_x"], merged["mi_y"], rtol=1e-4, atol=2e-3)
+    np.testing.assert_allclose(merged["epc_x"], merged["epc_y"], atol=1e-3)
+    np.testing.assert_allclose(merged["sepc_all"], merged["sepc.all"], atol=1e-3)

@@ -118,7 +118,7 @@ inv <- function(model, data, group) {
   f3 <- cfa(model, data = data, group = group, group.equal = c("loadings", "intercepts"))
   list(groups = lavInspect(f1, "group.label"),
        configural = list(fit = fm(f1), pe = pe(f1)),
-       metric = list(fit = fm(f2), pe = pe(f2)),
+       metric = list(fit = fm(f2), pe = pe(f2), mi = mi(f2)),
        scalar = list(fit = fm(f3), pe = pe(f3)),
        lrt = lrt(f1, f2, f3))
 }
