@@ -3,9 +3,10 @@
 Every metric satscore reports is a weighted mean ``sum w z / sum w`` over the
 valid answers of a segment, so one resampling scheme serves all of them:
 respondents are resampled with replacement *within* each segment (the segment
-sizes are fixed, as in a stratified bootstrap), and each replicate's
-estimates for all segments and metrics come from ``np.bincount`` calls — no
-Python loop over respondents or segments.
+sizes are fixed, as in a stratified bootstrap); a chunk of replicates is a
+matrix of resampling counts, and the replicate estimates of every metric come
+from one matrix product per segment and chunk — no Python loop over
+respondents, replicates or metrics.
 
 BCa (Efron 1987): bias correction ``z0 = Φ⁻¹(share of replicates below the
 estimate, ties counted half)`` and acceleration from the closed-form jackknife
@@ -99,37 +100,37 @@ def bootstrap_means(
 ) -> BootstrapResult:
     """Bootstrap the per-segment weighted means of each column of ``z`` (n, S).
 
-    ``estimate`` is the (G, S) full-sample estimate (used for BCa). Replicates in
-    which a segment has no valid answer for a column are NaN.
+    Within each segment, a chunk of replicates is a matrix of resampling counts
+    ``C`` (replicates x respondents, from one ``np.bincount`` of uniform draws);
+    the replicate sums of ``w z`` and ``w`` for every column are then one matrix
+    product ``C @ [w z, w]``. ``estimate`` is the (G, S) full-sample estimate
+    (used for BCa). Replicates in which a segment has no valid answer for a
+    column are NaN.
     """
     n, s = z.shape
-    g_all = segment
-    inside = np.flatnonzero(g_all >= 0)
-    order = inside[np.argsort(g_all[inside], kind="stable")]
-    g_sorted = g_all[order]
-    sizes = np.bincount(g_sorted, minlength=n_segments)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     w = np.ones(n) if weights is None else np.asarray(weights, float)
-    m = len(order)
     valid = ~np.isnan(z)
     wz = np.where(valid, z * w[:, None], 0.0)
     wv = np.where(valid, w[:, None], 0.0)
-    reps = np.empty((n_boot, n_segments, s))
-    chunk = max(1, min(n_boot, _MAX_CELLS // max(m, 1)))
-    for b0 in range(0, n_boot, chunk):  # loop over replicate chunks only
-        bc = min(chunk, n_boot - b0)
-        u = rng.random((bc, m))
-        pick = starts[g_sorted] + np.minimum(
-            (u * sizes[g_sorted]).astype(np.int64), sizes[g_sorted] - 1
-        )
-        rows = order[pick]  # (bc, m) original row indices, same segment as position
-        flat = (np.arange(bc)[:, None] * n_segments + g_sorted[None, :]).ravel()
-        size = bc * n_segments
-        for j in range(s):  # loop over metric columns (small)
-            num = np.bincount(flat, weights=wz[rows, j].ravel(), minlength=size)
-            den = np.bincount(flat, weights=wv[rows, j].ravel(), minlength=size)
+    both = np.concatenate([wz, wv], axis=1)
+    reps = np.full((n_boot, n_segments, s), np.nan)
+    order = np.argsort(segment, kind="stable")
+    bounds = np.searchsorted(segment[order], np.arange(n_segments + 1))
+    for g in range(n_segments):  # per segment: one matrix product per replicate chunk
+        rows = order[bounds[g] : bounds[g + 1]]
+        m = len(rows)
+        if m == 0:
+            continue
+        block = both[rows]
+        chunk = max(1, min(n_boot, _MAX_CELLS // m))
+        for b0 in range(0, n_boot, chunk):
+            bc = min(chunk, n_boot - b0)
+            draws = rng.integers(0, m, size=(bc, m))
+            draws += (np.arange(bc) * m)[:, None]
+            counts = np.bincount(draws.ravel(), minlength=bc * m).reshape(bc, m)
+            sums = counts @ block  # (bc, 2S)
             with np.errstate(invalid="ignore", divide="ignore"):
-                reps[b0 : b0 + bc, :, j] = (num / den).reshape(bc, n_segments)
+                reps[b0 : b0 + bc, g, :] = sums[:, :s] / sums[:, s:]
     b = n_boot
     est = np.asarray(estimate, float)
     below = (np.sum(reps < est, axis=0) + np.sum(reps <= est, axis=0)) / (2.0 * b)
