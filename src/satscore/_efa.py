@@ -238,8 +238,11 @@ def _prepare(
             "respondents are required. Use missing='pairwise' or supply more data."
         )
         raise DataError(msg)
-    sd = frame.std()
-    const = [c for c in frame.columns if not (sd[c] > 0)]
+    arr = frame.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns are caught earlier
+        spread = np.nanmax(arr, axis=0) - np.nanmin(arr, axis=0)
+    const = [c for c, s in zip(frame.columns, spread, strict=True) if not s > 0]
     if const:
         msg = (
             f"item {const[0]!r} is constant (every answer the same), so its correlations are "

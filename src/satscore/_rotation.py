@@ -55,9 +55,8 @@ class Rotation:
 # criteria: each returns (value f, gradient dQ/dL)
 def _vgq_oblimin(gamma: float) -> Criterion:
     def crit(L: np.ndarray) -> tuple[float, np.ndarray]:
-        k = L.shape[1]
         L2 = L * L
-        X = L2 @ (1.0 - np.eye(k))
+        X = L2.sum(axis=1, keepdims=True) - L2
         if gamma != 0:
             X = X - (gamma / L.shape[0]) * X.sum(axis=0, keepdims=True)
         return float(np.sum(L2 * X) / 4.0), L * X
