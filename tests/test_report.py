@@ -287,3 +287,41 @@ def test_public_names():
     assert satscore.quarterly_report is quarterly_report
     assert satscore.Report is Report
     assert np.isfinite(0.0)
+
+
+# ----------------------------------------------------------------------------- coverage
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return load_example("customer_frame")
+
+
+def test_coverage_from_frame(survey, frame):
+    small = survey[survey["quarter"].isin(["2026Q3", "2026Q4"])]
+    rep = quarterly_report(small, "bank_service", frame=frame, by=["channel"])
+    assert "Survey coverage" not in rep.html.split("Not measured by this survey")[-1][:300]
+    active = frame.loc[frame["active"], "customer_id"]
+    q4 = small.loc[small["quarter"] == "2026Q4", "customer_id"].unique()
+    expected = np.isin(q4, active).sum() / active.nunique()
+    tile = parse(rep.html).find("div", data_kpi="survey_coverage")[0]
+    assert float(tile["data-estimate"]) == pytest.approx(expected, rel=1e-12)
+    assert float(tile["data-estimate"]) == rep.coverage.table["response_coverage"].iloc[-1]
+    assert float(tile["data-target"]) == 0.3
+    assert tile["data-verdict"] == ("met" if expected >= 0.3 else "not_met")
+
+
+def test_coverage_from_plan_uses_coverage_report(survey, frame):
+    plan = satscore.plan_quarterly_sample(frame, quarter="2026Q4", strata="segment")
+    invited = plan.sample["customer_id"].iloc[::3].to_numpy()
+    q4 = survey[survey["quarter"] == "2026Q4"].iloc[: len(invited)].copy()
+    q4["customer_id"] = invited[: len(q4)]
+    rep = quarterly_report(q4, "bank_service", plan=plan, period=None, by=["channel"])
+    direct = satscore.coverage_report(plan, q4, target=0.3)
+    pd.testing.assert_frame_equal(rep.coverage.table, direct.table)
+    tile = parse(rep.html).find("div", data_kpi="survey_coverage")[0]
+    assert float(tile["data-estimate"]) == direct.table["coverage"].iloc[-1]
+    assert tile["data-verdict"] == direct.table["verdict"].iloc[-1]
+    rates = [float(a["data-response-rate"]) for a in parse(rep.html).find("td")
+             if "data-response-rate" in a]  # fmt: skip
+    np.testing.assert_array_equal(rates, direct.table["response_rate"].to_numpy(float))
+    with pytest.raises(OptionError, match="plan is for quarter '2026Q4'"):
+        quarterly_report(survey, "bank_service", plan=plan, current="2026Q3")

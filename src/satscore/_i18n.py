@@ -161,14 +161,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "funnel_of_problem": {"en": "of those with a problem", "zh": "占有问题者"},
     "coverage_rate": {"en": "Response rate", "zh": "回复率"},
     "coverage_note": {
-        "en": "Coverage target: at least {target} of the sampled customers respond.",
-        "zh": "覆盖率目标：至少 {target} 的抽样客户作答。",
+        "en": "Coverage target: at least {target} of active customers surveyed (invited) each "
+        "quarter. Response coverage = respondents / active customers. Counts over the whole "
+        "frame have no sampling error.",
+        "zh": "覆盖率目标：每季度至少调查（邀请）{target} 的活跃客户。"
+        "回复覆盖率 = 回复客户 / 活跃客户。基于全部客户名单的计数没有抽样误差。",
     },
+    "tile_census": {"en": "census count · n = {n}", "zh": "全量计数 · 样本量 = {n}"},
     "coverage_none": {
         "en": "Pass frame= or plan= to quarterly_report to report coverage against the "
         "{target} target.",
         "zh": "向 quarterly_report 传入 frame= 或 plan= 即可报告覆盖率（目标 {target}）。",
     },
+    "cov_stratum": {"en": "Stratum", "zh": "层"},
+    "cov_N": {"en": "Active customers", "zh": "活跃客户"},
+    "cov_invited": {"en": "Invited", "zh": "已邀请"},
+    "cov_responded": {"en": "Responded", "zh": "已回复"},
+    "cov_response_rate": {"en": "Response rate", "zh": "回复率"},
+    "cov_coverage": {"en": "Coverage (invited)", "zh": "覆盖率（邀请）"},
+    "cov_response_coverage": {"en": "Response coverage", "zh": "回复覆盖率"},
+    "cov_verdict": {"en": "Verdict", "zh": "结论"},
     "m_definitions": {"en": "Metric definitions", "zh": "指标定义"},
     "m_ci": {"en": "Confidence intervals", "zh": "置信区间"},
     "m_verdict": {"en": "Target verdicts", "zh": "目标判定"},

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._i18n import t
+from ._i18n import STRINGS, t
 from ._report_html import esc
 from ._report_sections import Context, _num, kpi_title, pct
 
-__all__ = ["bases_table", "coverage_html", "coverage_row", "method_html"]
+__all__ = [
+    "FrameCoverage",
+    "bases_table",
+    "coverage_html",
+    "coverage_row",
+    "frame_coverage",
+    "method_html",
+]
 
 _SUPPRESSION = {
     "nchs": {
@@ -57,24 +65,83 @@ def bases_table(ctx: Context) -> pd.DataFrame:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class FrameCoverage:
+    """Response coverage from a customer frame alone (no plan: invitations unknown).
+
+    Attributes
+    ----------
+    target : float
+        Coverage target.
+    table : pandas.DataFrame
+        One ``total`` row: ``N`` (active customers in the frame), ``responded``
+        (distinct respondents of the period found in the frame),
+        ``response_coverage`` (responded / N) and ``verdict`` (against ``target``;
+        a count over the whole frame has no sampling error).
+    caveats : tuple of str
+        Respondents whose id is not in the frame, if any.
+    """
+
+    target: float
+    table: pd.DataFrame
+    caveats: tuple[str, ...]
+
+    def summary(self) -> pd.DataFrame:
+        """The coverage table."""
+        return self.table.copy()
+
+
+def frame_coverage(
+    frame: pd.DataFrame, data: pd.DataFrame, *, target: float, id_column: str = "customer_id"
+) -> FrameCoverage:
+    """Respondents of the period / active customers of the frame, with its verdict."""
+    from ._verdict import verdict
+    from .errors import DataError
+
+    for name, table in (("frame", frame), ("responses", data)):
+        if id_column not in table.columns:
+            msg = (
+                f"the {name} has no {id_column!r} column; coverage links respondents to the "
+                f"frame by customer id. Add the column or pass plan= instead."
+            )
+            raise DataError(msg)
+    active = frame[frame["active"].astype(bool)] if "active" in frame.columns else frame
+    ids = pd.Index(active[id_column].dropna().unique())
+    resp = pd.Index(data[id_column].dropna().unique())
+    found = int(resp.isin(ids).sum())
+    n = len(ids)
+    cov = found / n if n else float("nan")
+    table = pd.DataFrame(
+        {"stratum": ["total"], "N": [n], "responded": [found], "response_coverage": [cov]}
+    )
+    table["verdict"] = verdict(np.array([cov]), np.array([cov]), target)
+    caveats = ()
+    if found < len(resp):
+        caveats = (f"{len(resp) - found} respondent id(s) are not active customers of the frame",)
+    return FrameCoverage(target=float(target), table=table, caveats=caveats)
+
+
 def coverage_row(ctx: Context) -> dict[str, Any] | None:
-    """The coverage KPI tile (response rate vs target) from the coverage report, if any."""
+    """The coverage KPI tile from the coverage report's ``total`` row, if any.
+
+    With a plan: invited / active customers (the sampling engineer's
+    ``coverage``); with a frame only: respondents / active customers.
+    """
     cov = ctx.coverage
     if cov is None:
         return None
-    rate = getattr(cov, "response_rate", None)
-    if rate is None:
-        return None
-    ci = getattr(cov, "ci", None) or getattr(cov, "response_rate_ci", None)
-    low, high = ci if ci is not None else (np.nan, np.nan)
+    total = cov.table.iloc[-1]
+    key = "coverage" if "coverage" in cov.table.columns else "response_coverage"
+    n = total["invited"] if "invited" in cov.table.columns else total["responded"]
+    value = float(total[key])
     return {
-        "estimate": float(np.asarray(rate, float).ravel()[0]),
-        "ci_low": float(low) if low is not None else np.nan,
-        "ci_high": float(high) if high is not None else np.nan,
-        "n": int(getattr(cov, "n_sampled", getattr(cov, "n", 0)) or 0),
-        "target": float(getattr(cov, "target", ctx.coverage_target)),
-        "verdict": getattr(cov, "verdict", None),
-        "p_value": getattr(cov, "p_value", None),
+        "estimate": value,
+        "ci_low": value,  # a count over the whole frame: no sampling error
+        "ci_high": value,
+        "n": int(n),
+        "target": float(cov.target),
+        "verdict": total["verdict"],
+        "p_value": None,
         "kind": "proportion",
     }
 
@@ -87,22 +154,55 @@ def coverage_html(ctx: Context) -> str:
         return (
             head + f'<p class="note">{esc(t("coverage_none", lang, target=target))}</p></section>'
         )
-    table = None
-    summary = getattr(ctx.coverage, "summary", None)
-    if callable(summary):
-        table = summary()
-    parts = [head, f'<p class="note">{esc(t("coverage_note", lang, target=target))}</p>']
-    if isinstance(table, pd.DataFrame) and not table.empty:
-        parts.append(
-            table.to_html(
-                index=False,
-                escape=True,
-                border=0,
-                classes="coverage",
-                float_format=lambda v: f"{v:.3g}",
-                na_rep="–",
-            )
+    cov = ctx.coverage
+    table = cov.table
+    parts = [
+        head,
+        f'<p class="note">{esc(t("coverage_note", lang, target=pct(cov.target, 0)))}</p>',
+    ]
+    show = [
+        c
+        for c in (
+            "stratum",
+            *table.columns[:1],
+            "N",
+            "invited",
+            "responded",
+            "response_rate",
+            "coverage",
+            "response_coverage",
+            "verdict",
         )
+        if c in table.columns
+    ]
+    show = list(dict.fromkeys(show))
+    head_cells = "".join(
+        f"<th>{esc(t('cov_' + c, lang) if 'cov_' + c in STRINGS else c)}</th>" for c in show
+    )
+    body = []
+    for r in table.to_dict("records"):
+        cells = []
+        for c in show:
+            v = r[c]
+            if c in ("response_rate", "coverage", "response_coverage"):
+                cells.append(f'<td data-{c.replace("_", "-")}="{_num(v)}">{esc(pct(v))}</td>')
+            elif c == "verdict":
+                cells.append(f"<td>{esc(t(v, lang) if v in STRINGS else (v or '–'))}</td>")
+            elif isinstance(v, (int, float, np.integer, np.floating)) and c in (
+                "N",
+                "invited",
+                "responded",
+            ):
+                cells.append(f"<td>{int(v):,}</td>")
+            else:
+                cells.append(f"<td>{esc(v)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    parts.append(
+        f'<table class="coverage"><thead><tr>{head_cells}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+    for caveat in getattr(cov, "caveats", ()):
+        parts.append(f'<p class="note">{esc(caveat)}</p>')
     parts.append("</section>")
     return "".join(parts)
 

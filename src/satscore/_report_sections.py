@@ -153,14 +153,17 @@ def _tile(name: str, lang: str, level: float, row: dict[str, Any]) -> str:
     )
     target = row.get("target")
     has_target = target is not None and np.isfinite(target)
-    detail = t(
-        "tile_detail",
-        lang,
-        level=level,
-        low=fmt_value(row["ci_low"], kind),
-        high=fmt_value(row["ci_high"], kind),
-        n=f"{int(row['n']):,}",
-    )
+    if row["ci_low"] == row["ci_high"] == row["estimate"]:
+        detail = t("tile_census", lang, n=f"{int(row['n']):,}")
+    else:
+        detail = t(
+            "tile_detail",
+            lang,
+            level=level,
+            low=fmt_value(row["ci_low"], kind),
+            high=fmt_value(row["ci_high"], kind),
+            n=f"{int(row['n']):,}",
+        )
     attrs = " ".join(
         f'data-{k}="{_num(row.get(v))}"'
         for k, v in (

@@ -27,7 +27,13 @@ from . import __version__
 from ._i18n import t
 from ._plot_style import prepare
 from ._report_html import document, esc, fragment
-from ._report_method import bases_table, coverage_html, coverage_row, method_html
+from ._report_method import (
+    bases_table,
+    coverage_html,
+    coverage_row,
+    frame_coverage,
+    method_html,
+)
 from ._report_outcomes import funnel_html, funnel_table, ltr_html
 from ._report_sections import (
     Context,
@@ -230,24 +236,30 @@ def _reliability(scores: Any, inst: Any, period: str | None, current: Any) -> pd
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def _coverage(frame: Any, plan: Any, vr: Any, period: str | None, current: Any) -> Any:
+def _coverage(
+    frame: Any, plan: Any, vr: Any, period: str | None, current: Any, target: float
+) -> Any:
+    """Coverage of the current period: the plan's coverage report, or frame-only counts."""
     if frame is None and plan is None:
         return None
-    try:
-        from .sampling import coverage_report  # type: ignore[attr-defined]
-    except ImportError:
-        from .errors import MissingDependencyError
-
-        msg = (
-            "coverage needs satscore.sampling.coverage_report, which this installation lacks; "
-            "drop frame=/plan= or upgrade satscore."
-        )
-        raise MissingDependencyError(msg) from None
     data = vr.data
     if period is not None:
         data = data[data[period] == current]
-    kwargs = {k: v for k, v in (("frame", frame), ("plan", plan)) if v is not None}
-    return coverage_report(data, **kwargs)
+    if plan is not None:
+        from .sampling import coverage_report
+
+        plan_quarter = getattr(plan, "quarter", None)
+        if period is not None and plan_quarter is not None and str(plan_quarter) != str(current):
+            msg = (
+                f"the plan is for quarter {plan_quarter!r} but the report is for {current!r}; "
+                f"pass the plan of {current!r} or current={plan_quarter!r}."
+            )
+            raise OptionError(msg)
+        return coverage_report(plan, data, target=target)
+    if not isinstance(frame, pd.DataFrame):
+        msg = f"frame must be a pandas DataFrame of customers; found {type(frame).__name__}."
+        raise SatscoreTypeError(msg)
+    return frame_coverage(frame, data, target=target)
 
 
 # ----------------------------------------------------------------------------- main
@@ -398,6 +410,8 @@ def quarterly_report(
         "ci_method": ci_method,
         "suppression": suppression,
     }
+    coverage_target = float(all_targets.get("survey_coverage", 0.30))
+    coverage = _coverage(frame, plan, vr, period, current, coverage_target)
     scores = score_survey(
         vr, inst, by=[period] if period else None, targets=score_targets, **common
     )
@@ -407,7 +421,6 @@ def quarterly_report(
         seg_targets = {k: v for k, v in score_targets.items() if k in kpis}
         segment_scores[seg] = score_survey(vr, inst, by=seg_by, targets=seg_targets, **common)
     reliability = _reliability(scores, inst, period, current)
-    coverage = _coverage(frame, plan, vr, period, current)
     ctx = Context(
         instrument=inst,
         language=lang,
@@ -421,7 +434,7 @@ def quarterly_report(
         unmeasured=unmeasured,
         reliability=reliability,
         coverage=coverage,
-        coverage_target=float(all_targets.get("survey_coverage", 0.30)),
+        coverage_target=coverage_target,
         validation=vr,
         font=font,
     )
