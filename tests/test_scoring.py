@@ -576,3 +576,16 @@ def test_design_wilson_matches_r45_formula_and_design_module(data_dir):
     )
     assert (row["verdict"] == "met") == (float(lo90) >= 0.8)
     assert (row["p_value"] <= 0.05) == (float(lo90) >= 0.8)
+
+
+def test_chunked_input_is_scored_out_of_core_with_equal_results():
+    df = make_responses(900, seed=12)
+    targets = {"customer_satisfaction": 0.5}
+    full = score_survey(df, INST, by="quarter", targets=targets, weights="w")
+    chunks = [df.iloc[:300], df.iloc[300:650], df.iloc[650:]]
+    streamed = score_survey(iter(chunks), INST, by="quarter", targets=targets, weights="w")
+    cols = ["estimate", "se", "ci_low", "ci_high", "n_eff", "p_value"]
+    pd.testing.assert_frame_equal(
+        full.metrics[cols], streamed.metrics[cols], check_exact=False, rtol=1e-9, atol=1e-12
+    )
+    assert full.metrics["verdict"].equals(streamed.metrics["verdict"])

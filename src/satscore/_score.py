@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import _metrics as M
 from ._checks import check_confidence_level, check_option, check_rng
+from ._chunks import is_out_of_core
 from ._intervals import METHODS
 from ._respondents import Subjects, build_respondents
 from ._rows import RowBlock, compute_rows
@@ -208,9 +209,12 @@ def score_survey(
 
     Parameters
     ----------
-    responses : pandas.DataFrame or ValidatedResponses
+    responses : pandas.DataFrame, ValidatedResponses, iterable of DataFrames or dask DataFrame
         Raw responses (validated here with ``instrument.validate(...,
         on_invalid="raise")``) or the result of :meth:`Instrument.validate`.
+        Chunks (e.g. ``pd.read_csv(path, chunksize=...)``) or a dask DataFrame
+        are scored out of core in one pass of mergeable summaries (closed-form
+        intervals only; no per-respondent table).
     instrument : Instrument or str
         The instrument (or a built-in id such as ``"bank_service"``).
     by : str or sequence of str, optional
@@ -288,6 +292,14 @@ def score_survey(
     rng = check_rng(seed)
     metric_names = _metrics(metrics)
     kpi_map = _kpis(kpis, inst)
+    opts = _Options(level, ci_method, rule, min_n, int(n_boot), rng)
+    if is_out_of_core(responses):  # chunks or a dask DataFrame: mergeable summaries
+        from ._summaries_score import score_streamed
+
+        return score_streamed(
+            responses, inst, by=by, metrics=metric_names, kpis=kpi_map, targets=targets,
+            weights=weights, design=design, opts=opts,
+        )  # fmt: skip
     vr = _validated(responses, inst)
     data = vr.data
     item_ids = {i.id for i in inst.items}
@@ -316,7 +328,6 @@ def score_survey(
     def respondents() -> pd.DataFrame:  # built on first access of SurveyScores.respondents
         return build_respondents(vr, subjects, by_cols, w, w_name)
 
-    opts = _Options(level, ci_method, rule, min_n, int(n_boot), rng)
     blocks: list[RowBlock] = subjects.blocks(data, None, segment, n_seg, w, segments)
     table = compute_rows(
         blocks,
