@@ -58,6 +58,15 @@ class WaveComparison(ResultMixin):
         Degrees of freedom of the stacked design (None for MOVER).
     confidence_level : float
         Coverage of ``ci``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from satscore import SurveyDesign, compare_waves
+    >>> a = SurveyDesign(pd.DataFrame({"sat": [1] * 80 + [0] * 20}))
+    >>> b = SurveyDesign(pd.DataFrame({"sat": [1] * 90 + [0] * 10}))
+    >>> print(round(compare_waves(a, b, "sat").difference, 2))
+    0.1
     """
 
     variable: str

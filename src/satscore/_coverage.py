@@ -50,6 +50,16 @@ class CoverageReport(ResultMixin):
         ``nr_factor`` and ``weight`` (nonresponse-adjusted).
     caveats : tuple of str
         The plan's caveats plus responses from customers who were not invited.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from satscore import coverage_report, plan_quarterly_sample
+    >>> frame = pd.DataFrame({"customer_id": [f"K{i:05d}" for i in range(1000)]})
+    >>> plan = plan_quarterly_sample(frame, quarter=0)
+    >>> rep = coverage_report(plan, plan.sample["customer_id"].iloc[::2])
+    >>> print(rep.table[["invited", "responded", "verdict"]].iloc[-1].to_dict())
+    {'invited': 300, 'responded': 150, 'verdict': 'met'}
     """
 
     quarter: str

@@ -59,6 +59,16 @@ class DesignEstimate(ResultMixin):
         Interval method.
     confidence_level : float
         Coverage of ``ci``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from satscore import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"sat": [1, 1, 1, 0] * 25, "h": ["a", "b"] * 50}), strata="h")
+    >>> est = d.proportion("sat")
+    >>> print(f"{est.estimate:.2f} [{est.ci.low:.3f}, {est.ci.high:.3f}] df={est.df:.0f}")
+    0.75 [0.672, 0.818] df=98
+    >>> # R: svyciprop(~sat, svydesign(id=~1, strata=~h, data=d), method = "beta")
     """
 
     statistic: str

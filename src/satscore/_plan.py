@@ -133,6 +133,15 @@ class SamplePlan(ResultMixin):
         Level of the precision targets and margins.
     expected_p : float
         Proportion used for the margins in ``allocation``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from satscore import plan_quarterly_sample
+    >>> frame = pd.DataFrame({"customer_id": [f"K{i:05d}" for i in range(1000)]})
+    >>> plan = plan_quarterly_sample(frame, quarter="2026Q1")
+    >>> int(plan.allocation["invite"].iloc[0]) >= 300, plan.quarter
+    (True, '2026Q1')
     """
 
     quarter: str
