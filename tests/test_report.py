@@ -325,3 +325,30 @@ def test_coverage_from_plan_uses_coverage_report(survey, frame):
     np.testing.assert_array_equal(rates, direct.table["response_rate"].to_numpy(float))
     with pytest.raises(OptionError, match="plan is for quarter '2026Q4'"):
         quarterly_report(survey, "bank_service", plan=plan, current="2026Q3")
+
+
+def test_extra_targets_get_tiles_and_weights_are_reported(survey):
+    small = survey[survey["quarter"].isin(["2026Q3", "2026Q4"])].copy()
+    small["w"] = np.where(small["segment"] == "mass", 1.0, 2.5)
+    targets = {
+        "customer_satisfaction": 0.85,
+        "net_score": 0.2,
+        ("top_box", "service_quality"): 0.6,
+    }
+    rep = quarterly_report(small, "bank_service", targets=targets, weights="w", by=["channel"])
+    assert rep.scores.weighted
+    m = rep.scores.metrics
+    m = m[m["quarter"] == "2026Q4"]
+    found = {a["data-kpi"]: a for a in parse(rep.html).find("div") if "data-kpi" in a}
+    assert set(found) == {"customer_satisfaction", "net_score:LY01", "top_box:service_quality"}
+    for key, attrs in found.items():
+        metric, _, subject = key.partition(":")
+        row = m[(m["metric"] == metric) & ((m["subject"] == subject) if subject else True)]
+        row = row[row["target"].notna()].iloc[0]
+        assert float(attrs["data-estimate"]) == row["estimate"]
+        assert float(attrs["data-target"]) == row["target"]
+        assert attrs["data-verdict"] == row["verdict"]
+    assert "Top-box (satisfied) – Service quality" in rep.html
+    assert "Kish" in rep.html  # weighted: the method footnote says how
+    # unmeasured bank KPIs are not listed when targets= replaces the bank's
+    assert "Not measured by this survey" not in rep.html

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._i18n import STRINGS, t
 from ._report_html import esc, figure
+from .errors import InstrumentError
 
 __all__ = ["Context"]
 
@@ -127,8 +128,14 @@ def _rows(ctx: Context, **eq: Any) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- KPI tiles
 def kpi_table(ctx: Context) -> pd.DataFrame:
-    """One row per measured KPI of the current period (from ``scores.metrics``)."""
-    m = _rows(ctx, subject_type="kpi")
+    """One row per KPI, and per other metric row with a target, of the current period.
+
+    Rows come from ``scores.metrics``; ``tile`` is the tile id (the KPI name, or
+    ``metric:subject``) and ``label`` its title in the report language.
+    """
+    m = _rows(ctx)
+    m = m[(m["subject_type"] == "kpi") | m["target"].notna()]
+    m = m.sort_values("subject_type", key=lambda s: s != "kpi", kind="stable")
     cols = [
         "metric",
         "subject",
@@ -142,10 +149,41 @@ def kpi_table(ctx: Context) -> pd.DataFrame:
         "flag",
         "kind",
     ]
-    return m[[c for c in cols if c in m.columns]].reset_index(drop=True)
+    out = m[[c for c in cols if c in m.columns]].reset_index(drop=True)
+    kpi = (m["subject_type"] == "kpi").to_numpy()
+    out.insert(
+        0,
+        "tile",
+        [
+            str(r.metric) if k else f"{r.metric}:{r.subject}"
+            for k, r in zip(kpi, out.itertuples(), strict=True)
+        ],
+    )
+    out.insert(
+        1,
+        "label",
+        [
+            kpi_title(str(r.metric), ctx.language)
+            if k
+            else _subject_label(ctx, r.metric, r.subject)
+            for k, r in zip(kpi, out.itertuples(), strict=True)
+        ],
+    )
+    return out
 
 
-def _tile(name: str, lang: str, level: float, row: dict[str, Any]) -> str:
+def _subject_label(ctx: Context, metric: str, subject: str) -> str:
+    inst, lang = ctx.instrument, ctx.language
+    name = kpi_title(metric, lang)
+    if subject == "overall":
+        return f"{name} – {t('overall', lang)}"
+    try:
+        return f"{name} – {title_of(inst.dimension(subject).title, lang)}"
+    except InstrumentError:  # an item, not a dimension
+        return f"{name} – {subject}"
+
+
+def _tile(name: str, lang: str, level: float, row: dict[str, Any], label: str | None = None) -> str:
     kind = row.get("kind", "proportion")
     verdict = row.get("verdict") or "none"
     badge = (
@@ -178,7 +216,7 @@ def _tile(name: str, lang: str, level: float, row: dict[str, Any]) -> str:
     lines = [
         f'<div class="tile {esc(verdict)}" data-kpi="{esc(name)}" data-verdict="{esc(verdict)}" '
         f"{attrs}>",
-        f'<div class="name">{esc(kpi_title(name, lang))}</div>',
+        f'<div class="name">{esc(label or kpi_title(name, lang))}</div>',
         f'<div class="value">{esc(fmt_value(row["estimate"], kind))}</div>',
         f'<div class="detail">{esc(detail)}</div>',
         '<div class="detail">',
@@ -191,7 +229,9 @@ def _tile(name: str, lang: str, level: float, row: dict[str, Any]) -> str:
 
 def kpis_html(ctx: Context, table: pd.DataFrame, coverage_row: dict[str, Any] | None) -> str:
     lang = ctx.language
-    tiles = [_tile(str(r["metric"]), lang, ctx.level, r) for r in table.to_dict("records")]
+    tiles = [
+        _tile(str(r["tile"]), lang, ctx.level, r, r["label"]) for r in table.to_dict("records")
+    ]
     if coverage_row is not None:
         tiles.append(_tile("survey_coverage", lang, ctx.level, coverage_row))
     out = [
