@@ -323,6 +323,9 @@ def design_estimates(
         inv = np.empty(g_n, dtype=np.int64)
         inv[d_rank] = np.arange(g_n)
         domains = pd.DataFrame([ud[i] for i in inv], columns=list(totals.domains))
+        for col, dtype in zip(totals.domains, totals.domain_dtypes, strict=True):
+            if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype):
+                domains[col] = domains[col].astype(dtype)
     sc = scale[h]
     rows = np.bincount(gi[inside], weights=cell_rows[inside], minlength=g_n)
     wnz = cells.n[:, wnz_col] > 0
