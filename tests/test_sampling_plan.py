@@ -183,6 +183,10 @@ def test_exclusions_are_never_invited_and_reported(frame):
     excl = [*frame["customer_id"].iloc[::7].tolist(), "NOT-IN-FRAME"]
     plan = plan_quarterly_sample(frame, quarter=2, strata="seg", exclude=excl)
     assert not _ids(plan) & set(excl)
+    al = plan.allocation
+    assert (al["invite"] >= np.ceil(0.3 * al["N"])).all()  # coverage of the whole active frame
+    nxt = plan_quarterly_sample(frame, quarter=3, strata="seg", exclude=excl)
+    assert not _ids(plan) & _ids(nxt)  # still no consecutive re-contact
     assert plan.allocation["excluded"].sum() == len(excl) - 1
     assert "excluded" in plan.caveats[0]
     assert "1 excluded ids are not in the active frame" in plan.caveats[0]

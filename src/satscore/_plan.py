@@ -468,6 +468,12 @@ def plan_quarterly_sample(
     if selection in ("window", "poisson"):
         with np.errstate(divide="ignore", invalid="ignore"):
             window = np.where(eligible > 0, np.minimum(target / eligible, 1.0), 0.0)
+            if selection == "window":
+                # keep the window at the rotation step when only exclusions push the target
+                # above it; the top-up then fills the gap from the free arc, outside the
+                # neighbouring quarters' windows
+                floor_w = np.where(eligible > 0, need / eligible, 0.0)
+                window = np.minimum(window, np.maximum(step, floor_w))
         chosen = v_elig < window[h]
         if selection == "window":
             n_spill = _top_up(chosen, v_elig, h, size, window, step)
