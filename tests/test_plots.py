@@ -378,3 +378,13 @@ def test_loadings_heatmap_marks_intended_dimension(factor_data):
         col = cols[round(box.get_x() + 0.5)]
         # the outlined factor is the item's strongest one in this clean two-factor model
         assert col == res.loadings.loc[item].abs().idxmax()
+
+
+def test_string_table_has_every_language():
+    from satscore._i18n import LANGUAGES, STRINGS, t
+
+    for key, texts in STRINGS.items():
+        assert set(texts) == set(LANGUAGES), key
+        assert all(texts.values()), key
+    assert t("met", "zh") == "达标"
+    assert t("suggested_factors", "en", k=3) == "Suggested factors: 3"

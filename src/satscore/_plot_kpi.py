@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 from matplotlib.transforms import offset_copy
 
 from ._fonts import apply_font
@@ -108,11 +108,12 @@ def metric_rows(
     return rows.reset_index(drop=True)
 
 
-def _formatter(kind: str) -> FuncFormatter:
+def _formatter(kind: str) -> Formatter:
+    """Percent ticks for proportions (decimals as the tick spacing needs), ±points for nets."""
     if kind == "proportion":
-        return FuncFormatter(lambda v, _: f"{v * 100:.0f}%")
+        return PercentFormatter(xmax=1.0, decimals=None)
     if kind == "net":
-        return FuncFormatter(lambda v, _: f"{v * 100:+.0f}")
+        return FuncFormatter(lambda v, _: f"{v * 100:+g}")
     return FuncFormatter(lambda v, _: f"{v:g}")
 
 
