@@ -42,6 +42,7 @@ _LAZY: dict[str, str] = {
     # reliability
     "cronbach_alpha": "satscore.reliability",
     "AlphaResult": "satscore.reliability",
+    "ordinal_alpha": "satscore.reliability",
     "omega": "satscore.reliability",
     "OmegaResult": "satscore.reliability",
     "split_half": "satscore.reliability",

@@ -1,0 +1,270 @@
+"""Sampling adequacy for factor analysis: KMO (``psych::KMO``) and Bartlett's sphericity
+test (``psych::cortest.bartlett``), psych 2.2.9.
+
+- KMO: with ``Q`` the anti-image (partial) correlations ``cov2cor(R^-1)``,
+  ``MSA = sum r^2 / (sum r^2 + sum q^2)`` over off-diagonal entries, per item by column.
+- Bartlett: ``chi2 = -log|R| (n - 1 - (2p + 5) / 6)`` on ``p (p - 1) / 2`` degrees of
+  freedom. Unlike psych, a correlation matrix without ``n`` is an error (psych silently
+  uses ``n = 100``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._checks import check_option, numeric_frame
+from ._correlation import correlation
+from ._results import ResultMixin
+from .errors import DataError, OptionError
+
+__all__ = ["BartlettResult", "KMOResult", "bartlett_sphericity", "kmo"]
+
+
+@dataclasses.dataclass(frozen=True)
+class KMOResult(ResultMixin):
+    """Result of :func:`kmo`.
+
+    Attributes
+    ----------
+    msa : float
+        Overall Kaiser-Meyer-Olkin measure of sampling adequacy.
+    msa_items : pandas.Series
+        Measure of sampling adequacy per item.
+    anti_image : pandas.DataFrame
+        Anti-image correlation matrix (psych ``Image``: ``cov2cor(R^-1)``).
+    """
+
+    msa: float
+    msa_items: pd.Series
+    anti_image: pd.DataFrame = dataclasses.field(repr=False)
+
+    _title = "Kaiser-Meyer-Olkin measure of sampling adequacy"
+
+    def summary(self) -> pd.DataFrame:
+        """Overall MSA (item ``"overall"``) and one row per item (``item``, ``msa``)."""
+        items = list(self.msa_items.index)
+        return pd.DataFrame(
+            {
+                "item": ["overall", *items],
+                "msa": [self.msa, *self.msa_items.to_numpy(dtype=float)],
+            }
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class BartlettResult(ResultMixin):
+    """Result of :func:`bartlett_sphericity`.
+
+    Attributes
+    ----------
+    statistic : float
+        Chi-square statistic.
+    df : int
+        Degrees of freedom ``p (p - 1) / 2``.
+    pvalue : float
+        Upper-tail p-value.
+    n : int
+        Number of observations used.
+    """
+
+    statistic: float
+    df: int
+    pvalue: float
+    n: int
+
+    _title = "Bartlett's test of sphericity"
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``statistic``, ``df``, ``pvalue``, ``n``."""
+        return pd.DataFrame([dataclasses.asdict(self)])
+
+
+def _is_correlation(values: np.ndarray) -> bool:
+    """psych ``isCorrelation``: square, symmetric, unit diagonal, entries in [-1, 1]."""
+    return bool(
+        values.ndim == 2
+        and values.shape[0] == values.shape[1]
+        and not np.isnan(values).any()
+        and np.allclose(values, values.T, atol=1e-10)
+        and np.allclose(np.diag(values), 1.0, atol=1e-10)
+        and np.abs(values).max() <= 1.0 + 1e-12
+    )
+
+
+def correlation_input(data: Any, missing: str) -> tuple[np.ndarray, list[str], int | None]:
+    """Correlation matrix of raw data (pairwise/listwise) or a given correlation matrix.
+
+    Returns the matrix, item names and the number of rows (None for a matrix).
+    """
+    check_option("missing", missing, ("pairwise", "listwise"))
+    raw = data.to_numpy() if isinstance(data, pd.DataFrame) else data
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
+        arr = np.asarray(raw, dtype=float)
+        if _is_correlation(arr):
+            names = (
+                [str(c) for c in data.columns]
+                if isinstance(data, pd.DataFrame)
+                else [f"x{i + 1}" for i in range(arr.shape[0])]
+            )
+            return arr, names, None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
+        frame = numeric_frame(data, min_columns=2, min_rows=3, what="data")
+    names = [str(c) for c in frame.columns]
+    if missing == "listwise":
+        frame = frame.dropna()
+        if frame.shape[0] < 3:
+            msg = (
+                f"only {frame.shape[0]} respondent(s) answered every item; need at least 3 "
+                "complete rows with missing='listwise'. Use missing='pairwise'."
+            )
+            raise DataError(msg)
+    sd = frame.std()
+    const = [c for c in names if not (sd[c] > 0)]
+    if const:
+        msg = (
+            f"item {const[0]!r} has no variance (every answer the same), so its correlations "
+            "are undefined; drop it."
+        )
+        raise DataError(msg)
+    R = correlation(frame.to_numpy(), missing=missing)
+    bad = np.argwhere(np.isnan(R))
+    if bad.size:
+        i, j = bad[0]
+        msg = (
+            f"the correlation of items {names[i]!r} and {names[j]!r} is undefined (fewer than "
+            "2 respondents answered both, or one is constant where both answered); drop one."
+        )
+        raise DataError(msg)
+    return R, names, int(frame.shape[0])
+
+
+def _singular(R: np.ndarray, names: list[str]) -> DataError | None:
+    vals, vecs = np.linalg.eigh(R)
+    if vals[0] > 1e-10 * R.shape[0]:
+        return None
+    involved = [names[i] for i in np.argsort(-np.abs(vecs[:, 0])) if abs(vecs[i, 0]) > 0.1][:4]
+    msg = (
+        f"the correlation matrix is singular (smallest eigenvalue {vals[0]:.2e}): items "
+        f"{involved} are linearly dependent (a duplicated item or a total score?). Drop one "
+        "of them."
+    )
+    return DataError(msg)
+
+
+def kmo(data: Any, *, missing: str = "pairwise") -> KMOResult:
+    """Kaiser-Meyer-Olkin measure of sampling adequacy, as ``psych::KMO``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or numpy.ndarray
+        Raw item data (respondents in rows) or a correlation matrix.
+    missing : {"pairwise", "listwise"}, default "pairwise"
+        How raw data with missing values are correlated (psych: pairwise).
+
+    Returns
+    -------
+    KMOResult
+
+    Raises
+    ------
+    DataError
+        A singular correlation matrix (psych then silently uses ``R`` itself as the
+        anti-image), a constant item or undefined correlations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R = np.array(
+    ...     [
+    ...         [1.0, 0.5, 0.4, 0.3],
+    ...         [0.5, 1.0, 0.45, 0.35],
+    ...         [0.4, 0.45, 1.0, 0.3],
+    ...         [0.3, 0.35, 0.3, 1.0],
+    ...     ]
+    ... )
+    >>> res = kmo(R)  # R: psych::KMO(R)
+    >>> round(res.msa, 4)
+    0.7414
+    """
+    R, names, _ = correlation_input(data, missing)
+    err = _singular(R, names)
+    if err is not None:
+        raise err
+    inv = np.linalg.inv(R)
+    d = 1.0 / np.sqrt(np.diag(inv))
+    Q = inv * np.outer(d, d)
+    image = Q.copy()
+    np.fill_diagonal(Q, 0.0)
+    off = R.copy()
+    np.fill_diagonal(off, 0.0)
+    r2, q2 = off**2, Q**2
+    msa = r2.sum() / (r2.sum() + q2.sum())
+    msa_i = r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
+    return KMOResult(
+        msa=float(msa),
+        msa_items=pd.Series(msa_i, index=names, name="msa"),
+        anti_image=pd.DataFrame(image, index=names, columns=names),
+    )
+
+
+def bartlett_sphericity(
+    data: Any, *, n: int | None = None, missing: str = "pairwise"
+) -> BartlettResult:
+    """Bartlett's test that the correlation matrix is an identity matrix.
+
+    As ``psych::cortest.bartlett``: ``chi2 = -log|R| (n - 1 - (2p + 5) / 6)`` with
+    ``p (p - 1) / 2`` degrees of freedom.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or numpy.ndarray
+        Raw item data or a correlation matrix.
+    n : int, optional
+        Number of observations. Required for a correlation matrix (psych silently
+        assumes 100); for raw data the default is the number of rows (complete rows with
+        ``missing="listwise"``), as psych.
+    missing : {"pairwise", "listwise"}, default "pairwise"
+        How raw data with missing values are correlated.
+
+    Returns
+    -------
+    BartlettResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R = np.array([[1.0, 0.5, 0.4], [0.5, 1.0, 0.45], [0.4, 0.45, 1.0]])
+    >>> res = bartlett_sphericity(R, n=200)  # R: psych::cortest.bartlett(R, n = 200)
+    >>> round(res.statistic, 3), res.df
+    (111.698, 3)
+    """
+    R, names, rows = correlation_input(data, missing)
+    if n is None:
+        if rows is None:
+            msg = (
+                "bartlett_sphericity got a correlation matrix without n; pass n=<number of "
+                "respondents> (psych silently assumes 100, which gives a wrong test)."
+            )
+            raise OptionError(msg)
+        n = rows
+    elif isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
+        msg = f"n must be an integer >= 2 (the number of respondents); found {n!r}."
+        raise OptionError(msg)
+    err = _singular(R, names)
+    if err is not None:
+        raise err
+    p = R.shape[0]
+    _sign, logdet = np.linalg.slogdet(R)
+    stat = -logdet * (n - 1 - (2 * p + 5) / 6)
+    df = p * (p - 1) // 2
+    return BartlettResult(
+        statistic=float(stat), df=int(df), pvalue=float(stats.chi2.sf(stat, df)), n=int(n)
+    )
