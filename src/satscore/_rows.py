@@ -87,10 +87,11 @@ def make_blocks(
     """Aggregate every (metric, subject) over all segments (one bincount per item/score)."""
     item_blocks: dict[tuple[str, str], RowBlock] = {}
     seg_f = M.segment_float(segment)
+    ws = M.Workspace(segment, n_seg)
     for it in subjects.items:
         x = subjects.recoded[it.id]
         counts, wsum, w2 = M.category_counts(
-            x, it.codes, segment, n_seg, weights, missing=subjects.missing.get(it.id)
+            x, it.codes, segment, n_seg, weights, missing=subjects.missing.get(it.id), workspace=ws
         )
         wanted = set(it.metrics) | {m for m, s in subjects.kpis.values() if s == it.id}
         for metric in [m for m in M.METRICS if m in wanted]:
