@@ -469,6 +469,8 @@ def test_failing_validation_raises():
 
 def test_wrong_types_and_mismatched_inputs(data_dir):
     with pytest.raises(SatscoreTypeError, match=r"responses must be a pandas DataFrame"):
+        score_survey(42, INST)
+    with pytest.raises(SatscoreTypeError, match=r"chunk 0 is a list, not a pandas DataFrame"):
         score_survey([[1, 2]], INST)
     with pytest.raises(SatscoreTypeError, match=r"instrument must be an Instrument"):
         score_survey(make_responses(10), 42)
