@@ -7,8 +7,19 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
+
+# Property tests must not flake on a loaded 2-core CI machine: no per-example deadline,
+# a fixed derandomised search so CI is reproducible, and no "too slow" health check.
+settings.register_profile(
+    "satscore",
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("satscore")
 
 DATA = Path(__file__).parent / "data"
 
