@@ -591,3 +591,21 @@ def test_chunked_input_is_scored_out_of_core_with_equal_results():
         full.metrics[cols], streamed.metrics[cols], check_exact=False, rtol=1e-9, atol=1e-12
     )
     assert full.metrics["verdict"].equals(streamed.metrics["verdict"])
+
+
+def test_design_based_means_match_r_svyby(data_dir):
+    api = pd.read_csv(data_dir / "apistrat.csv")
+    code5 = np.digitize(api["api00"], [550, 650, 750, 850], right=True) + 1
+    df = pd.DataFrame({"CSAT01": code5, "stype": api["stype"], "pw": api["pw"], "fpc": api["fpc"]})
+    design = SurveyDesign(df, weights="pw", strata="stype", fpc="fpc")
+    m = score_survey(df, "csat", by="stype", design=design, metrics=["mean", "index_0_100"])
+    rows = _rows(m, "mean", "CSAT01", "item")
+    ref = R["mean_domains"]
+    np.testing.assert_allclose(rows.loc[ref["stype"], "estimate"], ref["estimate"], atol=1e-10)
+    np.testing.assert_allclose(rows.loc[ref["stype"], "se"], ref["se"], atol=1e-10)
+    np.testing.assert_allclose(rows.loc[ref["stype"], "df"], ref["df"])
+    np.testing.assert_allclose(rows.loc[ref["stype"], "ci_low"], ref["low"], atol=1e-9)
+    np.testing.assert_allclose(rows.loc[ref["stype"], "ci_high"], ref["high"], atol=1e-9)
+    idx = _rows(m, "index_0_100", "CSAT01", "item")
+    expect = (np.array(ref["low"]) - 1) / 4 * 100
+    np.testing.assert_allclose(idx.loc[ref["stype"], "ci_low"], expect, atol=1e-7)

@@ -61,6 +61,16 @@ kg_all <- svyciprop(~I(sch.wide == "Yes"), dstrat, method = "beta")
 kg_total <- list(estimate = as.numeric(kg_all), low = as.numeric(confint(kg_all)[1]),
                  high = as.numeric(confint(kg_all)[2]), se = as.numeric(sqrt(attr(kg_all, "var"))),
                  n = nrow(apistrat), df = degf(dstrat))
+# Design-based domain means of a 1-5 code (api00 cut at fixed points) with t intervals on the
+# domain degrees of freedom, as svyby(..., svymean) + confint(df = degf(subset))
+apistrat$code5 <- as.numeric(cut(apistrat$api00, c(-Inf, 550, 650, 750, 850, Inf)))
+dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat, fpc = ~fpc)
+mm <- svyby(~code5, ~stype, dstrat, svymean)
+dfs <- sapply(as.character(mm$stype), function(s) degf(subset(dstrat, stype == s)))
+tq <- qt(0.975, dfs)
+mean_dom <- list(stype = as.character(mm$stype), estimate = unname(mm$code5), se = unname(mm$se),
+                 low = unname(mm$code5 - tq * mm$se), high = unname(mm$code5 + tq * mm$se),
+                 df = unname(dfs))
 # Design Wilson interval as in R survey >= 4.5 svyciprop(method = "wilson") (not available in
 # the installed 4.1-1): n_eff = p(1-p)/v (no df adjustment), t quantile on degf(design);
 # formula transcribed from survey 4.5 R/svyciprop.R, evaluated on svymean's p and SE here.
@@ -76,5 +86,5 @@ out <- list(
                      "; binom.test / prop.test(correct = FALSE) / p.adjust / t.test"),
   exact = exact, exact_p = pvals, wilson = wilson, adjust = adjust, welch = welch,
   t_one = tone, kg_domains = kg_dom, kg_total = kg_total,
-  wilson_design = wilson_design)
+  wilson_design = wilson_design, mean_domains = mean_dom)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE), "tests/data/scoring_R.json")
