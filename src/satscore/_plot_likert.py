@@ -224,6 +224,14 @@ def _legend_labels(instrument: Any, items: list[str], language: str) -> list[str
     return [" / ".join(dict.fromkeys(parts)) for parts in zip(*per_scale, strict=True)]
 
 
+def _legend_columns(names: list[str], width_in: float) -> int:
+    """Legend columns that fit the figure width (about 13 characters per inch at 8.5 pt)."""
+    room = 13.0 * width_in
+    if sum(len(n) + 5 for n in names) <= room:
+        return len(names)
+    return max(1, min(len(names), int(room // (max(len(n) for n in names) + 5))))
+
+
 def plot_likert(
     scores_or_responses: Any,
     instrument: Any = None,
@@ -341,9 +349,14 @@ def plot_likert(
         y += 0.3
     yy = np.asarray(ypos)
 
-    ax = new_axes(ax, (10.0, 0.46 * (len(rows) + len(header_pos)) + 1.8))
-    colors = diverging_colors(k)
     names = _legend_labels(inst, rows, lang)
+    legend_rows = int(np.ceil(k / _legend_columns(names, 10.0)))
+    n_lines = sum(
+        wrap_label(str(inst.item(i).text.get(lang, i)), wrap).count("\n") + 1 for i in rows
+    )
+    height = 0.25 * n_lines + 0.12 * len(rows) + 0.35 * len(header_pos) + 1.6 + 0.2 * legend_rows
+    ax = new_axes(ax, (10.0, height))
+    colors = diverging_colors(k)
     height = kwargs.pop("height", 0.72)
     kwargs.setdefault("edgecolor", "white")
     kwargs.setdefault("linewidth", 0.5)
@@ -479,7 +492,7 @@ def plot_likert(
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
         bbox_transform=below,
-        ncol=k if k <= 7 and sum(len(n) for n in names) < 90 else int(np.ceil(k / 2)),
+        ncol=_legend_columns(names, ax.figure.get_figwidth()),
         frameon=False,
         fontsize=8.5,
         handlelength=1.2,

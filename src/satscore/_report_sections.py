@@ -458,6 +458,7 @@ def segments_html(ctx: Context, tables: dict[str, pd.DataFrame]) -> str:
     parts = [f'<section id="segments"><h2>{esc(t("sec_segments", lang))}</h2>']
     for by, table in tables.items():
         label = t(by, lang) if by in STRINGS else by
+        label = label[:1].upper() + label[1:]
         metric = str(table["metric"].iloc[0])
         subject = str(table["subject"].iloc[0])
         ax = plot_segments(
