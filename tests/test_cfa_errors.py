@@ -106,8 +106,8 @@ def test_unknown_group_column(hs):
 def test_unknown_estimator_and_options(hs):
     with pytest.raises(OptionError, match=r"estimator='wlsmv' is not supported"):
         cfa(hs, HS3, estimator="wlsmv")
-    with pytest.raises(OptionError, match=r"missing='fiml'"):
-        cfa(hs, HS3, missing="fiml")
+    with pytest.raises(OptionError, match=r"missing='pairwise'"):
+        cfa(hs, HS3, missing="pairwise")
     with pytest.raises(OptionError, match=r"equal=.*group="):
         cfa(hs, HS3, equal=("loadings",))
     with pytest.raises(OptionError, match=r"equal='slopes'"):
@@ -146,3 +146,14 @@ def test_cov_between_factor_and_item(hs):
 def test_c_modifier_length_must_match_groups(hs):
     with pytest.raises(ModelSpecificationError, match=r"3 values but the data have 2 group"):
         cfa(hs, "visual =~ x1 + c(a, b, c)*x2 + x3", group="school")
+
+
+def test_fiml_needs_pairwise_coverage(hs):
+    data = hs.copy()
+    data.loc[:150, "x1"] = np.nan
+    data.loc[151:, "x2"] = np.nan
+    with pytest.raises(DataError, match=r"items 'x1' and 'x2' are answered together by fewer"):
+        cfa(data, HS3, missing="ml")
+    cov = hs[[f"x{i}" for i in range(1, 10)]].cov()
+    with pytest.raises(OptionError, match=r"missing='ml' needs raw data"):
+        cfa(None, HS3, sample_cov=cov, n_obs=301, missing="ml")

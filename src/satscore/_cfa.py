@@ -33,7 +33,7 @@ from ._cfa_model import (
     evaluate,
     normalise_parameter,
 )
-from ._cfa_optim import check_identified, estimate, small_blas, start_values
+from ._cfa_optim import check_identified, estimate, observed_hessian, small_blas, start_values
 from ._cfa_syntax import ParsedModel, parse_model
 from ._checks import check_option
 from ._results import ConfidenceInterval, ResultMixin
@@ -74,7 +74,8 @@ class CFAResult(ResultMixin):
     loglik, aic, bic : float
         Log-likelihood, Akaike and Bayesian information criteria.
     n : int
-        Respondents used (complete cases on the model's items).
+        Respondents used (complete cases on the model's items; with ``missing="ml"`` every
+        row with at least one answer).
     converged : bool
         Whether the optimiser met its convergence criterion.
     iterations : int
@@ -175,7 +176,8 @@ def fit_model(
             "likelihood: use estimator='ml' (lavaan's default)."
         )
         raise OptionError(msg)
-    check_option("missing", missing, ("listwise",))
+    check_option("missing", missing, ("listwise", "ml", "fiml"))
+    missing = "ml" if missing == "fiml" else missing
     equal = (equal,) if isinstance(equal, str) else tuple(equal)
     for e in equal:
         check_option("equal", e.replace("_", "."), EQUAL_OPTIONS)
@@ -185,7 +187,9 @@ def fit_model(
     if int(max_iter) < 1:
         raise OptionError(f"max_iter must be a positive integer; found {max_iter!r}.")
     pm = parse_model(model)
-    moments, groups, _ = prepare_moments(data, pm, group=group, sample_cov=sample_cov, n_obs=n_obs)
+    moments, groups, _ = prepare_moments(
+        data, pm, group=group, sample_cov=sample_cov, n_obs=n_obs, missing=missing
+    )
     ngroups = len(moments)
     if pm.n_modifier_groups() not in (1, ngroups):
         msg = (
@@ -200,7 +204,7 @@ def fit_model(
         ngroups=ngroups,
         std_lv=bool(std_lv),
         equal=equal,
-        meanstructure=ngroups > 1,
+        meanstructure=ngroups > 1 or missing == "ml",
         partial=partial,
     )
     check_structure(pm, tab)
@@ -241,7 +245,10 @@ def _fit_tab(
             ConvergenceWarning,
             stacklevel=4,
         )
-    _, _, hess = evaluate(theta, tab, moments)
+    if any(m.patterns is not None for m in moments):
+        hess = observed_hessian(tab, theta, moments)  # lavaan: information = "observed"
+    else:
+        _, _, hess = evaluate(theta, tab, moments)
     info = 0.5 * hess if hess is not None else np.full((tab.npar, tab.npar), np.nan)
     try:
         d = np.sqrt(np.abs(np.diag(info)))

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._cfa_missing import fiml_moments
 from ._cfa_model import Moments
 from ._cfa_syntax import ParsedModel
 from .errors import DataError, OptionError, SatscoreTypeError
@@ -38,11 +39,19 @@ def prepare_moments(
     group: str | None,
     sample_cov: Any = None,
     n_obs: int | None = None,
+    missing: str = "listwise",
 ) -> tuple[list[Moments], tuple, int]:
-    """Group-wise sample moments after listwise deletion: ``(moments, groups, n_dropped)``."""
+    """Group-wise sample moments: ``(moments, groups, n_dropped)``.
+
+    ``missing="listwise"`` keeps complete rows; ``missing="ml"`` keeps every row with at least
+    one answer and returns missing-data pattern statistics for full-information ML.
+    """
     items = list(pm.observed)
     p = len(items)
     if sample_cov is not None:
+        if missing != "listwise":
+            msg = f"missing={missing!r} needs raw data; sample_cov has no missing values."
+            raise OptionError(msg)
         return _moments_from_cov(sample_cov, items, n_obs, group), ("all",), 0
     data = _unwrap(data)
     if isinstance(data, np.ndarray) and data.ndim == 2:
@@ -54,12 +63,12 @@ def prepare_moments(
         )
         raise SatscoreTypeError(msg)
     columns = [str(c) for c in data.columns]
-    missing = [i for i in items if i not in columns]
-    if missing:
+    absent = [i for i in items if i not in columns]
+    if absent:
         msg = (
-            f"item {missing[0]!r} of the model is not a column of data."
-            f"{_close(missing[0], columns)} Fix the model or rename the column"
-            + (f"; other missing items: {missing[1:]}." if len(missing) > 1 else ".")
+            f"item {absent[0]!r} of the model is not a column of data."
+            f"{_close(absent[0], columns)} Fix the model or rename the column"
+            + (f"; other missing items: {absent[1:]}." if len(absent) > 1 else ".")
         )
         raise DataError(msg)
     x = _item_matrix(data, items)
@@ -77,6 +86,12 @@ def prepare_moments(
             codes[(gcol == lab).to_numpy()] = k
     else:
         labels, codes = ["all"], np.zeros(len(x), dtype=int)
+    if missing == "ml":
+        moments = []
+        for k, lab in enumerate(labels):
+            where = f"group {lab!r}" if group is not None else "data"
+            moments.append(fiml_moments(x[codes == k], items, where))
+        return moments, tuple(labels), int(len(x) - sum(m.n for m in moments))
     keep = ~np.isnan(x).any(axis=1) & (codes >= 0)
     dropped = int(len(x) - keep.sum())
     moments = []

@@ -87,7 +87,12 @@ def fit_measures(state: FitState) -> dict[str, float]:
     per_group = p * (p + 1) // 2 + (p if tab.meanstructure else 0)
     df = ngroups * per_group - npar
     chi2 = state.chi2
-    base = sum(m.n * (np.log(np.diag(m.cov)).sum() - m.logdet) for m in moms)
+    base = sum(
+        m.baseline_chi2
+        if m.baseline_chi2 is not None
+        else m.n * (np.log(np.diag(m.cov)).sum() - m.logdet)
+        for m in moms
+    )
     base_df = ngroups * p * (p - 1) // 2
     t1, t2 = max(chi2 - df, 0.0), max(chi2 - df, base - base_df, 0.0)
     cfi = 1.0 if np.isclose(t1, 0.0) and np.isclose(t2, 0.0) else 1.0 - t1 / t2
@@ -97,7 +102,10 @@ def fit_measures(state: FitState) -> dict[str, float]:
     lo, hi = rmsea_ci(chi2, df, n, ngroups)
     srmr, srmr_nomean = _srmr(state)
     const = p * np.log(2.0 * np.pi)
-    unrestricted = sum(-0.5 * m.n * (const + m.logdet + p) for m in moms)
+    unrestricted = sum(
+        m.loglik_h1 if m.loglik_h1 is not None else -0.5 * m.n * (const + m.logdet + p)
+        for m in moms
+    )
     loglik = unrestricted - 0.5 * chi2
     return {
         "chi2": float(chi2),

@@ -306,13 +306,49 @@ def jacobian(
 
 
 @dataclasses.dataclass(frozen=True)
+class Patterns:
+    """Missing-data patterns of one group, stacked: sizes, observed masks, embedded moments.
+
+    ``obs`` (P x p) marks the observed items of each pattern; ``mean`` (P x p) and ``cov``
+    (P x p x p) hold the pattern's means and covariances (divisor n_p) of its observed items,
+    zero elsewhere.
+    """
+
+    n: np.ndarray
+    obs: np.ndarray
+    mean: np.ndarray
+    cov: np.ndarray
+
+    def inverses(self, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Embedded ``Sigma_oo^-1`` per pattern (zero on missing rows/columns) and
+        ``log|Sigma_oo|``; None when a pattern's block is not positive definite."""
+        o = self.obs.astype(float)
+        mask = o[:, :, None] * o[:, None, :]
+        padded = sigma[None] * mask + np.eye(len(sigma))[None] * (1.0 - o)[:, None, :]
+        try:
+            chol = np.linalg.cholesky(padded)
+        except np.linalg.LinAlgError:
+            return None
+        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        return np.linalg.inv(padded) * mask, logdet
+
+
+@dataclasses.dataclass(frozen=True)
 class Moments:
-    """Sample moments of one group: size, means and covariance with divisor N."""
+    """Sample moments of one group: size, means and covariance with divisor N.
+
+    With full-information ML (``patterns`` given) ``mean`` and ``cov`` are the EM estimates of
+    the saturated model (lavaan's h1 "sample statistics"), ``loglik_h1`` its log-likelihood and
+    ``baseline_chi2`` the independence model's chi-square.
+    """
 
     n: int
     mean: np.ndarray
     cov: np.ndarray
     logdet: float
+    patterns: Patterns | None = None
+    loglik_h1: float | None = None
+    baseline_chi2: float | None = None
 
 
 def evaluate(
@@ -344,6 +380,26 @@ def evaluate(
         logdet = 2.0 * np.log(np.diag(chol)).sum()
         inv_chol = np.linalg.inv(chol)
         sinv = inv_chol.T @ inv_chol
+        if mom.patterns is not None:
+            out = _fiml_group(mom, sigma, nu + lam @ al, want)
+            if out is None:
+                return np.inf, None, None
+            f_val, g_sigma, g_mu, pats = out
+            total += f_val
+            if want == 0:
+                continue
+            ds, dm = jacobian(tab, rows, lam, phi, al)
+            r = len(rows)
+            g_rows = ds.reshape(r, p * p) @ g_sigma.ravel() + dm @ g_mu
+            ag = a[rows]
+            grad += ag.T @ g_rows
+            if want >= 2:
+                n_p, a_p = pats
+                kron = np.einsum("p,pij,pkl->ikjl", n_p, a_p, a_p).reshape(p * p, p * p)
+                dsf = ds.reshape(r, p * p)
+                h_rows = dsf @ kron @ dsf.T + 2.0 * dm @ np.einsum("p,pij->ij", n_p, a_p) @ dm.T
+                hess += ag.T @ h_rows @ ag
+            continue
         d = mom.mean - (nu + lam @ al) if tab.meanstructure else np.zeros(p)
         sd = sinv @ d
         f = logdet + np.sum(mom.cov * sinv) - mom.logdet - p + d @ sd
@@ -361,3 +417,40 @@ def evaluate(
             h_rows = msm @ ds.reshape(r, p * p).T + 2.0 * dm @ sinv @ dm.T
             hess += mom.n * (ag.T @ h_rows @ ag)
     return total, grad, hess
+
+
+def _fiml_group(mom: Moments, sigma: np.ndarray, mu: np.ndarray, want: int):
+    """Full-information ML over the missing-data patterns of one group (vectorised).
+
+    Returns ``(T_g, dT/dSigma, dT/dmu, (n_p, A_p))`` with ``T_g = -2 loglik + 2 loglik_h1`` (the
+    group's chi-square contribution) and ``A_p`` the embedded ``Sigma_oo^-1``; None when a
+    pattern's implied covariance block is not positive definite.
+    """
+    pats = mom.patterns
+    inv = pats.inverses(sigma)
+    if inv is None:
+        return None
+    a, logdet = inv
+    n = pats.n
+    d = (pats.mean - mu[None, :]) * pats.obs
+    ad = np.einsum("pij,pj->pi", a, d)
+    k = pats.obs.sum(axis=1)
+    total = float(
+        np.sum(
+            n
+            * (
+                k * np.log(2.0 * np.pi)
+                + logdet
+                + np.einsum("pij,pij->p", pats.cov, a)
+                + np.einsum("pi,pi->p", d, ad)
+            )
+        )
+    )
+    total += 2.0 * mom.loglik_h1
+    if want == 0:
+        return total, None, None, None
+    asa = a @ pats.cov @ a
+    w = a - asa - ad[:, :, None] * ad[:, None, :]
+    g_sigma = np.einsum("p,pij->ij", n, w)
+    g_mu = -2.0 * np.einsum("p,pi->i", n, ad)
+    return total, g_sigma, g_mu, (n, a)

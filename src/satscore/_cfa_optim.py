@@ -19,7 +19,7 @@ from ._cfa_model import (
 from ._cfa_syntax import ParsedModel
 from .errors import ModelSpecificationError
 
-__all__ = ["check_identified", "estimate", "small_blas", "start_values"]
+__all__ = ["check_identified", "estimate", "observed_hessian", "small_blas", "start_values"]
 
 
 def start_values(tab: ParTable, pm: ParsedModel, moments: list[Moments]) -> np.ndarray:
@@ -194,3 +194,20 @@ def small_blas() -> contextlib.AbstractContextManager:
     except ImportError:  # pragma: no cover - optional
         return contextlib.nullcontext()
     return threadpool_limits(1, user_api="blas")
+
+
+def observed_hessian(tab: ParTable, theta: np.ndarray, moments: list[Moments]) -> np.ndarray | None:
+    """Hessian of the discrepancy by central differences of its analytic gradient."""
+    q = len(theta)
+    out = np.zeros((q, q))
+    for k in range(q):
+        h = 1e-5 * max(abs(theta[k]), 1.0)
+        up, down = theta.copy(), theta.copy()
+        up[k] += h
+        down[k] -= h
+        g_up = evaluate(up, tab, moments, want=1)[1]
+        g_down = evaluate(down, tab, moments, want=1)[1]
+        if g_up is None or g_down is None:
+            return None
+        out[:, k] = (g_up - g_down) / (2.0 * h)
+    return (out + out.T) / 2.0

@@ -50,8 +50,9 @@ def cfa(
     ``std_lv=True``, factor variances are fixed to 1 and all loadings free); factor variances
     and covariances and residual variances are free; sample covariances use divisor N; the
     chi-square is ``sum_g N_g F_ML,g``; standard errors come from the expected information.
-    With ``group`` the model has a mean structure (free intercepts, latent means fixed to 0;
-    with equal intercepts the latent means are free beyond the first group).
+    With ``group`` (or ``missing="ml"``) the model has a mean structure (free intercepts,
+    latent means fixed to 0; with equal intercepts the latent means are free beyond the first
+    group).
 
     The fit uses only the sample moments, so after one pass over the data its cost does not
     depend on the number of respondents.
@@ -68,8 +69,13 @@ def cfa(
         become factors of their scored items.
     estimator : {"ml"}
         Maximum likelihood (the only estimator).
-    missing : {"listwise"}
-        Rows with a missing value on any model item are dropped.
+    missing : {"listwise", "ml"}
+        ``"listwise"`` (default) drops rows with a missing value on any model item;
+        ``"ml"`` (alias ``"fiml"``) is full-information maximum likelihood as lavaan's
+        ``missing = "ml"``: every row with at least one answer contributes, the model gets a
+        mean structure, the chi-square is against the EM-estimated saturated model, and
+        standard errors use the observed information (lavaan's default there). Appropriate
+        for missing-at-random item non-response, not for items that were never asked.
     std_lv : bool, default False
         Identify factors by fixing their variances to 1 instead of the first loading.
     group : str, optional
@@ -263,8 +269,8 @@ def measurement_invariance(
     partial : sequence of str
         Parameters left free across groups in every constrained level (lavaan
         ``group.partial``), e.g. ``("x3 ~1",)`` for partial scalar invariance.
-    missing : {"listwise"}
-        Missing-data handling.
+    missing : {"listwise", "ml"}
+        Missing-data handling (as for :func:`cfa`).
 
     Returns
     -------

@@ -155,6 +155,21 @@ f <- cfa(m_c, data = hs, group = "school")
 out$hs_school_clabels <- list(call = "cfa(m_c, data = hs, group = 'school')", model = m_c,
                               fit = fm(f), pe = pe(f))
 
+# --- F. full-information ML (missing = "ml"): MCAR holes in HS (mask stored), bfi's own NAs ----
+set.seed(42)
+mask <- matrix(runif(301 * 9) < 0.08, 301, 9)   # TRUE = set to NA; column-major in the JSON
+hs_na <- hs
+hs_na[, paste0("x", 1:9)][mask] <- NA
+f <- cfa(m_hs, data = hs_na, missing = "ml")
+out$hs3_fiml <- list(call = "cfa(m_hs, data = hs_na, missing = 'ml')", mask = as.integer(mask),
+                     fit = fm(f), pe = pe(f), mi = mi(f), rescor = rescor(f))
+f <- cfa(m_hs, data = hs_na, missing = "ml", group = "school", group.equal = "loadings")
+out$hs_school_fiml_metric <- list(
+  call = "cfa(m_hs, data = hs_na, missing = 'ml', group = 'school', group.equal = 'loadings')",
+  fit = fm(f), pe = pe(f))
+f <- cfa(m_ac, data = bfi, missing = "ml")
+out$bfi_ac_fiml <- list(call = "cfa(m_ac, data = bfi, missing = 'ml')", fit = fm(f), pe = pe(f))
+
 # --- E. random models fitted from sample covariance matrices (generality check) -----------------
 # Each case: m factors, 3-6 items each, items on very different scales, optional cross-loadings,
 # residual covariances, orthogonal pairs and std.lv; lavaan fits from sample.cov (unbiased,
