@@ -609,3 +609,17 @@ def test_design_based_means_match_r_svyby(data_dir):
     idx = _rows(m, "index_0_100", "CSAT01", "item")
     expect = (np.array(ref["low"]) - 1) / 4 * 100
     np.testing.assert_allclose(idx.loc[ref["stype"], "ci_low"], expect, atol=1e-7)
+
+
+def test_nchs_review_df_for_designs_with_few_psus(data_dir):
+    api = pd.read_csv(data_dir / "apiclus1.csv")
+    api = api[api["dnum"].isin(sorted(api["dnum"].unique())[:6])].reset_index(drop=True)
+    df = pd.DataFrame(
+        {"CSAT01": np.where(api["sch.wide"] == "Yes", 5, 1), "pw": api["pw"],
+         "dnum": api["dnum"], "fpc": api["fpc"]}
+    )  # fmt: skip
+    design = SurveyDesign(df, weights="pw", cluster="dnum", fpc="fpc")
+    row = score_survey(df, "csat", design=design).kpi().iloc[0]
+    assert row["df"] == 5
+    assert "review_df" in row["flag"]
+    assert not row["suppressed"]

@@ -251,6 +251,7 @@ def compute_rows(
         n=n,
         n_eff=n_eff,
         df=df if design is None else df + 0 * n,
+        design_rows=None if design is None else rows_kg,
     )
     cols: dict[str, Any] = {
         "metric": np.repeat([b.metric for b in blocks], g_n),

@@ -6,7 +6,9 @@ used by CDC's ``surveytable`` package, to proportion metrics:
 
 1. effective sample size < 30 → **suppress** (``n_eff`` = p(1-p)/SE², capped at
    ``n``; ``n_eff = n`` at 0% or 100%, where the CI width is taken as 0);
-2. otherwise an absolute Korn–Graubard 95% CI width ≤ 0.05 → show;
+2. otherwise an absolute Korn–Graubard 95% CI width ≤ 0.05 → show (with a
+   design: degrees-of-freedom adjusted, effective size capped at ``n``, as
+   ``surveytable``'s ``svyciprop_adjusted``);
 3. otherwise an absolute width ≥ 0.30 → **suppress**;
 4. otherwise a relative width (width / p) > 130% → **suppress**;
 5. otherwise show, with the **complement** footnote when width / (1 - p) > 130%;
@@ -30,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from ._intervals import beta_interval
 from .errors import OptionError
@@ -69,6 +72,7 @@ def presentation_flags(
     n: np.ndarray,
     n_eff: np.ndarray,
     df: np.ndarray,
+    design_rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(flag, suppressed)``: flag strings (or None) and a boolean per row.
 
@@ -102,7 +106,11 @@ def presentation_flags(
             np.where(boundary | ~(se > 0), n, np.minimum(p * (1 - p) / se**2, n)),
             n_eff,
         )
-        low, high = beta_interval(p * ne, ne, confidence_level=0.95)
+        ne_w = ne
+        if design_rows is not None:  # Korn-Graubard df adjustment, then the cap at n
+            ratio = stats.t.ppf(0.025, np.maximum(design_rows - 1, 1)) / stats.t.ppf(0.025, df)
+            ne_w = np.where(boundary | ~(se > 0), n, np.minimum(ne * ratio**2, n))
+        low, high = beta_interval(p * ne_w, ne_w, confidence_level=0.95)
         width = np.where(boundary, 0.0, np.asarray(high) - np.asarray(low))
         small = ~(ne >= 30) & ~empty
         narrow = ~small & (width <= 0.05)
