@@ -244,7 +244,7 @@ def alpha_stats(C: np.ndarray, R: np.ndarray, n_obs: int) -> dict[str, float]:
         "median_r": float(np.median(low)),
         "var_r": float(np.var(low, ddof=1)) if low.size > 1 else np.nan,
         "signal_noise": float(k * av_r / (1 - av_r)),
-        "ase": float(np.sqrt(Q / n_obs)),
+        "ase": float(np.sqrt(Q / n_obs)) if Q >= 0 else np.nan,
     }
 
 
@@ -286,14 +286,16 @@ def item_table(
 ) -> pd.DataFrame:
     """Item statistics (psych ``item.stats``) joined with alpha-if-dropped and frequencies."""
     k = C.shape[0]
-    colR = R.sum(axis=0)
-    std_r = colR / np.sqrt(R.sum())
     RC = R.copy()
     np.fill_diagonal(RC, smc(R))
-    r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
     colC, d, total = C.sum(axis=0), np.diag(C), C.sum()
     rest = total - 2 * colC + d  # sum of C without item i
-    r_drop = (colC - d) / np.sqrt(d * rest)
+    # with strongly negative inter-item correlations (negative alpha, warned about) a
+    # total variance can be negative; those entries are NaN, as in psych
+    with np.errstate(invalid="ignore", divide="ignore"):
+        std_r = R.sum(axis=0) / np.sqrt(R.sum())
+        r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
+        r_drop = (colC - d) / np.sqrt(d * rest)
     keyed = prep.keyed
     answered = (~np.isnan(keyed)).sum(axis=0)
     table = pd.DataFrame(
