@@ -177,3 +177,13 @@ def test_bad_input():
     vr = bfi_instrument().validate(BFI)
     with pytest.raises(InstrumentError, match="validated with instrument 'bfi25'"):
         reliability_report(vr, satscore.load_instrument("csat"))
+
+
+def test_bootstrap_interval_is_seeded():
+    inst = bfi_instrument()
+    a = reliability_report(BFI, inst, ci_method="bootstrap", seed=11)
+    b = reliability_report(BFI, inst, ci_method="bootstrap", seed=11)
+    pd.testing.assert_frame_equal(a.dimensions, b.dimensions)
+    dims = a.dimensions.set_index("dimension")
+    assert (dims["alpha_ci_low"] < dims["alpha"]).all()
+    assert (dims["alpha"] < dims["alpha_ci_high"]).all()

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ._checks import check_confidence_level, check_probability
+from ._checks import check_confidence_level, check_probability, check_rng
 from ._results import ResultMixin
 from .errors import (
     DataError,
@@ -211,6 +211,7 @@ def reliability_report(
     efa_method: str = "minres",
     efa_rotation: str = "oblimin",
     id_column: str | None = None,
+    seed: Any = None,
 ) -> ReliabilityReport:
     """Reliability of every dimension of an instrument, with item analysis and flags.
 
@@ -243,6 +244,8 @@ def reliability_report(
         Extraction and rotation of the cross-loading EFA (see :func:`satscore.efa`).
     id_column : str, optional
         Respondent id column when validating a raw frame.
+    seed : None, int or numpy.random.Generator
+        Randomness of the bootstrap interval (``ci_method="bootstrap"``).
 
     Returns
     -------
@@ -271,6 +274,7 @@ def reliability_report(
     confidence_level = check_confidence_level(confidence_level)
     alpha_threshold = check_probability("alpha_threshold", alpha_threshold)
     r_drop_threshold = check_probability("r_drop_threshold", r_drop_threshold)
+    rng = check_rng(seed)
     vr = _validated(responses, instrument, id_column)
     inst = vr.instrument
     notes: list[str] = []
@@ -295,7 +299,11 @@ def reliability_report(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             a = cronbach_alpha(
-                data, missing=missing, ci_method=ci_method, confidence_level=confidence_level
+                data,
+                missing=missing,
+                ci_method=ci_method,
+                confidence_level=confidence_level,
+                seed=rng,
             )
         _keep_notes(caught, f"alpha of {dim!r}", notes)
         alphas[dim] = a
