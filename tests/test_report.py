@@ -352,3 +352,23 @@ def test_extra_targets_get_tiles_and_weights_are_reported(survey):
     assert "Kish" in rep.html  # weighted: the method footnote says how
     # unmeasured bank KPIs are not listed when targets= replaces the bank's
     assert "Not measured by this survey" not in rep.html
+
+
+def test_design_based_report(survey):
+    small = survey[survey["quarter"].isin(["2026Q3", "2026Q4"])].copy()
+    small["w"] = np.where(small["segment"] == "mass", 40.0, 25.0)
+    design = satscore.SurveyDesign(small, weights="w", strata="segment")
+    rep = quarterly_report(small, "bank_service", design=design, by=["channel"])
+    assert rep.scores.design_based
+    assert rep.segment_scores["channel"].design_based
+    valid = INST.validate(small, on_invalid="coerce")
+    direct = satscore.score_survey(
+        valid, INST, by="quarter", design=design,
+        targets={"customer_satisfaction": 0.85},
+    )  # fmt: skip
+    m = direct.kpi("customer_satisfaction")
+    row = m[m["quarter"] == "2026Q4"].iloc[0]
+    tile = parse(rep.html).find("div", data_kpi="customer_satisfaction")[0]
+    assert float(tile["data-estimate"]) == row["estimate"]
+    assert float(tile["data-ci-low"]) == row["ci_low"]
+    assert "Design-based estimates" in rep.html
