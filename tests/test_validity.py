@@ -123,3 +123,15 @@ def test_single_indicator_factor_has_undefined_htmt(datasets):
     assert t.loc["speed", "htmt_ok"]
     assert "speed: one indicator, so HTMT is undefined (NaN) for this factor" in rep.problems
     assert t.loc["speed", "cr"] == pytest.approx(1.0)  # x7 without error variance
+
+
+def test_validity_on_a_fiml_fit_uses_em_moments(ref, datasets):
+    mask = np.array(ref["hs3_fiml"]["mask"], dtype=bool).reshape(9, 301).T
+    data = datasets["hs"].copy()
+    for j in range(9):
+        data.loc[mask[:, j], f"x{j + 1}"] = np.nan
+    rep = validity_report(data, ref["hs3"]["model"], missing="ml")
+    t = rep.factors.set_index("factor")
+    for f in ("visual", "textual", "speed"):
+        assert t.loc[f, "omega"] == pytest.approx(ref["hs3_fiml"]["comprel_obs"][f], abs=1e-4)
+        assert t.loc[f, "ave_semtools"] == pytest.approx(ref["hs3_fiml"]["ave_obs"][f], abs=1e-4)

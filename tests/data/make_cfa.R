@@ -162,7 +162,8 @@ hs_na <- hs
 hs_na[, paste0("x", 1:9)][mask] <- NA
 f <- cfa(m_hs, data = hs_na, missing = "ml")
 out$hs3_fiml <- list(call = "cfa(m_hs, data = hs_na, missing = 'ml')", mask = as.integer(mask),
-                     fit = fm(f), pe = pe(f), mi = mi(f), rescor = rescor(f))
+                     fit = fm(f), pe = pe(f), mi = mi(f), rescor = rescor(f),
+                     comprel_obs = as.list(compRelSEM(f)), ave_obs = as.list(AVE(f)))
 f <- cfa(m_hs, data = hs_na, missing = "ml", group = "school", group.equal = "loadings")
 out$hs_school_fiml_metric <- list(
   call = "cfa(m_hs, data = hs_na, missing = 'ml', group = 'school', group.equal = 'loadings')",
