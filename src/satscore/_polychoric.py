@@ -387,9 +387,13 @@ def _pair_cuts(margin: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """
     cum = np.cumsum(margin, axis=1)
     last = margin.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)  # last non-empty category
+    cat = np.arange(margin.shape[1] - 1)[None, :]
+    # psych does not renormalise the corrected table; when that pushes a cumulative share
+    # past 1 before the last category psych fails (NaN thresholds). Renormalise those pairs.
+    over = ((cum[:, :-1] > 1.0) & (cat < last[:, None])).any(axis=1)
+    cum[over] = cum[over] / cum[over, -1:]
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = special.ndtri(cum[:, :-1])
-    cat = np.arange(margin.shape[1] - 1)[None, :]
     inner = np.where(cat >= last[:, None], np.inf, inner)
     inner = np.where(cum[:, :-1] <= 0, -np.inf, inner)
     p = margin.shape[0]

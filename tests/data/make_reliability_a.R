@@ -85,6 +85,11 @@ out$poly_A500_nonglobal <- pol(U)
 T3 <- as.data.frame(lapply(hs[, paste0("x", 1:6)], function(v) as.numeric(cut(v, quantile(v, c(0, 1/3, 2/3, 1)), include.lowest = TRUE))))
 write.csv(T3, "hs_tertiles.csv", row.names = FALSE)
 out$poly_hs3 <- pol(T3)
+# not positive definite -> cor.smooth (global thresholds): bfi rows 101-120, items A1..C5
+out$poly_np <- pol(bfi[101:120, 1:10])
+# sparse non-global table (bfi rows 1-30, A1..C5): psych fails here (its corrected table is not
+# renormalised, so a cumulative share exceeds 1 and qnorm gives NaN); recorded as an error
+out$poly_sparse_nonglobal_fails <- inherits(try(suppressWarnings(polychoric(bfi[1:30, 1:10])), silent = TRUE), "try-error")
 # ordinal alpha (psych::alpha on the polychoric matrix)
 out$ordinal_alpha_A <- alpha_ref(alpha(polychoric(bfi[, paste0("A", 1:5)])$rho, keys = "A1", warnings = FALSE))
 # 9. KMO and Bartlett
