@@ -449,3 +449,71 @@ def _total_pass(
         r = cp.cp[0][0, 1:] / np.sqrt(cp.m2[0][0, 1:] * cp.m2[0][1:, 0])
     n_t = cp.n[0][0, 0]
     return r, float(cp.mean[0][0, 0]), float(np.sqrt(cp.m2[0][0, 0] / (n_t - 1)))
+
+
+# ----------------------------------------------------------------------------- polychoric
+def polychoric_tables(data: Any, max_categories: int) -> tuple[list[str], np.ndarray, int, int]:
+    """``(names, T, n, m)``: all pairwise tables on a common grid, as ``_polychoric._tables``.
+
+    ``T[i, j]`` is the ``m x m`` table of items ``i`` and ``j`` over the rows where both
+    are answered, categories ``lo..hi`` of all items (``m = hi - lo + 1``).
+    """
+    from ._summaries_pairs import ContingencyTables
+
+    def summarize(chunk: pd.DataFrame, number: int) -> _Bundle:
+        cols = [str(c) for c in chunk.columns]
+        _numeric_chunk(chunk, cols, number, "data")
+        x = _matrix(chunk, cols)
+        finite = np.isfinite(x)
+        bad = (np.isinf(x) | (finite & (x != np.round(np.where(finite, x, 0.0))))).any(axis=0)
+        if bad.any():
+            col = cols[int(np.flatnonzero(bad)[0])]
+            msg = (
+                f"item {col!r} has non-integer answers (chunk {number}); polychoric "
+                "correlations need ordinal integer codes (e.g. 1..5). Recode the item or use "
+                "Pearson correlations."
+            )
+            raise DataError(msg)
+        zero = np.zeros(x.shape[0], dtype=np.int64)
+        return _Bundle((ContingencyTables.from_arrays(x, zero, ((),), columns=cols),), len(x))
+
+    total = reduce_summaries(data, summarize)
+    ct = total.parts[0]
+    names = list(ct.columns)
+    if len(names) < 2:
+        msg = f"data has {len(names)} item column(s); at least 2 are required."
+        raise DataError(msg)
+    if total.rows < 3:
+        msg = f"data has {total.rows} row(s); at least 3 respondents are required."
+        raise DataError(msg)
+    cats = [np.asarray(c, dtype=float) for c in ct.categories]
+    empty = [nm for nm, c in zip(names, cats, strict=True) if c.size == 0]
+    if empty:
+        msg = f"column {empty[0]!r} of data has no non-missing values; drop it."
+        raise DataError(msg)
+    const = [nm for nm, c in zip(names, cats, strict=True) if c.size < 2]
+    if const:
+        msg = (
+            f"item(s) {const} have no variance (every answer the same); a polychoric "
+            "correlation is undefined for them. Drop them before calling polychoric."
+        )
+        raise DataError(msg)
+    lo = min(c[0] for c in cats)
+    hi = max(c[-1] for c in cats)
+    m = int(hi - lo + 1)
+    if m > max_categories:
+        msg = (
+            f"the items span {m} categories ({lo:g}..{hi:g}), more than max_categories="
+            f"{max_categories}; polychoric correlations are meant for ordinal items with few "
+            "categories. Use Pearson correlations or raise max_categories."
+        )
+        raise DataError(msg)
+    k = len(names)
+    T = np.zeros((k, k, m, m))
+    off = ct.offsets
+    pos = [(c - lo).astype(np.int64) for c in cats]
+    for i in range(k):
+        for j in range(k):
+            block = ct.table[0, off[i] : off[i + 1], off[j] : off[j + 1]]
+            T[i, j][np.ix_(pos[i], pos[j])] = block
+    return names, T, int(total.rows), m
