@@ -623,3 +623,13 @@ def test_nchs_review_df_for_designs_with_few_psus(data_dir):
     assert row["df"] == 5
     assert "review_df" in row["flag"]
     assert not row["suppressed"]
+
+
+def test_weight_series_aligned_by_index():
+    df = make_responses(150, seed=21)
+    base = score_survey(df, INST, weights=df["w"])
+    shuffled = df["w"].sample(frac=1.0, random_state=1)
+    same = score_survey(df, INST, weights=shuffled)
+    pd.testing.assert_frame_equal(base.metrics, same.metrics)
+    with pytest.raises(DesignError, match=r"missing or infinite value"):
+        score_survey(df, INST, weights=df["w"].iloc[:-1])

@@ -98,6 +98,8 @@ def _weights(weights: Any, data: pd.DataFrame) -> tuple[np.ndarray | None, str |
             raise DataError(msg)
         name = weights
         values = data[weights]
+    elif isinstance(weights, pd.Series) and not weights.index.equals(data.index):
+        values = weights.reindex(data.index)  # align by respondent; gaps become NaN (an error)
     else:
         values = weights
     try:
