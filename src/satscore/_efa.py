@@ -12,7 +12,7 @@ import pandas as pd
 
 from ._checks import check_option, numeric_frame
 from ._correlation import correlation, pairwise_counts
-from ._efa_fit import extract, fit_statistics, max_factors
+from ._efa_fit import extract, fit_statistics, max_factors, with_small_matrix_threads
 from ._results import ConfidenceInterval, ResultMixin
 from ._rotation import ROTATIONS, rotate
 from .errors import (
@@ -298,6 +298,7 @@ def _check_matrix(R: pd.DataFrame) -> None:
         )
 
 
+@with_small_matrix_threads
 def efa(
     data: Any,
     n_factors: int,

@@ -21,15 +21,31 @@ non-central chi-square, Tucker-Lewis from the null model, and ``BIC = chi2 - df 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import math
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy import optimize, special, stats
 
 from ._correlation import cor_smooth, smc
 
-__all__ = ["Extraction", "FitStats", "extract", "fit_statistics", "max_factors"]
+__all__ = [
+    "Extraction",
+    "FitStats",
+    "extract",
+    "fit_statistics",
+    "max_factors",
+    "small_matrix_threads",
+    "with_small_matrix_threads",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_STATE = threading.local()
 
 _EPS = np.finfo(float).eps
 
@@ -68,6 +84,38 @@ class FitStats:
     chi_empirical: float | None
     ebic: float | None
     n_harmonic: float | None
+
+
+def small_matrix_threads() -> contextlib.AbstractContextManager:
+    """Limit BLAS to one thread while fitting (if ``threadpoolctl`` is installed).
+
+    The fits make thousands of LAPACK calls on p x p matrices with p ~ 10-50; with a
+    multi-threaded OpenBLAS each call pays thread wake-up costs, which on a busy machine makes
+    the fit several times slower (bfi 5-factor EFA: 0.05 s single-threaded vs 0.2-0.3 s).
+    The limit only applies during the call and is a no-op without ``threadpoolctl``.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - depends on the environment
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def with_small_matrix_threads(func: _F) -> _F:
+    """Decorator running ``func`` under :func:`small_matrix_threads`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if getattr(_STATE, "limited", False):  # nested call: the limit is already set
+            return func(*args, **kwargs)
+        with small_matrix_threads():
+            _STATE.limited = True
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _STATE.limited = False
+
+    return wrapper  # type: ignore[return-value]
 
 
 def max_factors(p: int) -> int:

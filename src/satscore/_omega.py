@@ -23,7 +23,7 @@ import pandas as pd
 
 from ._checks import check_option
 from ._efa import _check_matrix, _prepare, efa
-from ._efa_fit import smc_psych
+from ._efa_fit import smc_psych, with_small_matrix_threads
 from ._results import ResultMixin
 from ._rotation import rotate
 from .errors import DataError, OptionError, SatscoreWarning
@@ -140,6 +140,7 @@ def _g_loadings(phi: np.ndarray, k: int, method: str, option: str) -> np.ndarray
     return np.array([r12, 1.0])
 
 
+@with_small_matrix_threads
 def omega(
     data: Any,
     *,

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ._checks import check_option, check_probability, check_rng
 from ._efa import _check_matrix, _prepare
-from ._efa_fit import extract
+from ._efa_fit import extract, with_small_matrix_threads
 from ._results import ResultMixin
 from .errors import OptionError
 
@@ -124,6 +124,7 @@ def _fa_values(R: np.ndarray, method: str) -> np.ndarray:
     return extract(R, 1, method).values
 
 
+@with_small_matrix_threads
 def parallel_analysis(
     data: Any,
     *,
@@ -240,6 +241,7 @@ def parallel_analysis(
     )
 
 
+@with_small_matrix_threads
 def velicer_map(
     data: Any,
     *,
