@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -110,3 +111,25 @@ def test_cor_smooth():
     assert np.array_equal(same, np.eye(3))
     with pytest.raises(DataError, match="NaN"):
         cor_smooth(np.array([[1.0, np.nan], [np.nan, 1.0]]))
+
+
+REF = json.loads((DATA / "reliability_a_R.json").read_text())
+
+
+def test_smc_matches_psych_including_singular():
+    # psych::smc(cor(bfi[, 1:25], use = "pairwise"))
+    np.testing.assert_allclose(smc(ITEMS.corr().to_numpy()), REF["smc_bfi"], atol=1e-9)
+    # a duplicated item makes R singular; psych's Pinv still gives (clamped) values
+    D = ITEMS[["A1", "A2", "A3", "A4"]].dropna().copy()
+    D["dup"] = D["A1"]
+    np.testing.assert_allclose(smc(np.corrcoef(D.to_numpy().T)), REF["smc_singular"], atol=1e-6)
+
+
+def test_cor_smooth_matches_psych():
+    NP = np.array(
+        [[1, 0.9, 0.1, 0.3], [0.9, 1, 0.8, 0.2], [0.1, 0.8, 1, 0.4], [0.3, 0.2, 0.4, 1]], float
+    )
+    S, done = cor_smooth(pd.DataFrame(NP, columns=list("abcd"), index=list("abcd")))
+    assert done
+    assert list(S.columns) == list("abcd")
+    np.testing.assert_allclose(S.to_numpy(), REF["cor_smooth_np"], atol=1e-10)
