@@ -199,10 +199,11 @@ def _periods(data: pd.DataFrame, period: str | None, current: Any) -> tuple[Any,
     return current, (levels[i - 1] if i > 0 else None)
 
 
-def _kpi_names(inst: Any) -> list[str]:
+def _kpi_specs(inst: Any) -> dict[str, tuple[str, str]]:
+    """The instrument's default KPIs as score_survey defines them: name -> (metric, subject)."""
     from ._score import _kpis
 
-    return list(_kpis(None, inst))
+    return dict(_kpis(None, inst))
 
 
 def _reliability(scores: Any, inst: Any, period: str | None, current: Any) -> pd.DataFrame | None:
@@ -389,7 +390,8 @@ def quarterly_report(
     seg_vars = [c for c in seg_vars if c != period]
 
     all_targets = dict(bank_kpi_targets() if targets is None else targets)
-    kpis = _kpi_names(inst)
+    kpi_specs = _kpi_specs(inst)
+    kpis = list(kpi_specs)
     score_targets = {
         k: v
         for k, v in all_targets.items()
@@ -419,7 +421,11 @@ def quarterly_report(
     for seg in seg_vars:
         seg_by = [period, seg] if period else [seg]
         seg_targets = {k: v for k, v in score_targets.items() if k in kpis}
-        segment_scores[seg] = score_survey(vr, inst, by=seg_by, targets=seg_targets, **common)
+        # the breakdown shows the KPIs (or the overall top-box): score only their metrics
+        seg_metrics = sorted({m for m, _ in kpi_specs.values()} | {"top_box"})
+        segment_scores[seg] = score_survey(
+            vr, inst, by=seg_by, targets=seg_targets, metrics=seg_metrics, **common
+        )
     reliability = _reliability(scores, inst, period, current)
     ctx = Context(
         instrument=inst,
