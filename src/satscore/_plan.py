@@ -520,9 +520,9 @@ def plan_quarterly_sample(
             )
         )
     rows = np.flatnonzero(chosen)
-    sample = pd.DataFrame({id_column: ids.iloc[rows].to_numpy()})
+    sample = pd.DataFrame({id_column: ids.iloc[rows].reset_index(drop=True)})
     for col in key_cols if cols else []:
-        sample[col] = work[col].iloc[rows].to_numpy()
+        sample[col] = work[col].iloc[rows].reset_index(drop=True)
     if not cols:
         sample["stratum"] = "all"
     sample["prn"] = u[rows]
@@ -601,10 +601,11 @@ def _top_up(
     if short.size == 0:
         return 0
     spill = 0
-    in_short = np.isin(h, short) & ~chosen & np.isfinite(v)
-    idx_all = np.flatnonzero(in_short)
-    hs = h[idx_all]
-    order = np.argsort(hs, kind="stable")
+    is_short = np.zeros(size.size, dtype=bool)
+    is_short[short] = True
+    idx_all = np.flatnonzero(is_short[h] & ~chosen & np.isfinite(v))
+    hs = _small_codes(h[idx_all], size.size)
+    order = np.argsort(hs, kind="stable")  # radix sort on small integer codes
     idx_all, hs = idx_all[order], hs[order]
     bounds = np.searchsorted(hs, short), np.searchsorted(hs, short, side="right")
     for k, lo, hi in zip(short, bounds[0], bounds[1], strict=True):
@@ -615,15 +616,24 @@ def _top_up(
         start = window[k] + step
         dist = np.mod(v[idx] - start, 1.0)
         free_len = max(1.0 - step - start, 0.0)
-        take = idx[np.argsort(dist, kind="stable")[:need]]
+        take = idx if need >= idx.size else idx[np.argpartition(dist, need - 1)[:need]]
         spill += int((np.mod(v[take] - start, 1.0) >= free_len).sum())
         chosen[take] = True
     return spill
 
 
+def _small_codes(codes: np.ndarray, n: int) -> np.ndarray:
+    """Codes in the narrowest unsigned type (numpy's stable sort is a radix sort for <= 16 bits)."""
+    if n <= 1 << 8:
+        return codes.astype(np.uint8)
+    if n <= 1 << 16:
+        return codes.astype(np.uint16)
+    return codes
+
+
 def _smallest_per_stratum(v: np.ndarray, h: np.ndarray, size: np.ndarray) -> np.ndarray:
     """Mask of the ``size[h]`` smallest ``v`` within each stratum (loop over strata only)."""
-    order = np.argsort(h, kind="stable")
+    order = np.argsort(_small_codes(h, size.size), kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(h, minlength=size.size))])
     chosen = np.zeros(v.shape[0], dtype=bool)
     for k in range(size.size):
