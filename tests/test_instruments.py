@@ -318,6 +318,11 @@ BAD = [
         r"items: duplicate id\(s\) \['OS01'\]; every entry needs a unique id",
     ),
     (
+        "case_clash_item",
+        lambda d: d["items"].append({**copy.deepcopy(_item(d, "OS01")), "id": "os01"}),
+        r"items: ids \['OS01', 'os01'\] differ only by letter case; .* Rename one of them",
+    ),
+    (
         "duplicate_scale",
         lambda d: d["scales"].append(copy.deepcopy(_scale(d, "sat5"))),
         r"scales: duplicate id\(s\) \['sat5'\]",

@@ -57,7 +57,7 @@ def instruments(draw: st.DrawFn) -> Instrument:
             st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,7}", fullmatch=True),
             min_size=1,
             max_size=7,
-            unique_by=str,
+            unique_by=str.lower,
         )
     )
     roles = list(ROLES)

@@ -212,6 +212,13 @@ def check_instrument(inst: Instrument) -> None:
                 f"{kind}: duplicate id(s) {_dupes(ids)}; every entry needs a unique id. "
                 "Rename or remove the repeated entry."
             )
+        folded = [i.lower() for i in ids]
+        if _dupes(folded):
+            clash = sorted(i for i in ids if i.lower() in set(_dupes(folded)))
+            _fail(
+                f"{kind}: ids {clash} differ only by letter case; SPSS, XLSForm and most "
+                "analysis tools treat them as the same name. Rename one of them."
+            )
     if not inst.scales:
         _fail("scales: empty; define at least one response scale.")
     if not inst.items:
