@@ -13,6 +13,7 @@ Row kinds: 0 loading (i = item, j = factor), 1 factor (co)variance (i, j factors
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -319,18 +320,47 @@ class Patterns:
     mean: np.ndarray
     cov: np.ndarray
 
+    @functools.cached_property
+    def _by_missing(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Patterns grouped by their number of missing items: (pattern indices, missing idx)."""
+        k_miss = (~self.obs).sum(axis=1)
+        out = []
+        for k in np.unique(k_miss):
+            idx = np.flatnonzero(k_miss == k)
+            miss = np.array([np.flatnonzero(~self.obs[i]) for i in idx], dtype=int)
+            out.append((idx, miss.reshape(len(idx), int(k))))
+        return out
+
     def inverses(self, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Embedded ``Sigma_oo^-1`` per pattern (zero on missing rows/columns) and
-        ``log|Sigma_oo|``; None when a pattern's block is not positive definite."""
-        o = self.obs.astype(float)
-        mask = o[:, :, None] * o[:, None, :]
-        padded = sigma[None] * mask + np.eye(len(sigma))[None] * (1.0 - o)[:, None, :]
+        ``log|Sigma_oo|``; None when Sigma is not positive definite.
+
+        With ``Omega = Sigma^-1``: ``Sigma_oo^-1 = Omega_oo - Omega_om Omega_mm^-1 Omega_mo`` and
+        ``log|Sigma_oo| = log|Sigma| + log|Omega_mm|``, so only the small missing blocks are
+        inverted.
+        """
         try:
-            chol = np.linalg.cholesky(padded)
+            chol = np.linalg.cholesky(sigma)
         except np.linalg.LinAlgError:
             return None
-        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-        return np.linalg.inv(padded) * mask, logdet
+        inv_chol = np.linalg.inv(chol)
+        omega = inv_chol.T @ inv_chol
+        logdet_sigma = 2.0 * np.log(np.diag(chol)).sum()
+        n_pat, p = self.obs.shape
+        a = np.empty((n_pat, p, p))
+        logdet = np.empty(n_pat)
+        for idx, miss in self._by_missing:
+            if miss.shape[1] == 0:
+                a[idx] = omega
+                logdet[idx] = logdet_sigma
+                continue
+            o_mm = omega[miss[:, :, None], miss[:, None, :]]
+            o_am = omega[:, miss].transpose(1, 0, 2)  # (P_m x p x k)
+            _, ld = np.linalg.slogdet(o_mm)
+            a[idx] = omega[None] - o_am @ np.linalg.solve(o_mm, o_am.transpose(0, 2, 1))
+            logdet[idx] = logdet_sigma + ld
+        mask = self.obs[:, :, None] & self.obs[:, None, :]
+        return np.where(mask, a, 0.0), logdet
 
 
 @dataclasses.dataclass(frozen=True)
@@ -395,7 +425,10 @@ def evaluate(
             grad += ag.T @ g_rows
             if want >= 2:
                 n_p, a_p = pats
-                kron = np.einsum("p,pij,pkl->ikjl", n_p, a_p, a_p).reshape(p * p, p * p)
+                # sum_p n_p (A_p kron A_p) as one matrix product
+                a_flat = a_p.reshape(len(n_p), p * p)
+                gram = (a_flat.T * n_p) @ a_flat
+                kron = gram.reshape(p, p, p, p).transpose(0, 2, 1, 3).reshape(p * p, p * p)
                 dsf = ds.reshape(r, p * p)
                 h_rows = dsf @ kron @ dsf.T + 2.0 * dm @ np.einsum("p,pij->ij", n_p, a_p) @ dm.T
                 hess += ag.T @ h_rows @ ag
