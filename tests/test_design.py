@@ -227,3 +227,26 @@ def test_bad_variables_and_types(dstrat, apistrat):
         dstrat.domain_means(np.ones((3, 2)))
     with pytest.raises(DesignError, match="domains must be codes"):
         dstrat.domain_means(np.ones((200, 1)), domains=np.full(200, 5), n_domains=3)
+
+
+def test_sparse_pair_path_equals_dense(monkeypatch):
+    import satscore._design_core as core
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    df = pd.DataFrame(
+        {
+            "h": rng.integers(0, 5, n),
+            "psu": rng.integers(0, 60, n),
+            "g": rng.integers(0, 9, n),
+            "y": rng.normal(size=n),
+            "w": rng.uniform(1, 3, n),
+        }
+    )
+    df["psu"] = df["h"] * 100 + df["psu"]
+    d = SurveyDesign(df, weights="w", strata="h", cluster="psu")
+    dense = d.by("g", "y")
+    monkeypatch.setattr(core, "_DENSE_LIMIT", 10)
+    sparse = d.by("g", "y")
+    np.testing.assert_allclose(sparse["se"], dense["se"], rtol=1e-12)
+    np.testing.assert_array_equal(sparse["df"], dense["df"])
