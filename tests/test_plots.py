@@ -349,7 +349,7 @@ def factor_data() -> pd.DataFrame:
 
 
 def test_scree_lines_are_the_eigenvalues(factor_data):
-    from satscore._parallel import parallel_analysis
+    from satscore import parallel_analysis
 
     res = parallel_analysis(factor_data, n_iter=5, seed=2)
     ax = plot_scree(res)
@@ -364,7 +364,7 @@ def test_scree_lines_are_the_eigenvalues(factor_data):
 
 
 def test_loadings_heatmap_marks_intended_dimension(factor_data):
-    from satscore._efa import efa
+    from satscore import efa
 
     res = efa(factor_data, 2)
     ax = plot_loadings(res, instrument=INST, language="zh")

@@ -151,7 +151,7 @@ def test_scorecard_equals_scores_and_compare(report):
         assert got["index-change"] == c.loc["index_0_100", "difference"]
     assert cells["overall"]["alpha"] is None  # no reliability for the all-dimension score
     # reliability: alpha / omega per dimension from satscore's omega on the recoded items
-    from satscore._omega import omega
+    from satscore import omega
 
     resp = report.scores.respondents
     resp = resp[resp["quarter"] == "2026Q4"]

@@ -65,7 +65,7 @@ def plot_scree(
     >>> rng = np.random.default_rng(0)
     >>> f = rng.normal(size=(300, 2))
     >>> x = np.repeat(f, 3, axis=1) + rng.normal(size=(300, 6))
-    >>> from satscore._parallel import parallel_analysis
+    >>> from satscore import parallel_analysis
     >>> res = parallel_analysis(pd.DataFrame(x), n_iter=5, seed=1)
     >>> ax = plot_scree(res)
     >>> [line.get_gid() for line in ax.lines][:3]

@@ -207,13 +207,8 @@ def _kpi_specs(inst: Any) -> dict[str, tuple[str, str]]:
 
 
 def _reliability(scores: Any, inst: Any, period: str | None, current: Any) -> pd.DataFrame | None:
-    try:
-        from .reliability import omega  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from ._omega import omega
-        except ImportError:  # pragma: no cover - reliability is part of satscore
-            return None
+    from .reliability import omega
+
     resp = scores.respondents
     if period is not None:
         resp = resp[resp[period] == current]
