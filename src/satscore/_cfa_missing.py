@@ -24,18 +24,15 @@ def _patterns(x: np.ndarray) -> Patterns:
     uniq, inverse = np.unique(observed, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).ravel()
     n_pat, p = uniq.shape
-    counts = np.bincount(inverse, minlength=n_pat).astype(float)
-    x0 = np.where(observed, x, 0.0)
-    sums = np.zeros((n_pat, p))
-    np.add.at(sums, inverse, x0)
-    mean = sums / counts[:, None]
-    cov = np.zeros((n_pat, p, p))
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(n_pat + 1))
+    xs = np.where(observed, x, 0.0)[order]  # rows sorted by pattern
+    counts = np.diff(bounds).astype(float)
+    mean = np.add.reduceat(xs, bounds[:-1], axis=0) / counts[:, None]
+    cov = np.zeros((n_pat, p, p))
     for k in range(n_pat):
-        rows = order[bounds[k] : bounds[k + 1]]
-        xc = (x0[rows] - mean[k]) * uniq[k]
-        cov[k] = (xc.T @ xc) / len(rows)
+        xc = (xs[bounds[k] : bounds[k + 1]] - mean[k]) * uniq[k]
+        cov[k] = (xc.T @ xc) / counts[k]
     return Patterns(n=counts, obs=uniq, mean=mean, cov=cov)
 
 
