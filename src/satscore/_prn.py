@@ -74,11 +74,30 @@ def _compress(state: list[Any], w: list[Any], m: int) -> list[Any]:
     depends only on them are computed once, as scalars.
     """
     sched = list(w)
+    tmp = np.empty(m, dtype=np.uint32)
     for i in range(16, 64):
         w15, w2 = sched[i - 15], sched[i - 2]
-        s0 = _rotr(w15, 7) ^ _rotr(w15, 18) ^ (w15 >> np.uint32(3))
-        s1 = _rotr(w2, 17) ^ _rotr(w2, 19) ^ (w2 >> np.uint32(10))
-        sched.append(sched[i - 16] + s0 + sched[i - 7] + s1)
+        parts = (sched[i - 16], sched[i - 7], w15, w2)
+        if all(np.ndim(x) == 0 for x in parts):
+            s0 = _rotr(w15, 7) ^ _rotr(w15, 18) ^ (w15 >> np.uint32(3))
+            s1 = _rotr(w2, 17) ^ _rotr(w2, 19) ^ (w2 >> np.uint32(10))
+            sched.append(sched[i - 16] + s0 + sched[i - 7] + s1)
+            continue
+        out = np.zeros(m, dtype=np.uint32)
+        out += sched[i - 16]
+        out += sched[i - 7]
+        for x, (r1, r2, sh) in ((w15, (7, 18, 3)), (w2, (17, 19, 10))):
+            if np.ndim(x) == 0:
+                out += _rotr(x, r1) ^ _rotr(x, r2) ^ (x >> np.uint32(sh))
+            else:
+                acc = np.right_shift(x, sh)
+                for r in (r1, r2):
+                    np.right_shift(x, r, out=tmp)
+                    acc ^= tmp
+                    np.left_shift(x, 32 - r, out=tmp)
+                    acc ^= tmp
+                out += acc
+        sched.append(out)
     a, b, c, d, e, f, g, h = state
     bc = b ^ c
     i = 0
@@ -192,8 +211,12 @@ def _arrow_bytes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     )
     starts = offsets[:-1].astype(np.int64)
     lengths = np.diff(offsets).astype(np.int64)
-    codes = np.zeros((len(arr), max(int(lengths.max(initial=0)), 1)), dtype=np.uint8)
-    for length in np.unique(lengths):
+    width = int(lengths.max(initial=0))
+    if width > 0 and len(arr) and int(lengths.min()) == width:  # fixed-width ids: a reshape
+        first = int(starts[0])
+        return data[first : first + width * len(arr)].reshape(len(arr), width), lengths
+    codes = np.zeros((len(arr), max(width, 1)), dtype=np.uint8)
+    for length in np.flatnonzero(np.bincount(lengths)):
         if length == 0:
             continue
         rows = np.flatnonzero(lengths == length)
@@ -266,8 +289,8 @@ def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
     out = np.empty(n, dtype=np.float64)
     salt_arr = np.frombuffer(salt_b, dtype=np.uint8)
     jobs = []
-    for length in np.unique(lengths):
-        rows = np.flatnonzero(lengths == length)
+    for length in np.flatnonzero(np.bincount(lengths)):
+        rows = np.flatnonzero(lengths == length) if lengths.size else lengths
         for start in range(0, rows.size, _CHUNK):
             jobs.append((int(length), rows[start : start + _CHUNK]))
 
