@@ -44,8 +44,16 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_confidence_level, check_option, check_probability
+from ._plan_select import (
+    has_duplicates,
+    label,
+    per_stratum,
+    prns,
+    smallest_per_stratum,
+    stratum_codes,
+    top_up,
+)
 from ._plan_sizes import achieved_margin, allocate, respondents_for_margin
-from ._prn import prn
 from ._results import ResultMixin
 from .errors import DesignError, InfeasiblePlanError, OptionError, SatscoreWarning
 
@@ -181,69 +189,6 @@ class SamplePlan(ResultMixin):
         )
 
 
-def _stratum_codes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    codes = np.zeros(frame.shape[0], dtype=np.int64)
-    keys: dict[str, Any] = {}
-    radix = 1
-    parts = []
-    for col in cols:
-        series = frame[col]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            unused = set(series.cat.categories) - set(series.dropna().unique())
-            if unused:
-                msg = (
-                    f"stratum {sorted(map(str, unused))[0]!r} of column {col!r} has zero "
-                    "population (an unused category); drop it with "
-                    "frame[col].cat.remove_unused_categories()."
-                )
-                raise DesignError(msg)
-        if series.isna().any():
-            msg = (
-                f"stratum column {col!r} has {int(series.isna().sum())} missing value(s); every "
-                "customer needs a stratum. Fill them (e.g. 'unknown') or drop those rows."
-            )
-            raise DesignError(msg)
-        c, uniq = pd.factorize(series, sort=True)
-        parts.append((c, uniq))
-    if len(parts) == 1:
-        c, uniq = parts[0]
-        return c.astype(np.int64), pd.DataFrame({cols[0]: np.asarray(uniq)})
-    for c, uniq in reversed(parts):
-        codes += c.astype(np.int64) * radix
-        radix *= len(uniq)
-    first, comb = pd.factorize(codes, sort=True)
-    for col, (c, uniq) in zip(cols, parts, strict=True):
-        rep = np.zeros(len(comb), dtype=np.int64)
-        rep[first] = c
-        keys[col] = np.asarray(uniq)[rep]
-    return first.astype(np.int64), pd.DataFrame(keys)
-
-
-def _per_stratum(
-    value: Any, name: str, keys: pd.DataFrame, cols: list[str], *, closed_high: bool
-) -> np.ndarray:
-    if isinstance(value, (dict, pd.Series)):
-        labels = [tuple(r) if len(cols) > 1 else r[0] for r in keys.itertuples(index=False)]
-        mapping = dict(value)
-        unknown = [k for k in mapping if k not in labels]
-        if unknown:
-            msg = (
-                f"{name} names stratum {unknown[0]!r}, which has zero population in the frame "
-                f"(strata: {labels[:8]}). Remove it or check the stratum labels."
-            )
-            raise DesignError(msg)
-        missing = [lab for lab in labels if lab not in mapping]
-        if missing:
-            msg = f"{name} has no value for stratum {missing[0]!r}; give every stratum a value."
-            raise OptionError(msg)
-        return np.array(
-            [check_probability(f"{name}[{lab!r}]", mapping[lab], closed_high=closed_high)
-             for lab in labels]
-        )  # fmt: skip
-    p = check_probability(name, value, closed_high=closed_high)
-    return np.full(keys.shape[0], p)
-
-
 def plan_quarterly_sample(
     frame: pd.DataFrame,
     *,
@@ -369,8 +314,8 @@ def plan_quarterly_sample(
     if ids.isna().any():
         msg = f"id column {id_column!r} has {int(ids.isna().sum())} missing id(s); drop them."
         raise DesignError(msg)
-    u = _prns(work, prn_column, ids, salt)
-    if _has_duplicates(ids, u, check_all=prn_column is not None):
+    u = prns(work, prn_column, ids, salt)
+    if has_duplicates(ids, u, check_all=prn_column is not None):
         dup = ids[ids.duplicated()].iloc[0]
         n_dup = int(ids.duplicated().sum())
         msg = (
@@ -387,13 +332,13 @@ def plan_quarterly_sample(
         msg = "the active frame is empty (zero population); check the active flag."
         raise DesignError(msg)
     if cols:
-        h, keys = _stratum_codes(work, cols)
+        h, keys = stratum_codes(work, cols)
     else:
         h, keys = np.zeros(work.shape[0], dtype=np.int64), pd.DataFrame({"stratum": ["all"]})
     key_cols = list(keys.columns)
     n_strata = keys.shape[0]
-    rr = _per_stratum(response_rate, "response_rate", keys, key_cols, closed_high=True)
-    p_exp = _per_stratum(expected_p, "expected_p", keys, key_cols, closed_high=False)
+    rr = per_stratum(response_rate, "response_rate", keys, key_cols, closed_high=True)
+    p_exp = per_stratum(expected_p, "expected_p", keys, key_cols, closed_high=False)
     pop = np.bincount(h, minlength=n_strata)
 
     excluded_mask = np.zeros(work.shape[0], dtype=bool)
@@ -434,7 +379,7 @@ def plan_quarterly_sample(
     short = np.flatnonzero(np.maximum(need, share if allocation == "proportional" else 0)
                             > eligible + 1e-9)  # fmt: skip
     if short.size:
-        labels = [_label(keys, k) for k in short]
+        labels = [label(keys, k) for k in short]
         detail = "; ".join(
             f"{lab}: needs {max(need[k], share[k] if allocation == 'proportional' else 0):.0f} "
             f"invitations, has {eligible[k]} eligible (best achievable: "
@@ -476,7 +421,7 @@ def plan_quarterly_sample(
                 window = np.minimum(window, np.maximum(step, floor_w))
         chosen = v_elig < window[h]
         if selection == "window":
-            n_spill = _top_up(chosen, v_elig, h, size, window, step)
+            n_spill = top_up(chosen, v_elig, h, size, window, step)
             if n_spill:
                 caveats.append(
                     f"{n_spill} top-up invitations fell in a neighbouring quarter's window (free "
@@ -484,7 +429,7 @@ def plan_quarterly_sample(
                 )
     else:
         window = np.full(n_strata, np.nan)
-        chosen = _smallest_per_stratum(v_elig, h, size)
+        chosen = smallest_per_stratum(v_elig, h, size)
     invited = np.bincount(h[chosen], minlength=n_strata)
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = np.where(invited > 0, pop / invited, np.nan)
@@ -546,104 +491,3 @@ def plan_quarterly_sample(
         confidence_level=level,
         expected_p=float(p_exp.mean()),
     )
-
-
-def _has_duplicates(ids: pd.Series, u: np.ndarray, *, check_all: bool) -> bool:
-    """Duplicate ids share a PRN: only ids with a repeated PRN need an exact check."""
-    if check_all:
-        return not ids.is_unique
-    su = np.sort(u)
-    repeated = su[1:][su[1:] == su[:-1]]
-    if repeated.size == 0:
-        return False
-    cand = ids[np.isin(u, repeated)]
-    return not cand.is_unique
-
-
-def _label(keys: pd.DataFrame, k: int) -> Any:
-    row = keys.iloc[int(k)]
-    return row.iloc[0] if row.shape[0] == 1 else tuple(row)
-
-
-def _prns(work: pd.DataFrame, prn_column: str | None, ids: pd.Series, salt: str) -> np.ndarray:
-    if prn_column is None:
-        return prn(ids, salt)
-    if prn_column not in work.columns:
-        msg = f"prn_column {prn_column!r} is not in the frame."
-        raise DesignError(msg)
-    u = pd.to_numeric(work[prn_column], errors="coerce").to_numpy(dtype=float)
-    if not ((u >= 0) & (u < 1)).all():
-        msg = f"prn_column {prn_column!r} must hold numbers in [0, 1) for every customer."
-        raise DesignError(msg)
-    return u
-
-
-def _top_up(
-    chosen: np.ndarray,
-    v: np.ndarray,
-    h: np.ndarray,
-    size: np.ndarray,
-    window: np.ndarray,
-    step: float,
-) -> int:
-    """Add invitations where a PRN window holds fewer than the planned size (in place).
-
-    The extra customers come from the *free arc* of the PRN circle, outside the
-    windows of this quarter and of the quarters just before and after it:
-    ``[w_h + f, 1 - f)`` in shifted numbers, in increasing order. Consecutive
-    quarters therefore still never share a customer (at ``f = 0.30`` the free arc
-    is the part of quarters ``q ± 2`` windows, so a topped-up customer is asked
-    again after two quarters). Returns the number of top-ups that had to come
-    from a neighbouring window because the free arc was exhausted.
-    """
-    have = np.bincount(h[chosen], minlength=size.size)
-    short = np.flatnonzero(have < size)
-    if short.size == 0:
-        return 0
-    spill = 0
-    is_short = np.zeros(size.size, dtype=bool)
-    is_short[short] = True
-    idx_all = np.flatnonzero(is_short[h] & ~chosen & np.isfinite(v))
-    hs = _small_codes(h[idx_all], size.size)
-    order = np.argsort(hs, kind="stable")  # radix sort on small integer codes
-    idx_all, hs = idx_all[order], hs[order]
-    bounds = np.searchsorted(hs, short), np.searchsorted(hs, short, side="right")
-    for k, lo, hi in zip(short, bounds[0], bounds[1], strict=True):
-        need = int(size[k] - have[k])
-        idx = idx_all[lo:hi]
-        if need <= 0 or idx.size == 0:
-            continue
-        start = window[k] + step
-        dist = np.mod(v[idx] - start, 1.0)
-        free_len = max(1.0 - step - start, 0.0)
-        take = idx if need >= idx.size else idx[np.argpartition(dist, need - 1)[:need]]
-        spill += int((np.mod(v[take] - start, 1.0) >= free_len).sum())
-        chosen[take] = True
-    return spill
-
-
-def _small_codes(codes: np.ndarray, n: int) -> np.ndarray:
-    """Codes in the narrowest unsigned type (numpy's stable sort is a radix sort for <= 16 bits)."""
-    if n <= 1 << 8:
-        return codes.astype(np.uint8)
-    if n <= 1 << 16:
-        return codes.astype(np.uint16)
-    return codes
-
-
-def _smallest_per_stratum(v: np.ndarray, h: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Mask of the ``size[h]`` smallest ``v`` within each stratum (loop over strata only)."""
-    order = np.argsort(_small_codes(h, size.size), kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(h, minlength=size.size))])
-    chosen = np.zeros(v.shape[0], dtype=bool)
-    for k in range(size.size):
-        idx = order[bounds[k] : bounds[k + 1]]
-        m = int(size[k])
-        if m <= 0 or idx.size == 0:
-            continue
-        if m >= idx.size:
-            pick = idx
-        else:
-            pick = idx[np.argpartition(v[idx], m - 1)[:m]]
-        chosen[pick[np.isfinite(v[pick])]] = True
-    return chosen
