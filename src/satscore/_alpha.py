@@ -323,7 +323,7 @@ def cronbach_alpha(
     core = alpha_stats(C, R, prep.n)
     boot = None
     if ci_method == "bootstrap":
-        boot = _bootstrap(prep.keyed, int(n_boot), rng, missing == "listwise")
+        boot = _bootstrap(prep.keyed(), int(n_boot), rng, missing == "listwise")
     ci = _interval(core["alpha"], core["ase"], prep.n, prep.k, level, ci_method, boot)
     drop = drop_table(C, R, prep.n, prep.names)
     items = item_table(prep, C, R, drop)

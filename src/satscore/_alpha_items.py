@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import numeric_frame
-from ._correlation import correlation, covariance, smc
+from ._correlation import _cov2cor, correlation, covariance, smc
 from .errors import DataError, OptionError, SatscoreWarning
 
 __all__ = ["PreparedItems", "alpha_stats", "drop_table", "item_table", "prepare_items"]
@@ -25,26 +25,86 @@ _MAX_CATEGORIES = 10  # psych's ``max``: frequencies only for at most this many 
 
 @dataclasses.dataclass(frozen=True)
 class PreparedItems:
-    """Keyed item data and what :func:`item_table` needs."""
+    """Validated item data and the summaries :func:`item_table` needs."""
 
-    frame: pd.DataFrame  # original (unreversed) answers, constant items dropped
-    keyed: np.ndarray  # reversed where keyed
+    X: np.ndarray  # answers as given (not reversed), items without variance dropped
+    sign: np.ndarray  # +1 / -1 per item
+    flip: float  # reversal constant min + max (``flip - x``)
     cov: np.ndarray  # keyed covariance matrix
     names: list[str]
-    reversed_items: tuple[str, ...]
     n: int
     k: int
+    item_n: np.ndarray
+    item_mean: np.ndarray  # keyed
+    item_sd: np.ndarray
     score_mean: float
     score_sd: float
     raw_r: np.ndarray
     frequencies: pd.DataFrame | None
 
+    @property
+    def reversed_items(self) -> tuple[str, ...]:
+        return tuple(n for n, s in zip(self.names, self.sign, strict=True) if s < 0)
 
-def _read(data: Any) -> pd.DataFrame:
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.X, columns=self.names)
+
+    def keyed(self) -> np.ndarray:
+        """The answers with reverse-keyed items reversed (a new array when any are)."""
+        neg = self.sign < 0
+        if not neg.any():
+            return self.X
+        out = self.X.copy()
+        out[:, neg] = self.flip - out[:, neg]
+        return out
+
+
+def _read(data: Any) -> tuple[np.ndarray, list[str]]:
+    """Item answers as a float array (a view when the frame is already float64)."""
+    if isinstance(data, pd.DataFrame) and data.shape[1] >= 1:
+        kinds = {dt.kind for dt in data.dtypes if isinstance(dt, np.dtype)}
+        if (
+            len(kinds)
+            and all(isinstance(dt, np.dtype) for dt in data.dtypes)
+            and kinds
+            <= {
+                "f",
+                "i",
+                "u",
+            }
+        ):
+            X = data.to_numpy(dtype=float)
+            names = [str(c) for c in data.columns]
+            _check_shape(X, names)
+            return X, names
     with warnings.catch_warnings():
         # pandas 3 deprecates astype(copy=...) inside numeric_frame; not our concern here
         warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
-        return numeric_frame(data, min_columns=2, min_rows=3, what="data")
+        frame = numeric_frame(data, min_columns=2, min_rows=3, what="data")
+    return frame.to_numpy(), [str(c) for c in frame.columns]
+
+
+def _check_shape(X: np.ndarray, names: list[str]) -> None:
+    if X.shape[1] < 2:
+        msg = (
+            f"data has {X.shape[1]} item column(s); at least 2 are required. Pass a DataFrame "
+            "with one column per item."
+        )
+        raise DataError(msg)
+    if X.shape[0] < 3:
+        msg = f"data has {X.shape[0]} row(s); at least 3 respondents are required."
+        raise DataError(msg)
+    if np.isfinite(X.sum()):
+        return
+    answered = X.shape[0] - np.isnan(X).sum(axis=0)
+    if (answered == 0).any():
+        col = names[int(np.argmax(answered == 0))]
+        msg = (
+            f"column {col!r} of data has no non-missing values; drop it before computing "
+            "statistics."
+        )
+        raise DataError(msg)
 
 
 def _key_vector(keys: Iterable[Any] | None, names: list[str], dropped: list[str]) -> np.ndarray:
@@ -77,9 +137,8 @@ def _key_vector(keys: Iterable[Any] | None, names: list[str], dropped: list[str]
     return sign
 
 
-def _first_pc_signs(X: np.ndarray) -> np.ndarray:
+def _first_pc_signs(R: np.ndarray) -> np.ndarray:
     """Signs of the first principal component loadings (psych ``principal``, summed > 0)."""
-    R = correlation(X)
     vals, vecs = np.linalg.eigh(np.nan_to_num(R))
     load = vecs[:, -1] * np.sqrt(max(vals[-1], 0.0))
     if load.sum() < 0:
@@ -87,35 +146,56 @@ def _first_pc_signs(X: np.ndarray) -> np.ndarray:
     return np.where(load < 0, -1.0, 1.0)
 
 
-def _frequencies(frame: pd.DataFrame) -> pd.DataFrame | None:
-    """Response proportions per item (non-missing answers) and ``miss``, as psych."""
-    X = frame.to_numpy()
-    n_rows = X.shape[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+def _frequencies(X: np.ndarray, names: list[str], nan: np.ndarray | None) -> pd.DataFrame | None:
+    """Response proportions per item (non-missing answers) and ``miss``, as psych.
+
+    psych tabulates items whose range is at most ``max`` (10) when no more than 10
+    distinct answers occur over them. Integer codes are counted with ``bincount`` item by
+    item (contiguous columns, no copies of the whole matrix).
+    """
+    n_rows, k = X.shape
+    cols = [X[:, j] if nan is None else X[~nan[:, j], j] for j in range(k)]
+    lo = np.array([c.min() for c in cols])
+    hi = np.array([c.max() for c in cols])
     select = (hi - lo) < _MAX_CATEGORIES + 1
     if not select.any():
         return None
-    Xs = X[:, select]
-    finite = Xs[~np.isnan(Xs)]
-    if finite.size and np.all(finite == np.round(finite)) and finite.max() - finite.min() < 1e6:
-        base = finite.min()
-        counts = np.bincount((finite - base).astype(np.int64))
-        values = np.flatnonzero(counts) + base
+    base, top = lo[select].min(), hi[select].max()
+    width = int(top - base) + 1
+    answered = np.array([c.size for c in cols], dtype=float)
+    counts = np.zeros((k, width), dtype=np.int64)
+    integral = True
+    values_all = np.arange(width) + base
+    for j in np.flatnonzero(select):
+        x = cols[j]
+        ints = x.astype(np.int64)
+        ints -= int(base) if float(base).is_integer() else 0
+        if not float(base).is_integer() or ints.min() < 0:
+            integral = False
+            break
+        counts[j] = np.bincount(ints, minlength=width)[:width]
+        # truncation changes the first or second moment unless every answer is an integer
+        if counts[j] @ values_all != x.sum() or counts[j] @ (values_all**2) != x @ x:
+            integral = False
+            break
+    if integral:
+        present = np.flatnonzero(counts[select].sum(axis=0))
+        values = present + base
+        table = counts[:, present].T.astype(float)
     else:
-        values = np.unique(finite)
+        values = np.unique(np.concatenate([cols[j] for j in np.flatnonzero(select)]))
+        if values.size > _MAX_CATEGORIES:
+            return None
+        table = np.array([[(cols[j] == v).sum() for j in range(k)] for v in values], float)
     if values.size > _MAX_CATEGORIES:
         return None
-    cols = {}
-    answered = (~np.isnan(Xs)).sum(axis=0)
-    for v in values:
-        label = f"{v:g}".replace("-", "minus_").replace(".", "_")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cols[f"freq_{label}"] = (Xs == v).sum(axis=0) / answered
-    cols["miss"] = 1.0 - answered / n_rows
-    out = pd.DataFrame(cols, index=[c for c, s in zip(frame.columns, select, strict=True) if s])
-    return out.reindex(frame.columns)
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for v, row in zip(values, table, strict=True):
+            label = f"{v:g}".replace("-", "minus_").replace(".", "_")
+            out[f"freq_{label}"] = np.where(select, row / answered, np.nan)
+    out["miss"] = np.where(select, 1.0 - answered / n_rows, np.nan)
+    return pd.DataFrame(out, index=names)
 
 
 def prepare_items(
@@ -127,17 +207,22 @@ def prepare_items(
     missing: str,
 ) -> PreparedItems:
     """Validate, drop constant items (with a warning, as psych), key and summarise."""
-    frame = _read(data)
-    if missing == "listwise":
-        frame = frame.dropna()
-        if frame.shape[0] < 3:
+    X, names = _read(data)
+    has_nan = not np.isfinite(X.sum())
+    nan = np.isnan(X) if has_nan else np.zeros((1, X.shape[1]), dtype=bool)
+    if missing == "listwise" and has_nan:
+        keep = ~nan.any(axis=1)
+        X, nan, has_nan = X[keep], nan[keep], False
+        if X.shape[0] < 3:
             msg = (
-                f"only {frame.shape[0]} respondent(s) answered every item; at least 3 complete "
+                f"only {X.shape[0]} respondent(s) answered every item; at least 3 complete "
                 "rows are needed with missing='listwise'. Use missing='pairwise'."
             )
             raise DataError(msg)
-    sd = frame.std()
-    const = [str(c) for c in frame.columns if not (sd[c] > 0)]
+    C = covariance(X)
+    var = np.diag(C)
+    const_mask = ~(var > 0)
+    const = [n for n, c in zip(names, const_mask, strict=True) if c]
     if const:
         warnings.warn(
             f"item(s) {const} have no variance (every answer the same) and were dropped from "
@@ -145,17 +230,18 @@ def prepare_items(
             SatscoreWarning,
             stacklevel=3,
         )
-        frame = frame.drop(columns=const)
-    names = [str(c) for c in frame.columns]
+        keep = ~const_mask
+        X, nan = X[:, keep], nan[:, keep]
+        has_nan = has_nan and bool(nan.any())
+        C = C[np.ix_(keep, keep)]
+        names = [n for n, c in zip(names, const_mask, strict=True) if not c]
     if len(names) < 2:
         msg = (
             f"after dropping items without variance {const}, {len(names)} item(s) remain; "
             "alpha needs at least 2 items with varying answers."
         )
         raise DataError(msg)
-    X = frame.to_numpy()
     k = X.shape[1]
-    C = covariance(X)
     bad = np.argwhere(np.isnan(C))
     if bad.size:
         i, j = bad[0]
@@ -166,7 +252,7 @@ def prepare_items(
         raise DataError(msg)
     sign = _key_vector(keys, names, const)
     if check_keys or keys is None:
-        pc = _first_pc_signs(X)
+        pc = _first_pc_signs(correlation(X) if has_nan else _cov2cor(C))
         if (pc < 0).any():
             neg = [n for n, s in zip(names, pc, strict=True) if s < 0]
             if check_keys:
@@ -185,11 +271,11 @@ def prepare_items(
                     SatscoreWarning,
                     stacklevel=3,
                 )
-    freq = _frequencies(frame)
-    keyed = X
+    freq = _frequencies(X, names, nan if has_nan else None)
+    flip = 0.0
     if (sign < 0).any():
         if scale_range is None:
-            lo, hi = np.nanmin(X), np.nanmax(X)
+            flip = float(np.nanmin(X) + np.nanmax(X)) if has_nan else float(X.min() + X.max())
         else:
             try:
                 lo, hi = (float(v) for v in scale_range)
@@ -199,31 +285,47 @@ def prepare_items(
             if not lo < hi:
                 msg = f"scale_range must satisfy min < max; found {scale_range!r}."
                 raise OptionError(msg)
-        keyed = X.copy()
-        keyed[:, sign < 0] = (lo + hi) - keyed[:, sign < 0]
+            flip = lo + hi
     Ck = C * np.outer(sign, sign)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        total = np.nanmean(keyed, axis=1)
-    if np.isnan(keyed).any():
-        raw_r = correlation(np.column_stack([total, keyed]))[0, 1:]
-    else:
-        col = Ck.sum(axis=0)
-        raw_r = col / np.sqrt(np.diag(Ck) * Ck.sum())
     n = int(X.shape[0])
-    return PreparedItems(
-        frame=frame,
-        keyed=keyed,
-        cov=Ck,
-        names=names,
-        reversed_items=tuple(n for n, s in zip(names, sign, strict=True) if s < 0),
-        n=n,
-        k=k,
-        score_mean=float(np.nanmean(total)),
-        score_sd=float(np.nanstd(total, ddof=1)),
-        raw_r=raw_r,
-        frequencies=freq,
-    )
+    prep = {"X": X, "sign": sign, "flip": flip, "cov": Ck, "names": names, "n": n, "k": k}
+    prep["frequencies"] = freq
+    if has_nan:
+        keyed = PreparedItems(
+            **prep,
+            item_n=np.zeros(k),
+            item_mean=np.zeros(k),
+            item_sd=np.zeros(k),
+            score_mean=0.0,
+            score_sd=0.0,
+            raw_r=np.zeros(k),
+        ).keyed()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            total = np.nanmean(keyed, axis=1)
+        summary = {
+            "item_n": (~nan).sum(axis=0),
+            "item_mean": np.nanmean(keyed, axis=0),
+            "item_sd": np.nanstd(keyed, axis=0, ddof=1),
+            "score_mean": float(np.nanmean(total)),
+            "score_sd": float(np.nanstd(total, ddof=1)),
+            "raw_r": correlation(np.column_stack([total, keyed]))[0, 1:],
+        }
+    else:
+        mean = X.mean(axis=0)
+        item_mean = np.where(sign < 0, flip - mean, mean)
+        col = Ck.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            raw_r = col / np.sqrt(np.diag(Ck) * Ck.sum())
+        summary = {
+            "item_n": np.full(k, n),
+            "item_mean": item_mean,
+            "item_sd": np.sqrt(np.diag(Ck)),
+            "score_mean": float(item_mean.mean()),
+            "score_sd": float(np.sqrt(Ck.sum()) / k),
+            "raw_r": raw_r,
+        }
+    return PreparedItems(**prep, **summary)
 
 
 def alpha_stats(C: np.ndarray, R: np.ndarray, n_obs: int) -> dict[str, float]:
@@ -296,14 +398,12 @@ def item_table(
         std_r = R.sum(axis=0) / np.sqrt(R.sum())
         r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
         r_drop = (colC - d) / np.sqrt(d * rest)
-    keyed = prep.keyed
-    answered = (~np.isnan(keyed)).sum(axis=0)
     table = pd.DataFrame(
         {
-            "n": answered.astype(np.int64),
-            "reversed": [n in prep.reversed_items for n in prep.names],
-            "mean": np.nanmean(keyed, axis=0),
-            "sd": np.nanstd(keyed, axis=0, ddof=1),
+            "n": np.asarray(prep.item_n, dtype=np.int64),
+            "reversed": list(prep.sign < 0),
+            "mean": prep.item_mean,
+            "sd": prep.item_sd,
             "raw_r": std_r if polychoric else prep.raw_r,
             "std_r": std_r,
             "r_cor": r_cor,

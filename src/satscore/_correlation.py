@@ -102,6 +102,26 @@ def _moments(arr: np.ndarray, missing: str) -> tuple[np.ndarray, ...]:
     return n, Si, Si.T, Sij, Sii, Sii.T
 
 
+def _complete_covariance(arr: np.ndarray) -> np.ndarray | None:
+    """Covariance of complete data from one cross-product (no centred copy).
+
+    Returns None when the means are large relative to the spread (where the raw
+    cross-product would lose precision); the caller then centres first.
+    """
+    n = arr.shape[0]
+    mean = arr.mean(axis=0)
+    S = arr.T @ arr
+    C = (S - n * np.outer(mean, mean)) / (n - 1)
+    d = np.diag(C)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.abs(mean) / np.sqrt(np.where(d > 0, d, np.nan))
+    if np.nanmax(ratio, initial=0.0) > 1e3:
+        return None
+    C = (C + C.T) / 2.0
+    np.fill_diagonal(C, np.maximum(d, 0.0))
+    return C
+
+
 def covariance(X: Any, *, missing: str = "pairwise") -> Any:
     """Covariance matrix of items with missing values (NaN).
 
@@ -130,6 +150,10 @@ def covariance(X: Any, *, missing: str = "pairwise") -> Any:
     """
     check_option("missing", missing, ("pairwise", "listwise"))
     arr, names = _as_array(X)
+    if arr.shape[0] >= 2 and np.isfinite(arr.sum()):
+        fast = _complete_covariance(arr)
+        if fast is not None:
+            return _wrap(fast, names)
     n, Si, Sj, Sij, _, _ = _moments(arr, missing)
     with np.errstate(invalid="ignore", divide="ignore"):
         C = (Sij - Si * Sj / n) / (n - 1.0)
