@@ -410,3 +410,67 @@ def test_prn_select_chunked_equals_brute_force():
     assert sel.groupby("branch").size().to_dict() == sizes
     with pytest.raises(DataError, match=r"stratum \('C',\) has .* units but 999999"):
         prn_select(frame, id_column="customer_id", strata=["branch"], sizes={"C": 999999}, salt="s")
+
+
+# ----------------------------------------------------------------------------- planning, tables
+@pytest.fixture(scope="module")
+def customer_frame() -> pd.DataFrame:
+    import satscore
+
+    return satscore.load_example("customer_frame").iloc[:60_000]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"strata": "segment", "min_respondents": 100},
+        {"strata": ["segment", "channel"], "selection": "fixed"},
+        {"strata": "segment", "min_respondents": 400, "exclude": "first5000"},
+    ],
+)
+def test_plan_streamed_equals_in_memory_plan(customer_frame, kw):
+    import satscore
+    from satscore._summaries_plan import plan_streamed
+
+    kw = dict(kw)
+    if kw.get("exclude") == "first5000":
+        kw["exclude"] = customer_frame["customer_id"].iloc[:5000]
+    ref = satscore.plan_quarterly_sample(customer_frame, quarter="2026Q3", **kw)
+    out = plan_streamed(_chunks(customer_frame, 6), quarter="2026Q3", **kw)
+    pd.testing.assert_frame_equal(ref.allocation, out.allocation)
+    key = ref.id_column
+    pd.testing.assert_frame_equal(
+        ref.sample.sort_values(key).reset_index(drop=True),
+        out.sample.sort_values(key).reset_index(drop=True),
+    )
+    assert ref.caveats == out.caveats
+
+
+def test_polychoric_tables_equal_in_memory_tables(bfi):
+    from satscore._polychoric import _codes, _tables
+    from satscore._summaries_psy import polychoric_tables
+
+    items = bfi.columns[:10].tolist()
+    _, codes, m = _codes(bfi[items], 8)
+    names, table, n, m2 = polychoric_tables(_chunks(bfi[items], 5), 8)
+    assert (names, n, m2) == (items, len(bfi), m)
+    assert np.array_equal(_tables(codes, m), table)
+    bad = bfi[items].assign(A1=bfi["A1"] + 0.5)
+    with pytest.raises(DataError, match=r"item 'A1' has non-integer answers \(chunk 0\)"):
+        polychoric_tables(_chunks(bad, 2), 8)
+
+
+def test_function_sources_can_be_read_twice(bfi):
+    from satscore._chunks import is_reiterable
+
+    def source():
+        return iter(_chunks(bfi[ITEMS], 3))
+
+    assert is_reiterable(source)
+    assert is_reiterable(_chunks(bfi, 2))
+    assert not is_reiterable(source())
+    a = reduce_summaries(source, lambda c, i: CrossProducts.from_frame(c))
+    b = reduce_summaries(source, lambda c, i: CrossProducts.from_frame(c))
+    assert np.array_equal(a.cp, b.cp)
+    with pytest.raises(SatscoreTypeError, match="must return a DataFrame or an iterable"):
+        list(iter_chunks(lambda: "file.csv"))

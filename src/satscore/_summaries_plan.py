@@ -177,7 +177,8 @@ def _select(
 def plan_streamed(frame: Any, **kwargs: Any) -> Any:
     """``plan_quarterly_sample`` for a Dask frame or chunks (see the module docstring)."""
     from ._checks import check_confidence_level, check_option, check_probability
-    from ._plan import SamplePlan, _per_stratum, parse_quarter, quarter_shift
+    from ._plan import SamplePlan, parse_quarter, quarter_shift
+    from ._plan_select import per_stratum as _per_stratum
     from ._plan_sizes import achieved_margin, allocate, respondents_for_margin
 
     opts = {
