@@ -372,3 +372,28 @@ def test_design_based_report(survey):
     assert float(tile["data-estimate"]) == row["estimate"]
     assert float(tile["data-ci-low"]) == row["ci_low"]
     assert "Design-based estimates" in rep.html
+
+
+@pytest.mark.parametrize("instrument", ["personalized_service", "employee_service", "ces", "ltr"])
+def test_every_builtin_instrument(instrument):
+    # random answers (no structure: one-factor fits may be improper; omega is then omitted
+    # with a note instead of a warning escaping), routing respected
+    inst = load_instrument(instrument)
+    rng = np.random.default_rng(0)
+    n = 300
+    cols = {"quarter": rng.choice(["2026Q1", "2026Q2"], n), "branch": rng.choice(["A", "B"], n)}
+    for item in inst.items:
+        cols[item.id] = rng.choice(np.asarray(inst.scale(item.scale).codes, float), n)
+    df = pd.DataFrame(cols)
+    for item in inst.items:
+        if item.relevant is not None:
+            df.loc[~df[item.relevant.item].isin(item.relevant.values), item.id] = np.nan
+    rep = quarterly_report(df, inst, by=["branch"])
+    assert rep.sections[0] == "kpis"
+    assert rep.sections[-1] == "method"
+    assert "segments" in rep.sections
+    if rep.reliability is not None:
+        improper = rep.reliability["omega_note"].notna()
+        assert rep.reliability.loc[improper, "omega"].isna().all()
+        if improper.any():
+            assert "one-factor solution is improper" in rep.html

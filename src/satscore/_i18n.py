@@ -134,6 +134,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "α/ω: not available (reliability module not installed or too few answers).",
         "zh": "α/ω：不可用（未安装信度模块或回答过少）。",
     },
+    "omega_improper": {
+        "en": "ω is not shown where the one-factor solution is improper (Heywood case) or did "
+        "not converge.",
+        "zh": "单因子解不当（Heywood 情形）或未收敛时不显示 ω。",
+    },
     "seg_by": {"en": "By {by}", "zh": "按{by}"},
     "branch": {"en": "branch", "zh": "网点"},
     "channel": {"en": "channel", "zh": "渠道"},

@@ -379,6 +379,8 @@ def scorecard_html(ctx: Context, table: pd.DataFrame) -> str:
         notes.append(t("no_previous", lang))
     if not has_rel:
         notes.append(t("reliability_na", lang))
+    elif ctx.reliability is not None and ctx.reliability["omega_note"].notna().any():
+        notes.append(t("omega_improper", lang))
     thead = "".join(f"<th>{esc(h)}</th>" for h in head)
     note = f'<p class="note">{esc(" ".join(notes))}</p>' if notes else ""
     return (
@@ -426,12 +428,17 @@ def items_html(ctx: Context) -> str:
 
 # ----------------------------------------------------------------------------- segments
 def segment_table(ctx: Context, by: str) -> pd.DataFrame:
-    """KPI (or overall top-box) per level of *by* in the current period."""
+    """The headline KPI per level of *by* in the current period.
+
+    Without a KPI: the overall top-box, else the first scored item's top-box.
+    """
     from ._plot_kpi import metric_rows
 
     scores = ctx.segment_scores[by]
-    metric = ctx.kpi_names[0] if ctx.kpi_names else "top_box"
-    subject = None if ctx.kpi_names else "overall"
+    metric, subject = (ctx.kpi_names[0], None) if ctx.kpi_names else ("top_box", None)
+    if not ctx.kpi_names:
+        subjects = scores.metrics.loc[scores.metrics["metric"] == "top_box", "subject"]
+        subject = "overall" if (subjects == "overall").any() else str(subjects.iloc[0])
     rows = metric_rows(scores, metric=metric, subject=subject, along=by, where=ctx.where or None)
     cols = [
         by,

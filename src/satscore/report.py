@@ -17,6 +17,7 @@ the reliability / coverage results), never recomputed for display.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ from ._report_sections import (
     trend_html,
 )
 from ._results import ResultMixin, to_jsonable
-from .errors import DataError, OptionError, SatscoreTypeError
+from .errors import DataError, OptionError, SatscoreTypeError, SatscoreWarning
 
 __all__ = ["Report", "quarterly_report"]
 
@@ -220,10 +221,18 @@ def _reliability(scores: Any, inst: Any, period: str | None, current: Any) -> pd
         data = resp[items].dropna(how="all")
         if len(data) < 30:
             continue
-        res = omega(data, n_factors=1)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SatscoreWarning)
+            res = omega(data, n_factors=1)
+        improper = [w for w in caught if issubclass(w.category, SatscoreWarning)]
+        for w in caught:  # pass on anything that is not about the factor solution
+            if not issubclass(w.category, SatscoreWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         rows[d.id] = {
             "alpha": float(res.alpha),
-            "omega": float(res.omega_total),
+            # omega from an improper (Heywood) or unconverged one-factor fit is not reported
+            "omega": float("nan") if improper else float(res.omega_total),
+            "omega_note": str(improper[0].message) if improper else None,
             "n": len(data),
             "k": len(items),
         }
