@@ -45,6 +45,10 @@ def test_holzinger_by_school_issue_values(ref, hs):
         ref["hs_school"]["scalar"]["fit"]["cfi"] - ref["hs_school"]["metric"]["fit"]["cfi"],
         abs=1e-6,
     )
+    assert t.loc["metric", "delta_srmr"] == pytest.approx(
+        ref["hs_school"]["metric"]["fit"]["srmr"] - ref["hs_school"]["configural"]["fit"]["srmr"],
+        abs=1e-6,
+    )
     assert list(t["verdict"]) == ["supported", "supported", "not_supported"]
     assert list(t["holds"]) == [True, True, False]
     assert inv.highest_level == "metric"

@@ -47,8 +47,9 @@ class InvarianceResult(ResultMixin):
         ``cfi``, ``tli``, ``rmsea``, ``rmsea_ci_low``, ``rmsea_ci_high``, ``srmr``, ``aic``,
         ``bic``, ``delta_chi2``, ``delta_df``, ``delta_pvalue`` (chi-square difference test
         against the previous level, as lavaan's ``lavTestLRT``), ``delta_cfi``,
-        ``delta_rmsea``, ``verdict`` ("supported" / "not_supported") and ``holds`` (this and
-        every previous level supported).
+        ``delta_rmsea``, ``delta_srmr`` (informative only: Chen (2007) suggests <= .030 for
+        metric and <= .010 for scalar invariance), ``verdict`` ("supported" /
+        "not_supported") and ``holds`` (this and every previous level supported).
     fits : dict
         Level -> :class:`CFAResult`.
     group : str
@@ -158,7 +159,7 @@ def measurement_invariance(
         }
         if prev is None:
             row.update(delta_chi2=np.nan, delta_df=np.nan, delta_pvalue=np.nan)
-            row.update(delta_cfi=np.nan, delta_rmsea=np.nan)
+            row.update(delta_cfi=np.nan, delta_rmsea=np.nan, delta_srmr=np.nan)
             ok = f.cfi >= configural_cfi and f.rmsea <= configural_rmsea
         else:
             d_chi2 = f.chi2 - prev.chi2
@@ -166,7 +167,7 @@ def measurement_invariance(
             d_p = float(stats.chi2.sf(d_chi2, d_df)) if d_df > 0 else np.nan
             d_cfi, d_rmsea = f.cfi - prev.cfi, f.rmsea - prev.rmsea
             row.update(delta_chi2=d_chi2, delta_df=d_df, delta_pvalue=d_p)
-            row.update(delta_cfi=d_cfi, delta_rmsea=d_rmsea)
+            row.update(delta_cfi=d_cfi, delta_rmsea=d_rmsea, delta_srmr=f.srmr - prev.srmr)
             ok = bool((d_p > alpha) or (d_cfi >= delta_cfi and d_rmsea <= delta_rmsea))
         holds = holds and ok
         if holds:
