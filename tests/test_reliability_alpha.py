@@ -352,3 +352,30 @@ def test_bad_options():
         cronbach_alpha(scale("N"), keys=["Z9"])
     with pytest.raises(OptionError, match="scale_range"):
         cronbach_alpha(scale("A"), keys=["A1"], scale_range=(6, 1))
+
+
+def test_response_frequencies_edge_cases():
+    X = pd.DataFrame(
+        {"a": [-1, 0, 1, 0, -1, 1], "b": [-1, 0, 1, 1, -1, 1], "c": [0, 0, 1, 1, -1, 1]}
+    )
+    items = cronbach_alpha(X).items
+    assert [c for c in items.columns if c.startswith("freq_")] == [
+        "freq_minus_1",
+        "freq_0",
+        "freq_1",
+    ]
+    assert items.loc["a", "freq_minus_1"] == pytest.approx(2 / 6)
+    # half-point answers are tabulated by value (the non-integer path)
+    Y = X.astype(float) + np.array([0.5, 0, 0, 0, 0, 0])[:, None]
+    freq = cronbach_alpha(Y).items.filter(like="freq_")
+    assert "freq_minus_0_5" in freq.columns
+    np.testing.assert_allclose(freq.sum(axis=1), 1.0)
+    # more than 10 distinct answers: no frequency table (psych prints none either)
+    rng = np.random.default_rng(0)
+    Z = pd.DataFrame(rng.normal(size=(50, 3)) + rng.normal(size=(50, 1)))
+    Z.columns = ["a", "b", "c"]
+    assert not any(c.startswith("freq_") for c in cronbach_alpha(Z).items.columns)
+    # integer dtype input takes the fast path and gives the same numbers as floats
+    ints = scale("N").dropna().astype(int)
+    a_int, a_float = cronbach_alpha(ints), cronbach_alpha(ints.astype(float))
+    pd.testing.assert_frame_equal(a_int.items, a_float.items)
