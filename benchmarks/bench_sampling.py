@@ -19,6 +19,7 @@ Workloads
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -38,6 +39,14 @@ def _median_time(fn: Any, reps: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def _cpu_note(fn: Any) -> str:
+    """CPU seconds of one call and the machine load (the box is shared; wall times vary)."""
+    c0 = time.process_time()
+    fn()
+    cpu = time.process_time() - c0
+    return f"CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def _frame(n: int, n_strata: int = 500, seed: int = 0) -> pd.DataFrame:
@@ -118,7 +127,7 @@ def run(quick: bool = False) -> list[dict]:
             "peer": None,
             "peer_s": None,
             "ratio": None,
-            "note": f"{len(plan().sample):,} invited; target <= 5 s at 10M",
+            "note": f"{len(plan().sample):,} invited; {_cpu_note(plan)}; target <= 5 s at 10M",
         }
     )
     stored = frame.assign(u=prn(frame["customer_id"], "satscore"))
@@ -136,7 +145,7 @@ def run(quick: bool = False) -> list[dict]:
             "peer": None,
             "peer_s": None,
             "ratio": None,
-            "note": "PRNs kept in the frame (prn_column=)",
+            "note": f"PRNs kept in the frame (prn_column=); {_cpu_note(plan_stored)}",
         }
     )
 
@@ -150,7 +159,7 @@ def run(quick: bool = False) -> list[dict]:
     t_ours = _median_time(props, reps)
     r_reps = 1 if not quick else 2
     t_r, r_out = _r_svyby(survey, r_reps)
-    note = "Korn-Graubard intervals; design built inside the timing"
+    note = f"Korn-Graubard intervals; design built inside the timing; {_cpu_note(props)}"
     if r_out is not None:
         ours = props()
         diff = float(np.max(np.abs(ours["ci_low"].to_numpy() - r_out["lo"].to_numpy())))
