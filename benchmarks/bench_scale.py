@@ -167,6 +167,9 @@ def _median(results: list[dict]) -> dict:
     }
 
 
+PEER_LIMIT = 20_000_000  # the Dask peer takes ~7x satscore's time: skipped above this size
+
+
 def run(quick: bool = False, rows: int | None = None) -> list[dict]:
     """Time the streamed and Dask workloads side by side with their peers."""
     n_rows = rows or (QUICK_ROWS if quick else FULL_ROWS)
@@ -186,7 +189,10 @@ def run(quick: bool = False, rows: int | None = None) -> list[dict]:
             peer = {"error": f"skipped: the in-memory frame needs ~{in_memory_gb:.0f} GB"}
         out.append(_row("stream from disk", stream, "pandas in memory", peer, base, chunksize))
         dsk = _median([_run_job("dask", str(path), "satscore") for _ in range(repeats)])
-        dpeer = _median([_run_job("dask", str(path), "peer") for _ in range(repeats)])
+        if n_rows <= PEER_LIMIT:
+            dpeer = _median([_run_job("dask", str(path), "peer") for _ in range(repeats)])
+        else:
+            dpeer = {"error": f"skipped above {PEER_LIMIT:,} rows (run --rows {PEER_LIMIT})"}
         out.append(_row("dask LocalCluster 2 procs", dsk, "dask groupby.mean+cov", dpeer, base, 0))
     return out
 
