@@ -127,7 +127,7 @@ def numeric_frame(
             + (f" Other non-numeric columns: {bad[1:]}." if len(bad) > 1 else "")
         )
         raise DataError(msg)
-    out = frame.astype("float64", copy=True)
+    out = frame.astype("float64")  # a new object (copy-on-write in pandas 3)
     out.columns = [str(c) for c in out.columns]
     if out.shape[1] < min_columns:
         msg = (
