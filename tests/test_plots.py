@@ -294,7 +294,8 @@ def test_trend_errors(scores_q, scores_qb):
 def test_segments_whiskers_sorting_and_flags(scores_qb):
     ax = plot_segments(scores_qb, by="branch", where={"quarter": "2026Q1"}, target=0.8)
     m = scores_qb.kpi("customer_satisfaction")
-    m = m[m["quarter"] == "2026Q1"].sort_values("estimate", ascending=False)
+    m = m[m["quarter"] == "2026Q1"].assign(_s=lambda d: d["suppressed"].astype(bool))
+    m = m.sort_values(["_s", "estimate"], ascending=[True, False])
     assert len(ax.containers) == len(m)
     for container, (_, row) in zip(ax.containers, m.iterrows(), strict=True):
         marker = container.lines[0]

@@ -108,6 +108,20 @@ def metric_rows(
     return rows.reset_index(drop=True)
 
 
+def sort_segments(rows: pd.DataFrame) -> pd.DataFrame:
+    """Publishable rows by estimate (highest first), then suppressed rows by estimate.
+
+    Suppressed estimates are too imprecise to rank, so they never head the list.
+    """
+    supp = (
+        rows["suppressed"].fillna(False).astype(bool)
+        if "suppressed" in rows.columns
+        else pd.Series(False, index=rows.index)
+    )
+    order = np.lexsort((-rows["estimate"].to_numpy(float), supp.to_numpy()))
+    return rows.iloc[order].reset_index(drop=True)
+
+
 def _formatter(kind: str) -> Formatter:
     """Percent ticks for proportions (decimals as the tick spacing needs), ±points for nets."""
     if kind == "proportion":
@@ -362,6 +376,9 @@ def plot_segments(
 ) -> Axes:
     """Dot-and-whisker rows per segment, sorted by estimate, with the target line.
 
+    Rows are sorted by estimate, highest first; suppressed rows follow the
+    publishable ones (an estimate too imprecise to publish is not ranked).
+
     Suppressed rows (``scores.metrics["suppressed"]``) are drawn with a hollow
     grey marker and a dashed whisker and their label says so; rows with other
     presentation flags get a hollow marker too. Filled markers are coloured by
@@ -399,15 +416,15 @@ def plot_segments(
     ... )
     >>> scores = satscore.score_survey(df, "csat", by="branch")
     >>> ax = satscore.plot_segments(scores, by="branch", target=0.7)
-    >>> [t.get_text() for t in ax.get_yticklabels()]  # sorted; C (n = 12) is suppressed
-    ['C (‡)', 'A', 'B']
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # C (n = 12) is suppressed: last
+    ['A', 'B', 'C (‡)']
     """
     lang, families = prepare(language, font)
     rows = metric_rows(scores, metric=metric, subject=subject, along=by, where=where)
     level = float(getattr(scores, "confidence_level", 0.95))
     kind = metric_kind(rows, metric)
     tgt = _resolve_target(scores, rows, metric, target)
-    rows = rows.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
+    rows = sort_segments(rows)
     ax = new_axes(ax, (7.5, 0.28 * len(rows) + 1.4))
     supp = (
         rows["suppressed"].fillna(False).astype(bool)

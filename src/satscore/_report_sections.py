@@ -432,7 +432,7 @@ def segment_table(ctx: Context, by: str) -> pd.DataFrame:
 
     Without a KPI: the overall top-box, else the first scored item's top-box.
     """
-    from ._plot_kpi import metric_rows
+    from ._plot_kpi import metric_rows, sort_segments
 
     scores = ctx.segment_scores[by]
     metric, subject = (ctx.kpi_names[0], None) if ctx.kpi_names else ("top_box", None)
@@ -455,7 +455,7 @@ def segment_table(ctx: Context, by: str) -> pd.DataFrame:
         "subject",
     ]
     out = rows[[c for c in cols if c in rows.columns]]
-    return out.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
+    return sort_segments(out)
 
 
 def segments_html(ctx: Context, tables: dict[str, pd.DataFrame]) -> str:
