@@ -28,6 +28,7 @@ import pandas as pd
 from .errors import ChunkError, MissingDependencyError, SatscoreTypeError
 
 __all__ = [
+    "FileChunks",
     "import_dask",
     "is_dask",
     "is_out_of_core",
@@ -100,7 +101,9 @@ def is_reiterable(data: Any) -> bool:
     >>> is_reiterable([df]), is_reiterable(iter([df])), is_reiterable(lambda: iter([df]))
     (True, False, True)
     """
-    if isinstance(data, (pd.DataFrame, list, tuple)) or is_dask(data) or _is_factory(data):
+    if isinstance(data, (pd.DataFrame, list, tuple, FileChunks)) or is_dask(data):
+        return True
+    if _is_factory(data):
         return True
     return callable(getattr(data, "iter_batches", None))
 
@@ -282,21 +285,84 @@ def _generate(source: Iterable[Any], columns: Sequence[str] | None) -> Iterator[
         raise ChunkError(msg)
 
 
+class FileChunks:
+    """A CSV/TSV or Parquet file read in chunks; every iteration reads it afresh.
+
+    Returned by :func:`read_chunks`. Being re-iterable, it serves statistics that
+    need two passes (alpha with missing answers) and several estimates of a
+    streamed :class:`~satscore.SurveyDesign`.
+    """
+
+    def __init__(self, path: Path, chunksize: int, columns: Sequence[str] | None) -> None:
+        self.path, self.chunksize, self.columns = path, chunksize, columns
+
+    def __repr__(self) -> str:
+        return f"FileChunks({str(self.path)!r}, chunksize={self.chunksize})"
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        p, cols = self.path, self.columns
+        suffix = p.suffix.lower()
+        if suffix in (".parquet", ".pq"):
+            try:
+                import pyarrow.parquet as pq
+            except ImportError as err:  # pragma: no cover
+                msg = 'reading Parquet needs pyarrow: pip install "satscore[parquet]".'
+                raise MissingDependencyError(msg) from err
+            pf = pq.ParquetFile(p)
+            batches = pf.iter_batches(
+                batch_size=self.chunksize, columns=None if cols is None else list(cols)
+            )
+            return iter_chunks((b.to_pandas() for b in batches), columns=cols)
+        sep = "\t" if suffix in (".tsv", ".tab") else ","
+        reader = pd.read_csv(
+            p, sep=sep, chunksize=self.chunksize, usecols=None if cols is None else list(cols)
+        )
+        return iter_chunks(reader, columns=cols)
+
+
 def read_chunks(
     path: str | os.PathLike, *, chunksize: int = 1_000_000, columns: Sequence[str] | None = None
-) -> Iterator[pd.DataFrame]:
-    """Stream a CSV/TSV or Parquet file as DataFrame chunks of about ``chunksize`` rows.
+) -> FileChunks:
+    """Read a CSV/TSV or Parquet file in chunks, for out-of-core statistics.
 
-    Parquet files are read by record batches with pyarrow (extra ``parquet``);
-    CSV with ``pandas.read_csv(chunksize=...)``.
+    Parquet files are read by record batches with pyarrow (extra ``parquet``),
+    CSV/TSV with ``pandas.read_csv(chunksize=...)``. Nothing is read until the
+    result is iterated, and every iteration reads the file again, so it can be
+    passed to functions that need two passes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.csv``, ``.tsv``/``.tab`` or ``.parquet``/``.pq`` file.
+    chunksize : int, default 1_000_000
+        Rows per chunk (Parquet: per record batch).
+    columns : sequence of str, optional
+        Read only these columns.
+
+    Returns
+    -------
+    FileChunks
+        An iterable of pandas DataFrames, accepted by ``score_survey``,
+        ``SurveyDesign``, ``cronbach_alpha``, ``polychoric``, ``efa``, ``cfa``
+        and ``plan_quarterly_sample``.
+
+    Raises
+    ------
+    OptionError
+        For a chunk size that is not a positive integer.
+    ChunkError
+        When iterated, for a chunk whose columns or types differ from the first.
 
     Examples
     --------
-    >>> import pandas as pd, tempfile, os
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> import satscore
     >>> path = os.path.join(tempfile.mkdtemp(), "r.csv")
     >>> pd.DataFrame({"x": range(5)}).to_csv(path, index=False)
-    >>> [len(c) for c in read_chunks(path, chunksize=2)]
-    [2, 2, 1]
+    >>> chunks = satscore.read_chunks(path, chunksize=2)
+    >>> [len(c) for c in chunks], [len(c) for c in chunks]
+    ([2, 2, 1], [2, 2, 1])
     """
     if not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1:
         from .errors import OptionError
@@ -304,21 +370,9 @@ def read_chunks(
         msg = f"chunksize must be a positive integer; found {chunksize!r}. Use e.g. 100000."
         raise OptionError(msg)
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        try:
-            import pyarrow.parquet as pq
-        except ImportError as err:  # pragma: no cover
-            msg = 'reading Parquet needs pyarrow: pip install "satscore[parquet]".'
-            raise MissingDependencyError(msg) from err
-        pf = pq.ParquetFile(p)
-        cols = None if columns is None else list(columns)
-        return iter_chunks(
-            (b.to_pandas() for b in pf.iter_batches(batch_size=chunksize, columns=cols)),
-            columns=columns,
-        )
-    sep = "\t" if suffix in (".tsv", ".tab") else ","
-    return iter_chunks(
-        pd.read_csv(p, sep=sep, chunksize=chunksize, usecols=None if columns is None else columns),
-        columns=columns,
-    )
+    if not p.exists():
+        from .errors import DataError
+
+        msg = f"file {str(p)!r} does not exist; check the path."
+        raise DataError(msg)
+    return FileChunks(p, chunksize, None if columns is None else list(columns))
