@@ -7,11 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from statsmodels.stats.proportion import samplesize_confint_proportion
 
 from satscore import SurveyDesign, coverage_report, plan_quarterly_sample
 from satscore._plan import parse_quarter, quarter_shift
-from satscore._plan_sizes import largest_remainder, respondents_for_margin
+from satscore._plan_sizes import allocate, largest_remainder, respondents_for_margin
 from satscore.errors import DesignError, InfeasiblePlanError, OptionError, SatscoreWarning
 from satscore.sampling import respondent_design
 
@@ -351,3 +353,26 @@ def test_precision_bound_strata_overlap_and_report_spill():
     seg = fr.set_index("customer_id")["seg"]
     assert shared
     assert set(seg[list(shared)]) <= {"B", "C"}  # only floor-bound strata re-contact
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=5000), min_size=1, max_size=12),
+    coverage=st.floats(min_value=0.05, max_value=1.0),
+    method=st.sampled_from(["proportional", "neyman", "equal"]),
+    floor=st.integers(min_value=0, max_value=400),
+)
+def test_allocation_invariants(sizes, coverage, method, floor):
+    pop = np.array(sizes, dtype=np.int64)
+    need = np.minimum(float(floor), pop.astype(float))
+    sd = np.full(pop.size, 0.35)
+    target, size = allocate(pop, pop, need, coverage=coverage, method=method, sd=sd)
+    assert (size <= pop).all()
+    assert (size >= np.ceil(need - 1e-9)).all()
+    assert (target <= pop + 1e-9).all()
+    if method == "proportional":
+        assert (size >= np.minimum(np.ceil(coverage * pop - 1e-9), pop)).all()
+    else:  # the budget is spent exactly, within the floors and the stratum sizes
+        expected = np.clip(coverage * pop.sum(), need.sum(), pop.sum())
+        assert target.sum() == pytest.approx(expected, rel=1e-9, abs=1e-6)
+        assert size.sum() >= math.ceil(expected - 1e-6)
