@@ -376,3 +376,26 @@ def test_allocation_invariants(sizes, coverage, method, floor):
         expected = np.clip(coverage * pop.sum(), need.sum(), pop.sum())
         assert target.sum() == pytest.approx(expected, rel=1e-9, abs=1e-6)
         assert size.sum() >= math.ceil(expected - 1e-6)
+
+
+@pytest.mark.slow
+def test_window_design_is_unbiased_with_valid_variance():
+    # Monte Carlo over salts: the topped-up PRN window sample analysed as stratified SRS with
+    # weights N_h/n_h and FPC N_h gives an unbiased mean and a variance estimate that matches
+    # the spread of the estimates.
+    rng = np.random.default_rng(12)
+    fr = make_frame(3000, probs=(0.7, 0.2, 0.1), seed=4)
+    p_seg = fr["seg"].map({"A": 0.9, "B": 0.7, "C": 0.5}).to_numpy()
+    fr["y"] = (rng.random(len(fr)) < p_seg).astype(float)
+    truth = fr["y"].mean()
+    est, var = [], []
+    for rep in range(300):
+        plan = plan_quarterly_sample(fr, quarter=rep % 4, strata="seg", salt=f"mc{rep}")
+        data = plan.sample.merge(fr[["customer_id", "y"]], on="customer_id")
+        d = SurveyDesign(data, weights="design_weight", strata="seg", fpc="fpc")
+        m = d.mean("y")
+        est.append(m.estimate)
+        var.append(m.se**2)
+    est = np.array(est)
+    assert abs(est.mean() - truth) < 4 * est.std() / np.sqrt(len(est))
+    assert np.mean(var) == pytest.approx(est.var(ddof=1), rel=0.2)
