@@ -379,3 +379,13 @@ def test_response_frequencies_edge_cases():
     ints = scale("N").dropna().astype(int)
     a_int, a_float = cronbach_alpha(ints), cronbach_alpha(ints.astype(float))
     pd.testing.assert_frame_equal(a_int.items, a_float.items)
+
+
+def test_bootstrap_row_chunks_give_the_same_replicates(monkeypatch):
+    import satscore._alpha as mod
+
+    X = scale("A")
+    full = cronbach_alpha(X, keys=["A1"], ci_method="bootstrap", n_boot=40, seed=5)
+    monkeypatch.setattr(mod, "_CHUNK_ELEMENTS", 5000.0)  # rows in chunks of a few
+    chunked = cronbach_alpha(X, keys=["A1"], ci_method="bootstrap", n_boot=40, seed=5)
+    np.testing.assert_allclose(chunked.bootstrap, full.bootstrap, atol=1e-12)

@@ -34,6 +34,7 @@ from .errors import OptionError, SatscoreWarning
 __all__ = ["AlphaResult", "cronbach_alpha", "ordinal_alpha"]
 
 _CI_METHODS = ("feldt", "duhachek", "bootstrap")
+_CHUNK_ELEMENTS = 2e7  # bootstrap: largest per-row pair-product array held at once
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,7 +191,8 @@ def _bootstrap(X: np.ndarray, n_boot: int, rng: np.random.Generator, listwise: b
 
     A resample is a vector of multiplicities ``w`` (how often each row is drawn); the
     pairwise sums it needs are ``w @ P`` for the per-row products ``P`` of each item pair,
-    so a block of resamples is a handful of matrix products.
+    so a block of resamples is a handful of matrix products. For very many rows the
+    products are formed in row chunks to bound memory.
     """
     n, k = X.shape
     iu, ju = np.triu_indices(k)
@@ -199,13 +201,8 @@ def _bootstrap(X: np.ndarray, n_boot: int, rng: np.random.Generator, listwise: b
     Z = np.where(nan, 0.0, Z)
     M = (~nan).astype(float)
     has_missing = bool(nan.any()) and not listwise
-    P_xy = Z[:, iu] * Z[:, ju]
-    if has_missing:
-        P_n = M[:, iu] * M[:, ju]
-        P_xi = Z[:, iu] * M[:, ju]
-        P_xj = M[:, iu] * Z[:, ju]
-    else:
-        P_n = None
+    chunk = max(1, int(_CHUNK_ELEMENTS // (iu.size * (4 if has_missing else 1))))
+    cached = _pair_sums_factory(Z, M, iu, ju, has_missing) if n <= chunk else None
     diag = iu == ju
     weight = np.where(diag, 1.0, 2.0)
     out = np.empty(n_boot)
@@ -215,21 +212,54 @@ def _bootstrap(X: np.ndarray, n_boot: int, rng: np.random.Generator, listwise: b
         idx = rng.integers(0, n, size=(b, n))
         flat = (idx + (np.arange(b) * n)[:, None]).ravel()
         W = np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
-        sxy = W @ P_xy
-        if has_missing:
-            cnt = W @ P_n
-            si = W @ P_xi
-            sj = W @ P_xj
+        if cached is not None:
+            sxy, cnt, si, sj = cached(W, slice(None))
         else:
-            cnt = np.full((b, 1), float(n))
-            s = W @ Z
-            si, sj = s[:, iu], s[:, ju]
+            sums = [
+                _chunk_sums(W, Z, M, iu, ju, has_missing, slice(r, r + chunk))
+                for r in range(0, n, chunk)
+            ]
+            sxy, cnt, si, sj = (sum(parts) for parts in zip(*sums, strict=True))
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = (sxy - si * sj / cnt) / (cnt - 1.0)
         tr = cov[:, diag].sum(axis=1)
         total = (cov * weight).sum(axis=1)
         out[start : start + b] = (1.0 - tr / total) * k / (k - 1.0)
     return out
+
+
+def _chunk_sums(
+    W: np.ndarray,
+    Z: np.ndarray,
+    M: np.ndarray,
+    iu: np.ndarray,
+    ju: np.ndarray,
+    has_missing: bool,
+    rows: slice,
+) -> tuple[np.ndarray, ...]:
+    """Weighted pairwise sums over a slice of rows: sum xy, count, sum x, sum y."""
+    return _pair_sums_factory(Z[rows], M[rows], iu, ju, has_missing)(W[:, rows], slice(None))
+
+
+def _pair_sums_factory(
+    Z: np.ndarray, M: np.ndarray, iu: np.ndarray, ju: np.ndarray, has_missing: bool
+) -> Any:
+    """Per-row pair products of (a slice of) the data, and a function weighting them."""
+    P_xy = Z[:, iu] * Z[:, ju]
+    if has_missing:
+        P_n = M[:, iu] * M[:, ju]
+        P_xi = Z[:, iu] * M[:, ju]
+        P_xj = M[:, iu] * Z[:, ju]
+
+    def sums(W: np.ndarray, _rows: slice) -> tuple[np.ndarray, ...]:
+        sxy = W @ P_xy
+        if has_missing:
+            return sxy, W @ P_n, W @ P_xi, W @ P_xj
+        s = W @ Z
+        cnt = np.broadcast_to(W.sum(axis=1, keepdims=True), sxy.shape)
+        return sxy, cnt, s[:, iu], s[:, ju]
+
+    return sums
 
 
 def cronbach_alpha(
