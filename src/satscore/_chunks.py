@@ -101,7 +101,7 @@ def is_reiterable(data: Any) -> bool:
     >>> is_reiterable([df]), is_reiterable(iter([df])), is_reiterable(lambda: iter([df]))
     (True, False, True)
     """
-    if isinstance(data, (pd.DataFrame, list, tuple, FileChunks)) or is_dask(data):
+    if isinstance(data, (pd.DataFrame, list, tuple, FileChunks, _ValidatedChunks)) or is_dask(data):
         return True
     if _is_factory(data):
         return True
@@ -293,8 +293,10 @@ class FileChunks:
     streamed :class:`~satscore.SurveyDesign`.
     """
 
-    def __init__(self, path: Path, chunksize: int, columns: Sequence[str] | None) -> None:
-        self.path, self.chunksize, self.columns = path, chunksize, columns
+    def __init__(
+        self, path: Path, chunksize: int, columns: Sequence[str] | None, dtype: Any = None
+    ) -> None:
+        self.path, self.chunksize, self.columns, self.dtype = path, chunksize, columns, dtype
 
     def __repr__(self) -> str:
         return f"FileChunks({str(self.path)!r}, chunksize={self.chunksize})"
@@ -315,13 +317,21 @@ class FileChunks:
             return iter_chunks((b.to_pandas() for b in batches), columns=cols)
         sep = "\t" if suffix in (".tsv", ".tab") else ","
         reader = pd.read_csv(
-            p, sep=sep, chunksize=self.chunksize, usecols=None if cols is None else list(cols)
+            p,
+            sep=sep,
+            chunksize=self.chunksize,
+            usecols=None if cols is None else list(cols),
+            dtype=self.dtype,
         )
         return iter_chunks(reader, columns=cols)
 
 
 def read_chunks(
-    path: str | os.PathLike, *, chunksize: int = 1_000_000, columns: Sequence[str] | None = None
+    path: str | os.PathLike,
+    *,
+    chunksize: int = 1_000_000,
+    columns: Sequence[str] | None = None,
+    dtype: Any = None,
 ) -> FileChunks:
     """Read a CSV/TSV or Parquet file in chunks, for out-of-core statistics.
 
@@ -338,6 +348,10 @@ def read_chunks(
         Rows per chunk (Parquet: per record batch).
     columns : sequence of str, optional
         Read only these columns.
+    dtype : type or dict, optional
+        CSV column types (``pandas.read_csv(dtype=...)``). Give item columns whose
+        answers mix codes and label text ``str`` so that every chunk reads them the
+        same way (e.g. ``{item.id: str for item in instrument.items}``).
 
     Returns
     -------
@@ -375,4 +389,46 @@ def read_chunks(
 
         msg = f"file {str(p)!r} does not exist; check the path."
         raise DataError(msg)
-    return FileChunks(p, chunksize, None if columns is None else list(columns))
+    return FileChunks(p, chunksize, None if columns is None else list(columns), dtype)
+
+
+class _ValidatedChunks:
+    """Chunks of a response file validated with ``on_invalid="coerce"`` (re-iterable)."""
+
+    def __init__(self, source: FileChunks, instrument: Any, id_column: str | None) -> None:
+        self.source, self.instrument, self.id_column = source, instrument, id_column
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        for chunk in self.source:
+            vr = self.instrument.validate(chunk, id_column=self.id_column, on_invalid="coerce")
+            yield vr.data
+
+
+def response_chunks(
+    path: str | os.PathLike,
+    instrument: Any,
+    *,
+    chunksize: int,
+    on_invalid: str = "raise",
+    id_column: str | None = None,
+) -> Any:
+    """A response file as chunks for ``score_survey`` (used by ``satscore score --chunksize``).
+
+    CSV item columns are read as text (answers may mix codes and labels); with
+    ``on_invalid="coerce"`` every chunk is validated here and invalid cells become
+    missing (reason ``"blank"`` in the streamed ``items`` table).
+    """
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".tsv", ".tab", ".parquet", ".pq"):
+        from .errors import DataError
+
+        msg = (
+            f"--chunksize streams CSV/TSV or Parquet files; found {p.suffix or 'no extension'!r} "
+            f"({str(p)!r}). Convert the file (e.g. to Parquet) or drop --chunksize."
+        )
+        raise DataError(msg)
+    dtype = {item.id: str for item in instrument.items}
+    source = read_chunks(p, chunksize=chunksize, dtype=dtype)
+    if on_invalid == "coerce":
+        return _ValidatedChunks(source, instrument, id_column)
+    return source
