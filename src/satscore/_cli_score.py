@@ -6,13 +6,14 @@
                    [--target customer_satisfaction=0.85] [--target top_box:service_quality=0.8]
                    [--metrics top_box,net_score] [--weights COL] [--ci-method wilson]
                    [--confidence-level 0.95] [--suppression nchs|none|min_n=30]
-                   [--coerce] [--all] [--json] [--output CSV]
+                   [--coerce] [--chunksize N] [--all] [--json] [--output CSV]
 
 Prints the headline rows (KPIs, dimensions, overall, net score, resolution
 rate, and every row with a target) as a table, ``--all`` prints every row,
 ``--json`` prints :meth:`SurveyScores.to_json` (schema
 ``satscore/schemas/survey_scores.schema.json``), and ``--output`` writes the
-full metrics table to CSV.
+full metrics table to CSV. ``--chunksize N`` streams a CSV/TSV or Parquet file
+``N`` rows at a time (files larger than memory; the same numbers).
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id-column", metavar="C", help="column holding respondent ids")
     parser.add_argument(
         "--coerce", action="store_true", help="treat bad cells as missing instead of failing"
+    )
+    parser.add_argument(
+        "--chunksize",
+        type=int,
+        metavar="N",
+        help="stream a CSV/TSV or Parquet file N rows at a time (files larger than memory)",
     )
     parser.add_argument("--seed", type=int, help="seed of the bootstrap")
     parser.add_argument("--all", action="store_true", help="print every row, not the headline")
@@ -140,9 +147,20 @@ def run(args: argparse.Namespace) -> int:
     from .scoring import score_survey
 
     inst = _instrument(args.instrument)
-    responses = _read_responses(args.file)
     on_invalid = "coerce" if args.coerce else "raise"
-    validated = inst.validate(responses, id_column=args.id_column, on_invalid=on_invalid)
+    if args.chunksize is not None:  # out of core: chunks scored by mergeable summaries
+        from ._chunks import response_chunks
+
+        validated = response_chunks(
+            args.file,
+            inst,
+            chunksize=args.chunksize,
+            on_invalid=on_invalid,
+            id_column=args.id_column,
+        )
+    else:
+        responses = _read_responses(args.file)
+        validated = inst.validate(responses, id_column=args.id_column, on_invalid=on_invalid)
     scores = score_survey(
         validated,
         inst,
