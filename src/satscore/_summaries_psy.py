@@ -256,7 +256,7 @@ def alpha_items(
     missing: str,
 ) -> Any:
     """``cronbach_alpha``'s :class:`~satscore._alpha_items.PreparedItems` from chunks."""
-    from ._alpha_items import _MAX_CATEGORIES, PreparedItems, _key_vector
+    from ._alpha_items import _MAX_CATEGORIES, PreparedItems, _first_pc_signs, _key_vector
 
     listwise = missing == "listwise"
 
@@ -304,10 +304,12 @@ def alpha_items(
             "alpha needs at least 2 items with varying answers."
         )
         raise DataError(msg)
+    k = len(names)
     ix = np.ix_(keep, keep)
     n = cp.n[0][ix]
     with np.errstate(invalid="ignore", divide="ignore"):
         C = np.where(n >= 2, cp.cp[0][ix] / (n - 1.0), np.nan)
+        R = cp.cp[0][ix] / np.sqrt(cp.m2[0][ix] * cp.m2[0][ix].T)
     C = (C + C.T) / 2.0
     bad = np.argwhere(np.isnan(C))
     if bad.size:
@@ -319,15 +321,10 @@ def alpha_items(
         raise DataError(msg)
     sign = _key_vector(keys, names, const)
     if check_keys or keys is None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            R = cp.cp[0][ix] / np.sqrt(cp.m2[0][ix] * cp.m2[0][ix].T)
-        vals, vecs = np.linalg.eigh(np.nan_to_num(R))
-        load = vecs[:, -1] * np.sqrt(max(vals[-1], 0.0))
-        if load.sum() < 0:
-            load = -load
-        pc = np.where(load < 0, -1.0, 1.0)
+        np.fill_diagonal(R, 1.0)
+        pc = _first_pc_signs(R)
         if (pc < 0).any():
-            neg = [nm for nm, s in zip(names, pc, strict=True) if s < 0]
+            neg = [nm for nm, sg in zip(names, pc, strict=True) if sg < 0]
             if check_keys:
                 sign = pc
                 warnings.warn(
@@ -344,46 +341,49 @@ def alpha_items(
                     SatscoreWarning,
                     stacklevel=4,
                 )
-    all_values = [vc.values[i] for i in keep]
-    lo = min(v[0] for v in all_values if v)
-    hi = max(v[-1] for v in all_values if v)
-    if (sign < 0).any() and scale_range is not None:
-        try:
-            lo, hi = (float(v) for v in scale_range)
-        except (TypeError, ValueError):
-            msg = f"scale_range must be a pair (min, max) of numbers; found {scale_range!r}."
-            raise OptionError(msg) from None
-        if not lo < hi:
-            msg = f"scale_range must satisfy min < max; found {scale_range!r}."
-            raise OptionError(msg)
     freq = _frequencies(vc, keep, names, total.rows, _MAX_CATEGORIES)
+    flip = 0.0
+    if (sign < 0).any():
+        if scale_range is None:
+            values = [vc.values[i] for i in keep]
+            flip = float(min(v[0] for v in values) + max(v[-1] for v in values))
+        else:
+            try:
+                lo, hi = (float(v) for v in scale_range)
+            except (TypeError, ValueError):
+                msg = f"scale_range must be a pair (min, max) of numbers; found {scale_range!r}."
+                raise OptionError(msg) from None
+            if not lo < hi:
+                msg = f"scale_range must satisfy min < max; found {scale_range!r}."
+                raise OptionError(msg)
+            flip = lo + hi
     Ck = C * np.outer(sign, sign)
     means = np.diagonal(cp.mean[0])[keep]
-    keyed_means = np.where(sign < 0, (lo + hi) - means, means)
-    answered = np.diagonal(n).astype(np.int64)
-    sds = np.sqrt(np.diagonal(C))
+    item_mean = np.where(sign < 0, flip - means, means)
     complete = bool((n == total.rows).all())
     if complete:
         col = Ck.sum(axis=0)
-        raw_r = col / np.sqrt(np.diag(Ck) * Ck.sum())
-        k = len(names)
-        score_mean = float(keyed_means.sum() / k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            raw_r = col / np.sqrt(np.diag(Ck) * Ck.sum())
+        score_mean = float(item_mean.mean())
         score_sd = float(np.sqrt(Ck.sum()) / k)
     else:
-        raw_r, score_mean, score_sd = _total_pass(data, names, sign, lo, hi, listwise)
+        raw_r, score_mean, score_sd = _total_pass(data, names, sign, flip, listwise)
     return PreparedItems(
-        frame=None,
-        keyed=None,
+        X=np.empty((0, k)),  # rows are not kept out of core
+        sign=sign,
+        flip=flip,
         cov=Ck,
         names=names,
-        reversed_items=tuple(nm for nm, s in zip(names, sign, strict=True) if s < 0),
         n=int(total.rows),
-        k=len(names),
+        k=k,
+        item_n=np.diagonal(n).astype(np.int64),
+        item_mean=item_mean,
+        item_sd=np.sqrt(np.diagonal(C)),
         score_mean=score_mean,
         score_sd=score_sd,
         raw_r=raw_r,
         frequencies=freq,
-        item_stats=(answered, keyed_means, sds),
     )
 
 
@@ -417,7 +417,7 @@ def _frequencies(
 
 
 def _total_pass(
-    data: Any, names: list[str], sign: np.ndarray, lo: float, hi: float, listwise: bool
+    data: Any, names: list[str], sign: np.ndarray, flip: float, listwise: bool
 ) -> tuple[np.ndarray, float, float]:
     """Second pass: correlation of each keyed item with the row-mean total, total mean/sd."""
     if not is_reiterable(data):
@@ -436,7 +436,7 @@ def _total_pass(
             x = x[~np.isnan(x).any(axis=1)]
         rev = sign < 0
         if rev.any():
-            x[:, rev] = (lo + hi) - x[:, rev]
+            x[:, rev] = flip - x[:, rev]
         cnt = (~np.isnan(x)).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             total = np.where(cnt > 0, np.nansum(x, axis=1) / cnt, np.nan)
