@@ -29,6 +29,10 @@ REF0 = json.loads((DATA / "reference_R.json").read_text())
 BFI = pd.read_csv(DATA / "bfi.csv").iloc[:, :25]
 HS = pd.read_csv(DATA / "holzinger1939.csv")[[f"x{i}" for i in range(1, 10)]]
 HS_COR = pd.DataFrame(REF["hs_cor"])
+# the deterministic missingness of make_reliability_b.R (R rows 1, 4, 7, ... and 2, 7, 12, ...)
+BFI_MISS = BFI.copy()
+BFI_MISS.loc[BFI_MISS.index[0::3], "C1"] = np.nan
+BFI_MISS.loc[BFI_MISS.index[1::5], ["E3", "O1"]] = np.nan
 TOL = 1e-3
 
 CASES = {
@@ -49,6 +53,10 @@ CASES = {
         "oblimin",
         {"n_obs": 301},
     ),
+    "fa_bfimiss4_pa_oblimin": (BFI_MISS, 4, "pa", "oblimin", {}),
+    "fa_bfimiss5_ml_promax": (BFI_MISS, 5, "ml", "promax", {}),
+    "fa_bfi15_3_minres_geomin": (BFI.iloc[:, :15], 3, "minres", "geomin", {}),
+    "fa_bfi20_4_ml_Promax": (BFI.iloc[:, 5:25], 4, "ml", "Promax", {}),
 }
 
 

@@ -23,6 +23,9 @@ REF0 = json.loads((DATA / "reference_R.json").read_text())
 BFI = pd.read_csv(DATA / "bfi.csv").iloc[:, :25]
 HS = pd.read_csv(DATA / "holzinger1939.csv")[[f"x{i}" for i in range(1, 10)]]
 THURSTONE = pd.DataFrame(REF["thurstone"], columns=REF["thurstone_names"])
+BFI_MISS = BFI.copy()  # the deterministic missingness of make_reliability_b.R
+BFI_MISS.loc[BFI_MISS.index[0::3], "C1"] = np.nan
+BFI_MISS.loc[BFI_MISS.index[1::5], ["E3", "O1"]] = np.nan
 TOL = 1e-3
 
 CASES = {
@@ -35,6 +38,7 @@ CASES = {
     "omega_bfi_noflip": (BFI.iloc[:, 10:20], {"n_factors": 3, "flip": False}),
     "omega_hs3_promax": (HS, {"n_factors": 3, "rotation": "promax"}),
     "omega_thurstone": (THURSTONE, {"n_factors": 3, "n_obs": 213}),
+    "omega_bfimiss5_pa_geomin": (BFI_MISS, {"n_factors": 5, "method": "pa", "rotation": "geomin"}),
 }
 
 

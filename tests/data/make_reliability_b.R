@@ -36,6 +36,14 @@ rot <- function(L) {
 out$rot_bfi5 <- rot(A)
 out$rot_hs3 <- rot(B)
 
+om_out <- function(o) {
+  list(omega_h = o$omega_h, omega_lim = o$omega.lim, omega_tot = o$omega.tot, alpha = o$alpha,
+       G6 = o$G6, ECV = unname(o$ECV), sl = unname(o$schmid$sl), sl_colnames = colnames(o$schmid$sl),
+       sl_rownames = rownames(o$schmid$sl), key = unname(o$key),
+       gloading = unname(as.vector(o$schmid$gloading)),
+       omega_group = unname(as.matrix(o$omega.group)))
+}
+
 # ---- fa(): every reported statistic ------------------------------------------------------
 fa_out <- function(f) {
   list(loadings = unname(unclass(f$loadings)), colnames = colnames(f$loadings),
@@ -65,19 +73,21 @@ out$fa_hs3_pa_none <- fa_out(fa(H, 3, fm = "pa", rotate = "none"))
 out$fa_hs2_minres_Promax <- fa_out(fa(H, 2, fm = "minres", rotate = "Promax"))
 out$fa_hs1_ml <- fa_out(fa(H, 1, fm = "ml"))
 out$fa_bfi10_poly2_minres_oblimin <- fa_out(fa(X[, 1:10], 2, cor = "poly"))
+# heavier, deterministic missingness: rows 1, 4, 7, ... lose C1; rows 2, 7, 12, ... lose E3 and O1
+Xm <- X
+Xm[seq(1, nrow(Xm), by = 3), "C1"] <- NA
+Xm[seq(2, nrow(Xm), by = 5), c("E3", "O1")] <- NA
+out$fa_bfimiss4_pa_oblimin <- fa_out(fa(Xm, 4, fm = "pa", rotate = "oblimin"))
+out$fa_bfimiss5_ml_promax <- fa_out(fa(Xm, 5, fm = "ml", rotate = "promax"))
+out$fa_bfi15_3_minres_geomin <- fa_out(fa(X[, 1:15], 3, fm = "minres", rotate = "geominQ"))
+out$fa_bfi20_4_ml_Promax <- fa_out(fa(X[, 6:25], 4, fm = "ml", rotate = "Promax"))
+out$omega_bfimiss5_pa_geomin <- om_out(omega(Xm, nfactors = 5, fm = "pa", rotate = "geominQ", plot = FALSE))
 RH <- cor(H)
 out$hs_cor <- unname(RH)
 out$fa_hscor3_minres_oblimin_n301 <- fa_out(fa(RH, 3, n.obs = 301, fm = "minres", rotate = "oblimin"))
 out$fa_hscor3_minres_oblimin_nobs_na <- fa_out(fa(RH, 3, fm = "minres", rotate = "oblimin"))
 
 # ---- omega ------------------------------------------------------------------------------
-om_out <- function(o) {
-  list(omega_h = o$omega_h, omega_lim = o$omega.lim, omega_tot = o$omega.tot, alpha = o$alpha,
-       G6 = o$G6, ECV = unname(o$ECV), sl = unname(o$schmid$sl), sl_colnames = colnames(o$schmid$sl),
-       sl_rownames = rownames(o$schmid$sl), key = unname(o$key),
-       gloading = unname(as.vector(o$schmid$gloading)),
-       omega_group = unname(as.matrix(o$omega.group)))
-}
 out$omega_bfi5 <- om_out(omega(X, nfactors = 5, plot = FALSE))
 out$omega_hs3 <- om_out(omega(H, nfactors = 3, plot = FALSE))
 out$omega_bfi10_2_equal <- om_out(omega(X[, 1:10], nfactors = 2, plot = FALSE))
