@@ -129,3 +129,20 @@ def test_map_bfi_values_and_revised():
 def test_map_bad_input():
     with pytest.raises(OptionError, match="max_factors must be at least 1"):
         velicer_map(HS, max_factors=0)
+
+
+def test_map_both_variants_against_regression_residuals():
+    """Independent check: partial correlations as correlations of the residuals of each item
+    regressed on the first k principal-component scores (complete Holzinger data)."""
+    res = velicer_map(HS)
+    Z = ((HS - HS.mean()) / HS.std()).to_numpy()
+    _vals, vecs = np.linalg.eigh(np.corrcoef(Z.T))
+    scores = Z @ vecs[:, ::-1]
+    p = Z.shape[1]
+    off = ~np.eye(p, dtype=bool)
+    for k in range(1, 6):
+        F = scores[:, :k]
+        resid = Z - F @ np.linalg.lstsq(F, Z, rcond=None)[0]
+        r = np.corrcoef(resid.T)[off]
+        assert res.table.loc[k, "map"] == pytest.approx(np.mean(r**2), rel=1e-8)
+        assert res.table.loc[k, "map4"] == pytest.approx(np.mean(r**4), rel=1e-8)
