@@ -15,6 +15,7 @@ import pandas as pd
 from ._cfa_missing import fiml_moments
 from ._cfa_model import Moments
 from ._cfa_syntax import ParsedModel
+from ._chunks import is_out_of_core
 from .errors import DataError, OptionError, SatscoreTypeError
 
 __all__ = ["prepare_moments"]
@@ -53,6 +54,10 @@ def prepare_moments(
             msg = f"missing={missing!r} needs raw data; sample_cov has no missing values."
             raise OptionError(msg)
         return _moments_from_cov(sample_cov, items, n_obs, group), ("all",), 0
+    if is_out_of_core(data):  # chunks or a dask DataFrame: moments from mergeable summaries
+        from ._summaries_psy import cfa_moments
+
+        return cfa_moments(data, pm, group=group, missing=missing)
     data = _unwrap(data)
     if isinstance(data, np.ndarray) and data.ndim == 2:
         data = pd.DataFrame(data, columns=[f"x{i + 1}" for i in range(data.shape[1])])
