@@ -116,8 +116,29 @@ def _numeric_chunk(chunk: pd.DataFrame, columns: Sequence[str], number: int, wha
 
 
 # ----------------------------------------------------------------------------- EFA
-def efa_inputs(data: Any, *, missing: str) -> tuple[pd.DataFrame, np.ndarray, int]:
+class _Listwise:
+    """Chunks with incomplete rows dropped (re-iterable when the source is)."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def __iter__(self) -> Any:
+        from ._chunks import iter_chunks
+
+        return (c.dropna() for c in iter_chunks(self.source))
+
+
+def efa_inputs(
+    data: Any, *, missing: str, cor: str = "pearson"
+) -> tuple[pd.DataFrame, np.ndarray, int]:
     """``(R, pairwise counts, n_rows)`` as ``efa``'s preparation, from one pass of chunks."""
+    if cor == "polychoric":
+        from ._polychoric import polychoric
+
+        res = polychoric(_Listwise(data) if missing == "listwise" else data)
+        names = list(res.rho.columns)
+        R = pd.DataFrame(np.asarray(res.rho, dtype=float), index=names, columns=names)
+        return R, res.n_pairs.to_numpy(dtype=float), int(res.n)
 
     def summarize(chunk: pd.DataFrame, number: int) -> _Bundle:
         cols = [str(c) for c in chunk.columns]
