@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_option, numeric_frame
+from ._chunks import is_out_of_core
 from ._correlation import correlation, pairwise_counts
 from ._efa_fit import extract, fit_statistics, max_factors, with_small_matrix_threads
 from ._results import ConfidenceInterval, ResultMixin
@@ -230,6 +231,10 @@ def _prepare(
             "matrix (raw data give it as the number of rows). Drop n_obs."
         )
         raise OptionError(msg)
+    if is_out_of_core(data):  # chunks or a dask DataFrame: correlations from summaries
+        from ._summaries_psy import efa_inputs
+
+        return efa_inputs(data, cor=cor, missing=missing)
     frame = _numeric(data)
     n_rows = frame.dropna().shape[0] if missing == "listwise" else frame.shape[0]
     if n_rows < 3:
