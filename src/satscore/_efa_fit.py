@@ -94,11 +94,20 @@ def small_matrix_threads() -> contextlib.AbstractContextManager:
     the fit several times slower (bfi 5-factor EFA: 0.05 s single-threaded vs 0.2-0.3 s).
     The limit only applies during the call and is a no-op without ``threadpoolctl``.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - depends on the environment
+    controller = _controller()
+    if controller is None:  # pragma: no cover - depends on the environment
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
+
+
+@functools.cache
+def _controller() -> Any:
+    """One ``threadpoolctl.ThreadpoolController`` (scanning the loaded libraries is slow)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return ThreadpoolController()
 
 
 def with_small_matrix_threads(func: _F) -> _F:
