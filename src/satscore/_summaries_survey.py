@@ -146,8 +146,12 @@ class StreamedDesign(SurveyDesign):
     # ------------------------------------------------------------------ properties
     @property
     def weights(self) -> np.ndarray:  # type: ignore[override]
-        msg = "a streamed design does not keep per-row weights; read them from the chunks."
-        raise DataError(msg)
+        msg = (
+            "a streamed design does not keep per-row weights: calibration (post_stratify, "
+            "rake) and row-level access need the rows in memory. Build the design on a "
+            "DataFrame, or read the weights from the chunks."
+        )
+        raise DesignError(msg)
 
     @property
     def df(self) -> int:
