@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ._checks import check_confidence_level, check_option
+from ._chunks import is_out_of_core
 from ._design_build import (
     DesignEstimate,
     column_list,
@@ -47,9 +48,12 @@ class SurveyDesign:
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame, iterable of DataFrames or dask DataFrame
         One row per respondent. It is kept (not copied, never modified) as
-        :attr:`data`.
+        :attr:`data`. Chunks (e.g. ``satscore.read_chunks(path)``) or a dask
+        DataFrame give a streamed design whose estimates are computed from
+        per-stratum/PSU totals, one pass per estimate (see the "Data larger than
+        memory" guide).
     weights : str or array_like, optional
         Column name or vector of sampling weights (> 0, finite). Without
         weights they are derived from ``fpc`` (``N_h/n_h``) or set to 1.
@@ -96,6 +100,14 @@ class SurveyDesign:
     0.774171 0.873432
     >>> # R: svyciprop(~I(sch.wide == "Yes"), dstrat, method = "beta")
     """
+
+    def __new__(cls, data: Any = None, *args: Any, **kwargs: Any) -> SurveyDesign:
+        # chunks or a dask DataFrame: a StreamedDesign (design totals per stratum/PSU/domain)
+        if cls is SurveyDesign and is_out_of_core(data):
+            from ._summaries_survey import StreamedDesign
+
+            return object.__new__(StreamedDesign)
+        return object.__new__(cls)
 
     def __init__(
         self,
