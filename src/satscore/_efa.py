@@ -235,7 +235,7 @@ def _prepare(
         from ._summaries_psy import efa_inputs
 
         return efa_inputs(data, cor=cor, missing=missing)
-    frame = _numeric(data)
+    frame = numeric_frame(data, min_columns=2, min_rows=3, what="data")
     n_rows = frame.dropna().shape[0] if missing == "listwise" else frame.shape[0]
     if n_rows < 3:
         msg = (
@@ -264,14 +264,6 @@ def _prepare(
         return R, mask.T @ mask, work.shape[0]
     R, counts, n = _pairwise(frame, missing)
     return R, counts, n
-
-
-def _numeric(data: Any) -> pd.DataFrame:
-    # pandas 3 deprecates ``astype(copy=...)`` used inside numeric_frame (Pandas4Warning);
-    # silence only that message until the shared helper drops the keyword.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
-        return numeric_frame(data, min_columns=2, min_rows=3, what="data")
 
 
 def _check_matrix(R: pd.DataFrame) -> None:
