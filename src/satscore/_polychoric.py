@@ -34,6 +34,7 @@ from scipy import special
 
 from ._bivariate_normal import bvn_cdf, bvn_pdf, bvn_pdf_drho
 from ._checks import numeric_frame
+from ._chunks import is_out_of_core
 from ._correlation import cor_smooth
 from ._results import ResultMixin
 from .errors import DataError, NonPositiveDefiniteWarning, OptionError, SatscoreWarning
@@ -290,10 +291,16 @@ def polychoric(
     if not correct >= 0:
         msg = f"correct must be a non-negative number; found {correct!r}. psych uses 0.5."
         raise OptionError(msg)
-    frame, codes, m = _codes(data, int(max_categories))
-    names = [str(c) for c in frame.columns]
-    n, k = codes.shape
-    T = _tables(codes, m)
+    if is_out_of_core(data):  # chunks or a dask DataFrame: tables from mergeable summaries
+        from ._summaries_psy import polychoric_tables
+
+        names, T, n, m = polychoric_tables(data, int(max_categories))
+        k = len(names)
+    else:
+        frame, codes, m = _codes(data, int(max_categories))
+        names = [str(c) for c in frame.columns]
+        n, k = codes.shape
+        T = _tables(codes, m)
     marg = np.einsum("iiaa->ia", T)  # category counts of each item
     n_item = marg.sum(axis=1)
     tau_cum = np.cumsum(marg, axis=1)[:, :-1] / n_item[:, None]
