@@ -146,3 +146,15 @@ def test_map_both_variants_against_regression_residuals():
         r = np.corrcoef(resid.T)[off]
         assert res.table.loc[k, "map"] == pytest.approx(np.mean(r**2), rel=1e-8)
         assert res.table.loc[k, "map4"] == pytest.approx(np.mean(r**4), rel=1e-8)
+
+
+def test_polychoric_observed_eigenvalues_match_psych():
+    """psych::fa.parallel(bfi[, 1:10], cor = "poly"): observed eigenvalues (deterministic) and
+    the number of components (the observed 3rd eigenvalue, 0.88, is far below the simulated
+    threshold). The factor count depends on replicate noise around 0.05 and is not compared."""
+    ref = REF["parallel_bfi10_poly"]
+    res = parallel_analysis(BFI.iloc[:, :10], cor="polychoric", n_iter=3, seed=4)
+    np.testing.assert_allclose(res.eigenvalues["pc_observed"], ref["pc_values"], atol=1e-3)
+    np.testing.assert_allclose(res.eigenvalues["fa_observed"], ref["fa_values"], atol=1e-3)
+    assert res.n_components == ref["ncomp"] == 2
+    assert "pc_resampled_mean" in res.eigenvalues

@@ -125,6 +125,10 @@ out$parallel_hs <- list(pc_values = pah$pc.values, fa_values = pah$fa.values, nf
                         ncomp = pah$ncomp, pc_sim = pah$pc.sim, fa_sim = pah$fa.sim, seed = 7,
                         n_iter = 100)
 
+pap <- suppressWarnings(fa.parallel(X[, 1:10], cor = "poly", n.iter = 5, plot = FALSE))
+out$parallel_bfi10_poly <- list(pc_values = pap$pc.values, fa_values = pap$fa.values,
+                                nfact = pap$nfact, ncomp = pap$ncomp)
+
 # ---- Velicer's MAP (psych::VSS, squared partial correlations) ------------------------------
 v <- VSS(X, n = 8, plot = FALSE)
 out$map_bfi <- list(map = v$map, n = 8)
