@@ -108,9 +108,12 @@ def _complete_covariance(arr: np.ndarray) -> np.ndarray | None:
     Returns None when the means are large relative to the spread (where the raw
     cross-product would lose precision); the caller then centres first.
     """
-    n = arr.shape[0]
-    mean = arr.mean(axis=0)
-    S = arr.T @ arr
+    return _covariance_from_cross(arr.T @ arr, arr.sum(axis=0), arr.shape[0])
+
+
+def _covariance_from_cross(S: np.ndarray, colsum: np.ndarray, n: int) -> np.ndarray | None:
+    """Covariance from the cross-product ``X'X`` and column sums (None if ill-conditioned)."""
+    mean = colsum / n
     C = (S - n * np.outer(mean, mean)) / (n - 1)
     d = np.diag(C)
     with np.errstate(invalid="ignore", divide="ignore"):
