@@ -27,6 +27,7 @@ from scipy import special, stats
 
 from ._alpha_items import alpha_stats, drop_table, item_table, prepare_items
 from ._checks import check_confidence_level, check_option, check_rng
+from ._chunks import is_out_of_core
 from ._correlation import _cov2cor
 from ._results import ConfidenceInterval, ResultMixin
 from .errors import OptionError, SatscoreWarning
@@ -345,9 +346,22 @@ def cronbach_alpha(
             msg = f"n_boot must be an integer >= 2; found {n_boot!r}. Pass e.g. n_boot=1000."
             raise OptionError(msg)
         rng = check_rng(seed)
-    prep = prepare_items(
-        data, keys=keys, check_keys=check_keys, scale_range=scale_range, missing=missing
-    )
+    if is_out_of_core(data):  # chunks or a dask DataFrame: items from mergeable summaries
+        if ci_method == "bootstrap":
+            msg = (
+                "ci_method='bootstrap' resamples respondents, which needs them in memory; "
+                "for chunks or a dask DataFrame use ci_method='feldt' or 'duhachek'."
+            )
+            raise OptionError(msg)
+        from ._summaries_psy import alpha_items
+
+        prep = alpha_items(
+            data, keys=keys, check_keys=check_keys, scale_range=scale_range, missing=missing
+        )
+    else:
+        prep = prepare_items(
+            data, keys=keys, check_keys=check_keys, scale_range=scale_range, missing=missing
+        )
     C = prep.cov
     R = _cov2cor(C)
     core = alpha_stats(C, R, prep.n)
