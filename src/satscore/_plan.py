@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_confidence_level, check_option, check_probability
+from ._chunks import is_out_of_core
 from ._plan_select import (
     has_duplicates,
     label,
@@ -215,8 +216,11 @@ def plan_quarterly_sample(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        Customer frame, one row per customer (not modified).
+    frame : pandas.DataFrame, iterable of DataFrames or dask DataFrame
+        Customer frame, one row per customer (not modified). With chunks or a
+        dask frame the allocation comes from per-stratum counts and the selection
+        is made partition by partition (no shuffle); ``sample`` is then a dask
+        DataFrame (computed pandas frame for chunks).
     quarter : int or str
         Quarter index or label like ``"2026Q3"``.
     coverage : float, default 0.30
@@ -284,6 +288,17 @@ def plan_quarterly_sample(
     >>> round(plan.shift, 2)  # 8106 · 0.3 mod 1
     0.8
     """
+    if is_out_of_core(frame):  # chunks or a dask DataFrame: counts, then per-partition selection
+        from ._summaries_plan import plan_streamed
+
+        return plan_streamed(
+            frame, quarter=quarter, coverage=coverage, response_rate=response_rate,
+            strata=strata, id_column=id_column, precision=precision,
+            min_respondents=min_respondents, allocation=allocation, deff=deff,
+            expected_p=expected_p, salt=salt, exclude=exclude, active=active,
+            selection=selection, on_infeasible=on_infeasible, rotation_step=rotation_step,
+            prn_column=prn_column, confidence_level=confidence_level,
+        )  # fmt: skip
     check_option("allocation", allocation, ("proportional", "neyman", "equal"))
     check_option("selection", selection, ("window", "poisson", "fixed"))
     check_option("on_infeasible", on_infeasible, ("raise", "cap"))
