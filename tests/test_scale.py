@@ -430,13 +430,12 @@ def customer_frame() -> pd.DataFrame:
 )
 def test_plan_streamed_equals_in_memory_plan(customer_frame, kw):
     import satscore
-    from satscore._summaries_plan import plan_streamed
 
     kw = dict(kw)
     if kw.get("exclude") == "first5000":
         kw["exclude"] = customer_frame["customer_id"].iloc[:5000]
     ref = satscore.plan_quarterly_sample(customer_frame, quarter="2026Q3", **kw)
-    out = plan_streamed(_chunks(customer_frame, 6), quarter="2026Q3", **kw)
+    out = satscore.plan_quarterly_sample(_chunks(customer_frame, 6), quarter="2026Q3", **kw)
     pd.testing.assert_frame_equal(ref.allocation, out.allocation)
     key = ref.id_column
     pd.testing.assert_frame_equal(

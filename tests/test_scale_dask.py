@@ -93,12 +93,11 @@ def test_unknown_divisions_are_reported(bfi):
 
 def test_dask_plan_quarterly_sample_partition_local(client):
     import satscore
-    from satscore._summaries_plan import plan_streamed
 
     frame = satscore.load_example("customer_frame").iloc[:40_000]
     ddf = dd.from_pandas(frame, npartitions=4)
     ref = satscore.plan_quarterly_sample(frame, quarter="2026Q3", strata="segment")
-    out = plan_streamed(ddf, quarter="2026Q3", strata="segment")
+    out = satscore.plan_quarterly_sample(ddf, quarter="2026Q3", strata="segment")
     pd.testing.assert_frame_equal(ref.allocation, out.allocation)
     assert out.sample.npartitions == ddf.npartitions  # selection per partition, no shuffle
     got = out.sample.compute().sort_values("customer_id").reset_index(drop=True)
