@@ -289,7 +289,9 @@ def prepare_items(
             stacklevel=3,
         )
         keep = ~const_mask
-        X, nan = X[:, keep], nan[:, keep]
+        X, nan, colsum = X[:, keep], nan[:, keep], colsum[keep]
+        if moments is not None:
+            moments = (moments[0][keep], moments[1][keep])
         has_nan = has_nan and bool(nan.any())
         C = C[np.ix_(keep, keep)]
         names = [n for n, c in zip(names, const_mask, strict=True) if not c]
@@ -329,8 +331,6 @@ def prepare_items(
                     SatscoreWarning,
                     stacklevel=3,
                 )
-    if const and moments is not None:
-        moments = (moments[0][keep], moments[1][keep])
     freq = _frequencies(X, names, nan if has_nan else None, moments)
     flip = 0.0
     if (sign < 0).any():
