@@ -103,3 +103,36 @@ def test_dask_plan_quarterly_sample_partition_local(client):
     got = out.sample.compute().sort_values("customer_id").reset_index(drop=True)
     want = ref.sample.sort_values("customer_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(want, got)
+
+
+def test_dask_public_functions_equal_in_memory(client, data_dir):
+    import satscore
+
+    inst = satscore.load_instrument("bank_service")
+    raw = satscore.load_example("bank_survey")
+    survey = inst.validate(raw, on_invalid="coerce").data.reset_index(drop=True)
+    ddf = dd.from_pandas(survey, npartitions=4)
+    ref = satscore.score_survey(survey, inst, by="quarter").metrics
+    out = satscore.score_survey(ddf, inst, by="quarter").metrics
+    num = ref.select_dtypes("number").columns
+    assert np.allclose(ref[num].to_numpy(float), out[num].to_numpy(float), rtol=1e-9, atol=0,
+                       equal_nan=True)  # fmt: skip
+    assert ref["verdict"].equals(out["verdict"])
+    assert (ref["flag"].fillna("") == out["flag"].fillna("")).all()
+    bfi = pd.read_csv(data_dir / "bfi.csv")
+    items = ["A1", "A2", "A3", "A4", "A5"]
+    dbfi = dd.from_pandas(bfi[items], npartitions=3)
+    a, b = (
+        satscore.cronbach_alpha(bfi[items], keys=["A1"]),
+        satscore.cronbach_alpha(dbfi, keys=["A1"]),
+    )
+    assert abs(a.alpha - b.alpha) < 1e-12
+    assert abs(a.items["raw_r"] - b.items["raw_r"]).max() < 1e-12
+    pa, pb = satscore.polychoric(bfi[items]), satscore.polychoric(dbfi)
+    assert np.allclose(pa.rho.to_numpy(), pb.rho.to_numpy(), rtol=0, atol=1e-12)
+    hs = pd.read_csv(data_dir / "holzinger1939.csv")
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    fa, fb = satscore.cfa(hs, model), satscore.cfa(dd.from_pandas(hs, npartitions=3), model)
+    assert abs(fa.chi2 - fb.chi2) < 1e-8
+    design = satscore.SurveyDesign(ddf, strata="branch")
+    assert design.df == satscore.SurveyDesign(survey, strata="branch").df
