@@ -14,6 +14,8 @@ from .errors import DataError
 
 __all__ = ["ContingencyTables", "CrossProducts"]
 
+_ROWS = 1 << 18  # rows per block of the cross-product sums (bounds temporaries)
+
 
 # ----------------------------------------------------------------------------- cross-products
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -64,8 +66,29 @@ class CrossProducts(_Keyed):
         by: Sequence[str] = (),
         key_dtypes: tuple[Any, ...] = (),
     ) -> CrossProducts:
-        """Shifted one-chunk sums (shift = the chunk's column means) per segment."""
+        """Shifted sums per segment (shift: the first rows' means), in row blocks.
+
+        Chunks longer than ``_ROWS`` rows are summarised block by block and merged,
+        which bounds the temporaries at a few ``_ROWS x p`` arrays.
+        """
         x = np.asarray(x, dtype=float)
+        if x.shape[0] > _ROWS:
+            parts = [
+                cls.from_arrays(
+                    x[start : start + _ROWS],
+                    segment[start : start + _ROWS],
+                    keys,
+                    columns=columns,
+                    listwise=listwise,
+                    by=by,
+                    key_dtypes=key_dtypes,
+                )
+                for start in range(0, x.shape[0], _ROWS)
+            ]
+            out = parts[0]
+            for part in parts[1:]:
+                out = out.merge(part)
+            return out
         p = x.shape[1]
         g_n = len(keys)
         n, mean, m2, cp = (np.zeros((g_n, p, p)) for _ in range(4))
