@@ -149,10 +149,8 @@ def _summarize_chunk(
             raw_values[item.id] = data[item.id].to_numpy(dtype=float)
     raw = CategoryCounts.from_arrays(raw_values, codes, segment, keys, **common)
     rcodes = dict.fromkeys(codes, tuple(float(i) for i in range(len(reasons))))
-    index = {r: float(i) for i, r in enumerate(reasons)}
-    rvals = {
-        c: vr.missing_reason[c].map(index).to_numpy(dtype=float, na_value=np.nan) for c in codes
-    }
+    index = pd.Index(reasons)
+    rvals = {c: _reason_codes(vr.missing_reason[c], index) for c in codes}
     reason_counts = CategoryCounts.from_arrays(rvals, rcodes, segment, keys, **common)
     everywhere = np.zeros(len(data), dtype=np.int64)
     presence = CategoryCounts.from_arrays(rvals, rcodes, everywhere, ((),))
@@ -176,6 +174,17 @@ def _summarize_chunk(
         len(data),
         (meta, subjects, by_cols),
     )
+
+
+def _reason_codes(series: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each row's missing reason in ``index`` (NaN for valid answers)."""
+    arr = series.to_numpy(dtype=object)
+    out = np.full(arr.shape[0], np.nan)
+    given = pd.notna(arr)
+    if given.any():
+        pos = index.get_indexer(arr[given]).astype(float)
+        out[given] = np.where(pos >= 0, pos, np.nan)
+    return out
 
 
 def _aggregate(
