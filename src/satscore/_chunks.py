@@ -310,9 +310,14 @@ class FileChunks:
             except ImportError as err:  # pragma: no cover
                 msg = 'reading Parquet needs pyarrow: pip install "satscore[parquet]".'
                 raise MissingDependencyError(msg) from err
-            pf = pq.ParquetFile(p)
-            batches = pf.iter_batches(
-                batch_size=self.chunksize, columns=None if cols is None else list(cols)
+            # one row group at a time, without pre-buffering: memory stays bounded by a row
+            # group (a single iterator over the file buffers its pages as it goes)
+            pf = pq.ParquetFile(p, pre_buffer=False)
+            wanted = None if cols is None else list(cols)
+            batches = (
+                b
+                for g in range(pf.num_row_groups)
+                for b in pf.iter_batches(batch_size=self.chunksize, row_groups=[g], columns=wanted)
             )
             return iter_chunks((b.to_pandas() for b in batches), columns=cols)
         sep = "\t" if suffix in (".tsv", ".tab") else ","
