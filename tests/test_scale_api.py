@@ -272,3 +272,11 @@ def test_polychoric_on_chunks(bfi, items):
     efa_ref = satscore.efa(bfi[items], n_factors, cor="polychoric")
     efa_out = satscore.efa(_chunks(bfi[items], 3), n_factors, cor="polychoric")
     assert np.allclose(efa_ref.loadings.to_numpy(), efa_out.loadings.to_numpy(), atol=1e-8)
+
+
+def test_omega_on_chunks_through_efa_preparation(bfi):
+    items = bfi.columns[:15].tolist()
+    ref = satscore.omega(bfi[items], n_factors=3)
+    out = satscore.omega(_chunks(bfi[items], 4), n_factors=3)
+    for attr in ("omega_h", "omega_total", "alpha"):
+        assert abs(getattr(ref, attr) - getattr(out, attr)) < 1e-9, attr
