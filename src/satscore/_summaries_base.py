@@ -173,3 +173,34 @@ def _matrix(chunk: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     for j, c in enumerate(columns):  # column-major: each column is one contiguous write
         out[:, j] = chunk[c].to_numpy(dtype=float, na_value=np.nan)
     return out
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Bundle:
+    """Several summaries of one chunk merged together, plus the row count."""
+
+    parts: tuple[Any, ...]
+    rows: int
+
+    def merge(self, other: _Bundle) -> _Bundle:
+        parts = tuple(
+            a if b is None else b if a is None else a.merge(b)
+            for a, b in zip(self.parts, other.parts, strict=True)
+        )
+        return _Bundle(parts, self.rows + other.rows)
+
+
+def _numeric_chunk(chunk: pd.DataFrame, columns: Sequence[str], number: int, what: str) -> None:
+    for col in columns:
+        s = chunk[col]
+        ok = pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
+        if not ok and s.dtype == object:
+            ok = bool(s.dropna().map(lambda v: isinstance(v, (int, float))).all())
+        if not ok and not s.isna().all():
+            sample = s.dropna().astype(str).unique()[:3].tolist()
+            msg = (
+                f"column {col!r} of {what} (chunk {number}) is not numeric (found values such "
+                f"as {sample}); item responses must be numeric codes. Convert labels to codes "
+                "first, e.g. with instrument.validate(...), or drop the column."
+            )
+            raise DataError(msg)
