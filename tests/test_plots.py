@@ -256,6 +256,13 @@ def test_trend_default_target_is_the_scores_target(scores_q, responses):
     assert next(ln for ln in ax.lines if ln.get_gid() == "target").get_ydata()[0] == 0.85
     ax = plot_trend(bare, target=False)
     assert not [ln for ln in ax.lines if ln.get_gid() == "target"]
+    # the signature default (target=0.85) works as written, and a stored target
+    # different from the bank default takes precedence when target is left as None
+    ax = plot_trend(bare, target=0.85)
+    assert next(ln for ln in ax.lines if ln.get_gid() == "target").get_ydata()[0] == 0.85
+    stored = score_survey(responses, INST, by="quarter", targets={"customer_satisfaction": 0.9})
+    ax = plot_trend(stored)
+    assert next(ln for ln in ax.lines if ln.get_gid() == "target").get_ydata()[0] == 0.9
 
 
 @pytest.fixture(scope="module")
