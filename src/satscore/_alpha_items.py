@@ -14,8 +14,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._alpha_moments import BYTE_VALUES, byte_counts, int8_codes, pairwise_total_sums
 from ._checks import numeric_frame
-from ._correlation import _cov2cor, _covariance_from_cross, correlation, covariance, smc
+from ._correlation import (
+    _centre,
+    _cov2cor,
+    _covariance_from_cross,
+    _pairwise_cov_cor,
+    _pairwise_products,
+    covariance,
+    smc,
+)
 from .errors import DataError, OptionError, SatscoreWarning
 
 __all__ = ["PreparedItems", "alpha_stats", "drop_table", "item_table", "prepare_items"]
@@ -95,16 +104,6 @@ def _check_shape(X: np.ndarray, names: list[str]) -> None:
     if X.shape[0] < 3:
         msg = f"data has {X.shape[0]} row(s); at least 3 respondents are required."
         raise DataError(msg)
-    if np.isfinite(X.sum()):
-        return
-    answered = X.shape[0] - np.isnan(X).sum(axis=0)
-    if (answered == 0).any():
-        col = names[int(np.argmax(answered == 0))]
-        msg = (
-            f"column {col!r} of data has no non-missing values; drop it before computing "
-            "statistics."
-        )
-        raise DataError(msg)
 
 
 def _key_vector(keys: Iterable[Any] | None, names: list[str], dropped: list[str]) -> np.ndarray:
@@ -146,26 +145,12 @@ def _first_pc_signs(R: np.ndarray) -> np.ndarray:
     return np.where(load < 0, -1.0, 1.0)
 
 
-def _small_int_frequencies(
-    X: np.ndarray, names: list[str], moments: tuple[np.ndarray, np.ndarray]
+def _byte_frequencies(
+    counts: np.ndarray, answered: np.ndarray, n_rows: int, names: list[str]
 ) -> pd.DataFrame | None:
-    """Complete data coded as small integers: count on an int8 copy (8x less memory traffic).
-
-    The int8 copy truncates (and wraps outside -128..127); it is exact iff every column's
-    counts reproduce the column's sum and sum of squares (``moments``, from the float data),
-    which rules out non-integers and out-of-range values.
-    """
-    X8 = X.astype(np.int8)
-    k = X.shape[1]
-    counts = np.array([np.bincount(X8[:, j].view(np.uint8), minlength=256) for j in range(k)])
-    byte_values = np.where(np.arange(256) < 128, np.arange(256), np.arange(256) - 256)
-    colsum, sumsq = moments
-    if not np.array_equal(counts @ byte_values, colsum):
-        return None
-    if not np.array_equal(counts @ (byte_values**2), sumsq):
-        return None
-    order = np.argsort(byte_values)
-    values, counts = byte_values[order], counts[:, order]  # (k, 256) by value
+    """psych ``response.frequencies`` from exact per-item byte counts (``byte_counts``)."""
+    order = np.argsort(BYTE_VALUES)
+    values, counts = BYTE_VALUES[order], counts[:, order]
     used = counts > 0
     lo = values[np.argmax(used, axis=1)]
     hi = values[255 - np.argmax(used[:, ::-1], axis=1)]
@@ -176,32 +161,22 @@ def _small_int_frequencies(
     values, counts = values[present], counts[:, present]
     if values.size > _MAX_CATEGORIES:
         return None
-    n_rows = X.shape[0]
     out: dict[str, np.ndarray] = {}
     for v, col in zip(values, counts.T, strict=True):
         label = f"{v:d}".replace("-", "minus_")
-        out[f"freq_{label}"] = np.where(select, col / n_rows, np.nan)
-    out["miss"] = np.where(select, 0.0, np.nan)
+        out[f"freq_{label}"] = np.where(select, col / answered, np.nan)
+    out["miss"] = np.where(select, 1.0 - answered / n_rows, np.nan)
     return pd.DataFrame(out, index=names)
 
 
-def _frequencies(
-    X: np.ndarray,
-    names: list[str],
-    nan: np.ndarray | None,
-    moments: tuple[np.ndarray, np.ndarray] | None = None,
-) -> pd.DataFrame | None:
+def _frequencies(X: np.ndarray, names: list[str], nan: np.ndarray | None) -> pd.DataFrame | None:
     """Response proportions per item (non-missing answers) and ``miss``, as psych.
 
     psych tabulates items whose range is at most ``max`` (10) when no more than 10
-    distinct answers occur over them. Integer codes are counted with ``bincount`` item by
-    item (contiguous columns, no copies of the whole matrix).
+    distinct answers occur over them. This is the general path (non-integer answers);
+    small integer codes are counted from an int8 copy (:func:`_byte_frequencies`).
     """
     n_rows, k = X.shape
-    if nan is None and moments is not None:
-        fast = _small_int_frequencies(X, names, moments)
-        if fast is not None:
-            return fast
     cols = [X[:, j] if nan is None else X[~nan[:, j], j] for j in range(k)]
     lo = np.array([c.min() for c in cols])
     hi = np.array([c.max() for c in cols])
@@ -246,6 +221,75 @@ def _frequencies(
     return pd.DataFrame(out, index=names)
 
 
+def _summaries(X: np.ndarray, names: list[str]) -> dict[str, Any]:
+    """Covariance, frequencies and the sums the item table needs, in as few passes as possible."""
+    n_rows, k = X.shape
+    S = X.T @ X  # NaN/inf anywhere in a column make its diagonal non-finite
+    sq = np.diag(S)
+    if np.isfinite(sq).all():
+        X8 = int8_codes(X)
+        counts = byte_counts(X8)
+        # int8 truncates towards zero and wraps, so |code| <= |x| with equality only for
+        # integers (and 128 -> -128, excluded): equal sums of squares prove every code exact
+        exact = (
+            bool((counts[:, 128] == 0).all())
+            and bool((sq < 2.0**52).all())
+            and np.array_equal(counts @ (BYTE_VALUES**2), sq)
+        )
+        if exact:
+            colsum = (counts @ BYTE_VALUES).astype(float)
+            freq = _byte_frequencies(counts, np.full(k, float(n_rows)), n_rows, names)
+            used = counts.sum(axis=0) > 0
+            lo, hi = float(BYTE_VALUES[used].min()), float(BYTE_VALUES[used].max())
+        else:
+            colsum = X.sum(axis=0)
+            freq = _frequencies(X, names, None)
+            lo, hi = float(X.min()), float(X.max())
+        C = _covariance_from_cross(S, colsum, n_rows)
+        if C is None:  # large means relative to the spread: centre first
+            C = covariance(X)
+        return {"nan": None, "C": C, "R": None, "colsum": colsum, "freq": freq, "range": (lo, hi)}
+    nan = np.isnan(X)
+    missing = nan.sum(axis=0)
+    if (missing == n_rows).any():
+        col = names[int(np.argmax(missing == n_rows))]
+        msg = (
+            f"column {col!r} of data has no non-missing values; drop it before computing "
+            "statistics."
+        )
+        raise DataError(msg)
+    centre = _centre(X)
+    n, Si, Sij, Sii = _pairwise_products(X, nan, centre)
+    C, R = _pairwise_cov_cor(n, Si, Sij, Sii)
+    X8 = int8_codes(X)
+    exact = np.array_equal(X8 == X, ~nan)
+    freq, lo_hi = None, None
+    if exact:
+        np.copyto(X8, np.int8(-128), where=nan)
+        counts = byte_counts(X8)
+        if np.array_equal(counts[:, 128], missing):
+            counts[:, 128] = 0
+            freq = _byte_frequencies(counts, (n_rows - missing).astype(float), n_rows, names)
+            used = counts.sum(axis=0) > 0
+            lo_hi = (float(BYTE_VALUES[used].min()), float(BYTE_VALUES[used].max()))
+        else:
+            exact = False
+    if not exact:
+        freq = _frequencies(X, names, nan)
+        lo_hi = (float(np.nanmin(X)), float(np.nanmax(X)))
+    return {
+        "nan": nan,
+        "C": C,
+        "R": R,
+        "freq": freq,
+        "range": lo_hi,
+        "centre": centre,
+        "n": np.diag(n).copy(),
+        "sum_z": np.diag(Si).copy(),
+        "sum_zz": np.diag(Sii).copy(),
+    }
+
+
 def prepare_items(
     data: Any,
     *,
@@ -256,28 +300,20 @@ def prepare_items(
 ) -> PreparedItems:
     """Validate, drop constant items (with a warning, as psych), key and summarise."""
     X, names = _read(data)
-    colsum = X.sum(axis=0)
-    has_nan = not np.isfinite(colsum).all()
-    nan = np.isnan(X) if has_nan else np.zeros((1, X.shape[1]), dtype=bool)
-    if missing == "listwise" and has_nan:
-        keep = ~nan.any(axis=1)
-        X, nan, has_nan = X[keep], nan[keep], False
-        colsum = X.sum(axis=0)
-        if X.shape[0] < 3:
-            msg = (
-                f"only {X.shape[0]} respondent(s) answered every item; at least 3 complete "
-                "rows are needed with missing='listwise'. Use missing='pairwise'."
-            )
-            raise DataError(msg)
-    moments = None
-    if has_nan:
-        C = covariance(X)
-    else:
-        S = X.T @ X  # one cross-product gives the covariance and the frequency check
-        C = _covariance_from_cross(S, colsum, X.shape[0])
-        if C is None:  # large means relative to the spread: centre first
-            C = covariance(X)
-        moments = (colsum, np.diag(S))
+    summ = _summaries(X, names)
+    if summ["nan"] is not None:
+        nan = summ["nan"]
+        if missing == "listwise":
+            keep = ~nan.any(axis=1)
+            X = X[keep]
+            if X.shape[0] < 3:
+                msg = (
+                    f"only {X.shape[0]} respondent(s) answered every item; at least 3 complete "
+                    "rows are needed with missing='listwise'. Use missing='pairwise'."
+                )
+                raise DataError(msg)
+            summ = _summaries(X, names)
+    C = summ["C"]
     var = np.diag(C)
     const_mask = ~(var > 0)
     const = [n for n, c in zip(names, const_mask, strict=True) if c]
@@ -288,19 +324,18 @@ def prepare_items(
             SatscoreWarning,
             stacklevel=3,
         )
-        keep = ~const_mask
-        X, nan, colsum = X[:, keep], nan[:, keep], colsum[keep]
-        if moments is not None:
-            moments = (moments[0][keep], moments[1][keep])
-        has_nan = has_nan and bool(nan.any())
-        C = C[np.ix_(keep, keep)]
         names = [n for n, c in zip(names, const_mask, strict=True) if not c]
-    if len(names) < 2:
-        msg = (
-            f"after dropping items without variance {const}, {len(names)} item(s) remain; "
-            "alpha needs at least 2 items with varying answers."
-        )
-        raise DataError(msg)
+        if len(names) < 2:
+            msg = (
+                f"after dropping items without variance {const}, {len(names)} item(s) remain; "
+                "alpha needs at least 2 items with varying answers."
+            )
+            raise DataError(msg)
+        X = np.ascontiguousarray(X[:, ~const_mask])
+        summ = _summaries(X, names)
+        C = summ["C"]
+    nan = summ["nan"]
+    has_nan = nan is not None
     k = X.shape[1]
     bad = np.argwhere(np.isnan(C))
     if bad.size:
@@ -312,7 +347,7 @@ def prepare_items(
         raise DataError(msg)
     sign = _key_vector(keys, names, const)
     if check_keys or keys is None:
-        pc = _first_pc_signs(correlation(X) if has_nan else _cov2cor(C))
+        pc = _first_pc_signs(summ["R"] if has_nan else _cov2cor(C))
         if (pc < 0).any():
             neg = [n for n, s in zip(names, pc, strict=True) if s < 0]
             if check_keys:
@@ -331,11 +366,10 @@ def prepare_items(
                     SatscoreWarning,
                     stacklevel=3,
                 )
-    freq = _frequencies(X, names, nan if has_nan else None, moments)
     flip = 0.0
     if (sign < 0).any():
         if scale_range is None:
-            flip = float(np.nanmin(X) + np.nanmax(X)) if has_nan else float(X.min() + X.max())
+            flip = float(sum(summ["range"]))
         else:
             try:
                 lo, hi = (float(v) for v in scale_range)
@@ -349,30 +383,30 @@ def prepare_items(
     Ck = C * np.outer(sign, sign)
     n = int(X.shape[0])
     prep = {"X": X, "sign": sign, "flip": flip, "cov": Ck, "names": names, "n": n, "k": k}
-    prep["frequencies"] = freq
+    prep["frequencies"] = summ["freq"]
     if has_nan:
-        keyed = PreparedItems(
-            **prep,
-            item_n=np.zeros(k),
-            item_mean=np.zeros(k),
-            item_sd=np.zeros(k),
-            score_mean=0.0,
-            score_sd=0.0,
-            raw_r=np.zeros(k),
-        ).keyed()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            total = np.nanmean(keyed, axis=1)
+        centre, n_i = summ["centre"], summ["n"]
+        mean = centre + summ["sum_z"] / n_i
+        offset = np.where(sign < 0, flip - centre, centre)
+        shift = float(offset.mean())
+        tot = pairwise_total_sums(X, nan, centre, sign, offset - shift)
+        sz, szz, st = summ["sum_z"], summ["sum_zz"], tot["St"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov_tz = tot["Stz"] - st * sz / n_i
+            var_t = tot["Stt"] - st * st / n_i
+            var_z = szz - sz * sz / n_i
+            raw_r = sign * cov_tz / np.sqrt(var_t * var_z)
+        cnt, tsum = tot["count"], tot["tsum"]
         summary = {
-            "item_n": (~nan).sum(axis=0),
-            "item_mean": np.nanmean(keyed, axis=0),
-            "item_sd": np.nanstd(keyed, axis=0, ddof=1),
-            "score_mean": float(np.nanmean(total)),
-            "score_sd": float(np.nanstd(total, ddof=1)),
-            "raw_r": correlation(np.column_stack([total, keyed]))[0, 1:],
+            "item_n": n_i.astype(np.int64),
+            "item_mean": np.where(sign < 0, flip - mean, mean),
+            "item_sd": np.sqrt(np.diag(C)),
+            "score_mean": shift + tsum / cnt,
+            "score_sd": float(np.sqrt((tot["tsq"] - tsum * tsum / cnt) / (cnt - 1))),
+            "raw_r": raw_r,
         }
     else:
-        mean = colsum / n
+        mean = summ["colsum"] / n
         item_mean = np.where(sign < 0, flip - mean, mean)
         col = Ck.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):

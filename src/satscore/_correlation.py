@@ -72,18 +72,56 @@ def pairwise_counts(X: Any) -> np.ndarray:
     return np.rint(m.T @ m).astype(np.int64)
 
 
+def _centre(arr: np.ndarray) -> np.ndarray:
+    """Per-column shift near the mean (from a row sample), for conditioning only.
+
+    Pairwise sums are shift invariant; shifting by roughly the mean just keeps the
+    cross-products well conditioned, so a sample of rows suffices (no full pass).
+    """
+    step = max(1, arr.shape[0] // 20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmean(arr[::step], axis=0) if arr.shape[0] else np.zeros(arr.shape[1])
+    return np.where(np.isfinite(centre), centre, 0.0)
+
+
+def _pairwise_products(
+    arr: np.ndarray, nan: np.ndarray, centre: np.ndarray, *, squares: bool = True
+) -> tuple[np.ndarray, ...]:
+    """Masked cross-products ``n = M'M``, ``Si = Z'M``, ``Sij = Z'Z``, ``Sii = (Z*Z)'M``.
+
+    ``Z`` is the shifted data with zeros where missing, ``M`` the presence mask. The
+    blocks ``[Z, M, Z*Z]`` are built in row chunks (cache sized) and one symmetric
+    product per chunk gives all sums at once.
+    """
+    n_rows, k = arr.shape
+    width = (3 if squares else 2) * k
+    G = np.zeros((width, width))
+    step = max(1, int(2**21 // width))
+    W = np.empty((min(step, max(n_rows, 1)), width))
+    for start in range(0, n_rows, step):
+        x, m = arr[start : start + step], nan[start : start + step]
+        w = W[: x.shape[0]]
+        z = w[:, :k]
+        np.subtract(x, centre, out=z)
+        np.copyto(z, 0.0, where=m)
+        np.subtract(1.0, m, out=w[:, k : 2 * k])
+        if squares:
+            np.multiply(z, z, out=w[:, 2 * k :])
+        G += w.T @ w
+    n, Si, Sij = G[k : 2 * k, k : 2 * k], G[:k, k : 2 * k], G[:k, :k]
+    Sii = G[2 * k :, k : 2 * k] if squares else None
+    return n, Si, Sij, Sii
+
+
 def _moments(arr: np.ndarray, missing: str) -> tuple[np.ndarray, ...]:
     """Pairwise sums: n, S_i, S_j, S_ij, S_ii(j), S_jj(i) over the rows both are present."""
     if missing == "listwise":
         arr = arr[~np.isnan(arr).any(axis=1)]
-    # centre by the available-case means first (shift invariance; better conditioning)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nanmean(arr, axis=0) if arr.shape[0] else np.zeros(arr.shape[1])
-    centre = np.where(np.isfinite(centre), centre, 0.0)
-    Z = arr - centre
-    nan = np.isnan(Z)
+    centre = _centre(arr)
+    nan = np.isnan(arr)
     if not nan.any():
+        Z = arr - centre
         n_rows = Z.shape[0]
         n = np.full((Z.shape[1], Z.shape[1]), float(n_rows))
         s = Z.sum(axis=0)
@@ -93,13 +131,28 @@ def _moments(arr: np.ndarray, missing: str) -> tuple[np.ndarray, ...]:
         sq = (Z * Z).sum(axis=0)
         Sii = np.broadcast_to(sq[:, None], n.shape)
         return n, Si, Sj, Sij, Sii, Sii.T
-    M = (~nan).astype(float)
-    Z = np.where(nan, 0.0, Z)
-    n = M.T @ M
-    Si = Z.T @ M  # sum of x_i over rows where j is present (x_i is zero where missing)
-    Sij = Z.T @ Z
-    Sii = (Z * Z).T @ M
+    n, Si, Sij, Sii = _pairwise_products(arr, nan, centre)
     return n, Si, Si.T, Sij, Sii, Sii.T
+
+
+def _pairwise_cov_cor(
+    n: np.ndarray, Si: np.ndarray, Sij: np.ndarray, Sii: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise covariance and correlation (as :func:`covariance`, :func:`correlation`)."""
+    Sj, Sjj = Si.T, Sii.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cxy = Sij - Si * Sj / n
+        C = cxy / (n - 1.0)
+        vx = Sii - Si * Si / n
+        vy = Sjj - Sj * Sj / n
+        R = cxy / np.sqrt(vx * vy)
+    C = np.where(n >= 2, C, np.nan)
+    C = (C + C.T) / 2.0
+    R = np.where((n >= 2) & (vx > 0) & (vy > 0), R, np.nan)
+    R = np.clip((R + R.T) / 2.0, -1.0, 1.0)
+    diag_ok = np.diag(np.where(n >= 2, vx, np.nan)) > 0
+    np.fill_diagonal(R, np.where(diag_ok, 1.0, np.nan))
+    return C, R
 
 
 def _complete_covariance(arr: np.ndarray) -> np.ndarray | None:
