@@ -65,60 +65,76 @@ def _rotr(x: Any, n: int) -> Any:
     return (x >> np.uint32(n)) ^ (x << np.uint32(32 - n))
 
 
+def _sigma_small(x: Any, r1: int, r2: int, sh: int, acc: np.ndarray, tmp: np.ndarray) -> Any:
+    """``rotr(x, r1) ^ rotr(x, r2) ^ (x >> sh)``: into ``acc`` for arrays, a scalar for scalars."""
+    if np.ndim(x) == 0:
+        return _rotr(x, r1) ^ _rotr(x, r2) ^ (x >> np.uint32(sh))
+    np.right_shift(x, sh, out=acc)
+    for r in (r1, r2):
+        np.right_shift(x, r, out=tmp)
+        acc ^= tmp
+        np.left_shift(x, 32 - r, out=tmp)
+        acc ^= tmp
+    return acc
+
+
 def _compress(state: list[Any], w: list[Any], m: int) -> list[Any]:
     """One SHA-256 compression of 64-byte blocks into ``state``.
 
     ``w`` holds the 16 message words, each a ``uint32`` array (one value per
     message) or a ``np.uint32`` scalar when the word is the same for every
     message (salt bytes, padding, length): constant words and every value that
-    depends only on them are computed once, as scalars.
+    depends only on them are computed once, as scalars. The message schedule is
+    computed round by round in a ring of 16 words, in place (``w``'s arrays are
+    overwritten), so the working set of a chunk stays in the CPU cache.
     """
-    sched = list(w)
+    ring = list(w)
+    acc = np.empty(m, dtype=np.uint32)
     tmp = np.empty(m, dtype=np.uint32)
-    for i in range(16, 64):
-        w15, w2 = sched[i - 15], sched[i - 2]
-        parts = (sched[i - 16], sched[i - 7], w15, w2)
-        if all(np.ndim(x) == 0 for x in parts):
-            s0 = _rotr(w15, 7) ^ _rotr(w15, 18) ^ (w15 >> np.uint32(3))
-            s1 = _rotr(w2, 17) ^ _rotr(w2, 19) ^ (w2 >> np.uint32(10))
-            sched.append(sched[i - 16] + s0 + sched[i - 7] + s1)
-            continue
-        out = np.zeros(m, dtype=np.uint32)
-        out += sched[i - 16]
-        out += sched[i - 7]
-        for x, (r1, r2, sh) in ((w15, (7, 18, 3)), (w2, (17, 19, 10))):
-            if np.ndim(x) == 0:
-                out += _rotr(x, r1) ^ _rotr(x, r2) ^ (x >> np.uint32(sh))
-            else:
-                acc = np.right_shift(x, sh)
-                for r in (r1, r2):
-                    np.right_shift(x, r, out=tmp)
-                    acc ^= tmp
-                    np.left_shift(x, 32 - r, out=tmp)
-                    acc ^= tmp
-                out += acc
-        sched.append(out)
     a, b, c, d, e, f, g, h = state
     bc = b ^ c
-    i = 0
-    while i < 64 and np.ndim(sched[i]) == 0 and np.ndim(a) == 0:  # rounds on constants only
-        s1 = _rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)
-        t1 = h + s1 + (g ^ (e & (f ^ g))) + (sched[i] + _K[i])
-        s0 = _rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)
-        ab = a ^ b
-        h, g, f, e, d, c, b, a = g, f, e, d + t1, c, b, a, t1 + s0 + (b ^ (ab & bc))
-        bc = ab
-        i += 1
-    if i < 64:
-        regs = [np.array(np.broadcast_to(v, (m,)), np.uint32) for v in (a, b, c, d, e, f, g, h)]
-        tmp = [np.empty(m, np.uint32), np.empty(m, np.uint32), np.array(np.broadcast_to(bc, (m,)))]
-        for k in range(i, 64):
-            regs, tmp = _round_inplace(regs, tmp, sched[k] + _K[k])
+    regs: list[np.ndarray] | None = None
+    rtmp: list[np.ndarray] = []
+    for t in range(64):
+        if t >= 16:  # W[t] = W[t-16] + s0(W[t-15]) + W[t-7] + s1(W[t-2]) into slot t % 16
+            slot = t % 16
+            w16, w15 = ring[slot], ring[(t + 1) % 16]
+            w7, w2 = ring[(t + 9) % 16], ring[(t + 14) % 16]
+            if all(np.ndim(x) == 0 for x in (w16, w15, w7, w2)):
+                ring[slot] = (
+                    w16
+                    + _sigma_small(w15, 7, 18, 3, acc, tmp)
+                    + w7
+                    + (_sigma_small(w2, 17, 19, 10, acc, tmp))
+                )
+            else:
+                out = w16 if np.ndim(w16) else np.full(m, w16, dtype=np.uint32)
+                out += w7
+                out += _sigma_small(w15, 7, 18, 3, acc, tmp)
+                out += _sigma_small(w2, 17, 19, 10, acc, tmp)
+                ring[slot] = out
+        wt = ring[t % 16]
+        if regs is None and np.ndim(wt) == 0:  # rounds on constants only
+            s1 = _rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)
+            t1 = h + s1 + (g ^ (e & (f ^ g))) + (wt + _K[t])
+            s0 = _rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)
+            ab = a ^ b
+            h, g, f, e, d, c, b, a = g, f, e, d + t1, c, b, a, t1 + s0 + (b ^ (ab & bc))
+            bc = ab
+            continue
+        if regs is None:
+            regs = [np.full(m, v, dtype=np.uint32) for v in (a, b, c, d, e, f, g, h)]
+            rtmp = [acc, tmp, np.full(m, bc, dtype=np.uint32)]
+            acc, tmp = np.empty(m, dtype=np.uint32), np.empty(m, dtype=np.uint32)
+        regs, rtmp = _round_inplace(regs, rtmp, wt, _K[t])
+    if regs is not None:
         a, b, c, d, e, f, g, h = regs
     return [s + v for s, v in zip(state, (a, b, c, d, e, f, g, h), strict=True)]
 
 
-def _round_inplace(regs: list[np.ndarray], tmp: list[np.ndarray], wk: Any) -> tuple[list, list]:
+def _round_inplace(
+    regs: list[np.ndarray], tmp: list[np.ndarray], w: Any, k: Any
+) -> tuple[list, list]:
     """One SHA-256 round on register arrays, in place (no temporaries allocated)."""
     a, b, c, d, e, f, g, h = regs
     t0, t1, bc = tmp
@@ -131,7 +147,11 @@ def _round_inplace(regs: list[np.ndarray], tmp: list[np.ndarray], wk: Any) -> tu
     t1 &= e
     t1 ^= g
     t0 += t1
-    t0 += wk
+    if np.ndim(w) == 0:
+        t0 += w + k
+    else:
+        t0 += w
+        t0 += k
     h += t0  # temp1
     d += h  # new e
     rs(a, 2, out=t0)
