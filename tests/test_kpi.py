@@ -104,3 +104,21 @@ def test_bank_kpi_targets():
     }
     t["customer_satisfaction"] = 0.5
     assert bank_kpi_targets()["customer_satisfaction"] == 0.85
+
+
+def test_score_survey_accepts_bank_kpi_targets():
+    import satscore
+    from satscore.errors import TargetError
+
+    inst = satscore.load_instrument("bank_service")
+    df = satscore.load_example("bank_survey").head(2000)
+    v = inst.validate(df, on_invalid="coerce")
+    s = satscore.score_survey(v, inst, targets=satscore.bank_kpi_targets())
+    row = s.metrics[s.metrics["metric"] == "customer_satisfaction"]
+    assert len(row) == 1
+    assert row["target"].iloc[0] == 0.85
+    assert row["verdict"].iloc[0] in {"met", "not_met", "inconclusive"}
+    # only the survey-measurable KPI got a target
+    assert s.metrics["target"].notna().sum() == 1
+    with pytest.raises(TargetError, match="unknown target name 'custmer_satisfaction'"):
+        satscore.score_survey(v, inst, targets={"custmer_satisfaction": 0.85})

@@ -33,6 +33,10 @@ def bank_kpi_targets() -> dict[str, float]:
     ``complaint_rate_change``                     ≤ -0.10  ``rate_change`` (per quarter)
     ============================================  =======  ==========================
 
+    The whole dictionary can be passed to ``score_survey(..., targets=...)``: it applies the
+    KPIs the instrument measures and skips the other seed-plan names (those are checked with
+    ``kpi`` / ``rate_change``); a name that is not a seed-plan KPI still raises ``TargetError``.
+
     Returns
     -------
     dict

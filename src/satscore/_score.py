@@ -231,6 +231,8 @@ def score_survey(
         ``{"customer_satisfaction": 0.85}`` (a KPI name, or ``"net_score"`` /
         ``"resolution_rate"``) or ``{(metric, subject): value}``, e.g.
         ``{("top_box", "service_quality"): 0.8}``. Proportions are fractions.
+        ``bank_kpi_targets()`` may be passed whole: seed-plan KPIs this instrument
+        does not measure (e.g. ``survey_coverage``) are skipped.
     weights : str or array_like, optional
         Weight column name or one weight per respondent (without a design):
         weighted estimates with Kish's effective sample size ``(Σw)²/Σw²`` in

@@ -84,7 +84,15 @@ def resolve_targets(
         raise TargetError(msg)
     target = np.full(len(table), np.nan)
     used: dict[str, float] = {}
+    from ._kpi import bank_kpi_targets
+
+    bank_names = set(bank_kpi_targets())
+    kpis = set(subjects.kpis)
     for key, value in targets.items():
+        if isinstance(key, str) and key in bank_names and key not in kpis:
+            # A seed-plan KPI this survey does not measure (coverage, training pass rate,
+            # or a satisfaction KPI of another instrument): checked elsewhere, skipped here.
+            continue
         rows, _, _ = _key_rows(table, key, subjects)
         v = _check_value(key, value, table, rows)
         target[rows] = v
