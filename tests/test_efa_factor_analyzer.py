@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -21,8 +22,8 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::FutureWarning"),
 ]
 
-fa_mod = pytest.importorskip("factor_analyzer")
-sklearn = pytest.importorskip("sklearn")
+fa_mod = importlib.import_module("factor_analyzer")  # test-group dependency: fail loudly if missing
+sklearn = importlib.import_module("sklearn")  # test-group dependency: fail loudly if missing
 
 from satscore._efa import efa  # noqa: E402
 

@@ -7,6 +7,7 @@ Tolerances: 1e-6 for the closed forms (alpha and item statistics), 1e-3 for ordi
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 import warnings
@@ -168,7 +169,7 @@ def test_small_n_and_two_items():
 
 
 def test_pingouin_agrees_on_complete_data():
-    pg = pytest.importorskip("pingouin")
+    pg = importlib.import_module("pingouin")  # test-group dependency: fail loudly if missing
     X = scale("N").dropna()
     a_pg, ci_pg = pg.cronbach_alpha(data=X)
     res = cronbach_alpha(X)
@@ -179,7 +180,7 @@ def test_pingouin_agrees_on_complete_data():
 def test_pingouin_listwise_feldt_uses_wrong_n():
     """pingouin 0.7 takes n before dropping incomplete rows; psych and satscore use the complete
     rows. With half the rows incomplete, pingouin's Feldt interval is far too narrow."""
-    pg = pytest.importorskip("pingouin")
+    pg = importlib.import_module("pingouin")  # test-group dependency: fail loudly if missing
     from scipy import stats
 
     X = scale("N").copy()

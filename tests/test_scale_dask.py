@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,8 +15,10 @@ from satscore._summaries import CrossProducts, Moments
 from satscore._summaries_design import DesignSpec, DesignTotals, design_estimates
 from satscore.errors import ChunkError
 
-dd = pytest.importorskip("dask.dataframe")
-distributed = pytest.importorskip("distributed")
+dd = importlib.import_module("dask.dataframe")  # test-group dependency: fail loudly if missing
+distributed = importlib.import_module(
+    "distributed"
+)  # test-group dependency: fail loudly if missing
 
 ITEMS = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
 
