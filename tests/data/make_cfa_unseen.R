@@ -1,0 +1,132 @@
+# Reference values on models/data not used while developing satscore's CFA (tests/test_cfa_unseen.py):
+# lavaan's PoliticalDemocracy measurement model (marker and std.lv, with and without residual
+# covariances, a two-indicator factor, FIML with an MCAR mask) and measurement invariance of the
+# Holzinger-Swineford three-factor model by sex (listwise, std.lv, strict level, FIML).
+#
+# R 4.2.2, lavaan 0.6-14, semTools 0.5-6, jsonlite. Run from this folder:
+#     Rscript make_cfa_unseen.R      # writes political_democracy.csv and cfa_unseen_R.json
+# lavaan defaults throughout (estimator = "ML", likelihood = "normal", information = "expected"
+# for complete data / "observed" for missing = "ml", sample covariances with divisor N).
+suppressPackageStartupMessages({
+  library(lavaan)
+  library(semTools)
+  library(jsonlite)
+})
+
+data(PoliticalDemocracy, package = "lavaan")
+pdem <- PoliticalDemocracy[, c("x1", "x2", "x3", paste0("y", 1:8))]
+write.csv(pdem, "political_democracy.csv", row.names = FALSE)
+pdem <- read.csv("political_democracy.csv")      # exactly what the tests read
+hs <- read.csv("holzinger1939.csv", stringsAsFactors = FALSE)
+
+FM <- c("npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli",
+        "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "srmr_bentler_nomean", "logl",
+        "unrestricted.logl", "aic", "bic", "ntotal")
+pe <- function(fit) {
+  p <- parameterEstimates(fit, standardized = TRUE, ci = FALSE)
+  keep <- intersect(c("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue",
+                      "std.lv", "std.all"), names(p))
+  as.list(p[, keep])
+}
+fm <- function(fit) as.list(fitMeasures(fit, FM))
+mi <- function(fit) {
+  m <- modindices(fit)
+  keep <- intersect(c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all"), names(m))
+  as.list(m[, keep])
+}
+rescor <- function(fit) {
+  r <- residuals(fit, type = "cor")
+  list(names = rownames(r$cov), cov = unclass(r$cov))
+}
+validity <- function(fit, model, data) {
+  list(
+    comprel_obs = as.list(compRelSEM(fit)),
+    ave_obs = as.list(AVE(fit)),
+    cov_lv = unclass(lavInspect(fit, "cor.lv")),
+    htmt = unclass(htmt(model, data, htmt2 = FALSE)),
+    htmt2 = unclass(htmt(model, data)),
+    factors = colnames(lavInspect(fit, "cor.lv"))
+  )
+}
+lrt <- function(...) {
+  t <- lavTestLRT(...)
+  list(chisq = t[["Chisq"]], df = t[["Df"]], chisq_diff = t[["Chisq diff"]],
+       df_diff = t[["Df diff"]], p = t[["Pr(>Chisq)"]])
+}
+single <- function(call, model, fit, data = NULL) {
+  out <- list(call = call, model = model, fit = fm(fit), pe = pe(fit), mi = mi(fit),
+              rescor = rescor(fit), converged = lavInspect(fit, "converged"))
+  if (!is.null(data)) out$validity <- validity(fit, model, data)
+  out
+}
+
+out <- list(provenance = list(
+  R = R.version.string, lavaan = as.character(packageVersion("lavaan")),
+  semTools = as.character(packageVersion("semTools")),
+  script = "tests/data/make_cfa_unseen.R"))
+
+# --- PoliticalDemocracy measurement model (Bollen 1989; lavaan's sem() example without the
+#     structural part) ------------------------------------------------------------------------
+m_pd <- "ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8"
+out$pd <- single("cfa(m_pd, data = pdem)", m_pd, cfa(m_pd, data = pdem), pdem)
+out$pd_stdlv <- single("cfa(m_pd, data = pdem, std.lv = TRUE)", m_pd,
+                       cfa(m_pd, data = pdem, std.lv = TRUE))
+m_pdr <- "ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8"
+out$pd_resid <- single("cfa(m_pdr, data = pdem)", m_pdr, cfa(m_pdr, data = pdem), pdem)
+out$pd_resid_stdlv <- single("cfa(m_pdr, data = pdem, std.lv = TRUE)", m_pdr,
+                             cfa(m_pdr, data = pdem, std.lv = TRUE))
+m_pd2 <- "ind60 =~ x1 + x2
+dem60 =~ y1 + y2 + y3 + y4"
+out$pd_two <- single("cfa(m_pd2, data = pdem)", m_pd2, cfa(m_pd2, data = pdem))
+
+set.seed(2024)
+mask <- matrix(runif(75 * 11) < 0.10, 75, 11)     # TRUE = set to NA; column-major in the JSON
+pd_na <- pdem
+pd_na[mask] <- NA
+out$pd_fiml <- c(single("cfa(m_pd, data = pd_na, missing = 'ml')", m_pd,
+                        cfa(m_pd, data = pd_na, missing = "ml")), list(mask = as.integer(mask)))
+out$pd_fiml_stdlv <- single("cfa(m_pdr, data = pd_na, missing = 'ml', std.lv = TRUE)", m_pdr,
+                            cfa(m_pdr, data = pd_na, missing = "ml", std.lv = TRUE))
+out$pd_listwise_na <- single("cfa(m_pd, data = pd_na)", m_pd, cfa(m_pd, data = pd_na))
+
+# --- Holzinger-Swineford by sex (1 = first appearance, the reference group) ------------------
+m_hs <- "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9"
+inv <- function(model, data, group, ...) {
+  f1 <- cfa(model, data = data, group = group, ...)
+  f2 <- cfa(model, data = data, group = group, group.equal = "loadings", ...)
+  f3 <- cfa(model, data = data, group = group, group.equal = c("loadings", "intercepts"), ...)
+  f4 <- cfa(model, data = data, group = group,
+            group.equal = c("loadings", "intercepts", "residuals"), ...)
+  list(groups = lavInspect(f1, "group.label"),
+       configural = list(fit = fm(f1), pe = pe(f1)),
+       metric = list(fit = fm(f2), pe = pe(f2)),
+       scalar = list(fit = fm(f3), pe = pe(f3)),
+       strict = list(fit = fm(f4), pe = pe(f4)),
+       lrt = lrt(f1, f2, f3, f4))
+}
+out$hs_sex <- c(list(call = "cfa(m_hs, data = hs, group = 'sex', group.equal = ...)"),
+                inv(m_hs, hs, "sex"))
+out$hs_sex_stdlv <- c(list(call = "cfa(m_hs, data = hs, group = 'sex', std.lv = TRUE, group.equal = ...)"),
+                      inv(m_hs, hs, "sex", std.lv = TRUE))
+set.seed(7)
+hmask <- matrix(runif(301 * 9) < 0.06, 301, 9)
+hs_na <- hs
+hs_na[, paste0("x", 1:9)][hmask] <- NA
+out$hs_sex_fiml <- c(list(call = "cfa(m_hs, data = hs_na, group = 'sex', missing = 'ml', group.equal = ...)",
+                          mask = as.integer(hmask)),
+                     inv(m_hs, hs_na, "sex", missing = "ml"))
+
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null"),
+           "cfa_unseen_R.json")
+cat("wrote cfa_unseen_R.json\n")
