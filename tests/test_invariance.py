@@ -11,6 +11,10 @@ import pytest
 from satscore import measurement_invariance
 from satscore.errors import DataError, OptionError
 
+# bfi's A1, C4 and C5 are fitted unreversed, as lavaan's references are; the
+# ReverseKeyWarning this triggers is tested in tests/test_cfa_keys.py.
+pytestmark = pytest.mark.filterwarnings("ignore::satscore.errors.ReverseKeyWarning")
+
 
 @pytest.fixture(scope="module")
 def ref(data_dir):

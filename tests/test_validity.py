@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from satscore import cfa, validity_report
-from satscore.errors import OptionError
+from satscore.errors import OptionError, ReverseKeyWarning
 
 CASES = [("hs3", "hs"), ("hs_resid", "hs"), ("bfi_ac", "bfi"), ("bfi_5", "bfi")]
 
@@ -42,6 +42,7 @@ def _closed_forms(pe: pd.DataFrame, factor: str) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize(("name", "data"), CASES)
+@pytest.mark.filterwarnings("ignore::satscore.errors.ReverseKeyWarning")  # bfi fitted unreversed
 def test_validity_matches_semtools(ref, datasets, name, data):
     rep = validity_report(datasets[data], ref[name]["model"])
     val = ref[name]["validity"]
@@ -82,14 +83,22 @@ def test_flags_and_fornell_larcker_on_holzinger(ref, datasets):
 
 
 def test_reverse_keyed_items_are_flagged(ref, datasets):
-    rep = validity_report(datasets["bfi"], ref["bfi_ac"]["model"])
-    assert any("consc: negative loadings for ['C4', 'C5']" in p for p in rep.problems)
+    with pytest.warns(ReverseKeyWarning) as record:
+        rep = validity_report(datasets["bfi"], ref["bfi_ac"]["model"])
+    warned = sorted(str(w.message).split("'")[1] for w in record)
+    assert warned == ["A1", "C4", "C5"]  # A1 is agree's marker: A2-A5 load against it
+    assert any("consc: item 'C4' loads -0." in p and "keys=[...]" in p for p in rep.problems)
+    assert any("agree: item 'A1' loads 0." in p for p in rep.problems)
     rev = datasets["bfi"].copy()
     for item in ["A1", "C4", "C5"]:
         rev[item] = 7 - rev[item]
     fixed = validity_report(rev, ref["bfi_ac"]["model"])
-    assert not any("negative loadings" in p for p in fixed.problems)
+    assert not any("loads" in p for p in fixed.problems)
     assert fixed.factors.set_index("factor").loc["consc", "cr"] > 0.7
+    keyed = validity_report(datasets["bfi"], ref["bfi_ac"]["model"], keys=["A1", "C4", "C5"])
+    assert keyed.fit.reversed_items == {"A1": 7.0, "C4": 7.0, "C5": 7.0}
+    pd.testing.assert_frame_equal(keyed.factors, fixed.factors, rtol=1e-9)
+    pd.testing.assert_frame_equal(keyed.htmt, fixed.htmt, rtol=1e-9)
 
 
 def test_htmt_threshold_flags_indistinct_factors():

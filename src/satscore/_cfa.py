@@ -23,6 +23,7 @@ from ._cfa_fit import (
     modification_indices,
     residual_correlations,
 )
+from ._cfa_keys import apply_reversal, is_instrument, reverse_key_warnings, reverse_spec
 from ._cfa_model import (
     EQUAL_OPTIONS,
     LOADING,
@@ -99,6 +100,10 @@ class CFAResult(ResultMixin):
         Complete cases per group.
     model : str
         The model in lavaan syntax.
+    reversed_items : dict
+        Items modelled reverse-keyed, as ``min + max - x``: item -> ``min + max`` used (from
+        the instrument's response scale, or from the data with ``keys=``; None when fitted
+        from ``sample_cov``, where only the covariances' sign changes). Empty if none.
     """
 
     chi2: float
@@ -123,6 +128,7 @@ class CFAResult(ResultMixin):
     n_by_group: dict
     model: str
     _state: Any = dataclasses.field(default=None, repr=False, compare=False)
+    reversed_items: dict = dataclasses.field(default_factory=dict)
     _title = "Confirmatory factor analysis (ML)"
 
     def __repr__(self) -> str:
@@ -168,8 +174,14 @@ def fit_model(
     sample_cov: Any = None,
     n_obs: int | None = None,
     max_iter: int = 1000,
+    keys: Any = None,
+    check_keys: bool = True,
 ) -> CFAResult:
-    """Implementation of :func:`satscore.cfa` (see there)."""
+    """Implementation of :func:`satscore.cfa` (see there).
+
+    ``check_keys=False`` skips the reverse-keying sign warning (used for the nested fits of an
+    invariance test, which warn once).
+    """
     if not isinstance(estimator, str) or estimator.lower() != "ml":
         msg = (
             f"estimator={estimator!r} is not supported; satscore.cfa estimates by maximum "
@@ -187,9 +199,11 @@ def fit_model(
     if int(max_iter) < 1:
         raise OptionError(f"max_iter must be a positive integer; found {max_iter!r}.")
     pm = parse_model(model)
+    spec = reverse_spec(data, model, pm, keys, from_cov=sample_cov is not None)
     moments, groups, _ = prepare_moments(
         data, pm, group=group, sample_cov=sample_cov, n_obs=n_obs, missing=missing
     )
+    moments = apply_reversal(moments, pm.observed, spec)
     ngroups = len(moments)
     if pm.n_modifier_groups() not in (1, ngroups):
         msg = (
@@ -209,7 +223,12 @@ def fit_model(
     )
     check_structure(pm, tab)
     with small_blas():
-        return _fit_tab(pm, tab, moments, groups, int(max_iter))
+        result = _fit_tab(pm, tab, moments, groups, int(max_iter))
+    if spec:
+        result = dataclasses.replace(result, reversed_items=spec)
+    if check_keys:
+        reverse_key_warnings(result.std_loadings, instrument=is_instrument(model), stacklevel=4)
+    return result
 
 
 def _check_partial(partial: tuple, pm: ParsedModel, equal: tuple) -> None:

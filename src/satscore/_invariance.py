@@ -62,6 +62,9 @@ class InvarianceResult(ResultMixin):
         Parameters exempted from the equality constraints (lavaan ``group.partial``).
     highest_level : str or None
         The most constrained level that holds (None when even configural fails).
+    reversed_items : dict
+        Items modelled reverse-keyed (item -> ``min + max`` used), as in
+        :attr:`CFAResult.reversed_items`.
     rule : str
         The verdict rule in words.
     """
@@ -74,6 +77,7 @@ class InvarianceResult(ResultMixin):
     partial: tuple
     highest_level: str | None
     rule: str
+    reversed_items: dict = dataclasses.field(default_factory=dict)
     _title = "Measurement invariance"
 
     def __repr__(self) -> str:
@@ -108,6 +112,7 @@ def measurement_invariance(
     std_lv: bool = False,
     partial: Any = (),
     missing: str = "listwise",
+    keys: Any = None,
 ) -> InvarianceResult:
     """Implementation of :func:`satscore.measurement_invariance` (see there)."""
     if group is None:
@@ -133,6 +138,8 @@ def measurement_invariance(
             partial=partial if LEVELS[lev] else (),
             std_lv=std_lv,
             missing=missing,
+            keys=keys,
+            check_keys=lev == levels[0],
         )
         for lev in levels
     }
@@ -191,4 +198,5 @@ def measurement_invariance(
         partial=partial,
         highest_level=highest,
         rule=rule,
+        reversed_items=dict(first.reversed_items),
     )

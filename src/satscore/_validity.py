@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._cfa import CFAResult, fit_model
+from ._cfa_keys import is_instrument, opposite_sign_items
 from ._cfa_model import LOADING
 from ._results import ResultMixin
 from .errors import OptionError
@@ -150,7 +151,7 @@ def validity_report(
     tab, mom = state.tab, state.moments[0]
     vals = tab.values(state.theta)
     lam, phi, th, sigma, _ = state.group_matrices(0)
-    obs, lat = tab.observed, tab.latent
+    lat = tab.latent
     m = len(lat)
     sd_lv = np.sqrt(np.abs(np.diag(phi)))
     sd_ov = np.sqrt(np.diag(sigma))
@@ -206,13 +207,13 @@ def validity_report(
                 f"{f}: sqrt(AVE) {row['sqrt_ave']:.3f} <= its largest factor correlation "
                 f"{row['max_abs_corr']:.3f} (Fornell-Larcker)"
             )
-    for k, f in enumerate(lat):
-        neg = [obs[i] for i in loads_on[f] if lam[i, k] < 0]
-        if neg:
-            problems.append(
-                f"{f}: negative loadings for {neg}; reverse-key these items (max + min - code) "
-                "before judging CR, AVE and HTMT"
-            )
+    fix = "reverse=True in the instrument" if is_instrument(model) else "keys=[...]"
+    for item, f, value in opposite_sign_items(fit.std_loadings):
+        problems.append(
+            f"{f}: item {item!r} loads {value:.3f}, against the factor's other items; if it is "
+            f"reverse-worded, reverse it ({fix}: min + max - code) before judging CR, AVE, "
+            "Fornell-Larcker and HTMT"
+        )
     for k in np.flatnonzero(single.to_numpy()):
         problems.append(f"{lat[k]}: one indicator, so HTMT is undefined (NaN) for this factor")
     for i in range(m):

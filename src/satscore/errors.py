@@ -33,6 +33,7 @@ __all__ = [
     "NonPositiveDefiniteWarning",
     "OptionError",
     "ResponseValidationError",
+    "ReverseKeyWarning",
     "SatscoreError",
     "SatscoreTypeError",
     "SatscoreWarning",
@@ -124,6 +125,10 @@ class HeywoodWarning(SatscoreWarning):
 
 class NonPositiveDefiniteWarning(SatscoreWarning):
     """A correlation matrix was not positive definite and was smoothed."""
+
+
+class ReverseKeyWarning(SatscoreWarning):
+    """An item loads against its factor's other items (an unreversed reverse-keyed item?)."""
 
 
 class SmallSampleWarning(SatscoreWarning):

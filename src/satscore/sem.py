@@ -43,6 +43,7 @@ def cfa(
     sample_cov: Any = None,
     n_obs: int | None = None,
     max_iter: int = 1000,
+    keys: Any = None,
 ) -> CFAResult:
     """Fit a confirmatory factor analysis by maximum likelihood, as lavaan's ``cfa()``.
 
@@ -66,7 +67,10 @@ def cfa(
         ``{"factor": ["item", ...]}``; lavaan syntax (``"visual =~ x1 + x2 + x3"``, with
         ``~~`` (co)variances, fixed values ``0.5*x2``, ``NA*x1`` (free), labels ``a*x2`` for
         equality, ``c(a, b)*x2`` per group, ``#`` comments); or an instrument, whose dimensions
-        become factors of their scored items.
+        become factors of their scored items. With an instrument the data are raw codes (as
+        ``instrument.validate`` gives them) and its reverse-keyed items (``Item.reverse``) are
+        modelled as ``(scale min + scale max) - x`` with the item's response scale; the result
+        lists them in ``reversed_items``.
     estimator : {"ml"}
         Maximum likelihood (the only estimator).
     missing : {"listwise", "ml"}
@@ -95,13 +99,19 @@ def cfa(
         Number of respondents behind ``sample_cov``.
     max_iter : int, default 1000
         Maximum Fisher-scoring iterations.
+    keys : sequence of str, optional
+        Reverse-keyed items of a dict or lavaan-syntax model, modelled as
+        ``(min + max) - x`` where min and max are the item's observed minimum and maximum
+        (so a 1-5 item answered 1..5 becomes ``6 - x``; with ``sample_cov`` only the sign of its
+        covariances changes). Not allowed with an instrument, whose ``Item.reverse`` flags
+        decide. lavaan has no such option: reverse the column before ``cfa()``.
 
     Returns
     -------
     CFAResult
         Fit measures (chi2, df, pvalue, cfi, tli, rmsea, rmsea_ci, srmr, loglik, aic, bic),
-        ``estimates``, ``std_loadings``, ``residual_correlations`` and
-        ``modification_indices()``.
+        ``estimates``, ``std_loadings``, ``residual_correlations``,
+        ``modification_indices()`` and ``reversed_items``.
 
     Raises
     ------
@@ -113,7 +123,8 @@ def cfa(
         Unreadable syntax, or a factor / model that is not identified (e.g. a factor with one
         indicator, or two indicators and no correlation with another factor).
     OptionError
-        An unknown estimator, missing-data method or equality constraint.
+        An unknown estimator, missing-data method or equality constraint; ``keys`` with an
+        instrument model.
 
     Warns
     -----
@@ -121,6 +132,10 @@ def cfa(
         The optimiser stopped before converging (``converged`` is then False).
     HeywoodWarning
         A negative residual variance or a non-positive-definite factor covariance matrix.
+    ReverseKeyWarning
+        An item's standardized loading has the opposite sign to the other items of its factor
+        (typically a reverse-keyed item left unreversed); the message names the item and the
+        fix (``keys=[item]``, or ``reverse=True`` in the instrument).
 
     See Also
     --------
@@ -149,6 +164,14 @@ def cfa(
     q4      0.000  0.730
     q5      0.000  0.758
     q6      0.000  0.708
+
+    A reverse-worded item: ``keys=`` models it as ``min + max - x`` (here -q6 stands in).
+
+    >>> df["q6"] = -df["q6"]
+    >>> fit = satscore.cfa(df, "service =~ q1 + q2 + q3; staff =~ q4 + q5 + q6", keys=["q6"])
+    >>> # R: df$q6 <- min(df$q6) + max(df$q6) - df$q6; lavaan::cfa(model, data = df)
+    >>> print(f"{fit.std_loadings.loc['q6', 'staff']:.3f}", list(fit.reversed_items))
+    0.708 ['q6']
     """
     return fit_model(
         data,
@@ -162,6 +185,7 @@ def cfa(
         sample_cov=sample_cov,
         n_obs=n_obs,
         max_iter=max_iter,
+        keys=keys,
     )
 
 
@@ -193,7 +217,9 @@ def validity_report(
     cr_min, ave_min, htmt_max : float
         Thresholds (.70, .50, .85 by default).
     **cfa_options
-        Passed on to :func:`cfa` (e.g. ``std_lv``, ``missing``).
+        Passed on to :func:`cfa` (e.g. ``std_lv``, ``missing``, ``keys``). With an
+        instrument as the model its reverse-keyed items are reversed first (see :func:`cfa`);
+        HTMT then uses the correlations of the reversed items.
 
     Returns
     -------
@@ -237,6 +263,7 @@ def measurement_invariance(
     std_lv: bool = False,
     partial: Any = (),
     missing: str = "listwise",
+    keys: Any = None,
 ) -> InvarianceResult:
     """Test configural, metric and scalar (optionally strict) invariance across groups.
 
@@ -271,6 +298,9 @@ def measurement_invariance(
         ``group.partial``), e.g. ``("x3 ~1",)`` for partial scalar invariance.
     missing : {"listwise", "ml"}
         Missing-data handling (as for :func:`cfa`).
+    keys : sequence of str, optional
+        Reverse-keyed items of a dict or lavaan-syntax model (see :func:`cfa`); an
+        instrument's reverse-keyed items are reversed automatically.
 
     Returns
     -------
@@ -310,4 +340,5 @@ def measurement_invariance(
         std_lv=std_lv,
         partial=partial,
         missing=missing,
+        keys=keys,
     )
