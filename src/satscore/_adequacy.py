@@ -20,9 +20,9 @@ import pandas as pd
 from scipy import stats
 
 from ._checks import check_option, numeric_frame
-from ._correlation import correlation
+from ._correlation import as_correlation_matrix, correlation
 from ._results import ResultMixin
-from .errors import DataError, OptionError
+from .errors import DataError, NonPositiveDefiniteWarning, OptionError
 
 __all__ = ["BartlettResult", "KMOResult", "bartlett_sphericity", "kmo"]
 
@@ -86,34 +86,16 @@ class BartlettResult(ResultMixin):
         return pd.DataFrame([dataclasses.asdict(self)])
 
 
-def _is_correlation(values: np.ndarray) -> bool:
-    """psych ``isCorrelation``: square, symmetric, unit diagonal, entries in [-1, 1]."""
-    return bool(
-        values.ndim == 2
-        and values.shape[0] == values.shape[1]
-        and not np.isnan(values).any()
-        and np.allclose(values, values.T, atol=1e-10)
-        and np.allclose(np.diag(values), 1.0, atol=1e-10)
-        and np.abs(values).max() <= 1.0 + 1e-12
-    )
-
-
 def correlation_input(data: Any, missing: str) -> tuple[np.ndarray, list[str], int | None]:
     """Correlation matrix of raw data (pairwise/listwise) or a given correlation matrix.
 
     Returns the matrix, item names and the number of rows (None for a matrix).
     """
     check_option("missing", missing, ("pairwise", "listwise"))
-    raw = data.to_numpy() if isinstance(data, pd.DataFrame) else data
-    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
-        arr = np.asarray(raw, dtype=float)
-        if _is_correlation(arr):
-            names = (
-                [str(c) for c in data.columns]
-                if isinstance(data, pd.DataFrame)
-                else [f"x{i + 1}" for i in range(arr.shape[0])]
-            )
-            return arr, names, None
+    names = [str(c) for c in data.columns] if isinstance(data, pd.DataFrame) else None
+    arr = as_correlation_matrix(data, names)
+    if arr is not None:  # correlation matrix, or covariance rescaled (psych cov2cor)
+        return arr, names or [f"x{i + 1}" for i in range(arr.shape[0])], None
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
         frame = numeric_frame(data, min_columns=2, min_rows=3, what="data")
@@ -147,8 +129,9 @@ def correlation_input(data: Any, missing: str) -> tuple[np.ndarray, list[str], i
 
 
 def _singular(R: np.ndarray, names: list[str]) -> DataError | None:
+    """A DataError for a singular matrix (psych then silently analyses ``R`` itself)."""
     vals, vecs = np.linalg.eigh(R)
-    if vals[0] > 1e-10 * R.shape[0]:
+    if abs(vals[0]) > 1e-10 * R.shape[0]:
         return None
     involved = [names[i] for i in np.argsort(-np.abs(vecs[:, 0])) if abs(vecs[i, 0]) > 0.1][:4]
     msg = (
@@ -159,13 +142,25 @@ def _singular(R: np.ndarray, names: list[str]) -> DataError | None:
     return DataError(msg)
 
 
+def _indefinite_note(R: np.ndarray) -> str | None:
+    """Why a matrix with a negative eigenvalue is not positive definite, or None."""
+    smallest = float(np.linalg.eigvalsh(R)[0])
+    if smallest >= 0:
+        return None
+    return (
+        f"the correlation matrix is not positive definite (smallest eigenvalue "
+        f"{smallest:.3g}), as pairwise deletion of missing answers can produce"
+    )
+
+
 def kmo(data: Any, *, missing: str = "pairwise") -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy, as ``psych::KMO``.
 
     Parameters
     ----------
     data : pandas.DataFrame or numpy.ndarray
-        Raw item data (respondents in rows) or a correlation matrix.
+        Raw item data (respondents in rows), a correlation matrix, or a covariance matrix
+        (rescaled to correlations, as psych).
     missing : {"pairwise", "listwise"}, default "pairwise"
         How raw data with missing values are correlated (psych: pairwise).
 
@@ -177,7 +172,13 @@ def kmo(data: Any, *, missing: str = "pairwise") -> KMOResult:
     ------
     DataError
         A singular correlation matrix (psych then silently uses ``R`` itself as the
-        anti-image), a constant item or undefined correlations.
+        anti-image), a constant item or undefined correlations, or a non-positive-definite
+        (pairwise) matrix whose inverse has a negative diagonal (psych returns NaN).
+
+    Warns
+    -----
+    NonPositiveDefiniteWarning
+        A non-positive-definite (pairwise) matrix for which the KMO is still defined.
 
     Examples
     --------
@@ -199,6 +200,21 @@ def kmo(data: Any, *, missing: str = "pairwise") -> KMOResult:
     if err is not None:
         raise err
     inv = np.linalg.inv(R)
+    note = _indefinite_note(R)
+    if note is not None:
+        bad = [names[i] for i in np.flatnonzero(~(np.diag(inv) > 0))]
+        if bad:  # psych: sqrt of a negative number, MSA NaN for every item
+            msg = (
+                f"{note}; the anti-image of item(s) {bad} is undefined (negative diagonal of "
+                "the inverse), so the KMO cannot be computed (psych returns NaN). Use "
+                "missing='listwise' or smooth the matrix (satscore.cor_smooth) and pass it."
+            )
+            raise DataError(msg)
+        warnings.warn(
+            f"{note}; the KMO is computed from it as psych does. Consider missing='listwise'.",
+            NonPositiveDefiniteWarning,
+            stacklevel=2,
+        )
     d = 1.0 / np.sqrt(np.diag(inv))
     Q = inv * np.outer(d, d)
     image = Q.copy()
@@ -226,7 +242,7 @@ def bartlett_sphericity(
     Parameters
     ----------
     data : pandas.DataFrame or numpy.ndarray
-        Raw item data or a correlation matrix.
+        Raw item data, a correlation matrix or a covariance matrix.
     n : int, optional
         Number of observations. Required for a correlation matrix (psych silently
         assumes 100); for raw data the default is the number of rows (complete rows with
@@ -237,6 +253,19 @@ def bartlett_sphericity(
     Returns
     -------
     BartlettResult
+
+    Raises
+    ------
+    OptionError
+        A correlation matrix without ``n``, or an invalid ``n``.
+    DataError
+        A singular matrix, or a non-positive-definite (pairwise) matrix with a negative
+        determinant (psych returns NaN).
+
+    Warns
+    -----
+    NonPositiveDefiniteWarning
+        A non-positive-definite matrix whose determinant is still positive.
 
     Examples
     --------
@@ -262,7 +291,22 @@ def bartlett_sphericity(
     if err is not None:
         raise err
     p = R.shape[0]
-    _sign, logdet = np.linalg.slogdet(R)
+    sign, logdet = np.linalg.slogdet(R)
+    note = _indefinite_note(R)
+    if note is not None:
+        if sign <= 0:  # psych: log of a negative determinant, statistic NaN
+            msg = (
+                f"{note}; its determinant is negative, so Bartlett's statistic -log|R| (n - 1 - "
+                "(2p + 5)/6) is undefined (psych returns NaN). Use missing='listwise' or smooth "
+                "the matrix (satscore.cor_smooth) and pass it with n=."
+            )
+            raise DataError(msg)
+        warnings.warn(
+            f"{note}; Bartlett's test is computed from it as psych does. Consider "
+            "missing='listwise'.",
+            NonPositiveDefiniteWarning,
+            stacklevel=2,
+        )
     stat = -logdet * (n - 1 - (2 * p + 5) / 6)
     df = p * (p - 1) // 2
     return BartlettResult(

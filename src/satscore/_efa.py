@@ -10,10 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import check_option, numeric_frame
-from ._chunks import is_out_of_core
-from ._correlation import correlation, pairwise_counts
+from ._checks import check_option
 from ._efa_fit import extract, fit_statistics, max_factors, with_small_matrix_threads
+from ._efa_input import _check_matrix, _prepare
 from ._results import ConfidenceInterval, ResultMixin
 from ._rotation import ROTATIONS, rotate
 from .errors import (
@@ -21,7 +20,6 @@ from .errors import (
     DataError,
     HeywoodWarning,
     ModelSpecificationError,
-    NonPositiveDefiniteWarning,
     OptionError,
 )
 
@@ -182,116 +180,6 @@ class EFAResult(ResultMixin):
         return (
             f"EFAResult(method={self.method!r}, rotation={self.rotation!r}, "
             f"n_factors={self.n_factors}, n_obs={self.n_obs}, rmsea={rmsea}, tli={tli})"
-        )
-
-
-# ------------------------------------------------------------------------------------------
-def _is_correlation(values: np.ndarray) -> bool:
-    """psych's ``isCorrelation``: square, symmetric, unit diagonal."""
-    return (
-        values.ndim == 2
-        and values.shape[0] == values.shape[1]
-        and not np.isnan(values).any()
-        and np.allclose(values, values.T, atol=1e-10)
-        and np.allclose(np.diag(values), 1.0, atol=1e-10)
-    )
-
-
-def _pairwise(frame: pd.DataFrame, missing: str) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """Pearson correlations (pairwise or listwise), pairwise counts and number of rows."""
-    if missing == "listwise":
-        frame = frame.dropna()
-    counts = pairwise_counts(frame)
-    R = correlation(frame)
-    return R, counts, frame.shape[0]
-
-
-def _prepare(
-    data: Any, *, cor: str, missing: str, n_obs: Any
-) -> tuple[pd.DataFrame, np.ndarray | None, int | None]:
-    """Return the correlation matrix, pairwise counts (raw data only) and n_obs."""
-    values = data.to_numpy() if isinstance(data, pd.DataFrame) else data
-    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
-        arr = np.asarray(values, dtype=float)
-        if _is_correlation(arr):
-            names = (
-                [str(c) for c in data.columns]
-                if isinstance(data, pd.DataFrame)
-                else [f"x{i + 1}" for i in range(arr.shape[0])]
-            )
-            if n_obs is not None:
-                if not isinstance(n_obs, numbers.Integral) or n_obs < 2:
-                    msg = f"n_obs must be an integer >= 2; found {n_obs!r}."
-                    raise OptionError(msg)
-                n_obs = int(n_obs)
-            return pd.DataFrame(arr, index=names, columns=names), None, n_obs
-    if n_obs is not None:
-        msg = (
-            f"n_obs={n_obs!r} was given with raw data; n_obs is only used with a correlation "
-            "matrix (raw data give it as the number of rows). Drop n_obs."
-        )
-        raise OptionError(msg)
-    if is_out_of_core(data):  # chunks or a dask DataFrame: correlations from summaries
-        from ._summaries_psy import efa_inputs
-
-        return efa_inputs(data, cor=cor, missing=missing)
-    frame = numeric_frame(data, min_columns=2, min_rows=3, what="data")
-    n_rows = frame.dropna().shape[0] if missing == "listwise" else frame.shape[0]
-    if n_rows < 3:
-        msg = (
-            f"data have {n_rows} usable row(s) after {missing} deletion; at least 3 "
-            "respondents are required. Use missing='pairwise' or supply more data."
-        )
-        raise DataError(msg)
-    arr = frame.to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns are caught earlier
-        spread = np.nanmax(arr, axis=0) - np.nanmin(arr, axis=0)
-    const = [c for c, s in zip(frame.columns, spread, strict=True) if not s > 0]
-    if const:
-        msg = (
-            f"item {const[0]!r} is constant (every answer the same), so its correlations are "
-            "undefined; drop it before the factor analysis."
-        )
-        raise DataError(msg)
-    if cor == "polychoric":
-        from ._polychoric import polychoric
-
-        work = frame.dropna() if missing == "listwise" else frame
-        mask = work.notna().to_numpy(dtype=float)
-        R = polychoric(work).rho
-        R = pd.DataFrame(np.asarray(R, dtype=float), index=frame.columns, columns=frame.columns)
-        return R, mask.T @ mask, work.shape[0]
-    R, counts, n = _pairwise(frame, missing)
-    return R, counts, n
-
-
-def _check_matrix(R: pd.DataFrame) -> None:
-    bad = R.isna().any()
-    if bad.any():
-        item = str(bad[bad].index[0])
-        msg = (
-            f"the correlation of item {item!r} with some other item is undefined (no pair of "
-            "answers in common, or a constant item); drop the item or use more data."
-        )
-        raise DataError(msg)
-    vals, vecs = np.linalg.eigh(R.to_numpy())
-    if abs(vals[0]) < 1e-10 * R.shape[0]:
-        involved = np.argsort(-np.abs(vecs[:, 0]))
-        names = [str(R.columns[i]) for i in involved if abs(vecs[i, 0]) > 0.1][:4]
-        msg = (
-            f"the correlation matrix is singular (smallest eigenvalue {vals[0]:.2e}): items "
-            f"{names} are linearly dependent (e.g. a duplicated item or a total score). "
-            "Drop one of them."
-        )
-        raise DataError(msg)
-    if vals[0] < 0:
-        warnings.warn(
-            f"the correlation matrix is not positive definite (smallest eigenvalue "
-            f"{vals[0]:.3g}), as pairwise deletion can produce; the fit statistics use "
-            "psych's smoothed matrix (cor.smooth).",
-            NonPositiveDefiniteWarning,
-            stacklevel=3,
         )
 
 
