@@ -1,89 +1,151 @@
-"""Response distribution per item and segment (the ``items`` table of SurveyScores)."""
+"""Response distribution per item and segment (the ``items`` table of SurveyScores).
+
+One mergeable :class:`DistributionSummary` (raw answer codes and missing
+reasons counted per item and segment) and one table builder serve both the
+in-memory path (summary of all rows, built on first access of
+``SurveyScores.items``) and the streamed path (one summary per chunk, merged).
+Raw codes are tabulated: reverse keying is a scoring step, not a property of
+the answer.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["item_distribution"]
+from . import _metrics as M
+from ._score_core import FieldwiseMerge, counts_summary, frame_keys, moments_summary
+from ._summaries import CategoryCounts, Moments
+from .errors import DataError
+
+__all__ = ["DistributionSummary", "distribution_table", "item_distribution", "reason_list"]
+
+_EXTRA_REASONS = ("blank", "invalid", "not_asked")  # reasons validation gives besides the scales'
+_ALL = "_all"
 
 
-def item_distribution(scores: Any) -> pd.DataFrame:
-    """Counts and shares of every answer code and missing reason, per item and segment.
+def reason_list(inst: Any) -> tuple[str, ...]:
+    """Every missing reason validation can give for this instrument (sorted)."""
+    reasons = {m.reason for s in inst.scales for m in s.missing}
+    return tuple(sorted(reasons | set(_EXTRA_REASONS)))
 
-    Raw codes are tabulated (reverse keying is a scoring step, not a property of
-    the answer). One ``np.bincount`` per item covers all segments.
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DistributionSummary(FieldwiseMerge):
+    """Mergeable counts behind the ``items`` table.
+
+    Attributes
+    ----------
+    raw : CategoryCounts
+        Raw answer codes per item, per segment.
+    reasons : CategoryCounts
+        Missing reasons per item, per segment (code ``i`` = ``reason_list(inst)[i]``).
+    presence : CategoryCounts
+        Missing reasons per item over all rows (which reasons occur at all).
+    total : Moments
+        Column ``"_all"``: respondents and their weight per segment.
     """
-    vr = scores._validated
-    inst = scores.instrument
-    segment = scores._segment
-    segments: pd.DataFrame = scores._segments
+
+    raw: CategoryCounts
+    reasons: CategoryCounts
+    presence: CategoryCounts
+    total: Moments
+
+    @classmethod
+    def of(
+        cls,
+        vr: Any,
+        segment: np.ndarray,
+        keys: tuple[tuple, ...],
+        *,
+        by: Sequence[str] = (),
+        key_dtypes: tuple[Any, ...] = (),
+        weights: np.ndarray | None = None,
+    ) -> DistributionSummary:
+        """Summary of validated responses ``vr`` (``segment``: code per row, -1 = none)."""
+        inst = vr.instrument
+        data = vr.data
+        reasons = reason_list(inst)
+        keyed = {"by": tuple(by), "keys": keys, "key_dtypes": tuple(key_dtypes)}
+        codes, raw_values = {}, {}
+        for item in inst.items:
+            if item.id in data.columns:
+                codes[item.id] = tuple(float(c) for c in inst.scale(item.scale).codes)
+                raw_values[item.id] = data[item.id].to_numpy(dtype=float)
+        ws = M.Workspace(segment, len(keys))
+        raw = counts_summary(raw_values, codes, ws, weights, keyed)
+        index = pd.Index(reasons)
+        rvals = {c: _reason_codes(vr.missing_reason[c], index, c) for c in codes}
+        rcodes = dict.fromkeys(codes, tuple(float(i) for i in range(len(reasons))))
+        reason_counts = counts_summary(rvals, rcodes, ws, weights, keyed)
+        everywhere = M.Workspace(np.zeros(len(segment), dtype=np.int64), 1)
+        one = {"by": (), "keys": ((),), "key_dtypes": ()}
+        presence = counts_summary(rvals, rcodes, everywhere, None, one)
+        total = moments_summary({_ALL: np.ones(len(segment))}, segment, len(keys), weights, keyed)
+        return cls(raw, reason_counts, presence, total)
+
+
+def _reason_codes(series: pd.Series, index: pd.Index, item: str) -> np.ndarray:
+    """Position of each row's missing reason in ``index`` (NaN for valid answers)."""
+    arr = series.to_numpy(dtype=object)
+    out = np.full(arr.shape[0], np.nan)
+    given = pd.notna(arr)
+    if given.any():
+        pos = index.get_indexer(arr[given])
+        if (pos < 0).any():
+            bad = arr[given][pos < 0][0]
+            msg = (
+                f"item {item!r} has missing reason {bad!r}, which validation does not give; "
+                f"reasons are {list(index)}. Pass responses validated with "
+                "Instrument.validate (or the raw responses)."
+            )
+            raise DataError(msg)
+        out[given] = pos
+    return out
+
+
+def distribution_table(
+    inst: Any, dist: DistributionSummary, segments: pd.DataFrame
+) -> pd.DataFrame:
+    """The ``items`` table from a (sorted) summary whose segments are ``segments``."""
+    reasons = reason_list(inst)
+    raw, rc = dist.raw, dist.reasons
     g_n = len(segments)
-    w = scores._weights
+    mass = "counts" if raw.wsum is None else "wsum"
+    total_w = dist.total.sum_w[:, 0]
     lang = inst.default_language
-    inside = segment >= 0
-    wt = np.ones(len(segment)) if w is None else w
-    total_w = np.bincount(segment[inside], weights=wt[inside], minlength=g_n)
     frames = []
     for item in inst.items:
-        if item.id not in vr.data.columns:
+        if item.id not in raw.columns:
             continue
         scale = inst.scale(item.scale)
-        x = vr.data[item.id].to_numpy(dtype=float)
-        codes = np.asarray(scale.codes, dtype=float)
-        k = len(codes)
-        pos = np.minimum(np.searchsorted(codes, x), k - 1)
-        ok = (codes[pos] == x) & inside
-        flat = segment[ok] * k + pos[ok]
-        cnt = np.bincount(flat, minlength=g_n * k).reshape(g_n, k)
-        wsum = np.bincount(flat, weights=wt[ok], minlength=g_n * k).reshape(g_n, k)
-        valid_w = wsum.sum(axis=1, keepdims=True)
+        k = len(scale.codes)
+        wsum = raw.item_counts(item.id, mass)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = wsum / valid_w
+            share = wsum / wsum.sum(axis=1, keepdims=True)
             share_all = wsum / total_w[:, None]
         labels = [scale.label(int(c), lang) for c in scale.codes]
-        part = {
-            "item": item.id,
-            "_g": np.repeat(np.arange(g_n), k),
-            "code": np.tile(np.asarray(scale.codes, dtype=float), g_n),
-            "label": np.tile(np.asarray(labels, dtype=object), g_n),
-            "missing_reason": np.full(g_n * k, None, dtype=object),
-            "count": cnt.ravel(),
-            "share": share.ravel(),
-            "share_of_all": share_all.ravel(),
-        }
-        frames.append(pd.DataFrame(part))
-        reasons = vr.missing_reason[item.id]
-        r_codes, r_uniques = pd.factorize(reasons, sort=True)
-        if len(r_uniques):
-            r = len(r_uniques)
-            okr = (r_codes >= 0) & inside
-            flat = segment[okr] * r + r_codes[okr]
-            rc = np.bincount(flat, minlength=g_n * r).reshape(g_n, r)
-            rw = np.bincount(flat, weights=wt[okr], minlength=g_n * r).reshape(g_n, r)
-            code_of = {m.reason: m.code for m in scale.missing}
-            label_of = {m.reason: m.labels.get(lang, m.reason) for m in scale.missing}
-            uniq = [str(u) for u in r_uniques]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rshare = rw / total_w[:, None]
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "item": item.id,
-                        "_g": np.repeat(np.arange(g_n), r),
-                        "code": np.tile([float(code_of.get(u, np.nan)) for u in uniq], g_n),
-                        "label": np.tile(
-                            np.asarray([label_of.get(u, u) for u in uniq], dtype=object), g_n
-                        ),
-                        "missing_reason": np.tile(np.asarray(uniq, dtype=object), g_n),
-                        "count": rc.ravel(),
-                        "share": np.nan,
-                        "share_of_all": rshare.ravel(),
-                    }
-                )
-            )
+        frames.append(
+            _part(item.id, g_n, np.asarray(scale.codes, dtype=float), labels,
+                  np.full(k, None, dtype=object), raw.item_counts(item.id), share, share_all)
+        )  # fmt: skip
+        keep = np.flatnonzero(dist.presence.item_counts(item.id)[0] > 0)
+        if not keep.size:
+            continue
+        uniq = [reasons[i] for i in keep]
+        code_of = {m.reason: m.code for m in scale.missing}
+        label_of = {m.reason: m.labels.get(lang, m.reason) for m in scale.missing}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rshare = rc.item_counts(item.id, mass)[:, keep] / total_w[:, None]
+        frames.append(
+            _part(item.id, g_n, np.array([float(code_of.get(u, np.nan)) for u in uniq]),
+                  [label_of.get(u, u) for u in uniq], np.asarray(uniq, dtype=object),
+                  rc.item_counts(item.id)[:, keep], np.nan, rshare)
+        )  # fmt: skip
     table = pd.concat(frames, ignore_index=True)
     order = {it.id: i for i, it in enumerate(inst.items)}
     table["_o"] = table["item"].map(order)
@@ -95,3 +157,43 @@ def item_distribution(scores: Any) -> pd.DataFrame:
         out[col] = table[col].to_numpy()
     out["count"] = out["count"].astype(np.int64)
     return out
+
+
+def _part(
+    item: str,
+    g_n: int,
+    codes: np.ndarray,
+    labels: list[str],
+    reasons: np.ndarray,
+    counts: np.ndarray,
+    share: Any,
+    share_all: np.ndarray,
+) -> pd.DataFrame:
+    """Rows of one item for every segment (``g_n`` blocks of ``len(codes)`` rows)."""
+    k = len(codes)
+    return pd.DataFrame(
+        {
+            "item": item,
+            "_g": np.repeat(np.arange(g_n), k),
+            "code": np.tile(codes, g_n),
+            "label": np.tile(np.asarray(labels, dtype=object), g_n),
+            "missing_reason": np.tile(reasons, g_n),
+            "count": counts.ravel(),
+            "share": share if np.isscalar(share) else share.ravel(),
+            "share_of_all": share_all.ravel(),
+        }
+    )
+
+
+def item_distribution(scores: Any) -> pd.DataFrame:
+    """The ``items`` table of in-memory scores (one summary over all rows)."""
+    segments: pd.DataFrame = scores._segments
+    by = tuple(segments.columns)
+    dist = DistributionSummary.of(
+        scores._validated,
+        scores._segment,
+        frame_keys(segments),
+        by=by,
+        weights=scores._weights,
+    )
+    return distribution_table(scores.instrument, dist, segments)

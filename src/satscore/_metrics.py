@@ -16,7 +16,10 @@ metric              z for a respondent with answer x on a scale min..max
 
 Item metrics are computed from per-segment category counts (one
 ``np.bincount`` per item over all segments at once); dimension and overall
-scores from per-respondent values (one ``np.bincount`` per statistic).
+scores from per-segment moments of per-respondent values (one ``np.bincount``
+per statistic). Both are the fields of the mergeable summaries of
+:mod:`satscore._summaries`, which :mod:`satscore._score_core` builds for the
+in-memory and the streamed path alike.
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ __all__ = [
     "Workspace",
     "aggregate_counts",
     "aggregate_values",
+    "binary_counts",
     "category_counts",
     "category_values",
     "metric_kind",
     "segment_codes",
+    "value_moments",
 ]
 
 #: Every metric name score_survey understands, with its written definition.
@@ -282,7 +287,7 @@ def value_bins(z: np.ndarray, seg_f: np.ndarray, n_segments: int) -> np.ndarray:
     return _keys(seg_f + z * 0.0, n_segments)
 
 
-def aggregate_values(
+def value_moments(
     z: np.ndarray,
     segment: np.ndarray,
     n_segments: int,
@@ -290,52 +295,85 @@ def aggregate_values(
     *,
     seg_f: np.ndarray | None = None,
     bins: np.ndarray | None = None,
-) -> Aggregate:
-    """Sufficient statistics of the (weighted) mean of per-respondent ``z`` per segment.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Per-segment ``(n, sum_w, mean, m2, sum_w2)`` of per-respondent ``z`` (NaN = no value).
 
-    NaN entries of ``z`` are not valid answers. Two passes (mean, then centred
-    squares) keep the variance accurate. ``bins`` (from :func:`value_bins`) may be
-    passed to reuse them.
+    ``mean`` is the weighted mean (0 where ``sum_w`` is 0), ``m2 = Σ w (z - mean)²``
+    from a second pass over the rows (as accurate as a textbook two-pass variance),
+    ``sum_w2 = Σ w²`` (None unweighted). These are the fields of the mergeable
+    :class:`~satscore._summaries.Moments`; one bincount per statistic, with rows
+    that have no value or no segment sent to an extra bin (``bins`` from
+    :func:`value_bins` may be passed to reuse them).
     """
     z = np.asarray(z, dtype=float)
     g_n = n_segments
     if bins is None:
-        sf = segment_float(segment) if seg_f is None else seg_f
-        bins = value_bins(z, sf, g_n)
-    n = np.bincount(bins, minlength=g_n + 1)[:g_n].astype(float)
-    wz = z if weights is None else weights * z
+        bins = value_bins(z, segment_float(segment) if seg_f is None else seg_f, g_n)
+    size = g_n + 1
+    n = np.bincount(bins, minlength=size)[:g_n].astype(float)
+    sum_w2 = None
     with np.errstate(invalid="ignore", divide="ignore"):
         if weights is None:
             sum_w = n.copy()
+            wz = z
         else:
             w_ok = np.where(np.isnan(z), 0.0, weights)
-            sum_w = np.bincount(bins, weights=w_ok, minlength=g_n + 1)[:g_n]
-        est = np.bincount(bins, weights=wz, minlength=g_n + 1)[:g_n] / sum_w
-        dev = z - np.append(est, 0.0)[bins]
+            sum_w = np.bincount(bins, weights=w_ok, minlength=size)[:g_n]
+            sum_w2 = np.bincount(bins, weights=w_ok * w_ok, minlength=size)[:g_n]
+            wz = weights * z
+        mean = np.bincount(bins, weights=wz, minlength=size)[:g_n] / sum_w
+        mean = np.where(sum_w > 0, mean, 0.0)
+        dev = z - np.append(mean, 0.0)[bins]
         dev *= dev
         if weights is not None:
             dev *= weights
-        var = np.bincount(bins, weights=dev, minlength=g_n + 1)[:g_n] / sum_w
-        if weights is None:
-            n_eff = n.copy()
-        else:
-            n_eff = sum_w * sum_w / np.bincount(bins, weights=w_ok * w_ok, minlength=g_n + 1)[:g_n]
-    est = np.where(n > 0, est, np.nan)
-    var = np.where(n > 0, var, np.nan)
-    n_eff = np.where(n > 0, n_eff, 0.0)
-    return Aggregate(n=n, sum_w=sum_w, estimate=est, var=var, n_eff=n_eff)
+    m2 = np.bincount(bins, weights=dev, minlength=size)[:g_n]
+    return n, sum_w, mean, m2, sum_w2
 
 
-def aggregate_indicator(
-    flag: np.ndarray, base: Aggregate, bins: np.ndarray, weights: np.ndarray | None
+def binary_counts(
+    flag: np.ndarray, bins: np.ndarray, n_segments: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Per-segment counts of a 0/1 ``flag`` in :func:`category_counts` layout (codes 0, 1).
+
+    ``bins`` (from :func:`value_bins`) send rows without a value to the extra bin
+    ``n_segments``. Three bincounts unweighted: the 0-column is the total minus
+    the 1-column (exact for counts).
+    """
+    size = n_segments + 1
+
+    def two(w: np.ndarray | None) -> np.ndarray:
+        total = np.bincount(bins, weights=w, minlength=size)[:n_segments]
+        ones = np.bincount(bins, weights=flag if w is None else w * flag, minlength=size)
+        return np.column_stack([total - ones[:n_segments], ones[:n_segments]]).astype(float)
+
+    if weights is None:
+        return two(None), None, None
+    return two(None), two(weights), two(weights * weights)
+
+
+def aggregate_values(
+    z: np.ndarray,
+    segment: np.ndarray,
+    n_segments: int,
+    weights: np.ndarray | None = None,
 ) -> Aggregate:
-    """Share of rows with ``flag`` (0/1) among the valid rows of ``base`` (same ``bins``)."""
-    g_n = len(base.n)
-    w = flag if weights is None else weights * flag
+    """Sufficient statistics of the (weighted) mean of per-respondent ``z`` per segment.
+
+    NaN entries of ``z`` are not valid answers (see :func:`value_moments`).
+    """
+    n, sum_w, mean, m2, sum_w2 = value_moments(z, segment, n_segments, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.bincount(bins, weights=w, minlength=g_n + 1)[:g_n] / base.sum_w
-    p = np.where(base.n > 0, p, np.nan)
-    return Aggregate(n=base.n, sum_w=base.sum_w, estimate=p, var=p * (1 - p), n_eff=base.n_eff)
+        var = m2 / sum_w
+        n_eff = n.copy() if sum_w2 is None else sum_w * sum_w / sum_w2
+    valid = n > 0
+    return Aggregate(
+        n=n,
+        sum_w=sum_w,
+        estimate=np.where(valid & (sum_w > 0), mean, np.nan),
+        var=np.where(valid, var, np.nan),
+        n_eff=np.where(valid, n_eff, 0.0),
+    )
 
 
 def check_segments_nonempty(n: np.ndarray, segments: pd.DataFrame, what: str) -> None:

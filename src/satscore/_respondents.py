@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -176,6 +176,16 @@ class Subjects:
     def item(self, item_id: str) -> ItemSubject:
         return next(i for i in self.items if i.id == item_id)
 
+    def without_rows(self) -> Subjects:
+        """The same subjects without per-respondent arrays (metadata for merged chunks)."""
+        empty = np.empty(0)
+        scores = [replace(s, values=empty) for s in self.scores]
+        return replace(self, scores=scores, recoded={}, missing={})
+
+    def item_or_none(self, subject: str) -> ItemSubject | None:
+        """The item subject with this id, or None for a dimension/overall score."""
+        return next((i for i in self.items if i.id == subject), None)
+
     def score(self, score_id: str) -> ScoreSubject:
         return next(s for s in self.scores if s.id == score_id)
 
@@ -230,11 +240,6 @@ class Subjects:
             "inconclusive otherwise (one-sided bounds at the confidence level)"
         )
         return out
-
-    def blocks(self, *args: Any, **kwargs: Any) -> list[Any]:
-        from ._rows import make_blocks
-
-        return make_blocks(self, *args, **kwargs)
 
 
 def _row_mean(

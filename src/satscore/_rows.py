@@ -38,7 +38,7 @@ from ._intervals import proportion_bounds
 from ._suppression import presentation_flags
 from ._verdict import normal_p_values, proportion_p_values, t_p_values
 
-__all__ = ["RowBlock", "compute_rows", "make_blocks"]
+__all__ = ["RowBlock", "compute_rows", "row_blocks"]
 
 
 @dataclass
@@ -56,113 +56,32 @@ class RowBlock:
     hi: float
 
 
-def _item_z(x: np.ndarray, codes: tuple[int, ...], zk: np.ndarray) -> Callable[[], np.ndarray]:
-    def build() -> np.ndarray:
-        c = np.asarray(codes, dtype=float)
-        pos = np.minimum(np.searchsorted(c, x), len(c) - 1)
-        ok = c[pos] == x
-        return np.where(ok, zk[pos], np.nan)
+def row_blocks(summary: Any, subjects: Any, *, values: bool = True) -> list[RowBlock]:
+    """Every block of the table with its aggregates from the mergeable ``summary``.
 
-    return build
+    ``values=False`` (streamed input) gives blocks without per-respondent values.
+    """
+    from ._score_core import block_aggregate, block_layout, block_values
 
-
-def _score_z(values: np.ndarray, a: float, b: float, thr: float | None) -> Callable[[], np.ndarray]:
-    def build() -> np.ndarray:
-        if thr is not None:
-            return np.where(np.isnan(values), np.nan, (values >= thr).astype(float))
-        return a + b * values
-
-    return build
-
-
-def make_blocks(
-    subjects: Any,
-    data: pd.DataFrame,
-    respondents: pd.DataFrame,
-    segment: np.ndarray,
-    n_seg: int,
-    weights: np.ndarray | None,
-    segments: pd.DataFrame,
-) -> list[RowBlock]:
-    """Aggregate every (metric, subject) over all segments (one bincount per item/score)."""
-    item_blocks: dict[tuple[str, str], RowBlock] = {}
-    seg_f = M.segment_float(segment)
-    ws = M.Workspace(segment, n_seg)
-    for it in subjects.items:
-        x = subjects.recoded[it.id]
-        counts, wsum, w2 = M.category_counts(
-            x, it.codes, segment, n_seg, weights, missing=subjects.missing.get(it.id), workspace=ws
-        )
-        wanted = set(it.metrics) | {m for m, s in subjects.kpis.values() if s == it.id}
-        for metric in [m for m in M.METRICS if m in wanted]:
-            zk = M.category_values(metric, it.codes, it.satisfied)
-            agg = M.aggregate_counts(counts, zk, wsum, w2)
-            item_blocks[(metric, it.id)] = RowBlock(
-                metric,
-                "item",
-                it.id,
-                M.metric_kind(metric),
-                agg,
-                _item_z(x, it.codes, zk),
-                subjects.definition(metric, it.id),
-                float(zk.min()),
-                float(zk.max()),
-            )
-    score_blocks: dict[tuple[str, str], RowBlock] = {}
-    for s in subjects.scores:
-        wanted = set(s.metrics) | {m for m, sub in subjects.kpis.values() if sub == s.id}
-        bins = M.value_bins(s.values, seg_f, n_seg)
-        base = M.aggregate_values(s.values, segment, n_seg, weights, bins=bins)
-        for metric in [m for m in M.METRICS if m in wanted]:
-            if metric == "top_box":
-                flag = (s.values >= s.threshold).astype(float)  # NaN rows are in the extra bin
-                agg = M.aggregate_indicator(flag, base, bins, weights)
-                z, lo, hi = _score_z(s.values, 0.0, 1.0, s.threshold), 0.0, 1.0
-            else:
-                a, b = _linear(metric, s.lo, s.hi)
-                agg = M.Aggregate(
-                    base.n, base.sum_w, a + b * base.estimate, b * b * base.var, base.n_eff
-                )
-                z, lo, hi = _score_z(s.values, a, b, None), a + b * s.lo, a + b * s.hi
-            score_blocks[(metric, s.id)] = RowBlock(
-                metric,
-                s.subject_type,
-                s.id,
-                M.metric_kind(metric),
-                agg,
-                z,
-                subjects.definition(metric, s.id),
-                lo,
-                hi,
-            )
-    blocks: list[RowBlock] = []
-    for name, (metric, subject) in subjects.kpis.items():
-        src = item_blocks.get((metric, subject)) or score_blocks[(metric, subject)]
+    empty = np.empty(0)
+    blocks = []
+    for spec in block_layout(subjects):
+        z = (lambda spec=spec: block_values(spec, subjects)) if values else (lambda: empty)
+        agg = block_aggregate(spec, summary, subjects)
         blocks.append(
             RowBlock(
-                name,
-                "kpi",
-                subject,
-                src.kind,
-                src.agg,
-                src.z,
-                f"KPI {name}: {metric} of {subject}: {src.definition}",
-                src.lo,
-                src.hi,
+                spec.metric,
+                spec.subject_type,
+                spec.subject,
+                spec.kind,
+                agg,
+                z,
+                spec.definition,
+                spec.lo,
+                spec.hi,
             )
         )
-    keep_item = [b for (m, _), b in item_blocks.items() if m in subjects.metric_names]
-    keep_score = [b for (m, _), b in score_blocks.items() if m in subjects.metric_names]
-    blocks += keep_item + keep_score
     return blocks
-
-
-def _linear(metric: str, lo: float, hi: float) -> tuple[float, float]:
-    if metric == "index_0_100":
-        return -lo / (hi - lo) * 100.0, 100.0 / (hi - lo)
-    if metric == "pct_of_max":
-        return 0.0, 100.0 / hi
-    return 0.0, 1.0
 
 
 def compute_rows(

@@ -14,7 +14,8 @@ from ._checks import check_confidence_level, check_option, check_rng
 from ._chunks import is_out_of_core
 from ._intervals import METHODS
 from ._respondents import Subjects, build_respondents
-from ._rows import RowBlock, compute_rows
+from ._rows import compute_rows, row_blocks
+from ._score_core import frame_keys, summarize
 from ._scores import SCHEMA_VERSION, SurveyScores
 from ._suppression import check_suppression
 from ._targets import resolve_targets
@@ -318,21 +319,21 @@ def score_survey(
         msg = "responses have no rows; score at least one respondent."
         raise DataError(msg)
     segment, segments = M.segment_codes(data, by_cols)
-    n_seg = len(segments)
     subjects = Subjects.from_instrument(inst, data, metric_names, kpi_map)
-    answered = np.zeros(len(data), dtype=bool)
-    for x in subjects.recoded.values():
-        answered |= ~np.isnan(x)
-    M.check_segments_nonempty(
-        np.bincount(segment[answered & (segment >= 0)], minlength=n_seg),
-        segments,
-        "any item of the instrument",
+    summary = summarize(
+        subjects,
+        segment,
+        frame_keys(segments),
+        by=by_cols,
+        key_dtypes=tuple(data[c].dtype for c in by_cols),
+        weights=w,
     )
+    M.check_segments_nonempty(summary.answered(), segments, "any item of the instrument")
 
     def respondents() -> pd.DataFrame:  # built on first access of SurveyScores.respondents
         return build_respondents(vr, subjects, by_cols, w, w_name)
 
-    blocks: list[RowBlock] = subjects.blocks(data, None, segment, n_seg, w, segments)
+    blocks = row_blocks(summary, subjects)
     table = compute_rows(
         blocks,
         segments=segments,
