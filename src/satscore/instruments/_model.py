@@ -282,7 +282,7 @@ class Instrument:
         >>> inst = load_instrument("ltr")
         >>> vr = inst.validate(pd.DataFrame({"LTR01": [10, "9", " 0 - not at all likely", None]}))
         >>> vr.data["LTR01"].tolist(), vr.missing_reason["LTR01"].tolist()
-        ([10.0, 9.0, 0.0, nan], [None, None, None, 'blank'])
+        ([10.0, 9.0, 0.0, nan], [nan, nan, nan, 'blank'])
         """
         from ._validate import validate_responses
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .._results import ResultMixin
@@ -12,10 +13,33 @@ from .._results import ResultMixin
 if TYPE_CHECKING:
     from ._model import Instrument
 
-__all__ = ["RESERVED_REASONS", "Problem", "ValidatedResponses", "ValidationReport"]
+__all__ = [
+    "RESERVED_REASONS",
+    "Problem",
+    "ValidatedResponses",
+    "ValidationReport",
+    "reason_dtype",
+]
 
 #: reasons that ``ValidatedResponses.missing_reason`` may hold besides missing-code reasons
 RESERVED_REASONS = ("blank", "not_asked", "invalid")
+
+
+def reason_dtype(instrument: Instrument) -> pd.CategoricalDtype:
+    """Categorical dtype of ``missing_reason`` columns for *instrument*.
+
+    Categories are the instrument's missing-code reasons and
+    :data:`RESERVED_REASONS`, sorted alphabetically (unordered), the same for
+    every item column.
+
+    Examples
+    --------
+    >>> from satscore import load_instrument
+    >>> list(reason_dtype(load_instrument("csat")).categories)
+    ['blank', 'invalid', 'not_applicable', 'not_asked']
+    """
+    found = {m.reason for scale in instrument.scales for m in scale.missing}
+    return pd.CategoricalDtype(sorted(found.union(RESERVED_REASONS)), ordered=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,10 +157,13 @@ class ValidatedResponses(ResultMixin):
         reverse keying not applied; NaN = no valid answer); other columns
         (segments, weights) are kept unchanged, in their original order.
     missing_reason : pandas.DataFrame
-        Same index, one column per item (instrument order), object dtype:
-        ``None`` for a valid answer, else a missing-code reason (e.g.
-        ``"not_applicable"``), ``"blank"``, ``"not_asked"`` (routing skipped the
-        item) or ``"invalid"`` (a bad value coerced to missing).
+        Same index, one column per item (instrument order), ``category`` dtype
+        (the same categories in every column, see :func:`reason_dtype`):
+        missing (``NaN``; test with ``.isna()``) for a valid answer, else a
+        missing-code reason (e.g. ``"not_applicable"``), ``"blank"``,
+        ``"not_asked"`` (routing skipped the item) or ``"invalid"`` (a bad value
+        coerced to missing). Compare with strings (``.eq("blank")``); note that
+        ``value_counts()`` lists every category, including those with count 0.
     report : ValidationReport
         The problems found.
     instrument : Instrument
@@ -162,13 +189,19 @@ class ValidatedResponses(ResultMixin):
     def summary(self) -> pd.DataFrame:
         """Per item: number of valid answers and of each missing reason."""
         reasons = self.missing_reason
-        table = {
+        dtype = reason_dtype(self.instrument)
+        counts = {}
+        for col in reasons.columns:
+            codes = np.asarray(reasons[col].astype(dtype).cat.codes, dtype=np.intp) + 1
+            counts[col] = np.bincount(codes, minlength=len(dtype.categories) + 1)  # 0 = valid
+        table: dict[str, Any] = {
             "item": list(reasons.columns),
-            "valid": [int(reasons[c].isna().sum()) for c in reasons.columns],
+            "valid": [int(c[0]) for c in counts.values()],
         }
-        found = sorted({r for c in reasons.columns for r in reasons[c].dropna().unique()})
-        for reason in found:
-            table[reason] = [int((reasons[c] == reason).sum()) for c in reasons.columns]
+        for j, reason in enumerate(dtype.categories, start=1):
+            column = [int(c[j]) for c in counts.values()]
+            if any(column):
+                table[str(reason)] = column
         return pd.DataFrame(table)
 
     def to_dict(self) -> dict[str, Any]:

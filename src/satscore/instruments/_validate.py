@@ -18,7 +18,7 @@ import pandas as pd
 from .._checks import check_option
 from ..errors import ResponseValidationError, SatscoreTypeError
 from ._checks import normalise_label
-from ._responses import Problem, ValidatedResponses, ValidationReport
+from ._responses import Problem, ValidatedResponses, ValidationReport, reason_dtype
 
 if TYPE_CHECKING:
     from ._model import Instrument, ResponseScale
@@ -32,8 +32,9 @@ _N_EXAMPLES = 5
 class _Lookup:
     """Per-scale lookup tables: normalised label / code -> (code, reason)."""
 
-    def __init__(self, scale: ResponseScale) -> None:
+    def __init__(self, scale: ResponseScale, category: dict[str, int]) -> None:
         self.scale = scale
+        self.category = category  # reason -> categorical code in missing_reason
         self.codes = np.asarray(scale.codes, dtype=float)
         self.missing = {float(m.code): m.reason for m in scale.missing}
         self.labels: dict[str, tuple[float, str | None]] = {}
@@ -44,6 +45,11 @@ class _Lookup:
             for label in m.labels.values():
                 self.labels[normalise_label(label)] = (math.nan, m.reason)
         self.valid = set(self.codes.tolist())
+        steps = np.diff(self.codes)
+        #: codes are consecutive integers: a range test replaces one comparison per code
+        self.consecutive = bool(
+            np.all(self.codes == np.round(self.codes)) and (steps.size == 0 or np.all(steps == 1))
+        )
 
     def number(self, value: float) -> tuple[float, str | None, str | None]:
         if value in self.valid:
@@ -79,29 +85,46 @@ class _Lookup:
             return self.number(number)
         return math.nan, "invalid", "unknown_label"
 
+    def valid_mask(self, values: np.ndarray) -> np.ndarray:
+        """True where a float value is one of the scale's codes (NaN is never valid)."""
+        if self.consecutive:
+            lo, hi = self.codes[0], self.codes[-1]
+            return (values >= lo) & (values <= hi) & (np.floor(values) == values)
+        return np.isin(values, self.codes)
+
 
 def _code_column(
-    series: pd.Series, lookup: _Lookup
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Codes (float64), reasons (object) and a mask per problem kind for one column."""
-    n = len(series)
+    series: pd.Series, lookup: _Lookup, out: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Code one column into *out* (float64); return reason codes (int8) and problem masks.
+
+    Reason codes index the categories of ``missing_reason`` (-1 = valid answer).
+    """
+    cat = lookup.category
     if pd.api.types.is_numeric_dtype(series.dtype) and not isinstance(
         series.dtype, pd.CategoricalDtype
     ):
         values = series.to_numpy(dtype=float, na_value=np.nan)
+        valid = lookup.valid_mask(values)
         blank = np.isnan(values)
-        valid = np.isin(values, lookup.codes)
-        codes = np.where(valid, values, np.nan)
-        reasons = np.full(n, None, dtype=object)
-        reasons[blank] = "blank"
+        # reason codes by arithmetic on 0/1 bytes (masked assignment is slower on mixed masks)
+        reasons = blank.view(np.int8) * np.int8(cat["blank"] + 1)
         known = valid | blank
         for code, reason in lookup.missing.items():
             hit = values == code
-            reasons[hit] = reason
-            known |= hit
+            if hit.any():
+                reasons += hit.view(np.int8) * np.int8(cat[reason] + 1)
+                known |= hit
         bad = ~known
-        reasons[bad] = "invalid"
-        return codes, reasons, ({"out_of_range": bad} if bad.any() else {})
+        any_bad = bool(bad.any())
+        if any_bad:
+            reasons += bad.view(np.int8) * np.int8(cat["invalid"] + 1)
+        reasons -= np.int8(1)
+        out[...] = values
+        drop = ~valid & ~blank  # missing codes and bad values become NaN
+        if drop.any():
+            out[drop] = np.nan
+        return reasons, ({"out_of_range": bad} if any_bad else {})
     try:
         idx, uniques = pd.factorize(series, use_na_sentinel=True)
     except TypeError:  # unhashable cells (lists, dicts): compare them by their text
@@ -109,16 +132,18 @@ def _code_column(
         idx, uniques = pd.factorize(series, use_na_sentinel=True)
     results = [lookup.classify(u) for u in uniques]
     u_codes = np.array([r[0] for r in results] + [math.nan], dtype=float)
-    u_reasons = np.array([r[1] for r in results] + ["blank"], dtype=object)
+    u_reasons = np.array(
+        [-1 if r[1] is None else cat[r[1]] for r in results] + [cat["blank"]], dtype=np.int8
+    )
     u_kind = np.array([r[2] or "" for r in results] + [""], dtype=object)
-    codes = u_codes[idx]  # idx == -1 picks the appended "blank" entry
+    np.take(u_codes, idx, out=out, mode="wrap")  # idx == -1 picks the appended "blank" entry
     reasons = u_reasons[idx]
     masks = {}
     for kind in ("out_of_range", "unknown_label"):
         u_mask = np.append(u_kind[:-1] == kind, False)
         if u_mask.any():
             masks[kind] = u_mask[idx]
-    return codes, reasons, masks
+    return reasons, masks
 
 
 def _hashable(value: Any) -> Any:
@@ -182,6 +207,8 @@ def validate_responses(
     Returns
     -------
     ValidatedResponses
+        ``data`` holds float64 codes; ``missing_reason`` one categorical column
+        per item (NaN where the answer is valid).
 
     Notes
     -----
@@ -204,8 +231,10 @@ def validate_responses(
     >>> vr = inst.validate(df)
     >>> vr.data["CSAT01"].tolist()
     [5.0, 4.0, 1.0, nan, nan]
-    >>> vr.missing_reason["CSAT01"].tolist()
-    [None, None, None, 'not_applicable', 'blank']
+    >>> vr.missing_reason["CSAT01"].tolist()  # NaN: a valid answer
+    [nan, nan, nan, 'not_applicable', 'blank']
+    >>> list(vr.missing_reason["CSAT01"].cat.categories)
+    ['blank', 'invalid', 'not_applicable', 'not_asked']
     >>> [p.kind for p in vr.report.problems], vr.report.ok
     (['unknown_column'], True)
     """
@@ -324,56 +353,39 @@ def validate_responses(
             )
         )
 
-    # -- code every item, in questionnaire order (screeners come before their items)
+    # -- code every item, in questionnaire order (screeners come before their items),
+    # straight into one (items x rows) float block: the frame is built on it without a copy
     n = len(responses)
-    codes: dict[str, np.ndarray] = {}
+    out_order = [c for c in columns if c != id_column]
+    out_order += [i for i in item_ids if i not in present]
+    item_order = [c for c in out_order if c in item_set]
+    block = np.empty((len(item_order), n))
+    codes = {item_id: block[j] for j, item_id in enumerate(item_order)}
+    dtype = reason_dtype(instrument)
+    category = {str(r): i for i, r in enumerate(dtype.categories)}
     reasons: dict[str, np.ndarray] = {}
     n_coerced = 0
     lookups: dict[str, _Lookup] = {}
     for item in instrument.items:
         scale = instrument.scale(item.scale)
-        lookup = lookups.setdefault(scale.id, _Lookup(scale))
+        lookup = lookups.setdefault(scale.id, _Lookup(scale, category))
+        code = codes[item.id]
         if item.id not in present:
-            codes[item.id] = np.full(n, np.nan)
-            reasons[item.id] = np.full(n, "blank", dtype=object)
-            continue
-        raw = responses[item.id]
-        code, reason, masks = _code_column(raw, lookup)
-        for kind, mask in masks.items():
-            count = int(mask.sum())
-            if kind == "out_of_range":
-                message = f"{count} row(s) hold numbers that are not codes of the item"
-                fix = f"{_scale_text(scale)}; correct the values"
-            else:
-                labels = ", ".join(repr(v[0]) for v in scale.labels.values())
-                message = f"{count} row(s) hold text that is no label of scale {scale.id!r}"
-                fix = (
-                    f"use a code or a label of scale {scale.id!r} in any declared language "
-                    f"({', '.join(instrument.languages)}), e.g. {labels}; {_scale_text(scale)}"
-                )
-            problems.append(
-                Problem(
-                    kind,
-                    item.id,
-                    count,
-                    _examples(raw, mask),
-                    fix
-                    + (
-                        " (coerced to missing, reason 'invalid')"
-                        if coerce
-                        else " (or pass on_invalid='coerce' to treat them as missing)"
-                    ),
-                    message,
-                    rows=_rows(index, mask),
-                )
-            )
-            n_coerced += count
+            code[...] = np.nan
+            reason = np.full(n, category["blank"], dtype=np.int8)
+        else:
+            raw = responses[item.id]
+            reason, masks = _code_column(raw, lookup, code)
+            for kind, mask in masks.items():
+                count = int(mask.sum())
+                problems.append(_value_problem(instrument, item.id, kind, raw, mask, index, coerce))
+                n_coerced += count
         cond = item.relevant
         if cond is not None:
             screener = codes[cond.item]
             asked = np.isin(screener, np.asarray(cond.values, dtype=float))
-            answered_screener = ~np.isnan(screener)
-            broken = answered_screener & ~asked & ~np.isnan(code)
+            answered = ~np.isnan(code)
+            broken = ~asked & ~np.isnan(screener) & answered
             if broken.any():
                 count = int(broken.sum())
                 problems.append(
@@ -381,7 +393,7 @@ def validate_responses(
                         "routing",
                         item.id,
                         count,
-                        _examples(raw, broken),
+                        _examples(responses[item.id], broken),
                         f"{item.id} is asked only if {cond}; blank these answers or correct "
                         f"{cond.item}"
                         + (
@@ -394,32 +406,78 @@ def validate_responses(
                         rows=_rows(index, broken),
                     )
                 )
-                code = np.where(broken, np.nan, code)
-                reason = reason.copy()
-                reason[broken] = "invalid"
+                code[broken] = np.nan
+                reason[broken] = category["invalid"]
                 n_coerced += count
-            skipped = ~asked & np.isnan(code) & (reason != "invalid")
-            reason = np.where(skipped, "not_asked", reason)
-        codes[item.id] = code
+            skipped = ~asked & ~answered & (reason != category["invalid"])
+            reason = np.where(skipped, np.int8(category["not_asked"]), reason)
         reasons[item.id] = reason
 
     report = ValidationReport(tuple(problems), n, on_invalid, n_coerced if coerce else 0)
     if not coerce and not report.ok:
         _raise(instrument, problems, n)
 
-    out_cols: dict[Any, Any] = {}
-    for col in columns:
-        if col == id_column:
-            continue
-        out_cols[col] = codes[col] if col in item_set else responses[col].array
-    for item_id in item_ids:
-        if item_id not in out_cols:
-            out_cols[item_id] = codes[item_id]
-    data = pd.DataFrame(out_cols, index=index, copy=True)
+    data = _assemble(responses, out_order, item_order, block, index)
     missing_reason = pd.DataFrame(
-        {i: reasons[i] for i in item_ids}, index=index, dtype=object, copy=True
+        {i: pd.Categorical.from_codes(reasons[i], dtype=dtype, validate=False) for i in item_ids},
+        index=index,
+        copy=False,
     )
     return ValidatedResponses(data, missing_reason, report, instrument)
+
+
+def _value_problem(
+    instrument: Instrument,
+    item_id: str,
+    kind: str,
+    raw: pd.Series,
+    mask: np.ndarray,
+    index: pd.Index,
+    coerce: bool,
+) -> Problem:
+    """The problem report for bad values (out-of-range numbers or unknown text) of one item."""
+    scale = instrument.item_scale(item_id)
+    count = int(mask.sum())
+    if kind == "out_of_range":
+        message = f"{count} row(s) hold numbers that are not codes of the item"
+        fix = f"{_scale_text(scale)}; correct the values"
+    else:
+        labels = ", ".join(repr(v[0]) for v in scale.labels.values())
+        message = f"{count} row(s) hold text that is no label of scale {scale.id!r}"
+        fix = (
+            f"use a code or a label of scale {scale.id!r} in any declared language "
+            f"({', '.join(instrument.languages)}), e.g. {labels}; {_scale_text(scale)}"
+        )
+    fix += (
+        " (coerced to missing, reason 'invalid')"
+        if coerce
+        else " (or pass on_invalid='coerce' to treat them as missing)"
+    )
+    return Problem(
+        kind, item_id, count, _examples(raw, mask), fix, message, rows=_rows(index, mask)
+    )
+
+
+_MAX_INSERTS = 50  # more non-item columns: one concatenation (copies the codes) instead
+
+
+def _assemble(
+    responses: pd.DataFrame,
+    out_order: list[Any],
+    item_order: list[str],
+    block: np.ndarray,
+    index: pd.Index,
+) -> pd.DataFrame:
+    """The coded frame: item codes (one float block, not copied) and copies of the other columns."""
+    data = pd.DataFrame(block.T, index=index, columns=item_order, copy=False)
+    items = set(item_order)
+    others = [(pos, col) for pos, col in enumerate(out_order) if col not in items]
+    if len(others) > _MAX_INSERTS:
+        seg = pd.DataFrame({col: responses[col].array for _, col in others}, index=index, copy=True)
+        return pd.concat([data, seg], axis=1)[out_order]
+    for pos, col in others:  # increasing positions: each lands at its final place
+        data.insert(pos, col, responses[col].array.copy())
+    return data
 
 
 def _raise(instrument: Instrument, problems: list[Problem], n_rows: int) -> None:
