@@ -359,3 +359,118 @@ def test_unusual_cell_types():
     assert reasons == ["invalid"] * 4 + valid4 + ["invalid"]
     with pytest.raises(ResponseValidationError, match=r"\(e\.g\. '\[1, 2\]', \"\{'a': 1\}\""):
         inst.validate(df)
+
+
+def _two_scale_instrument():
+    """A consecutive 1..5 scale (two missing codes) and a scale with gaps (0, 1, 3, 7)."""
+    from satscore.instruments import Instrument
+
+    def labels(n):
+        return {"en": [f"c{i}" for i in range(n)]}
+
+    return Instrument.from_dict(
+        {
+            "schema_version": 1,
+            "id": "paths",
+            "version": "1",
+            "title": {"en": "t"},
+            "languages": ["en"],
+            "default_language": "en",
+            "scales": [
+                {
+                    "id": "s5",
+                    "codes": [1, 2, 3, 4, 5],
+                    "labels": labels(5),
+                    "missing": [
+                        {"code": 99, "reason": "not_applicable", "labels": {"en": "NA"}},
+                        {"code": 98, "reason": "refused", "labels": {"en": "RF"}},
+                    ],
+                    "satisfied": [4, 5],
+                    "ordinal": True,
+                },
+                {
+                    "id": "gap",
+                    "codes": [0, 1, 3, 7],
+                    "labels": labels(4),
+                    "missing": [{"code": -1, "reason": "dont_know", "labels": {"en": "DK"}}],
+                    "satisfied": [7],
+                    "ordinal": True,
+                },
+            ],
+            "dimensions": [],
+            "items": [
+                {"id": "A", "text": {"en": "a"}, "scale": "s5"},
+                {"id": "B", "text": {"en": "b"}, "scale": "gap"},
+            ],
+        }
+    )
+
+
+def test_numeric_fast_path_agrees_with_cell_by_cell_coding():
+    # float columns take the vectorised numeric path, object columns are classified per
+    # distinct value: both must give the same codes, reasons and problems
+    inst = _two_scale_instrument()
+    pool = [0, 1, 2, 2.5, 3, 4, 5, 6, 7, 98, 99, -1, -0.0, 1e300, np.inf, -np.inf, np.nan]
+    rng = np.random.default_rng(7)
+    picks = np.asarray(pool, dtype=float)[rng.integers(0, len(pool), size=(400, 2))]
+    numeric = pd.DataFrame(picks, columns=["A", "B"])
+    text = numeric.astype(object)
+    fast = inst.validate(numeric, on_invalid="coerce")
+    slow = inst.validate(text, on_invalid="coerce")
+    pd.testing.assert_frame_equal(fast.data, slow.data)
+    pd.testing.assert_frame_equal(fast.missing_reason, slow.missing_reason)
+    assert [(p.kind, p.column, p.n_rows) for p in fast.report.problems] == [
+        (p.kind, p.column, p.n_rows) for p in slow.report.problems
+    ]
+    # and both are right, cell by cell
+    expect_a = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 99: "not_applicable", 98: "refused"}
+    expect_b = {0: 0, 1: 1, 3: 3, 7: 7, -1: "dont_know"}
+    for col, expect in (("A", expect_a), ("B", expect_b)):
+        for raw, code, reason in zip(
+            numeric[col], fast.data[col], fast.missing_reason[col], strict=True
+        ):
+            want = expect.get(raw, "blank" if np.isnan(raw) else "invalid")
+            if isinstance(want, str):
+                assert np.isnan(code), (col, raw, code)
+                assert reason == want, (col, raw, reason)
+            else:
+                assert code == want, (col, raw, code)
+                assert pd.isna(reason), (col, raw, reason)
+    n_bad = int(fast.missing_reason.eq("invalid").sum().sum())
+    assert fast.report.n_coerced == n_bad > 0
+
+
+def test_missing_reason_is_one_categorical_dtype(bank):
+    vr = bank.validate(
+        _frame(bank, PR00=[1, 0, 1, 0], PR01=[1, None, 99, None]), on_invalid="coerce"
+    )
+    dtypes = set(vr.missing_reason.dtypes)
+    assert len(dtypes) == 1
+    (dtype,) = dtypes
+    assert isinstance(dtype, pd.CategoricalDtype)
+    assert not dtype.ordered
+    assert list(dtype.categories) == ["blank", "invalid", "not_applicable", "not_asked"]
+    assert vr.missing_reason["PR01"].isna().tolist() == [True, False, False, False]
+    assert _reasons(vr, "PR01") == [None, "not_asked", "invalid", "not_asked"]
+    summary = vr.summary().set_index("item")
+    # reasons that occur nowhere get no column
+    assert summary.loc["PR01"].to_dict() == {"valid": 1, "blank": 0, "invalid": 1, "not_asked": 2}
+    assert summary.loc["OS01", "valid"] == 4
+
+
+def test_item_codes_are_one_float_block_and_segments_keep_order(bank):
+    df = _frame(bank)
+    df.insert(0, "quarter", "2026Q1")
+    vr = bank.validate(df, id_column="respondent_id")
+    assert list(vr.data.columns) == [c for c in df.columns if c != "respondent_id"]
+    item_ids = [it.id for it in bank.items]
+    assert (vr.data[item_ids].dtypes == np.float64).all()
+    assert vr.data["quarter"].tolist() == ["2026Q1"] * 4
+    # more than 50 segment columns take the concatenation path: same order
+    wide = df.copy()
+    for j in range(60):
+        wide.insert(min(1 + 2 * j, wide.shape[1]), f"s{j}", j)
+    vw = bank.validate(wide, id_column="respondent_id")
+    assert list(vw.data.columns) == [c for c in wide.columns if c != "respondent_id"]
+    pd.testing.assert_frame_equal(vw.data[item_ids], vr.data[item_ids])
+    assert vw.data["s59"].tolist() == [59] * 4
