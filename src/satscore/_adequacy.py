@@ -207,7 +207,7 @@ def kmo(data: Any, *, missing: str = "pairwise") -> KMOResult:
             msg = (
                 f"{note}; the anti-image of item(s) {bad} is undefined (negative diagonal of "
                 "the inverse), so the KMO cannot be computed (psych returns NaN). Use "
-                "missing='listwise' or smooth the matrix (satscore.cor_smooth) and pass it."
+                "missing='listwise', or drop the items with the fewest answers in common."
             )
             raise DataError(msg)
         warnings.warn(
@@ -297,8 +297,8 @@ def bartlett_sphericity(
         if sign <= 0:  # psych: log of a negative determinant, statistic NaN
             msg = (
                 f"{note}; its determinant is negative, so Bartlett's statistic -log|R| (n - 1 - "
-                "(2p + 5)/6) is undefined (psych returns NaN). Use missing='listwise' or smooth "
-                "the matrix (satscore.cor_smooth) and pass it with n=."
+                "(2p + 5)/6) is undefined (psych returns NaN). Use missing='listwise', or drop "
+                "the items with the fewest answers in common."
             )
             raise DataError(msg)
         warnings.warn(

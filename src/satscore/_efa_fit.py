@@ -209,9 +209,19 @@ def _lbfgsb(fun, grad, start, upper, R, k, max_iter):
 
 
 def extract(
-    R: np.ndarray, k: int, method: str, *, max_iter: int | None = None, min_err: float = 0.001
+    R: np.ndarray,
+    k: int,
+    method: str,
+    *,
+    max_iter: int | None = None,
+    min_err: float = 0.001,
+    smc_start: bool = True,
 ) -> Extraction:
-    """Unrotated factor extraction of the correlation matrix ``R`` (psych ``fac``)."""
+    """Unrotated factor extraction of the correlation matrix ``R`` (psych ``fac``).
+
+    ``smc_start=False`` is psych's ``SMC = FALSE``: principal axes start from communalities
+    of 1 (minres and ml start from ``1 - smc`` either way, as in psych).
+    """
     p = R.shape[0]
     smc = smc_psych(R)
     if method in ("minres", "ml"):
@@ -232,8 +242,9 @@ def extract(
     if method == "pa":
         iters = 50 if max_iter is None else max_iter
         rmat = R.copy()
-        np.fill_diagonal(rmat, smc)
-        comm = float(np.sum(smc))
+        start_h2 = smc if smc_start else np.ones(p)
+        np.fill_diagonal(rmat, start_h2)
+        comm = float(np.sum(start_h2))
         err = comm
         i = 1
         converged = True

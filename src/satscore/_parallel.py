@@ -136,9 +136,14 @@ def _polychoric_batch(X: np.ndarray, names: pd.Index) -> np.ndarray:
     return out
 
 
-def _fa_values(R: np.ndarray, method: str) -> np.ndarray:
-    """psych ``fa(R, nfactors = 1, rotate = "none", fm = method)$values``."""
-    return extract(R, 1, method).values
+def _fa_values(R: np.ndarray, method: str, *, smc_start: bool = True) -> np.ndarray:
+    """psych ``fa(R, nfactors = 1, rotate = "none", fm = method, SMC = smc_start)$values``.
+
+    psych's ``fa.parallel`` uses ``SMC = TRUE`` for the observed matrix and ``SMC = FALSE``
+    for the replicates (which matters for ``fm = "pa"`` only: its iterations then start
+    from communalities of 1).
+    """
+    return extract(R, 1, method, smc_start=smc_start).values
 
 
 @with_small_matrix_threads
@@ -240,7 +245,7 @@ def parallel_analysis(
         table[f"pc_{kind}_mean"] = pc.mean(axis=0)
         table[f"pc_{kind}_quantile"] = np.quantile(pc, quantile, axis=0)
         if do_fa:
-            fv = np.array([_fa_values(c, method) for c in C])
+            fv = np.array([_fa_values(c, method, smc_start=False) for c in C])
             table[f"fa_{kind}_mean"] = fv.mean(axis=0)
             table[f"fa_{kind}_quantile"] = np.quantile(fv, quantile, axis=0)
 

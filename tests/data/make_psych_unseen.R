@@ -282,6 +282,9 @@ ed$omega_reversed <- om_out(omega(Thr, 3, n.obs = 213, plot = FALSE))          #
 ed$omega_reversed_key <- om_out(omega(Thr, 3, n.obs = 213, plot = FALSE, key = key))
 ed$omega_1factor <- om_out(suppressWarnings(suppressMessages(omega(Th, 1, n.obs = 213, plot = FALSE))))
 ed$split_reversed <- sh_out(suppressWarnings(splitHalf(Thr)))       # check.keys reverses 2 items
+# fa.parallel's replicates call fa(..., SMC = FALSE): principal axes start from 1s
+ed$pa_smc_false <- uv(fa(Th, 1, fm = "pa", SMC = FALSE, rotate = "none")$values)
+ed$pa_smc_false_bin <- uv(fa(cor(binm, use = "pairwise"), 1, fm = "pa", SMC = FALSE)$values)
 out$edge <- ed
 
 # ---- fa.parallel: replicate distributions (R's RNG cannot be matched draw for draw) ----------
