@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.stats import rates as sm_rates
 
@@ -118,7 +119,44 @@ def test_score_survey_accepts_bank_kpi_targets():
     assert len(row) == 1
     assert row["target"].iloc[0] == 0.85
     assert row["verdict"].iloc[0] in {"met", "not_met", "inconclusive"}
-    # only the survey-measurable KPI got a target
+    # only the survey-measurable KPI got a target; the others are recorded with the reason
     assert s.metrics["target"].notna().sum() == 1
+    assert s.targets == {"customer_satisfaction": 0.85}
+    skipped = s.targets_skipped
+    assert set(skipped) == set(satscore.bank_kpi_targets()) - {"customer_satisfaction"}
+    assert skipped["survey_coverage"]["target"] == 0.30
+    assert "coverage_report" in skipped["survey_coverage"]["reason"]
+    assert "rate_change" in skipped["complaint_rate_change"]["reason"]
+    assert skipped["complaint_rate_change"]["target"] == -0.10
+    assert (
+        "instrument 'personalized_service'"
+        in (skipped["personalized_service_satisfaction"]["reason"])
+    )
+    assert "instrument 'bank_service'" in skipped["employee_service_satisfaction"]["reason"]
+    summ = s.summary()
+    rows = summ[summ["flag"] == "target_skipped"]
+    assert list(rows["metric"]) == list(skipped)
+    assert rows["estimate"].isna().all()
+    assert rows["verdict"].isna().all()
+    assert np.allclose(rows["target"], [skipped[k]["target"] for k in rows["metric"]])
+    page = s._repr_html_()
+    assert "Targets not applied" in page
+    assert "training_pass_rate" in page
+    doc = s.to_dict(include_items=False)
+    assert doc["targets_skipped"] == skipped
+    # every target applied: nothing skipped, summary unchanged
+    s2 = satscore.score_survey(v, inst, targets={"customer_satisfaction": 0.85})
+    assert s2.targets_skipped == {}
+    assert "target_skipped" not in set(s2.summary()["flag"])
+    assert "Targets not applied" not in s2._repr_html_()
+    assert len(summ) == len(s2.summary()) + len(skipped)
+    # an instrument without an overall-satisfaction item: customer_satisfaction is skipped too
+    ltr = satscore.load_instrument("ltr")
+    lv = ltr.validate(pd.DataFrame({ltr.items[0].id: [10, 9, 3, 7] * 10}))
+    s3 = satscore.score_survey(lv, ltr, targets=satscore.bank_kpi_targets())
+    assert "customer_satisfaction" in s3.targets_skipped
+    assert "no overall-satisfaction item" in s3.targets_skipped["customer_satisfaction"]["reason"]
+    with pytest.raises(TargetError, match="target for 'survey_coverage' must be a finite"):
+        satscore.score_survey(v, inst, targets={"survey_coverage": float("nan")})
     with pytest.raises(TargetError, match="unknown target name 'custmer_satisfaction'"):
         satscore.score_survey(v, inst, targets={"custmer_satisfaction": 0.85})

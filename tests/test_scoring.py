@@ -378,15 +378,26 @@ def test_to_dict_validates_against_json_schema():
     schema = json.loads(schema_text.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     df = make_responses(300, seed=1)
-    targets = {"customer_satisfaction": 0.6}
+    targets = {"customer_satisfaction": 0.6, "feedback_handled": 0.9}
     scores = score_survey(df, INST, by=["quarter", "branch"], targets=targets)
     doc = json.loads(scores.to_json())
-    jsonschema.Draft202012Validator(schema).validate(doc)
-    assert doc["schema_version"] == satscore.scoring.SCHEMA_VERSION
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.validate(doc)
+    assert doc["schema_version"] == satscore.scoring.SCHEMA_VERSION == "1.1.0"
+    assert schema["$id"].endswith("/" + doc["schema_version"])
     assert doc["metrics"][0]["segment"].keys() == {"quarter", "branch"}
+    assert doc["targets"] == {"customer_satisfaction": 0.6}
+    assert doc["targets_skipped"]["feedback_handled"]["target"] == 0.9
+    assert "satscore.kpi(" in doc["targets_skipped"]["feedback_handled"]["reason"]
     bad = dict(doc, metrics=[dict(doc["metrics"][0], verdict="maybe")])
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.Draft202012Validator(schema).validate(bad)
+        validator.validate(bad)
+    no_reason = dict(doc, targets_skipped={"feedback_handled": {"target": 0.9}})
+    with pytest.raises(jsonschema.ValidationError, match="'reason' is a required property"):
+        validator.validate(no_reason)
+    # a 1.0.0 document (before targets_skipped) still validates: the field is optional
+    old = {k: v for k, v in doc.items() if k != "targets_skipped"}
+    validator.validate(dict(old, schema_version="1.0.0"))
 
 
 def test_frozen_summary_html_repr():

@@ -25,7 +25,8 @@ def survey_csv(tmp_path_factory):
 def test_score_table_with_target(survey_csv, capsys):
     rc = main(
         ["score", str(survey_csv), "--instrument", "bank_service", "--by", "quarter",
-         "--target", "customer_satisfaction=0.85", "--coerce"]
+         "--target", "customer_satisfaction=0.85", "--target", "training_pass_rate=0.8",
+         "--coerce"]
     )  # fmt: skip
     out = capsys.readouterr().out
     assert rc == 0
@@ -33,6 +34,7 @@ def test_score_table_with_target(survey_csv, capsys):
     assert "not_met" in out
     assert "Targets: 0 met, 4 not_met, 0 inconclusive" in out
     assert "2026Q4" in out
+    assert "Target training_pass_rate=0.8 not applied: an operational KPI" in out
 
 
 def test_score_json_follows_schema(survey_csv, capsys, tmp_path):

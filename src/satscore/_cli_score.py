@@ -189,4 +189,6 @@ def run(args: argparse.Namespace) -> int:
         counts = scores.metrics["verdict"].value_counts()
         summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("met", "not_met", "inconclusive"))
         print(f"Targets: {summary} (one-sided bounds at {level})", file=sys.stdout)
+    for name, skip in scores.targets_skipped.items():
+        print(f"Target {name}={skip['target']:g} not applied: {skip['reason']}", file=sys.stdout)
     return 0

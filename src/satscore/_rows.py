@@ -91,9 +91,6 @@ def compute_rows(
     segment: np.ndarray,
     weights: np.ndarray | None,
     design: Any,
-    respondents: pd.DataFrame,
-    data: pd.DataFrame,
-    subjects: Any,
     opts: Any,
 ) -> pd.DataFrame:
     """Stack the blocks into the tidy metrics table with intervals and flags."""

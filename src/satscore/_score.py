@@ -333,38 +333,76 @@ def score_survey(
     def respondents() -> pd.DataFrame:  # built on first access of SurveyScores.respondents
         return build_respondents(vr, subjects, by_cols, w, w_name)
 
-    blocks = row_blocks(summary, subjects)
+    return finish_scores(
+        row_blocks(summary, subjects),
+        inst=inst,
+        subjects=subjects,
+        by_cols=by_cols,
+        segments=segments,
+        opts=opts,
+        targets=targets,
+        n_respondents=len(data),
+        weighted=w is not None,
+        design=design,
+        segment=segment,
+        weights=w,
+        validated=vr,
+        respondents=respondents,
+    )
+
+
+def finish_scores(
+    blocks: list[Any],
+    *,
+    inst: Any,
+    subjects: Subjects,
+    by_cols: tuple[str, ...],
+    segments: pd.DataFrame,
+    opts: _Options,
+    targets: Any,
+    n_respondents: int,
+    weighted: bool,
+    design: Any = None,
+    segment: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    validated: Any = None,
+    respondents: Any = None,
+) -> SurveyScores:
+    """Row blocks -> metrics table (intervals, flags, targets) -> :class:`SurveyScores`.
+
+    The last step of both the in-memory and the streamed path (which passes no
+    ``segment``, ``weights`` or ``validated`` rows and a precomputed design).
+    """
     table = compute_rows(
         blocks,
         segments=segments,
-        segment=segment,
-        weights=w,
+        segment=np.zeros(0, dtype=np.int64) if segment is None else segment,
+        weights=weights,
         design=design,
-        respondents=None,
-        data=data,
-        subjects=subjects,
         opts=opts,
     )
-    table, target_map = resolve_targets(table, targets, subjects, opts)
+    table, target_map, skipped = resolve_targets(table, targets, subjects, opts, inst.id)
     internal = table.attrs.pop("_internal")
     table.attrs.clear()
+    design_based = design is not None
     return SurveyScores(
         metrics=table,
         instrument=inst,
         by=by_cols,
-        confidence_level=level,
-        ci_method=ci_method,
-        suppression=rule if rule != "min_n" else f"min_n={min_n}",
-        weighted=w is not None,
-        design_based=design is not None,
+        confidence_level=opts.level,
+        ci_method=opts.ci_method,
+        suppression=opts.rule if opts.rule != "min_n" else f"min_n={opts.min_n}",
+        weighted=weighted,
+        design_based=design_based,
         targets=target_map,
-        definitions=subjects.definitions(w is not None, design is not None, ci_method),
-        n_respondents=len(data),
+        targets_skipped=skipped,
+        definitions=subjects.definitions(weighted, design_based, opts.ci_method),
+        n_respondents=int(n_respondents),
         schema_version=SCHEMA_VERSION,
-        _validated=vr,
+        _validated=validated,
         _segment=segment,
         _segments=segments,
-        _weights=w,
+        _weights=weights,
         _internal=internal,
         _respondents=respondents,
     )

@@ -17,7 +17,7 @@ __all__ = ["SCHEMA_NAME", "SCHEMA_VERSION", "SurveyScores"]
 SCHEMA_NAME = "satscore.survey_scores"
 #: Version of the JSON layout of :meth:`SurveyScores.to_dict` (semantic versioning:
 #: a major bump removes or renames a field, a minor bump adds one).
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 _ROW_FIELDS = (
     "metric",
@@ -78,6 +78,12 @@ class SurveyScores(ResultMixin):
         Whether standard errors come from a survey design.
     targets : dict
         Targets applied (name or ``"metric:subject"`` → value).
+    targets_skipped : dict
+        Targets given but not applied: name → ``{"target": value, "reason": text}``
+        for the seed-plan KPIs of :func:`~satscore.bank_kpi_targets` these
+        responses do not measure (e.g. ``survey_coverage``, checked with
+        :func:`~satscore.kpi`, or the satisfaction KPI of another instrument).
+        Empty when every target applied.
     definitions : dict
         Written definition of every metric, KPI, ``n_eff``, the CI and the verdict.
     n_respondents : int
@@ -99,6 +105,7 @@ class SurveyScores(ResultMixin):
     definitions: dict[str, str]
     n_respondents: int
     schema_version: str = SCHEMA_VERSION
+    targets_skipped: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     _validated: Any = dataclasses.field(default=None, compare=False)
     _segment: Any = dataclasses.field(default=None, compare=False)
     _segments: Any = dataclasses.field(default=None, compare=False)
@@ -133,7 +140,11 @@ class SurveyScores(ResultMixin):
         return self._cache["items"]
 
     def summary(self) -> pd.DataFrame:
-        """Headline rows: KPIs, dimension and overall scores, and every row with a target."""
+        """Headline rows: KPIs, dimension and overall scores, and every row with a target.
+
+        Targets that were given but skipped (:attr:`targets_skipped`) follow as rows
+        with the KPI name, its target, no estimate and ``flag="target_skipped"``.
+        """
         m = self.metrics
         st, metric = m["subject_type"], m["metric"]
         keep = (
@@ -157,7 +168,28 @@ class SurveyScores(ResultMixin):
             "p_value",
             "flag",
         ]
-        return m.loc[keep, cols].reset_index(drop=True)
+        out = m.loc[keep, cols].reset_index(drop=True)
+        if not self.targets_skipped:
+            return out
+        names = list(self.targets_skipped)
+        skipped = pd.DataFrame(
+            {
+                "metric": names,
+                "subject_type": "kpi",
+                "subject": None,
+                **dict.fromkeys(self.by),
+                "n": 0,
+                "n_eff": np.nan,
+                "estimate": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "target": [float(self.targets_skipped[k]["target"]) for k in names],
+                "verdict": None,
+                "p_value": np.nan,
+                "flag": "target_skipped",
+            }
+        )
+        return pd.concat([out, skipped.astype({"n": out["n"].dtype})], ignore_index=True)
 
     def kpi(self, name: str = "customer_satisfaction") -> pd.DataFrame:
         """Rows of one KPI (e.g. ``"customer_satisfaction"``)."""
@@ -200,6 +232,7 @@ class SurveyScores(ResultMixin):
             "design_based": self.design_based,
             "n_respondents": int(self.n_respondents),
             "targets": to_jsonable(self.targets),
+            "targets_skipped": to_jsonable(self.targets_skipped),
             "definitions": dict(self.definitions),
             "metrics": rows,
         }
@@ -230,7 +263,14 @@ class SurveyScores(ResultMixin):
         table = self.summary().to_html(
             escape=True, index=False, na_rep="", float_format=lambda v: f"{v:.4g}"
         )
-        return f"<div class='satscore-result'><strong>{title}</strong>{table}</div>"
+        notes = "".join(
+            f"<li><code>{html.escape(k)}</code> (target {v['target']:g}): "
+            f"{html.escape(v['reason'])}</li>"
+            for k, v in self.targets_skipped.items()
+        )
+        if notes:
+            notes = f"<p>Targets not applied to these scores:</p><ul>{notes}</ul>"
+        return f"<div class='satscore-result'><strong>{title}</strong>{table}{notes}</div>"
 
 
 def _records(frame: pd.DataFrame, by: tuple[str, ...], fields: tuple[str, ...]) -> list[dict]:

@@ -122,9 +122,8 @@ def score_streamed(
     opts: Any,
 ) -> Any:
     """The streamed counterpart of ``score_survey`` (called by it for out-of-core input)."""
-    from ._rows import compute_rows, row_blocks
-    from ._scores import SCHEMA_VERSION, SurveyScores
-    from ._targets import resolve_targets
+    from ._rows import row_blocks
+    from ._score import finish_scores
 
     if opts.ci_method.startswith("bootstrap"):
         msg = (
@@ -171,40 +170,18 @@ def score_streamed(
         res = dict(res)
         res["se"] = np.sqrt(res.pop("var"))
         adapter = _Precomputed(res)
-    table = compute_rows(
+    result = finish_scores(
         blocks,
-        segments=segments,
-        segment=np.zeros(0, dtype=np.int64),
-        weights=None,
-        design=adapter,
-        respondents=None,
-        data=None,
+        inst=inst,
         subjects=subjects,
+        by_cols=by_cols,
+        segments=segments,
         opts=opts,
-    )
-    table, target_map = resolve_targets(table, targets, subjects, opts)
-    internal = table.attrs.pop("_internal")
-    table.attrs.clear()
-    weighted = weights is not None or spec is not None
-    result = SurveyScores(
-        metrics=table,
-        instrument=inst,
-        by=by_cols,
-        confidence_level=opts.level,
-        ci_method=opts.ci_method,
-        suppression=opts.rule if opts.rule != "min_n" else f"min_n={opts.min_n}",
-        weighted=weighted,
-        design_based=spec is not None,
-        targets=target_map,
-        definitions=subjects.definitions(weighted, spec is not None, opts.ci_method),
-        n_respondents=int(total.n_rows),
-        schema_version=SCHEMA_VERSION,
-        _validated=None,
-        _segment=None,
-        _segments=segments,
-        _weights=None,
-        _internal=internal,
-        _respondents=_no_respondents,
+        targets=targets,
+        n_respondents=total.n_rows,
+        weighted=weights is not None or spec is not None,
+        design=adapter,
+        respondents=_no_respondents,
     )
     result._cache["items"] = distribution_table(inst, total.dist.sorted(), segments)
     return result

@@ -51,12 +51,17 @@ def _key_rows(table: pd.DataFrame, key: Any, subjects: Any) -> tuple[np.ndarray,
     raise TargetError(msg)
 
 
-def _check_value(name: Any, value: Any, table: pd.DataFrame, rows: np.ndarray) -> float:
+def _number(name: Any, value: Any) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
         msg = f"target for {name!r} must be a number; found {value!r}."
         raise TargetError(msg) from None
+    return v
+
+
+def _check_value(name: Any, value: Any, table: pd.DataFrame, rows: np.ndarray) -> float:
+    v = _number(name, value)
     kind = table.loc[rows, "kind"].iloc[0]
     internal = table.attrs["_internal"]
     lo = float(np.min(internal["lo_b"][rows]))
@@ -73,17 +78,63 @@ def _check_value(name: Any, value: Any, table: pd.DataFrame, rows: np.ndarray) -
     return v
 
 
+#: How the seed-plan KPIs that are not survey metrics are checked.
+_OPERATIONAL = {
+    "survey_coverage": (
+        "an operational KPI (responses / customers sampled), not a survey answer; check it "
+        "with satscore.kpi(responses, sampled, target=0.30) or satscore.coverage_report"
+    ),
+    "feedback_handled": (
+        "an operational KPI from the feedback log, not a survey answer; check it with "
+        "satscore.kpi(handled, received, target=0.90)"
+    ),
+    "training_pass_rate": (
+        "an operational KPI from training records, not a survey answer; check it with "
+        "satscore.kpi(passed, trained, target=0.80)"
+    ),
+    "complaint_rate_change": (
+        "a change in the complaint rate between quarters, not a survey answer; check it with "
+        "satscore.rate_change(..., target=-0.10)"
+    ),
+}
+
+
+def skip_reason(name: str, subjects: Any, instrument_id: str) -> str:
+    """Why the seed-plan KPI *name* gets no row in scores of this instrument."""
+    if name in _OPERATIONAL:
+        return _OPERATIONAL[name]
+    from ._score import KPI_NAMES
+
+    here = list(subjects.kpis) or "none (the instrument has no overall-satisfaction item)"
+    owner = next((i for i, kpi in KPI_NAMES.items() if kpi == name), None)
+    if owner is not None:
+        return (
+            f"the satisfaction KPI of instrument {owner!r}; these scores are for instrument "
+            f"{instrument_id!r}, whose KPIs are {here}. Score {owner!r} responses to check it"
+        )
+    return (
+        f"not a KPI of these scores (instrument {instrument_id!r}, KPIs: {here}); it is the "
+        "top-box of the overall-satisfaction item of instruments without their own KPI name"
+    )
+
+
 def resolve_targets(
-    table: pd.DataFrame, targets: Mapping[Any, Any] | None, subjects: Any, opts: Any
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Return the table with ``target``, ``verdict`` and ``p_value`` filled, and the targets."""
+    table: pd.DataFrame,
+    targets: Mapping[Any, Any] | None,
+    subjects: Any,
+    opts: Any,
+    instrument_id: str = "",
+) -> tuple[pd.DataFrame, dict[str, float], dict[str, str]]:
+    """The table with ``target``, ``verdict`` and ``p_value`` filled, the targets applied,
+    and the seed-plan KPI targets skipped (name -> {"target": value, "reason": text})."""
     if not targets:
-        return table, {}
+        return table, {}, {}
     if not isinstance(targets, Mapping):
         msg = "targets must be a mapping such as {'customer_satisfaction': 0.85}."
         raise TargetError(msg)
     target = np.full(len(table), np.nan)
     used: dict[str, float] = {}
+    skipped: dict[str, dict[str, Any]] = {}
     from ._kpi import bank_kpi_targets
 
     bank_names = set(bank_kpi_targets())
@@ -91,7 +142,13 @@ def resolve_targets(
     for key, value in targets.items():
         if isinstance(key, str) and key in bank_names and key not in kpis:
             # A seed-plan KPI this survey does not measure (coverage, training pass rate,
-            # or a satisfaction KPI of another instrument): checked elsewhere, skipped here.
+            # or a satisfaction KPI of another instrument): recorded with the reason.
+            reason = skip_reason(key, subjects, instrument_id)
+            v = _number(key, value)
+            if not np.isfinite(v):
+                msg = f"target for {key!r} must be a finite number; found {value!r}."
+                raise TargetError(msg)
+            skipped[key] = {"target": v, "reason": reason}
             continue
         rows, _, _ = _key_rows(table, key, subjects)
         v = _check_value(key, value, table, rows)
@@ -105,4 +162,4 @@ def resolve_targets(
     out["target"] = target
     out["verdict"] = verdict(internal["lo1"], internal["hi1"], target)
     out["p_value"] = directional_p_value(est, target, pg, pl)
-    return out, used
+    return out, used, skipped
