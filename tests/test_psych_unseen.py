@@ -351,3 +351,51 @@ def test_parallel_replicates_use_psych_smc_false_start():
     np.testing.assert_allclose(
         _fa_values(binr, "pa", smc_start=False), arr(REF["edge"]["pa_smc_false_bin"]), atol=CLOSED
     )
+
+
+# ------------------------------------------------------------------------- messages / input
+def test_messages_name_the_items_and_the_fix():
+    mixed = FRAMES["ord_mixed"]
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        satscore.polychoric(mixed)
+    msgs = [str(w.message) for w in rec]
+    assert any("['q8'] reach category 6" in m for m in msgs)
+    assert any("table(s) had empty cells" in m and "e.g. q1-q2" in m for m in msgs)
+    wide = mixed.assign(q1=mixed["q1"] * 4)  # codes 4, 8, 12: 12 categories
+    with pytest.raises(DataError, match=r"12 in \['q1'\].*raise max_categories"):
+        satscore.polychoric(wide)
+    R = np.eye(3)
+    R[0, 2] = R[2, 0] = np.nan
+    with pytest.raises(DataError, match=r"item\(s\) \['x1', 'x3'\].*Drop those items"):
+        reliability.cor_smooth(R)
+    bad = np.array([[1.0, 1.2, 0.1], [1.2, 1.0, 0.3], [0.1, 0.3, 1.0]])
+    with pytest.raises(DataError, match=r"'x1' and 'x2' is 1.2, outside \[-1, 1\]"):
+        satscore.efa(bad, 1)
+    npd = pd.read_csv(DATA / "edge_pairwise_npd.csv")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        satscore.efa(npd, 1)
+    npd_msgs = [str(w.message) for w in rec if w.category is NonPositiveDefiniteWarning]
+    assert any("items most involved: [" in m and "missing='listwise'" in m for m in npd_msgs)
+
+
+def test_matrix_input_detection_as_psych():
+    """A square symmetric matrix is a correlation matrix (unit diagonal) or a covariance matrix
+    (rescaled); anything else is raw data. Nothing is mutated."""
+    from satscore._correlation import as_correlation_matrix
+
+    th = FRAMES["thurstone"]
+    before = th.copy()
+    np.testing.assert_array_equal(as_correlation_matrix(th), th.to_numpy())
+    pd.testing.assert_frame_equal(th, before)
+    cov = th * np.outer(np.arange(1, 10), np.arange(1, 10))
+    np.testing.assert_allclose(as_correlation_matrix(cov), th.to_numpy(), atol=1e-15)
+    # all.equal-sized asymmetry (e.g. a matrix computed in floating point) is still a matrix
+    noisy = th.to_numpy() + np.triu(np.full((9, 9), 1e-12), 1)
+    assert as_correlation_matrix(noisy) is not None
+    assert as_correlation_matrix(FRAMES["ord_global"].iloc[:6].to_numpy()) is None
+    square = np.arange(9.0).reshape(3, 3)  # 3 respondents x 3 items, not symmetric
+    assert as_correlation_matrix(square) is None
+    sym_raw = np.array([[1.0, 5.0], [5.0, 2.0]])  # symmetric, violates Cauchy-Schwarz: raw
+    assert as_correlation_matrix(sym_raw) is None

@@ -461,9 +461,13 @@ def cor_smooth(R: Any, *, eig_tol: float = 1e-12) -> tuple[Any, bool]:
     """
     arr, names = _as_array(R)
     if np.isnan(arr).any():
+        counts = np.isnan(arr).sum(axis=0)
+        worst = np.flatnonzero(counts == counts.max())[:4]
+        items = [names[i] if names else f"x{i + 1}" for i in worst]
         msg = (
-            "cannot smooth a correlation matrix with missing (NaN) entries; some pair of "
-            "items has no answers in common or an item is constant. Drop that item."
+            f"cannot smooth a correlation matrix with missing (NaN) entries: item(s) {items} "
+            "have undefined correlations (no answers in common with some item, or constant). "
+            "Drop those items."
         )
         raise DataError(msg)
     arr = (arr + arr.T) / 2.0

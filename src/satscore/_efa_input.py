@@ -107,10 +107,12 @@ def _check_matrix(R: pd.DataFrame) -> None:
         )
         raise DataError(msg)
     if vals[0] < 0:
+        involved = [str(R.columns[i]) for i in np.argsort(-np.abs(vecs[:, 0]))[:3]]
         warnings.warn(
             f"the correlation matrix is not positive definite (smallest eigenvalue "
-            f"{vals[0]:.3g}), as pairwise deletion can produce; the fit statistics use "
-            "psych's smoothed matrix (cor.smooth).",
+            f"{vals[0]:.3g}; items most involved: {involved}), as pairwise deletion can "
+            "produce; the fit statistics use psych's smoothed matrix (cor.smooth). Use "
+            "missing='listwise' or drop items with few answers in common to avoid it.",
             NonPositiveDefiniteWarning,
             stacklevel=3,
         )

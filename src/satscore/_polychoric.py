@@ -132,10 +132,13 @@ def _codes(data: Any, max_categories: int) -> tuple[pd.DataFrame, np.ndarray, in
     lo, hi = finite.min(), finite.max()
     m = int(hi - lo + 1)
     if m > max_categories:
+        col_lo = [str(c) for c in frame.columns if frame[c].min() == lo]
+        col_hi = [str(c) for c in frame.columns if frame[c].max() == hi]
         msg = (
-            f"the items span {m} categories ({lo:g}..{hi:g}), more than max_categories="
-            f"{max_categories}; polychoric correlations are meant for ordinal items with few "
-            "categories. Use Pearson correlations or raise max_categories."
+            f"the items span {m} categories ({lo:g} in {col_lo[:3]} .. {hi:g} in "
+            f"{col_hi[:3]}), more than max_categories={max_categories}; polychoric "
+            "correlations are meant for ordinal items with few categories. Check those items' "
+            "coding, use Pearson correlations, or raise max_categories."
         )
         raise DataError(msg)
     codes = X - lo  # 0 .. m-1, NaN missing
@@ -323,10 +326,17 @@ def polychoric(
     if global_mode:
         ra, cb = tau[iu], tau[ju]
     else:
+        tops = {int(t) for t in top}
+        by_top = "; ".join(
+            f"{[names[i] for i in np.flatnonzero(top == t)][:4]} reach category {t + 1}"
+            for t in sorted(tops)
+        )
         warnings.warn(
-            "the items do not all have the same highest category, so each pair uses its own "
-            "table's margins (psych sets global = FALSE); empty cells get the continuity "
-            f"correction {correct}.",
+            f"the items do not all have the same highest category ({by_top}; categories "
+            f"counted from the lowest code, of {m}), so each pair "
+            "uses its own table's margins (psych sets global = FALSE); empty cells get the "
+            f"continuity correction {correct}. Expected for items with different response "
+            "scales; otherwise check the coding of the items with fewer categories.",
             SatscoreWarning,
             stacklevel=2,
         )
@@ -366,9 +376,11 @@ def polychoric(
                 stacklevel=2,
             )
     if fixed and correct > 0:
+        first = np.flatnonzero(zero.any(axis=(1, 2)))[:3]
+        pairs = ", ".join(f"{names[iu[q]]}-{names[ju[q]]}" for q in first)
         warnings.warn(
             f"{fixed} table(s) had empty cells adjusted by the continuity correction "
-            f"{correct}; examine sparse categories.",
+            f"{correct} (e.g. {pairs}); examine sparse categories or merge them.",
             SatscoreWarning,
             stacklevel=2,
         )
