@@ -16,7 +16,7 @@ import pytest
 
 import satscore
 from satscore._reliability_report import reliability_report
-from satscore.errors import InstrumentError, SatscoreTypeError
+from satscore.errors import InstrumentError, ReverseKeyWarning, SatscoreTypeError
 from satscore.instruments import Instrument
 
 DATA = Path(__file__).parent / "data"
@@ -105,6 +105,7 @@ def test_alpha_and_items_match_psych(bfi_report):
 
 def test_flags_bfi(bfi_report):
     fl = bfi_report.flags
+    fl = fl[fl["flag"].isin(["low_alpha", "low_r_drop", "raises_alpha", "cross_loading"])]
     got = {(r.flag, r.item if isinstance(r.item, str) else r.dimension) for r in fl.itertuples()}
     # openness alpha .600 < .70; O4 r.drop .218 < .30 and raises alpha to .611; A1 raises
     # agreeableness alpha to .719 (psych alpha.drop)
@@ -115,12 +116,25 @@ def test_flags_bfi(bfi_report):
         ("raises_alpha", "A1"),
     }
     assert bfi_report.items.set_index("item").loc["O4", "low_r_drop"]
-    assert bfi_report.dimensions.set_index("dimension").loc["openness", "n_flags"] == 3
+    # openness: 3 flags above plus the CFA's (tests/test_reliability_report_cfa.py)
+    n_cfa = (bfi_report.flags["dimension"] == "openness").sum() - 3
+    assert (
+        n_cfa
+        == bfi_report.flags.query("dimension == 'openness' and level == 'dimension'")["flag"]
+        .isin(["low_cr", "low_ave", "fornell_larcker", "high_htmt"])
+        .sum()
+    )
+    assert bfi_report.dimensions.set_index("dimension").loc["openness", "n_flags"] == 3 + n_cfa
     assert sorted(bfi_report.factor_dimension.values()) == sorted(DIMS.values())
 
 
 def test_cross_loading_flag_for_misassigned_items():
-    rep = reliability_report(BFI, bfi_instrument(swap=True))
+    # the misassigned items also load against their (wrong) dimension in the CFA
+    with pytest.warns(ReverseKeyWarning, match=r"CFA: item ") as record:
+        rep = reliability_report(BFI, bfi_instrument(swap=True))
+    assert sorted(str(w.message).split("'")[1] for w in record) == ["A2", "N1"]
+    opposite = rep.flags[rep.flags["flag"] == "opposite_loading"]
+    assert sorted(opposite["item"]) == ["A2", "N1"]
     cross = set(rep.flags.loc[rep.flags["flag"] == "cross_loading", "item"])
     assert {"N1", "A2"} <= cross
     row = rep.items.set_index("item").loc["N1"]
@@ -141,12 +155,24 @@ def test_summary_is_one_tidy_frame(bfi_report):
         "ci_low",
         "ci_high",
         "omega_total",
+        "cr",
+        "ave",
+        "max_htmt",
         "r_drop",
         "alpha_if_dropped",
         "loading_own",
         "loading_other",
+        "std_loading",
+        "chi2",
+        "df",
+        "cfi",
+        "tli",
+        "rmsea",
+        "srmr",
         "flags",
     ]
+    assert list(s["level"][:2]) == ["cfa", "dimension"]
+    assert (s["level"] == "cfa").sum() == 1
     assert (s["level"] == "dimension").sum() == 5
     assert (s["level"] == "item").sum() == 25
     assert s.loc[s["item"] == "O4", "flags"].item() == "low_r_drop,raises_alpha"

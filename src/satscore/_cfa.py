@@ -176,11 +176,14 @@ def fit_model(
     max_iter: int = 1000,
     keys: Any = None,
     check_keys: bool = True,
+    reverse: dict | None = None,
 ) -> CFAResult:
     """Implementation of :func:`satscore.cfa` (see there).
 
     ``check_keys=False`` skips the reverse-keying sign warning (used for the nested fits of an
-    invariance test, which warn once).
+    invariance test, which warn once). ``reverse`` (internal) gives the items to reverse with
+    their ``min + max`` from an instrument's scales when the model is a dict of some of its
+    dimensions (reliability_report).
     """
     if not isinstance(estimator, str) or estimator.lower() != "ml":
         msg = (
@@ -199,7 +202,10 @@ def fit_model(
     if int(max_iter) < 1:
         raise OptionError(f"max_iter must be a positive integer; found {max_iter!r}.")
     pm = parse_model(model)
-    spec = reverse_spec(data, model, pm, keys, from_cov=sample_cov is not None)
+    if reverse is not None:
+        spec = {k: v for k, v in reverse.items() if k in pm.observed}
+    else:
+        spec = reverse_spec(data, model, pm, keys, from_cov=sample_cov is not None)
     moments, groups, _ = prepare_moments(
         data, pm, group=group, sample_cov=sample_cov, n_obs=n_obs, missing=missing
     )
@@ -227,7 +233,8 @@ def fit_model(
     if spec:
         result = dataclasses.replace(result, reversed_items=spec)
     if check_keys:
-        reverse_key_warnings(result.std_loadings, instrument=is_instrument(model), stacklevel=4)
+        by_instrument = is_instrument(model) or reverse is not None
+        reverse_key_warnings(result.std_loadings, instrument=by_instrument, stacklevel=4)
     return result
 
 

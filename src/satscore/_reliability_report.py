@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ._checks import check_confidence_level, check_probability, check_rng
+from ._checks import check_confidence_level, check_option, check_probability, check_rng
 from ._results import ResultMixin
 from .errors import (
     DataError,
@@ -33,16 +33,22 @@ class ReliabilityReport(ResultMixin):
     dimensions : pandas.DataFrame
         One row per dimension: ``dimension``, ``n_items``, ``n`` (respondents with at least
         one answer), ``alpha``, ``alpha_ci_low``, ``alpha_ci_high``, ``std_alpha``,
-        ``omega_total`` (one-factor omega, NaN below 3 items), ``n_flags``.
+        ``omega_total`` (one-factor omega, NaN below 3 items), ``cr`` (composite reliability),
+        ``ave`` (average variance extracted), ``max_htmt`` (largest HTMT with another
+        dimension) from the CFA (NaN without it), ``n_flags``.
     items : pandas.DataFrame
         One row per scored item: ``dimension``, ``item``, ``reverse``, ``n``, ``mean``, ``sd``
         (after reverse keying), ``r_drop``, ``alpha_if_dropped``, ``loading_own``,
-        ``loading_other``, ``other_dimension`` (from the EFA), and the boolean flags
+        ``loading_other``, ``other_dimension`` (from the EFA), ``std_loading`` (CFA
+        standardized loading on its dimension, NaN without the CFA), and the boolean flags
         ``low_r_drop``, ``raises_alpha``, ``cross_loading``.
     flags : pandas.DataFrame
-        One row per flag: ``level`` ("dimension" or "item"), ``dimension``, ``item``,
-        ``flag`` ("low_alpha", "low_r_drop", "raises_alpha", "cross_loading"), ``value``,
-        ``threshold``, ``message``.
+        One row per flag: ``level`` ("model", "dimension" or "item"), ``dimension``,
+        ``item``, ``flag``, ``value``, ``threshold``, ``message``. Flags: "low_alpha",
+        "low_r_drop", "raises_alpha", "cross_loading"; from the CFA "low_cfi" (CFI < .90),
+        "high_rmsea" (RMSEA > .08), "high_srmr" (SRMR > .08), "low_cr", "low_ave",
+        "fornell_larcker", "high_htmt" and "opposite_loading" (an item loading against its
+        dimension: reverse-worded but not marked reverse?).
     alpha : dict
         Dimension id -> :class:`~satscore.AlphaResult`.
     omega : dict
@@ -50,6 +56,18 @@ class ReliabilityReport(ResultMixin):
         fit failed).
     efa : EFAResult or None
         The EFA with as many factors as dimensions (``None`` if it could not be fitted).
+    cfa : CFAResult or None
+        The ML CFA of the dimensions (each a factor of its scored items; reverse-keyed items
+        reversed, listed in ``cfa.reversed_items``). ``None`` when switched off or not
+        fitted -- ``cfa_status`` and ``cfa_notes`` then say why.
+    validity : ValidityReport or None
+        CR, AVE, Fornell-Larcker and HTMT from ``cfa`` (see :func:`satscore.validity_report`).
+    cfa_status : str
+        "fitted" (every dimension), "fitted_partial" (some dimensions left out, named in
+        ``cfa_notes``), "failed" (the reason is in ``cfa_notes``) or "off" (``cfa=False``).
+    cfa_notes : tuple of str
+        Why the CFA was not fitted or left a dimension out, its sample size, and its
+        warnings (Heywood cases, reverse keying); also in ``notes``.
     factor_dimension : dict
         Factor name -> dimension id it was matched to (maximum total absolute loading).
     notes : tuple of str
@@ -71,65 +89,40 @@ class ReliabilityReport(ResultMixin):
     notes: tuple[str, ...]
     instrument_id: str
     confidence_level: float
+    cfa: Any = None
+    validity: Any = None
+    cfa_status: str = "off"
+    cfa_notes: tuple[str, ...] = ()
 
     _title = "Reliability report"
 
     def summary(self) -> pd.DataFrame:
-        """One tidy table: a row per dimension followed by a row per item of it.
+        """One tidy table: a CFA row, then a row per dimension followed by its items.
 
-        Columns: ``level``, ``dimension``, ``item``, ``n``, ``alpha``, ``ci_low``,
-        ``ci_high``, ``omega_total``, ``r_drop``, ``alpha_if_dropped``, ``loading_own``,
-        ``loading_other``, ``flags`` (comma-separated flag codes, "" if none).
+        Columns: ``level`` ("cfa", "dimension" or "item"), ``dimension``, ``item``, ``n``,
+        ``alpha``, ``ci_low``, ``ci_high``, ``omega_total``, ``cr``, ``ave``, ``max_htmt``,
+        ``r_drop``, ``alpha_if_dropped``, ``loading_own``, ``loading_other``,
+        ``std_loading``, the CFA fit ``chi2``, ``df``, ``cfi``, ``tli``, ``rmsea``, ``srmr``
+        (on the "cfa" row), and ``flags`` (comma-separated flag codes, "" if none; the "cfa"
+        row carries the model-fit flags, or ``cfa_failed``). Without ``cfa=False`` there is
+        always a "cfa" row, NaN when the CFA failed.
         """
-        rows = []
-        fl = self.flags
-        for _, d in self.dimensions.iterrows():
-            dim = d["dimension"]
-            codes = fl[(fl["level"] == "dimension") & (fl["dimension"] == dim)]["flag"]
-            rows.append(
-                {
-                    "level": "dimension",
-                    "dimension": dim,
-                    "item": None,
-                    "n": d["n"],
-                    "alpha": d["alpha"],
-                    "ci_low": d["alpha_ci_low"],
-                    "ci_high": d["alpha_ci_high"],
-                    "omega_total": d["omega_total"],
-                    "r_drop": np.nan,
-                    "alpha_if_dropped": np.nan,
-                    "loading_own": np.nan,
-                    "loading_other": np.nan,
-                    "flags": ",".join(codes),
-                }
-            )
-            for _, it in self.items[self.items["dimension"] == dim].iterrows():
-                codes = fl[(fl["level"] == "item") & (fl["item"] == it["item"])]["flag"]
-                rows.append(
-                    {
-                        "level": "item",
-                        "dimension": dim,
-                        "item": it["item"],
-                        "n": it["n"],
-                        "alpha": np.nan,
-                        "ci_low": np.nan,
-                        "ci_high": np.nan,
-                        "omega_total": np.nan,
-                        "r_drop": it["r_drop"],
-                        "alpha_if_dropped": it["alpha_if_dropped"],
-                        "loading_own": it["loading_own"],
-                        "loading_other": it["loading_other"],
-                        "flags": ",".join(codes),
-                    }
-                )
-        return pd.DataFrame(rows)
+        from ._cfa_report import summary_rows
+
+        return summary_rows(self)
 
     def __repr__(self) -> str:
         return (
             f"ReliabilityReport(instrument={self.instrument_id!r}, "
             f"dimensions={len(self.dimensions)}, items={len(self.items)}, "
-            f"flags={len(self.flags)})"
+            f"flags={len(self.flags)}, cfa={self.cfa_status!r})"
         )
+
+    def _repr_html_(self) -> str:
+        from ._cfa_report import cfa_sentence
+
+        html = super()._repr_html_()
+        return html.replace("</strong>", f"</strong><p>{cfa_sentence(self, html=True)}</p>", 1)
 
 
 # ------------------------------------------------------------------------------------------
@@ -212,6 +205,11 @@ def reliability_report(
     efa_rotation: str = "oblimin",
     id_column: str | None = None,
     seed: Any = None,
+    cfa: bool = True,
+    cfa_missing: str = "listwise",
+    cr_threshold: float = 0.70,
+    ave_threshold: float = 0.50,
+    htmt_threshold: float = 0.85,
 ) -> ReliabilityReport:
     """Reliability of every dimension of an instrument, with item analysis and flags.
 
@@ -225,6 +223,22 @@ def reliability_report(
     * ``cross_loading``: in an EFA of all scored items with as many factors as dimensions
       (factors matched to dimensions by their loadings), the item loads more on another
       dimension's factor than on its own.
+
+    Then (unless ``cfa=False``) one confirmatory factor analysis of the instrument -- each
+    dimension a factor of its scored items, reverse-keyed items reversed as above, ML with
+    lavaan's defaults (:func:`satscore.cfa`) -- and its validity
+    (:func:`satscore.validity_report`), with flags ``low_cfi`` (CFI < .90), ``high_rmsea``
+    (RMSEA > .08), ``high_srmr`` (SRMR > .08), ``low_cr`` (composite reliability below
+    ``cr_threshold``), ``low_ave`` (AVE below ``ave_threshold``), ``fornell_larcker``
+    (sqrt(AVE) not above the dimension's largest factor correlation), ``high_htmt`` (HTMT
+    with another dimension at or above ``htmt_threshold``) and ``opposite_loading`` (an item
+    loading against its dimension). With ``cfa_missing="listwise"`` (lavaan's default) the CFA
+    uses the respondents who answered every modelled item, which routing (staff and problem
+    items) can make a small share; the report notes the number. When the CFA cannot be
+    fitted (a dimension with fewer than 2 items is left out; too few complete respondents, a
+    non-positive-definite covariance matrix, an unidentified model, non-convergence) a
+    warning names the dimension or reason, ``cfa_status`` is "fitted_partial" or "failed"
+    and ``cfa_notes`` records why.
 
     Parameters
     ----------
@@ -246,10 +260,26 @@ def reliability_report(
         Respondent id column when validating a raw frame.
     seed : None, int or numpy.random.Generator
         Randomness of the bootstrap interval (``ci_method="bootstrap"``).
+    cfa : bool, default True
+        Fit the CFA and compute CR, AVE, Fornell-Larcker and HTMT; False switches it off.
+    cfa_missing : {"listwise", "ml"}
+        Missing data in the CFA: complete cases (lavaan's default) or full-information ML
+        (assumes missing at random; not meant for items skipped by routing).
+    cr_threshold, ave_threshold, htmt_threshold : float
+        Validity flag thresholds (.70, .50, .85).
 
     Returns
     -------
     ReliabilityReport
+
+    Warns
+    -----
+    SatscoreWarning
+        A dimension left out of the CFA, or the CFA not fitted (the reason is named).
+    ConvergenceWarning
+        The CFA did not converge (its results are then not used).
+    HeywoodWarning, ReverseKeyWarning
+        An improper CFA solution, or an item loading against its dimension.
 
     Examples
     --------
@@ -264,8 +294,25 @@ def reliability_report(
     service_quality 9 0.860 0.861
     staff_attitude 5 0.848 0.851
     problem_resolution 5 0.844 0.846
-    >>> len(rep.flags)
+    >>> len(rep.flags[rep.flags["level"] != "dimension"])
     0
+
+    The CFA part: fit, reverse keying and validity per dimension.
+
+    >>> # R: bank$SQ09 <- 6 - bank$SQ09; fit <- lavaan::cfa(model, bank)
+    >>> # R: semTools::AVE(fit); semTools::htmt(model, bank, htmt2 = FALSE)
+    >>> fit = rep.cfa
+    >>> print(f"n={fit.n} CFI={fit.cfi:.3f} RMSEA={fit.rmsea:.3f} SRMR={fit.srmr:.3f}")
+    n=671 CFI=0.997 RMSEA=0.011 SRMR=0.023
+    >>> fit.reversed_items
+    {'SQ09': 6.0}
+    >>> for d in rep.dimensions.itertuples():
+    ...     print(d.dimension, f"CR {d.cr:.3f} AVE {d.ave:.3f} HTMT {d.max_htmt:.3f}")
+    service_quality CR 0.863 AVE 0.413 HTMT 0.678
+    staff_attitude CR 0.854 AVE 0.541 HTMT 0.678
+    problem_resolution CR 0.836 AVE 0.505 HTMT 0.591
+    >>> print(rep.flags.loc[rep.flags["flag"] == "low_ave", "message"].item())
+    AVE 0.413 of 'service_quality' < 0.50
     """
     from ._alpha import cronbach_alpha
     from ._efa import efa
@@ -275,6 +322,10 @@ def reliability_report(
     alpha_threshold = check_probability("alpha_threshold", alpha_threshold)
     r_drop_threshold = check_probability("r_drop_threshold", r_drop_threshold)
     rng = check_rng(seed)
+    cr_threshold = check_probability("cr_threshold", cr_threshold)
+    ave_threshold = check_probability("ave_threshold", ave_threshold)
+    htmt_threshold = check_probability("htmt_threshold", htmt_threshold)
+    check_option("cfa_missing", cfa_missing, ("listwise", "ml", "fiml"))
     vr = _validated(responses, instrument, id_column)
     inst = vr.instrument
     notes: list[str] = []
@@ -347,44 +398,18 @@ def reliability_report(
             }
         )
         if a.alpha < alpha_threshold:
-            flags.append(
-                (
-                    "dimension",
-                    dim,
-                    None,
-                    "low_alpha",
-                    float(a.alpha),
-                    alpha_threshold,
-                    f"alpha {a.alpha:.3f} of {dim!r} is below {alpha_threshold:.2f}",
-                )
-            )
+            msg = f"alpha {a.alpha:.3f} of {dim!r} is below {alpha_threshold:.2f}"
+            flags.append(("dimension", dim, None, "low_alpha", a.alpha, alpha_threshold, msg))
         for _, row in it.iterrows():
-            if row["r_drop"] < r_drop_threshold:
-                flags.append(
-                    (
-                        "item",
-                        dim,
-                        row["item"],
-                        "low_r_drop",
-                        row["r_drop"],
-                        r_drop_threshold,
-                        f"{row['item']}: corrected item-total r {row['r_drop']:.3f} < "
-                        f"{r_drop_threshold:.2f}",
-                    )
+            item, r_drop, a_drop = row["item"], row["r_drop"], row["alpha_if_dropped"]
+            if r_drop < r_drop_threshold:
+                msg = f"{item}: corrected item-total r {r_drop:.3f} < {r_drop_threshold:.2f}"
+                flags.append(("item", dim, item, "low_r_drop", r_drop, r_drop_threshold, msg))
+            if a_drop > a.alpha:
+                msg = (
+                    f"{item}: alpha of {dim!r} rises from {a.alpha:.3f} to {a_drop:.3f} without it"
                 )
-            if row["alpha_if_dropped"] > a.alpha:
-                flags.append(
-                    (
-                        "item",
-                        dim,
-                        row["item"],
-                        "raises_alpha",
-                        row["alpha_if_dropped"],
-                        float(a.alpha),
-                        f"{row['item']}: alpha of {dim!r} rises from {a.alpha:.3f} to "
-                        f"{row['alpha_if_dropped']:.3f} without it",
-                    )
-                )
+                flags.append(("item", dim, item, "raises_alpha", a_drop, a.alpha, msg + " it"))
     items_df = pd.concat(item_frames, ignore_index=True)
     items_df["loading_own"] = np.nan
     items_df["loading_other"] = np.nan
@@ -421,25 +446,38 @@ def reliability_report(
             items_df.loc[i, ["loading_own", "loading_other"]] = [own, others[other_dim]]
             items_df.loc[i, "other_dimension"] = other_dim
             if others[other_dim] > own:
-                flags.append(
-                    (
-                        "item",
-                        row["dimension"],
-                        row["item"],
-                        "cross_loading",
-                        others[other_dim],
-                        own,
-                        f"{row['item']} loads {others[other_dim]:.2f} on the factor of "
-                        f"{other_dim!r} but {own:.2f} on its own ({row['dimension']!r})",
-                    )
+                item, dim, other = row["item"], row["dimension"], others[other_dim]
+                msg = (
+                    f"{item} loads {other:.2f} on the factor of {other_dim!r} but {own:.2f} on "
+                    f"its own ({dim!r})"
                 )
+                flags.append(("item", dim, item, "cross_loading", other, own, msg))
+    part = None
+    if cfa:
+        from ._cfa_report import instrument_cfa
+
+        part = instrument_cfa(
+            vr,
+            dims,
+            missing="ml" if cfa_missing == "fiml" else cfa_missing,
+            cr_min=cr_threshold,
+            ave_min=ave_threshold,
+            htmt_max=htmt_threshold,
+        )
+        flags.extend(part.flags)
+        notes.extend(part.notes)
     flags_df = pd.DataFrame(
         flags, columns=["level", "dimension", "item", "flag", "value", "threshold", "message"]
     )
     for code in ("low_r_drop", "raises_alpha", "cross_loading"):
         hit = set(flags_df.loc[flags_df["flag"] == code, "item"])
         items_df[code] = items_df["item"].isin(hit)
+    items_df["std_loading"] = items_df["item"].map(part.loadings if part else {}).astype(float)
     dims_df = pd.DataFrame(dim_rows)
+    if part is not None:
+        dims_df = dims_df.merge(part.dimensions, on="dimension", how="left")
+    else:
+        dims_df[["cr", "ave", "max_htmt"]] = np.nan
     dims_df["n_flags"] = [int((flags_df["dimension"] == d).sum()) for d in dims_df["dimension"]]
     return ReliabilityReport(
         dimensions=dims_df,
@@ -452,4 +490,8 @@ def reliability_report(
         notes=tuple(notes),
         instrument_id=inst.id,
         confidence_level=confidence_level,
+        cfa=part.fit if part else None,
+        validity=part.validity if part else None,
+        cfa_status=part.status if part else "off",
+        cfa_notes=part.notes if part else (),
     )
