@@ -130,7 +130,7 @@ def test_routing_violation_raise_and_coerce(bank):
     msg = str(info.value)
     assert re.search(
         r"column 'PR01': 2 row\(s\) answer PR01 although PR00 was answered with a code other "
-        r"than 1 \(e\.g\. 1, 3\)\. Fix: PR01 is asked only if PR00 = 1",
+        r"than 1 \(e\.g\. 1, 3\) in row\(s\) 0, 3\. Fix: PR01 is asked only if PR00 = 1",
         msg,
     )
     assert [p.kind for p in info.value.problems if p.severity == "error"] == ["routing"]
@@ -156,8 +156,9 @@ def test_every_problem_is_listed(bank):
         "responses do not conform to instrument 'bank_service': 3 problem(s) in 6 row(s):"
     )
     assert (
-        "column 'SQ01': 4 row(s) hold numbers that are not codes of the item (e.g. 6, 7, 4.5). "
-        "Fix: valid codes of scale 'agree5' are 1..5, missing codes 99 (not_applicable)"
+        "column 'SQ01': 4 row(s) hold numbers that are not codes of the item (e.g. 6, 7, 4.5) "
+        "in row(s) 1, 2, 3, 4. Fix: valid codes of scale 'agree5' are 1..5, missing codes 99 "
+        "(not_applicable)"
     ) in msg
     assert "column 'SQ02': 3 row(s) hold text that is no label of scale 'agree5'" in msg
     assert "(e.g. 'great', 'bad')" in msg

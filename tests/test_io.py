@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 import satscore
-from satscore.errors import DataError, MissingDependencyError, SatscoreError
+from satscore.errors import (
+    DataError,
+    MissingDependencyError,
+    ResponseValidationError,
+    SatscoreError,
+)
 from satscore.io import read_responses
 
 
@@ -58,7 +63,9 @@ def test_tsv_and_explicit_format(frame, tmp_path):
 def test_gbk_file_needs_encoding(frame, tmp_path):
     path = tmp_path / "gbk.csv"
     frame.to_csv(path, index=False, encoding="gbk")
-    with pytest.raises(DataError, match=r"cannot decode gbk\.csv as utf-8-sig .*encoding='gbk'"):
+    with pytest.raises(
+        DataError, match=r"cannot decode '.*gbk\.csv' as utf-8-sig .*GBK/GB18030.*encoding='gbk'"
+    ):
         read_responses(path)
     assert read_responses(path, encoding="gbk")["branch"].iloc[0] == "北京"
 
@@ -145,3 +152,107 @@ def test_id_column_keeps_leading_zeros(tmp_path):
     xlsx = tmp_path / "ids.xlsx"
     pd.DataFrame({"rid": ["00123", "00456"], "CSAT01": [5, 4]}).to_excel(xlsx, index=False)
     assert read_responses(xlsx, id_column="rid")["rid"].tolist() == ["00123", "00456"]
+
+
+# ------------------------------------------------- files met in practice (session 2 audit)
+def test_damaged_and_empty_files_raise_data_error_naming_file_and_fix(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(DataError, match=r"'.*empty\.csv' is empty \(no header row\); export"):
+        read_responses(tmp_path / "empty.csv")
+    (tmp_path / "ragged.csv").write_text("a,b\n1,2\n1,2,3,4\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"ragged\.csv' as a delimited text file: .*line 3.*sep="):
+        read_responses(tmp_path / "ragged.csv")
+    for suffix, what in ((".xlsx", "Excel"), (".parquet", "Parquet"), (".sav", "SPSS")):
+        path = tmp_path / f"bad{suffix}"
+        path.write_bytes(b"this is not a real file")
+        with pytest.raises(DataError, match=rf"cannot read '.*bad\{suffix}' as an? {what}"):
+            read_responses(path)
+    with pytest.raises(DataError, match=r"is a directory; give the path of a file"):
+        read_responses(tmp_path, format="csv")
+
+
+def test_excel_sheet_and_encoding_mistakes(frame, tmp_path):
+    path = tmp_path / "r.xlsx"
+    frame.to_excel(path, index=False, sheet_name="answers")
+    with pytest.raises(DataError, match=r"'nope' not found; pass sheet_name= .*\['answers'\]"):
+        read_responses(path, sheet_name="nope")
+    csv = tmp_path / "r.csv"
+    frame.to_csv(csv, index=False)
+    with pytest.raises(DataError, match=r"unknown encoding: nope; pass a Python codec name"):
+        read_responses(csv, encoding="nope")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("CSAT01,branch\n5,Zoe\n4,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"pass the file's encoding, e\.g\. encoding='gbk' or"):
+        read_responses(latin)
+    assert read_responses(latin, encoding="latin-1")["branch"].tolist() == ["Zoe", "café"]
+
+
+def test_excel_unicode_text_and_semicolon_csv(frame, tmp_path):
+    # Excel "Unicode text" (.txt): UTF-16 with a byte-order mark, tab separated
+    txt = tmp_path / "unicode.txt"
+    txt.write_bytes(frame.to_csv(index=False, sep="\t").encode("utf-16"))
+    pd.testing.assert_frame_equal(read_responses(txt), frame)
+    semi = tmp_path / "semi.csv"
+    semi.write_text(frame.to_csv(index=False, sep=";"), encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(read_responses(semi), frame)
+
+
+def test_gbk_csv_with_chinese_labels_validates(tmp_path):
+    path = tmp_path / "gbk.csv"
+    text = "编号,CSAT01,网点\nA1,非常满意,北京\nA2,不适用,上海\nA3,一般,北京\nA4,,上海\n"
+    path.write_bytes(text.encode("gbk"))
+    df = read_responses(path, encoding="gbk", id_column="编号")
+    vr = satscore.load_instrument("csat").validate(df, id_column="编号")
+    np.testing.assert_array_equal(vr.data["CSAT01"].to_numpy(), [5.0, np.nan, 3.0, np.nan])
+    assert _reasons(vr, "CSAT01") == [None, "not_applicable", None, "blank"]
+    assert vr.data["网点"].tolist() == ["北京", "上海", "北京", "上海"]
+    assert list(vr.data.index) == ["A1", "A2", "A3", "A4"]
+
+
+def test_cell_surprises_in_csv_and_excel(tmp_path):
+    import datetime
+
+    inst = satscore.load_instrument("csat")
+    csv = tmp_path / "s.csv"
+    csv.write_text('CSAT01,branch\n" 5 ",A\n5.0,B\n" Satisfied ",C\n４,D\n', encoding="utf-8")
+    vr = inst.validate(read_responses(csv))
+    np.testing.assert_array_equal(vr.data["CSAT01"].to_numpy(), [5.0, 5.0, 4.0, 4.0])
+    # an Excel column mixing a date cell, a number stored as text and 4.5
+    xlsx = tmp_path / "s.xlsx"
+    cells = [datetime.datetime(2026, 1, 5), "5.0", 4, 4.5]
+    pd.DataFrame({"CSAT01": cells}).to_excel(xlsx, index=False)
+    df = read_responses(xlsx)
+    with pytest.raises(ResponseValidationError) as info:
+        inst.validate(df)
+    msg = str(info.value)
+    assert "1 row(s) hold numbers that are not codes of the item (e.g. 4.5) in row(s) 3" in msg
+    assert "1 row(s) hold text that is no label of scale 'sat5' (e.g. datetime.datetime(2026" in msg
+    vr = inst.validate(df, on_invalid="coerce")
+    np.testing.assert_array_equal(vr.data["CSAT01"].to_numpy(), [np.nan, 5.0, 4.0, np.nan])
+    assert _reasons(vr, "CSAT01") == ["invalid", None, None, "invalid"]
+
+
+def test_na_markers_are_blank_by_default_and_can_be_kept(tmp_path):
+    path = tmp_path / "na.csv"
+    path.write_text("CSAT01,branch\nN/A,NA\n5,A\n", encoding="utf-8")
+    inst = satscore.load_instrument("csat")
+    assert _reasons(inst.validate(read_responses(path)), "CSAT01") == ["blank", None]
+    kept = read_responses(path, keep_default_na=False, na_values=[""])
+    assert kept["branch"].tolist() == ["NA", "A"]
+    with pytest.raises(ResponseValidationError, match=r"no label of scale 'sat5' \(e\.g\. 'N/A'\)"):
+        inst.validate(kept)
+
+
+def test_parquet_dtypes_validate(tmp_path):
+    path = tmp_path / "t.parquet"
+    df = pd.DataFrame(
+        {
+            "CSAT01": pd.array([5, None, 99, 1], dtype="Int64"),
+            "branch": pd.Categorical(["A", "B", "A", "B"]),
+        }
+    )
+    df.to_parquet(path)
+    vr = satscore.load_instrument("csat").validate(read_responses(path))
+    np.testing.assert_array_equal(vr.data["CSAT01"].to_numpy(), [5.0, np.nan, np.nan, 1.0])
+    assert _reasons(vr, "CSAT01") == [None, "blank", "not_applicable", None]
+    assert isinstance(vr.data["branch"].dtype, pd.CategoricalDtype)

@@ -6,7 +6,9 @@ Optional formats need extras: Excel ``satscore[xlsform]`` (openpyxl), Parquet
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -46,7 +48,7 @@ def read_responses(
     *,
     format: str | None = None,
     sheet_name: str | int = 0,
-    encoding: str = "utf-8-sig",
+    encoding: str | None = None,
     id_column: str | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
@@ -55,15 +57,19 @@ def read_responses(
     Parameters
     ----------
     path : str or path
-        A ``.csv``/``.txt`` (comma), ``.tsv`` (tab), ``.xlsx``/``.xlsm``,
-        ``.parquet`` or ``.sav``/``.zsav`` (SPSS) file.
+        A ``.csv``/``.txt`` (comma, semicolon or tab, detected from the header
+        line), ``.tsv`` (tab), ``.xlsx``/``.xlsm``, ``.parquet`` or
+        ``.sav``/``.zsav`` (SPSS) file.
     format : {"csv", "tsv", "excel", "parquet", "spss"}, optional
         Override the format implied by the file extension.
     sheet_name : str or int, default 0
         Excel sheet to read.
-    encoding : str, default "utf-8-sig"
-        Text encoding of CSV/TSV files (UTF-8 with or without a byte-order
-        mark); use e.g. ``"gbk"`` for files saved by older Chinese Excel.
+    encoding : str, optional
+        Text encoding of CSV/TSV files. Default: UTF-16 when the file starts
+        with a UTF-16 byte-order mark (Excel's "Unicode text"), else UTF-8
+        with or without a byte-order mark. Use e.g. ``"gbk"`` for CSV files
+        saved by Chinese Excel (the error message says when a file looks like
+        GBK).
     id_column : str, optional
         Column of respondent ids to read as text in CSV/TSV/Excel files, so
         ids such as ``"00123"`` keep their leading zeros.
@@ -73,9 +79,13 @@ def read_responses(
     Returns
     -------
     pandas.DataFrame
-        The answers as stored: codes, labels or blanks. For SPSS files the
-        numeric codes are returned (user-missing codes such as 99 are kept as
-        values, not turned into NaN), and ``df.attrs`` holds
+        The answers as stored: codes, labels or blanks. As with pandas, empty
+        cells and the usual missing-value markers (``NA``, ``N/A``, ``NULL``,
+        ``nan``, ...) of CSV and Excel files are read as blank; pass
+        ``keep_default_na=False, na_values=[""]`` to keep such text (then
+        :meth:`~satscore.instruments.Instrument.validate` reports it). For
+        SPSS files the numeric codes are returned (user-missing codes such as
+        99 are kept as values, not turned into NaN), and ``df.attrs`` holds
         ``"value_labels"`` (column -> {code: label}), ``"column_labels"``
         (column -> question text) and ``"user_missing"`` (column -> missing
         codes or ranges), so nothing in the file is lost.
@@ -85,7 +95,8 @@ def read_responses(
     satscore.errors.MissingDependencyError
         When the optional reader package is not installed (names the extra).
     satscore.errors.DataError
-        When the file does not exist, has an unsupported type, or cannot be decoded.
+        When the file does not exist, has an unsupported type, is empty or
+        damaged, or cannot be decoded (the message names the file and the fix).
 
     Examples
     --------
@@ -103,10 +114,13 @@ def read_responses(
     if fmt not in ("csv", "tsv", "excel", "parquet", "spss"):
         found = f"format={format!r}" if format is not None else f"extension {path.suffix!r}"
         msg = (
-            f"cannot read {path.name}: unsupported {found}; supported are .csv, .tsv, "
+            f"cannot read {str(path)!r}: unsupported {found}; supported are .csv, .tsv, "
             ".xlsx/.xlsm (Excel), .parquet and .sav/.zsav (SPSS). Save the file in one of "
             "these formats or pass format='csv' etc."
         )
+        raise DataError(msg)
+    if path.is_dir():
+        msg = f"response file {str(path)!r} is a directory; give the path of a file in it."
         raise DataError(msg)
     if not path.is_file():
         msg = f"response file {str(path)!r} does not exist; check the path."
@@ -119,22 +133,107 @@ def read_responses(
             dtype = {id_column: str, **dtype}
         kwargs["dtype"] = dtype
     if fmt in ("csv", "tsv"):
-        sep = kwargs.pop("sep", "\t" if fmt == "tsv" else ",")
-        try:
-            return pd.read_csv(path, sep=sep, encoding=encoding, **kwargs)
-        except UnicodeDecodeError as err:
-            msg = (
-                f"cannot decode {path.name} as {encoding} ({err.reason} at byte {err.start}); "
-                "pass the file's encoding, e.g. read_responses(path, encoding='gbk')."
-            )
-            raise DataError(msg) from None
+        return _read_text(path, fmt, encoding, kwargs)
     if fmt == "excel":
         _require("openpyxl", "xlsform", "Excel")
-        return pd.read_excel(path, sheet_name=sheet_name, engine="openpyxl", **kwargs)
+        with _damaged(path, "an Excel .xlsx workbook", "open it in Excel and save it as .xlsx"):
+            return pd.read_excel(path, sheet_name=sheet_name, engine="openpyxl", **kwargs)
     if fmt == "parquet":
         _require("pyarrow", "parquet", "Parquet")
-        return pd.read_parquet(path, engine="pyarrow", **kwargs)
+        with _damaged(path, "a Parquet file", "write it again, e.g. with DataFrame.to_parquet"):
+            return pd.read_parquet(path, engine="pyarrow", **kwargs)
     return _read_spss(path, **kwargs)
+
+
+@contextlib.contextmanager
+def _damaged(path: Path, what: str, fix: str) -> Iterator[None]:
+    """Turn a reader's own exception into a DataError naming the file, the cause and the fix."""
+    try:
+        yield
+    except (DataError, MissingDependencyError, TypeError, UnicodeDecodeError):
+        raise  # TypeError: a wrong keyword argument is the caller's mistake, keep it as is
+    except pd.errors.EmptyDataError:
+        raise
+    except LookupError as err:  # unknown codec name
+        msg = (
+            f"cannot read {str(path)!r}: {err}; pass a Python codec name such as 'utf-8', "
+            "'utf-8-sig', 'gbk' or 'latin-1' as encoding."
+        )
+        raise DataError(msg) from None
+    except Exception as err:
+        cause = " ".join(str(err).split()).rstrip(".") or type(err).__name__
+        if isinstance(err, ValueError) and cause.startswith("Worksheet"):
+            fix = f"pass sheet_name= one of the workbook's sheets {_sheets(path)}"
+        msg = f"cannot read {str(path)!r} as {what}: {cause}; {fix}."
+        raise DataError(msg) from err
+
+
+def _sheets(path: Path) -> list[str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def _sniff(path: Path, encoding: str | None) -> tuple[str, str]:
+    """(encoding, separator) of a text file from its first bytes and header line."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if encoding is None:
+        encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        first = head.decode(encoding, errors="ignore").splitlines()[0] if head else ""
+    except LookupError:  # unknown codec name: pandas reports it
+        first = ""
+    for sep in (",", "\t", ";"):
+        if sep in first:
+            return encoding, sep
+    return encoding, ","
+
+
+def _looks_chinese(path: Path) -> bool:
+    """True when the file's first bytes decode as GB18030 into CJK text (Chinese Excel)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        text = head.decode("gb18030", errors="strict")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 4:  # a character cut at the end of the sample is fine
+            return False
+        text = head[: err.start].decode("gb18030")
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _read_text(path: Path, fmt: str, encoding: str | None, kwargs: dict[str, Any]) -> pd.DataFrame:
+    enc, sniffed = _sniff(path, encoding)
+    sep = kwargs.pop("sep", "\t" if fmt == "tsv" else sniffed)
+    try:
+        with _damaged(path, "a delimited text file", "check the separator and quoting (pass sep=)"):
+            return pd.read_csv(path, sep=sep, encoding=enc, **kwargs)
+    except UnicodeDecodeError as err:
+        if _looks_chinese(path):
+            hint = (
+                "it decodes as Chinese text in GBK/GB18030 (the encoding of CSV files saved by "
+                "Chinese Excel): if so pass encoding='gbk' (command line: --encoding gbk) or "
+                "save it from Excel as 'CSV UTF-8'; otherwise pass the file's encoding, e.g. "
+                "'latin-1'"
+            )
+        else:
+            hint = (
+                "pass the file's encoding, e.g. encoding='gbk' or 'latin-1' (command line: "
+                "--encoding gbk), or save it as UTF-8"
+            )
+        msg = f"cannot decode {str(path)!r} as {enc} ({err.reason} at byte {err.start}); {hint}."
+        raise DataError(msg) from None
+    except pd.errors.EmptyDataError:
+        msg = (
+            f"response file {str(path)!r} is empty (no header row); export the responses "
+            "again with one header row of column names."
+        )
+        raise DataError(msg) from None
 
 
 def _read_spss(path: Path, **kwargs: Any) -> pd.DataFrame:
@@ -142,7 +241,8 @@ def _read_spss(path: Path, **kwargs: Any) -> pd.DataFrame:
     kwargs.setdefault("user_missing", True)
     kwargs.setdefault("apply_value_formats", False)
     reader = pyreadstat.read_sav
-    df, meta = reader(str(path), **kwargs)
+    with _damaged(path, "an SPSS .sav file", "save it again from SPSS as .sav"):
+        df, meta = reader(str(path), **kwargs)
     user_missing: dict[str, list[Any]] = {}
     for col, ranges in (meta.missing_ranges or {}).items():
         values: list[Any] = []

@@ -81,7 +81,11 @@ class Problem:
         where = f"column {self.column!r}: " if self.column is not None else ""
         ex = ", ".join(repr(e) for e in self.examples)
         examples = f" (e.g. {ex})" if ex else ""
-        return f"{where}{self.message}{examples}. Fix: {self.fix}"
+        rows = ""
+        if self.rows:
+            more = ", ..." if self.n_rows > len(self.rows) else ""
+            rows = f" in row(s) {', '.join(repr(r) for r in self.rows)}{more}"
+        return f"{where}{self.message}{examples}{rows}. Fix: {self.fix}"
 
 
 @dataclasses.dataclass(frozen=True)
