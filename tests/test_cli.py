@@ -299,3 +299,88 @@ def test_console_script_and_python_m():
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "unknown instrument 'nope'" in done.stderr
+
+
+# ------------------------------------------------------------------ bad files (session 2 audit)
+def test_validate_keeps_leading_zeros_of_ids(capsys, tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("rid,CSAT01\n00123,5\n123,4\n", encoding="utf-8")
+    coded = tmp_path / "coded.csv"
+    argv = ["validate", str(path), "--instrument", "csat", "--id-column", "rid"]
+    code, out, err = run(capsys, *argv, "--output", str(coded))
+    assert code == 0, out + err  # "00123" and "123" are different respondents
+    assert pd.read_csv(coded, dtype={"rid": str})["rid"].tolist() == ["00123", "123"]
+
+
+def test_validate_unreadable_files_are_one_line_exit_2(capsys, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    code, _, err = run(capsys, "validate", str(empty), "--instrument", "csat")
+    assert code == 2
+    assert_one_line_error(err, "is empty (no header row)")
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"not a workbook")
+    code, _, err = run(capsys, "validate", str(damaged), "--instrument", "csat")
+    assert code == 2
+    assert_one_line_error(err, "as an Excel .xlsx workbook")
+
+
+def test_validate_gbk_csv_and_excel_sheet_options(capsys, tmp_path):
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("编号,CSAT01\nA1,非常满意\nA2,不适用\n".encode("gbk"))
+    code, _, err = run(capsys, "validate", str(gbk), "--instrument", "csat")
+    assert code == 2
+    assert_one_line_error(err, "--encoding gbk")
+    code, out, err = run(
+        capsys,
+        "validate",
+        str(gbk),
+        "--instrument",
+        "csat",
+        "--encoding",
+        "gbk",
+        "--id-column",
+        "编号",
+    )
+    assert code == 0, out + err
+    xlsx = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(xlsx) as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="notes", index=False)
+        pd.DataFrame({"CSAT01": [5, 4]}).to_excel(writer, sheet_name="answers", index=False)
+    for sheet in ("answers", "1"):
+        code, out, _ = run(capsys, "validate", str(xlsx), "--instrument", "csat", "--sheet", sheet)
+        assert code == 0, out
+        assert "2 respondent(s)" in out
+    code, _, err = run(capsys, "validate", str(xlsx), "--instrument", "csat", "--sheet", "zz")
+    assert code == 2
+    assert_one_line_error(err, "one of the workbook's sheets ['notes', 'answers']")
+
+
+def test_validate_output_problems(capsys, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("CSAT01\n5\n7\n", encoding="utf-8")
+    target = tmp_path / "coded.csv"
+    code, out, err = run(
+        capsys, "validate", str(path), "--instrument", "csat", "--output", str(target)
+    )
+    assert code == 1
+    assert "pass --coerce to treat them as missing" in out  # command-line words, not Python
+    assert f"{target} not written: the file has errors" in err
+    assert not target.exists()
+    missing_dir = tmp_path / "no" / "such" / "coded.csv"
+    argv = ["validate", str(path), "--instrument", "csat", "--coerce", "--output", str(missing_dir)]
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert_one_line_error(err, "cannot write the coded responses to")
+
+
+def test_unknown_language_and_unwritable_demo_folder(capsys, tmp_path):
+    code, _, err = run(capsys, "instruments", "--lang", "fr")
+    assert code == 2
+    assert_one_line_error(err, "--lang 'fr' is not a language of any instrument")
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x", encoding="utf-8")
+    code, out, err = run(capsys, "demo", "--out", str(blocker / "sub"))
+    assert code == 2
+    assert out == ""  # fails before doing the work
+    assert_one_line_error(err, "cannot create the output folder")

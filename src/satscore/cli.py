@@ -152,8 +152,14 @@ def _run_instruments(args: argparse.Namespace) -> int:
     from .instruments import list_instruments
 
     rows = []
-    for name in list_instruments():
-        inst = _instrument(name)
+    insts = [_instrument(name) for name in list_instruments()]
+    if args.lang is not None and not any(args.lang in inst.languages for inst in insts):
+        from .errors import OptionError
+
+        langs = sorted({lang for inst in insts for lang in inst.languages})
+        msg = f"--lang {args.lang!r} is not a language of any instrument; use one of {langs}."
+        raise OptionError(msg)
+    for inst in insts:
         lang = args.lang if args.lang in inst.languages else inst.default_language
         rows.append(
             {
@@ -233,6 +239,7 @@ def _configure_validate(parser: argparse.ArgumentParser) -> None:
         "--instrument", required=True, metavar="ID", help="built-in instrument id or file"
     )
     parser.add_argument("--id-column", metavar="C", help="column holding respondent ids")
+    _add_reader_options(parser)
     parser.add_argument(
         "--coerce",
         action="store_true",
@@ -242,17 +249,45 @@ def _configure_validate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="CSV", help="write the coded responses to this CSV")
 
 
-def _read_responses(path: str) -> pd.DataFrame:
+def _add_reader_options(parser: argparse.ArgumentParser) -> None:
+    """Options of :func:`satscore.read_responses` that files met in practice need."""
+    parser.add_argument(
+        "--encoding",
+        metavar="E",
+        help="text encoding of a CSV file, e.g. gbk (default: UTF-8, or UTF-16 with a BOM)",
+    )
+    parser.add_argument("--sheet", metavar="S", help="Excel sheet name or 0-based number")
+
+
+def _read_responses(
+    path: str,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    id_column: str | None = None,
+) -> pd.DataFrame:
+    """Read FILE with :func:`satscore.read_responses` (ids as text, so leading zeros stay)."""
     if not Path(path).is_file():
         from .errors import DataError
 
         msg = f"response file {path!r} not found; check the path."
         raise DataError(msg)
+    from .io import read_responses
+
+    kwargs: dict[str, Any] = {"encoding": encoding, "id_column": id_column}
+    if sheet is not None:
+        kwargs["sheet_name"] = int(sheet) if sheet.isdigit() else sheet
+    return read_responses(path, **kwargs)
+
+
+def _write_csv(frame: pd.DataFrame, path: str, what: str) -> None:
+    from .errors import DataError
+
     try:
-        from .io import read_responses
-    except ImportError:  # pragma: no cover - satscore.io is part of the package
-        return pd.read_csv(path)
-    return read_responses(path)
+        frame.to_csv(path)
+    except OSError as err:
+        msg = f"cannot write the {what} to {path!r} ({err}); pass a path in a writable folder."
+        raise DataError(msg) from None
 
 
 def _problem_rows(problems: Sequence[Any]) -> list[dict[str, Any]]:
@@ -261,7 +296,11 @@ def _problem_rows(problems: Sequence[Any]) -> list[dict[str, Any]]:
 
 def _problem_lines(problems: Sequence[Any]) -> list[str]:
     """One line per error; notes of one kind and fix grouped into one line."""
-    lines = [f"  [error] {p}" for p in problems if getattr(p, "severity", "error") == "error"]
+    lines = [
+        f"  [error] {_cli_words(str(p))}"
+        for p in problems
+        if getattr(p, "severity", "error") == "error"
+    ]
     notes: dict[tuple[str, str], list[str]] = {}
     for p in problems:
         if getattr(p, "severity", "error") != "error":
@@ -271,6 +310,15 @@ def _problem_lines(problems: Sequence[Any]) -> list[str]:
     return lines
 
 
+def _cli_words(text: str) -> str:
+    """Fix texts name the Python options; on the command line they are flags."""
+    return (
+        text.replace("pass on_invalid='coerce'", "pass --coerce")
+        .replace("pass id_column= (command line: --id-column)", "pass --id-column")
+        .replace("with on_invalid='coerce'", "with --coerce")
+    )
+
+
 def _count(problems: Sequence[Any]) -> str:
     n_err = sum(getattr(p, "severity", "error") == "error" for p in problems)
     return f"{n_err} error(s), {len(problems) - n_err} note(s)"
@@ -278,7 +326,9 @@ def _count(problems: Sequence[Any]) -> str:
 
 def _run_validate(args: argparse.Namespace) -> int:
     inst = _instrument(args.instrument)
-    responses = _read_responses(args.file)
+    responses = _read_responses(
+        args.file, encoding=args.encoding, sheet=args.sheet, id_column=args.id_column
+    )
     on_invalid = "coerce" if args.coerce else "raise"
     try:
         validated = inst.validate(responses, id_column=args.id_column, on_invalid=on_invalid)
@@ -290,7 +340,13 @@ def _run_validate(args: argparse.Namespace) -> int:
         n_rows, ok, data = len(validated.data), bool(validated.report.ok), validated.data
     problems = _problem_rows(raw)
     if args.output and data is not None:
-        data.to_csv(args.output)
+        _write_csv(data, args.output, "coded responses")
+    elif args.output:
+        print(
+            f"satscore validate: {args.output} not written: the file has errors; fix them or "
+            "pass --coerce to write the coded responses with bad cells set to missing.",
+            file=sys.stderr,
+        )
     if args.json:
         payload = {
             "file": args.file,
@@ -366,6 +422,15 @@ def demo_summary(validated: Any) -> pd.DataFrame:
 def _run_demo(args: argparse.Namespace) -> int:
     from .datasets import load_example
 
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            from .errors import DataError
+
+            msg = f"cannot create the output folder {args.out!r} ({err}); pass a writable --out."
+            raise DataError(msg) from None
     inst = _instrument("bank_service")
     survey = load_example("bank_survey")
     validated = inst.validate(survey, id_column="respondent_id", on_invalid="coerce")
@@ -382,9 +447,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     _out()
     _out("Per quarter (unweighted; true_top2box = the generating model's population value)")
     _out(_frame_text(summary))
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
         survey.to_csv(out / "bank_survey.csv", index=False)
         summary.to_csv(out / "summary.csv", index=False)
         validated.report.summary().to_csv(out / "validation_problems.csv", index=False)
@@ -479,6 +542,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `satscore show bank_service | head`
         sys.stderr.close()
         return EXIT_OK
+    except OSError as err:  # a file that cannot be read or written: one line, no traceback
+        message = " ".join(str(err).split())
+        print(f"satscore {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -272,7 +272,8 @@ def validate_responses(
                     id_column,
                     len(responses),
                     (),
-                    f"pass id_column= one of the columns {columns[:10]} or None",
+                    f"pass id_column= (command line: --id-column) one of the columns {columns[:10]} "
+                    "or None",
                     "the id column is not in the responses",
                 )
             )
