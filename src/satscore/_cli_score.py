@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
             id_column=args.id_column,
         )
     else:
-        responses = _read_responses(args.file)
+        responses = _read_responses(args.file, id_column=args.id_column)
         validated = inst.validate(responses, id_column=args.id_column, on_invalid=on_invalid)
     scores = score_survey(
         validated,
