@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-__all__ = ["BootstrapResult", "bootstrap_means"]
+__all__ = ["BootstrapResult", "bias_correction", "bootstrap_means"]
 
 _MAX_CELLS = 8_000_000  # replicate-by-respondent cells drawn per chunk
 
@@ -131,12 +131,22 @@ def bootstrap_means(
             sums = counts @ block  # (bc, 2S)
             with np.errstate(invalid="ignore", divide="ignore"):
                 reps[b0 : b0 + bc, g, :] = sums[:, :s] / sums[:, s:]
-    b = n_boot
-    est = np.asarray(estimate, float)
-    below = (np.sum(reps < est, axis=0) + np.sum(reps <= est, axis=0)) / (2.0 * b)
-    z0 = special.ndtri(np.clip(below, 0.5 / b, 1.0 - 0.5 / b))
+    z0 = bias_correction(reps, np.asarray(estimate, float))
     accel = _jackknife_accel(wz, wv, segment, n_segments)
     return BootstrapResult(replicates=reps, z0=z0, accel=accel)
+
+
+def bias_correction(reps: np.ndarray, estimate: np.ndarray) -> np.ndarray:
+    """BCa ``z0 = Φ⁻¹(share of replicates below the estimate)``, ties counted half.
+
+    Without ties this is R ``boot:::bca.ci``'s ``qnorm(mean(t < t0))``; counting
+    ties half (as scipy's BCa) keeps discrete statistics such as a top-box share,
+    whose replicates often equal the estimate, unbiased. The share is kept in
+    ``[1/(2B), 1 - 1/(2B)]`` so ``z0`` stays finite.
+    """
+    b = reps.shape[0]
+    below = (np.sum(reps < estimate, axis=0) + np.sum(reps <= estimate, axis=0)) / (2.0 * b)
+    return special.ndtri(np.clip(below, 0.5 / b, 1.0 - 0.5 / b))
 
 
 def _jackknife_accel(

@@ -7,7 +7,8 @@ used by CDC's ``surveytable`` package, to proportion metrics:
 1. effective sample size < 30 → **suppress** (``n_eff`` = p(1-p)/SE², capped at
    ``n``; ``n_eff = n`` at 0% or 100%, where the CI width is taken as 0);
 2. otherwise an absolute Korn–Graubard 95% CI width ≤ 0.05 → show (with a
-   design: degrees-of-freedom adjusted, effective size capped at ``n``, as
+   design: the degrees-of-freedom adjusted effective size ``p(1-p)/SE² ·
+   (t_{rows-1}/t_df)²``, capped at the domain's rows after the adjustment, as
    ``surveytable``'s ``svyciprop_adjusted``);
 3. otherwise an absolute width ≥ 0.30 → **suppress**;
 4. otherwise a relative width (width / p) > 130% → **suppress**;
@@ -101,15 +102,13 @@ def presentation_flags(
     p = np.asarray(estimate, float)
     with np.errstate(invalid="ignore", divide="ignore"):
         boundary = is_proportion & ((p <= 0) | (p >= 1))
-        ne = np.where(
-            is_proportion,
-            np.where(boundary | ~(se > 0), n, np.minimum(p * (1 - p) / se**2, n)),
-            n_eff,
-        )
+        raw = p * (1 - p) / se**2
+        ne = np.where(is_proportion, np.where(boundary | ~(se > 0), n, np.minimum(raw, n)), n_eff)
         ne_w = ne
-        if design_rows is not None:  # Korn-Graubard df adjustment, then the cap at n
+        if design_rows is not None:  # Korn-Graubard df adjustment of the raw n_eff, then the
+            # cap at the domain's rows (surveytable svyciprop_adjusted: min(nrow, n_eff * r^2))
             ratio = stats.t.ppf(0.025, np.maximum(design_rows - 1, 1)) / stats.t.ppf(0.025, df)
-            ne_w = np.where(boundary | ~(se > 0), n, np.minimum(ne * ratio**2, n))
+            ne_w = np.where(boundary | ~(se > 0), n, np.minimum(raw * ratio**2, design_rows))
         low, high = beta_interval(p * ne_w, ne_w, confidence_level=0.95)
         width = np.where(boundary, 0.0, np.asarray(high) - np.asarray(low))
         small = ~(ne >= 30) & ~empty
