@@ -475,3 +475,44 @@ def test_item_codes_are_one_float_block_and_segments_keep_order(bank):
     assert list(vw.data.columns) == [c for c in wide.columns if c != "respondent_id"]
     pd.testing.assert_frame_equal(vw.data[item_ids], vr.data[item_ids])
     assert vw.data["s59"].tolist() == [59] * 4
+
+
+def test_chained_routing_and_header_spacing_hint():
+    from satscore.instruments import Instrument
+
+    yn = {"id": "yn", "codes": [0, 1], "labels": {"en": ["no", "yes"]}, "ordinal": False}
+    inst = Instrument.from_dict(
+        {
+            "schema_version": 1,
+            "id": "chain",
+            "version": "1",
+            "title": {"en": "t"},
+            "languages": ["en"],
+            "default_language": "en",
+            "scales": [yn],
+            "dimensions": [],
+            "items": [
+                {"id": "A", "text": {"en": "a"}, "scale": "yn"},
+                {"id": "B", "text": {"en": "b"}, "scale": "yn", "relevant": "A = 1"},
+                {"id": "C", "text": {"en": "c"}, "scale": "yn", "relevant": "B = 1"},
+            ],
+        }
+    )
+    # row 0: A=0 routes B out, so C is routed out too: answering C breaks the routing;
+    # row 1: A blank -> B and C not asked, but answers are kept (the screener is unknown)
+    # row 2: the full chain is asked
+    df = pd.DataFrame({"A": [0, None, 1], "B": [None, None, 1], "C": [1, 1, 0]})
+    with pytest.raises(
+        ResponseValidationError,
+        match=r"column 'C': 1 row\(s\) answer C although B was answered with a code other than 1 "
+        r"or was itself routed out \(e\.g\. 1\) in row\(s\) 0\.",
+    ):
+        inst.validate(df)
+    vr = inst.validate(df, on_invalid="coerce")
+    np.testing.assert_array_equal(vr.data["C"].to_numpy(), [np.nan, 1.0, 0.0])
+    assert _reasons(vr, "C") == ["invalid", None, None]
+    assert _reasons(vr, "B") == ["not_asked", "not_asked", None]
+    # a header with stray spaces or other case is named in the fix
+    spaced = df.rename(columns={"C": " c "})
+    with pytest.raises(ResponseValidationError, match=r"rename column ' c ' to 'C'"):
+        inst.validate(spaced)

@@ -215,7 +215,8 @@ def validate_responses(
     Routing: an item with ``relevant: PR00 = 1`` is *not asked* when PR00 has a
     valid answer other than 1, or when PR00 itself has no valid answer; a
     non-answer in such a row gets reason ``"not_asked"``. An actual answer in a
-    row where PR00 was answered with another code breaks the routing and is a
+    row where PR00 was answered with another code (or, in a chain of routed
+    items, where PR00 itself was routed out that way) breaks the routing and is a
     problem (answers are kept when PR00 is missing). Columns that are not items
     are reported as notes and kept unchanged. The caller's frame is never
     modified.
@@ -272,8 +273,8 @@ def validate_responses(
                     id_column,
                     len(responses),
                     (),
-                    f"pass id_column= (command line: --id-column) one of the columns {columns[:10]} "
-                    "or None",
+                    "pass id_column= (command line: --id-column) one of the columns "
+                    f"{columns[:10]} or None",
                     "the id column is not in the responses",
                 )
             )
@@ -316,7 +317,7 @@ def validate_responses(
     item_set = set(item_ids)
     present = set(columns)
     unknown = [c for c in columns if c not in item_set and c != id_column]
-    by_fold = {str(c).casefold(): c for c in unknown}
+    by_fold = {"".join(str(c).split()).casefold(): c for c in unknown}  # "SQ01 " ~ "sq01"
     for item_id in item_ids:
         if item_id not in present:
             near = by_fold.get(item_id.casefold())
@@ -365,6 +366,7 @@ def validate_responses(
     dtype = reason_dtype(instrument)
     category = {str(r): i for i, r in enumerate(dtype.categories)}
     reasons: dict[str, np.ndarray] = {}
+    routed_out: dict[str, np.ndarray] = {}  # rows that routing positively excluded, per item
     n_coerced = 0
     lookups: dict[str, _Lookup] = {}
     for item in instrument.items:
@@ -386,7 +388,12 @@ def validate_responses(
             screener = codes[cond.item]
             asked = np.isin(screener, np.asarray(cond.values, dtype=float))
             answered = ~np.isnan(code)
-            broken = ~asked & ~np.isnan(screener) & answered
+            # routed out: the screener was answered with another code, or was itself routed out
+            said_no = ~np.isnan(screener)
+            if cond.item in routed_out:
+                said_no |= routed_out[cond.item]
+            routed_out[item.id] = ~asked & said_no
+            broken = routed_out[item.id] & answered
             if broken.any():
                 count = int(broken.sum())
                 problems.append(
@@ -403,7 +410,8 @@ def validate_responses(
                             else " (or pass on_invalid='coerce' to drop the answers)"
                         ),
                         f"{count} row(s) answer {item.id} although {cond.item} was answered "
-                        f"with a code other than {', '.join(map(str, cond.values))}",
+                        f"with a code other than {', '.join(map(str, cond.values))}"
+                        + (" or was itself routed out" if cond.item in routed_out else ""),
                         rows=_rows(index, broken),
                     )
                 )
