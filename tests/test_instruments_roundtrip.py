@@ -470,3 +470,32 @@ def test_table_schema_profile_catches_wrong_types(data_dir):
     schema = load_instrument("csat").to_table_schema()
     schema["fields"][0]["missingValues"] = [{"value": 99, "label": "Not applicable"}]
     assert list(validator.iter_errors(schema))  # missing values must be strings
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("label::Chinese (Simplified)", "zh-Hans"),
+        ("label::中文 (zh)", "zh"),
+        ("label::中文", "zh"),
+        ("label::zh", "zh"),
+        ("label::English (US)", "en-US"),
+    ],
+)
+def test_plain_xlsform_language_headers_met_in_practice(tmp_path, header, lang):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    survey = wb.active
+    survey.title = "survey"
+    survey.append(["type", "name", header])
+    survey.append(["select_one yn", "Q0", "您是否办理过业务？"])
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", header])
+    choices.append(["yn", "1", "是"])
+    choices.append(["yn", "0", "否"])
+    wb.save(tmp_path / "f.xlsx")
+    inst = Instrument.from_xlsform(tmp_path / "f.xlsx")
+    assert inst.languages == (lang,)
+    assert inst.scale("yn").labels[lang] == ("否", "是")
+    assert inst.item("Q0").text[lang] == "您是否办理过业务？"

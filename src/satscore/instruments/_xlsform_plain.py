@@ -22,6 +22,7 @@ import warnings
 from typing import Any
 
 from ..errors import InstrumentError, SatscoreWarning
+from ._checks import LANG_RE
 from ._model import Dimension, Instrument, Item, MissingCode, ResponseScale
 from ._xlsform import LANGUAGE_NAMES, _flag, _records, parse_relevant
 
@@ -50,14 +51,28 @@ _IGNORED_TYPES = {
 }
 _CODE_IN_PARENS = re.compile(r"\(([^()]+)\)\s*$")
 _NAME_TO_CODE = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
+_NAME_TO_CODE.update(
+    {
+        "chinese (simplified)": "zh-Hans",
+        "chinese (traditional)": "zh-Hant",
+        "中文": "zh",
+        "简体中文": "zh-Hans",
+        "繁體中文": "zh-Hant",
+        "英文": "en",
+        "english (us)": "en-US",
+        "english (uk)": "en-GB",
+    }
+)
 
 
 def _language(header: str, where: str) -> str:
     name = header.split("::", 1)[1].strip()
     m = _CODE_IN_PARENS.search(name)
-    if m:
-        return m.group(1).strip()
-    code = _NAME_TO_CODE.get(name.lower())
+    if m and LANG_RE.match(m.group(1).strip()):
+        return m.group(1).strip()  # 'English (en)', '中文 (zh)', 'Chinese (zh-Hans)'
+    if LANG_RE.match(name) and len(name) <= 3:
+        return name  # a bare code: 'label::zh'
+    code = _NAME_TO_CODE.get(name.lower()) or _NAME_TO_CODE.get(name.split("(")[0].strip().lower())
     if code is None:
         msg = (
             f"{where}: cannot tell the language code of column {header!r}; write the header as "
