@@ -421,6 +421,45 @@ def test_caller_data_not_mutated():
     pd.testing.assert_frame_equal(df, before)
 
 
+def test_no_input_is_mutated_on_any_path():
+    df = make_responses(300, seed=5)
+    vr = INST.validate(df)
+    data0, reasons0 = vr.data.copy(deep=True), vr.missing_reason.copy(deep=True)
+    w = df["w"].to_numpy().copy()
+    w0 = w.copy()
+    ws = pd.Series(w, index=df.index)
+    chunks = [df.iloc[:120].copy(), df.iloc[120:].copy()]
+    chunks0 = [c.copy(deep=True) for c in chunks]
+    design = SurveyDesign(df, weights="w", strata="branch")
+    ddata0 = design.data.copy(deep=True)
+    targets = {"customer_satisfaction": 0.5, "survey_coverage": 0.3}
+    targets0 = dict(targets)
+    kpis = {"customer_satisfaction": ("top_box", "OS01")}
+    runs = [
+        score_survey(vr, INST, by="quarter", weights=w, targets=targets, kpis=kpis),
+        score_survey(vr, INST, by="quarter", weights=ws, ci_method="bootstrap", n_boot=100),
+        score_survey(df, INST, by="quarter", design=design, targets=targets),
+        score_survey(chunks, INST, by="quarter", weights="w", targets=targets),
+    ]
+    for res in runs[:3]:  # the per-respondent table is a copy, not a view of the responses
+        table = res.respondents
+        table.loc[:, "OS01"] = -1.0
+        _ = res.items
+    metrics0 = runs[0].metrics.copy(deep=True)
+    runs[0].compare(by="quarter")
+    satscore.compare(runs[0], runs[1])
+    pd.testing.assert_frame_equal(runs[0].metrics, metrics0)
+    pd.testing.assert_frame_equal(vr.data, data0)
+    pd.testing.assert_frame_equal(vr.missing_reason, reasons0)
+    np.testing.assert_array_equal(w, w0)
+    np.testing.assert_array_equal(ws.to_numpy(), w0)
+    for c, c0 in zip(chunks, chunks0, strict=True):
+        pd.testing.assert_frame_equal(c, c0)
+    pd.testing.assert_frame_equal(design.data, ddata0)
+    assert targets == targets0
+    assert kpis == {"customer_satisfaction": ("top_box", "OS01")}
+
+
 # ------------------------------------------------------------------ bad input
 
 
@@ -644,3 +683,50 @@ def test_weight_series_aligned_by_index():
     pd.testing.assert_frame_equal(base.metrics, same.metrics)
     with pytest.raises(DesignError, match=r"missing or infinite value"):
         score_survey(df, INST, weights=df["w"].iloc[:-1])
+
+
+# ------------------------------------------------------------------ one core (issue 8)
+
+
+def test_in_memory_summary_merges_like_chunks():
+    """The in-memory path's ScoreSummary of all rows equals the merge of its halves' summaries
+    (segments seen in only one half included), so both paths share one mechanism."""
+    from satscore import _metrics as M
+    from satscore._respondents import Subjects
+    from satscore._score_core import frame_keys, summarize
+
+    df = make_responses(400, seed=8, n_branches=5)
+    vr = INST.validate(df)
+    w = df["w"].to_numpy()
+
+    def summary(rows: np.ndarray):
+        data = vr.data.iloc[rows]
+        seg, segs = M.segment_codes(data, ["branch"])
+        subj = Subjects.from_instrument(INST, data, M.DEFAULT_METRICS, {})
+        dtypes = (data["branch"].dtype,)
+        return summarize(
+            subj, seg, frame_keys(segs), by=("branch",), key_dtypes=dtypes, weights=w[rows]
+        )
+
+    first = np.flatnonzero(df["branch"] != "B4")[:150]  # B4 only in the second part
+    second = np.setdiff1d(np.arange(len(df)), first)
+    whole = summary(np.arange(len(df)))
+    merged = summary(first).merge(summary(second)).sorted()
+    assert merged.items.keys == whole.items.keys
+    for part in ("items", "flags"):
+        for attr in ("counts", "wsum", "wsq"):
+            a, b = getattr(getattr(whole, part), attr), getattr(getattr(merged, part), attr)
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-9, err_msg=f"{part}.{attr}")
+    for attr in ("n", "sum_w", "mean", "m2", "sum_w2"):
+        a, b = getattr(whole.scores, attr), getattr(merged.scores, attr)
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-9, err_msg=attr)
+
+
+def test_unknown_missing_reason_is_an_error_not_a_dropped_count():
+    vr = INST.validate(make_responses(60))
+    reasons = vr.missing_reason.astype(object)
+    reasons.iloc[0, reasons.columns.get_loc("OS01")] = "lost_in_post"
+    bad = type(vr)(vr.data, reasons, vr.report, vr.instrument)
+    scores = score_survey(bad, INST)
+    with pytest.raises(DataError, match=r"item 'OS01' has missing reason 'lost_in_post'"):
+        scores.items
