@@ -516,3 +516,17 @@ def test_chained_routing_and_header_spacing_hint():
     spaced = df.rename(columns={"C": " c "})
     with pytest.raises(ResponseValidationError, match=r"rename column ' c ' to 'C'"):
         inst.validate(spaced)
+
+
+def test_true_false_are_yes_no_only_on_a_0_1_scale(bank):
+    df = _frame(bank, 3, SC01=[True, False, True])
+    df["SC01"] = df["SC01"].astype(bool)
+    for sa in ("SA01", "SA02", "SA03", "SA04", "SA05"):
+        df[sa] = [4, None, 4]
+    vr = bank.validate(df)
+    np.testing.assert_array_equal(vr.data["SC01"].to_numpy(), [1.0, 0.0, 1.0])
+    # on a Likert item True is not "1 = strongly disagree": it is reported
+    for column in (pd.Series([True, False, True]), pd.Series([True, 4, False], dtype=object)):
+        bad = _frame(bank, 3, SQ01=column)
+        with pytest.raises(ResponseValidationError, match=r"column 'SQ01': \d row\(s\) hold text"):
+            bank.validate(bad)

@@ -60,8 +60,10 @@ class _Lookup:
 
     def classify(self, value: Any) -> tuple[float, str | None, str | None]:
         """Return (code or NaN, reason, problem kind) for one distinct raw value."""
-        if isinstance(value, bool | np.bool_):
-            return self.number(float(value))
+        if isinstance(value, bool | np.bool_):  # True/False mean yes/no only on a 0/1 scale
+            if self.valid == {0.0, 1.0}:
+                return self.number(float(value))
+            return math.nan, "invalid", "unknown_label"
         if isinstance(value, complex | np.complexfloating) and value.imag == 0:
             value = value.real  # equal values share one factorize slot (4 == 4+0j)
         if isinstance(value, numbers.Real | decimal.Decimal):
@@ -101,8 +103,11 @@ def _code_column(
     Reason codes index the categories of ``missing_reason`` (-1 = valid answer).
     """
     cat = lookup.category
-    if pd.api.types.is_numeric_dtype(series.dtype) and not isinstance(
-        series.dtype, pd.CategoricalDtype
+    dtype = series.dtype
+    if (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not isinstance(dtype, pd.CategoricalDtype)
     ):
         values = series.to_numpy(dtype=float, na_value=np.nan)
         valid = lookup.valid_mask(values)
