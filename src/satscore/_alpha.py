@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ._alpha_items import alpha_stats, drop_table, item_table, prepare_items
+from ._alpha_items import prepare_items
+from ._alpha_table import alpha_stats, drop_table, item_table
 from ._checks import check_confidence_level, check_option, check_rng
 from ._chunks import is_out_of_core
 from ._correlation import _cov2cor

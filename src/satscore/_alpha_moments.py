@@ -1,79 +1,448 @@
-"""One-pass summaries of item answers for :func:`satscore.cronbach_alpha`.
+"""Mergeable item moments of :func:`satscore.cronbach_alpha` and the pass computing them.
 
-The hot path on large data, kept minimal:
+Everything alpha and its item table need from the rows is one mergeable summary,
+:class:`ItemMoments`: for every pair of items the number of rows answering both and,
+over those rows, the sums, sums of squares and cross-products of the answers shifted
+by a centre; plus each item's smallest and largest answer and its answer counts. A
+frame in memory, each chunk of a stream and each Dask partition is summarised by the
+same :func:`array_moments`, and summaries are merged by addition (after shifting to a
+common centre). Large frames are summarised in two halves on two threads (numpy and
+BLAS release the GIL) and merged exactly like chunks.
+
+The pass (``psych::alpha`` only needs these sums):
 
 - complete data: one symmetric cross-product ``X'X`` (BLAS) and one int8 copy whose
-  byte histogram per item gives the response frequencies *and* (when the answers are
-  small integers, checked exactly) the column sums, so no further pass is needed;
-- pairwise-missing data: masked cross-products in cache-sized row chunks
-  (:func:`satscore._correlation._pairwise_products`), one int8 copy for the
-  frequencies, and one more chunked pass for the item-total correlations.
+  per-item counts give the response frequencies and, when every answer is a small
+  integer (proved exactly: the codes' sum of squares equals the diagonal of ``X'X``
+  and no code wrapped), the column sums;
+- missing data: in row blocks that stay in cache, the int8 codes as float32 with zeros
+  where missing, ``P = [Z, M]`` with the presence mask ``M``, and two products,
+  ``P'P`` (``Z'Z``, ``Z'M``, ``M'M``) and ``(Z*Z)'M``. Products of integer codes are
+  exact in float32 while a block's sums stay below ``2**24`` (checked per block from
+  its largest code, else the block is multiplied in float64), so the sums are exact
+  integers. Answers that are not int8 integers (checked per block, cell by cell) use
+  the same products in float64 about a centre near the mean.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+
 import numpy as np
 
-__all__ = ["byte_counts", "int8_codes", "pairwise_total_sums"]
+from .errors import ChunkError, DataError
 
-# value of each byte of an int8 array
-BYTE_VALUES = np.where(np.arange(256) < 128, np.arange(256), np.arange(256) - 256)
+__all__ = ["ItemMoments", "TotalSums", "array_moments", "total_sums"]
+
+MAX_VALUES = 10  # psych tabulates frequencies when at most this many distinct answers occur
+_BLOCK = 8192  # rows per block of the missing-data pass (buffers stay in L2; BLAS stays 1 thread)
+_SPLIT = 200_000  # frames with at least this many rows are summarised in two halves
+_F32_EXACT = 2.0**24  # float32 sums of integers are exact below this
 
 
-def byte_counts(X8: np.ndarray) -> np.ndarray:
-    """``(k, 256)`` counts of each byte per column of an int8 matrix.
+@dataclasses.dataclass(frozen=True, eq=False)
+class ItemMoments:
+    """Pairwise sums of item answers about ``centre`` (mergeable).
 
-    Counting pairs of adjacent rows as one ``uint16`` halves the number of increments;
-    the two marginals of the 256 x 256 pair table are the counts of the two bytes.
+    ``n[i, j]`` counts the rows answering items ``i`` and ``j``; over those rows
+    ``s[i, j]`` sums ``z_i = x_i - centre_i``, ``ss[i, j]`` sums ``z_i**2`` and
+    ``cross[i, j]`` sums ``z_i z_j``. ``values[j]``/``counts[j]`` are item ``j``'s
+    distinct answers and their counts (None when more than ``MAX_VALUES`` occur);
+    ``integral`` says every answer is an int8 integer and the sums are exact integers.
     """
-    n, k = X8.shape
-    out = np.empty((k, 256), dtype=np.int64)
-    for j in range(k):
-        col = X8[:, j]
-        if col.flags.c_contiguous and n % 2 == 0 and n > 0:
-            pairs = np.bincount(col.view(np.uint16), minlength=65536).reshape(256, 256)
-            out[j] = pairs.sum(axis=0) + pairs.sum(axis=1)
+
+    columns: tuple[str, ...]
+    rows: int
+    centre: np.ndarray
+    n: np.ndarray
+    s: np.ndarray
+    ss: np.ndarray
+    cross: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    values: tuple[np.ndarray | None, ...]
+    counts: tuple[np.ndarray | None, ...]
+    integral: bool
+
+    def recentred(self, centre: np.ndarray) -> ItemMoments:
+        """The same sums about another centre (exact for integer sums and shifts)."""
+        d = np.asarray(centre, dtype=float) - self.centre
+        if not d.any():
+            return self
+        n, s = self.n, self.s
+        cross = self.cross - s * d[None, :] - s.T * d[:, None] + n * np.outer(d, d)
+        ss = self.ss - 2.0 * d[:, None] * s + (d * d)[:, None] * n
+        s_new = s - d[:, None] * n
+        integral = self.integral and bool(np.all(np.asarray(centre) == np.round(centre)))
+        return dataclasses.replace(
+            self, centre=np.asarray(centre, dtype=float), n=n, s=s_new, ss=ss, cross=cross,
+            integral=integral,
+        )  # fmt: skip
+
+    def merge(self, other: ItemMoments) -> ItemMoments:
+        """Summary of the rows of both (columns must match)."""
+        if other.columns != self.columns:
+            msg = (
+                f"chunks have different item columns: {list(self.columns)} and "
+                f"{list(other.columns)}; every chunk needs the same columns in the same order."
+            )
+            raise ChunkError(msg)
+        o = other.recentred(self.centre)
+        values, counts = [], []
+        for va, ca, vb, cb in zip(self.values, self.counts, o.values, o.counts, strict=True):
+            if va is None or vb is None:
+                values.append(None)
+                counts.append(None)
+                continue
+            v = np.union1d(va, vb)
+            if v.size > MAX_VALUES:
+                values.append(None)
+                counts.append(None)
+                continue
+            c = np.zeros(v.size, dtype=np.int64)
+            c[np.searchsorted(v, va)] += ca
+            c[np.searchsorted(v, vb)] += cb
+            values.append(v)
+            counts.append(c)
+        return ItemMoments(
+            columns=self.columns,
+            rows=self.rows + o.rows,
+            centre=self.centre,
+            n=self.n + o.n,
+            s=self.s + o.s,
+            ss=self.ss + o.ss,
+            cross=self.cross + o.cross,
+            lo=np.fmin(self.lo, o.lo),
+            hi=np.fmax(self.hi, o.hi),
+            values=tuple(values),
+            counts=tuple(counts),
+            integral=self.integral and o.integral,
+        )
+
+    def subset(self, keep: Sequence[int]) -> ItemMoments:
+        """The summary of some items only."""
+        ix = np.ix_(keep, keep)
+        return dataclasses.replace(
+            self,
+            columns=tuple(self.columns[i] for i in keep),
+            centre=self.centre[keep],
+            n=self.n[ix],
+            s=self.s[ix],
+            ss=self.ss[ix],
+            cross=self.cross[ix],
+            lo=self.lo[keep],
+            hi=self.hi[keep],
+            values=tuple(self.values[i] for i in keep),
+            counts=tuple(self.counts[i] for i in keep),
+        )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TotalSums:
+    """Sums for the item-total correlations with missing answers (mergeable by addition).
+
+    ``t`` is the scale score of a row (mean of its answered keyed items) minus a shift;
+    per item over the rows answering it: ``st`` sums ``t``, ``stt`` sums ``t**2`` and
+    ``stz`` sums ``t z`` (``z`` the answer minus the centre); over all scored rows
+    ``count``, ``tsum`` and ``tsq``.
+    """
+
+    st: np.ndarray
+    stt: np.ndarray
+    stz: np.ndarray
+    count: int
+    tsum: float
+    tsq: float
+
+    def merge(self, other: TotalSums) -> TotalSums:
+        return TotalSums(
+            self.st + other.st,
+            self.stt + other.stt,
+            self.stz + other.stz,
+            self.count + other.count,
+            self.tsum + other.tsum,
+            self.tsq + other.tsq,
+        )
+
+
+_CONTROLLER: list = []
+
+
+def single_threaded_blas() -> AbstractContextManager:
+    """BLAS limited to one thread while alpha's passes run (they parallelise themselves).
+
+    Many small products in a row are slow on a multi-threaded OpenBLAS when the other
+    cores are busy (each call waits for its worker threads to be scheduled), and the two
+    halves of a frame are already summarised on two threads. Uses ``threadpoolctl`` when
+    it is installed (it comes with scikit-learn); results are the same without it.
+    """
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - optional speed-up
+            _CONTROLLER.append(None)
         else:
-            out[j] = np.bincount(col.view(np.uint8), minlength=256)
+            _CONTROLLER.append(ThreadpoolController())
+    ctl = _CONTROLLER[0]
+    return nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
+
+
+# ----------------------------------------------------------------------------- counting
+def _code_counts(x8: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``(k, 256)`` counts of each int8 code per column (index ``code + 128``).
+
+    Missing cells hold the code 0; ``missing`` (per column) is subtracted from its
+    count. A column whose codes (from a row sample) are at most ``MAX_VALUES`` values
+    is counted by comparisons, verified complete by the total; otherwise by
+    ``bincount`` of adjacent row pairs.
+    """
+    rows, k = x8.shape
+    out = np.zeros((k, 256), dtype=np.int64)
+    sample = x8[:: max(1, rows // 2048)]
+    for j in range(k):
+        col = x8[:, j]
+        vals = np.union1d(sample[:, j], [0] if missing[j] else []).astype(np.int64)
+        if vals.size <= MAX_VALUES + 1:
+            c = np.array([np.count_nonzero(col == np.int8(v)) for v in vals], dtype=np.int64)
+            if c.sum() == rows:
+                out[j, vals + 128] = c
+                out[j, 128] -= missing[j]
+                continue
+        if col.flags.c_contiguous and rows % 2 == 0 and rows > 0:
+            pairs = np.bincount(col.view(np.uint16), minlength=65536).reshape(256, 256)
+            byte = pairs.sum(axis=0) + pairs.sum(axis=1)
+        else:
+            byte = np.bincount(col.view(np.uint8), minlength=256)
+        out[j] = np.roll(byte, 128)
+        out[j, 128] -= missing[j]
     return out
 
 
-def int8_codes(X: np.ndarray) -> np.ndarray:
-    """A column-major int8 copy of ``X`` (truncated/wrapped; callers check exactness)."""
-    X8 = np.empty(X.shape, dtype=np.int8, order="F")
+def _table_values(counts: np.ndarray) -> tuple[tuple, tuple, np.ndarray, np.ndarray]:
+    values, cnts, lo, hi = [], [], [], []
+    for row in counts:
+        nz = np.flatnonzero(row)
+        v = (nz - 128).astype(float)
+        lo.append(v[0] if v.size else np.inf)
+        hi.append(v[-1] if v.size else -np.inf)
+        small = v.size <= MAX_VALUES
+        values.append(v if small else None)
+        cnts.append(row[nz] if small else None)
+    return tuple(values), tuple(cnts), np.array(lo), np.array(hi)
+
+
+def _general_values(X: np.ndarray, nan: np.ndarray | None) -> tuple[tuple, tuple]:
+    """Distinct answers and counts per column (None beyond ``MAX_VALUES``), any numbers."""
+    values, counts = [], []
+    for j in range(X.shape[1]):
+        col = X[:, j] if nan is None else X[~nan[:, j], j]
+        cand = np.unique(col[:: max(1, col.size // 2048)])
+        if cand.size <= MAX_VALUES:
+            c = np.array([np.count_nonzero(col == v) for v in cand], dtype=np.int64)
+            if c.sum() != col.size:
+                cand, c = np.unique(col, return_counts=True)
+        else:
+            c = None
+        if cand.size > MAX_VALUES:
+            values.append(None)
+            counts.append(None)
+        else:
+            values.append(cand.astype(float))
+            counts.append(c.astype(np.int64))
+    return tuple(values), tuple(counts)
+
+
+# ----------------------------------------------------------------------------- the pass
+def _complete(X: np.ndarray, columns: tuple[str, ...], S: np.ndarray) -> ItemMoments:
+    rows, k = X.shape
+    sq = np.diag(S).copy()
+    x8 = np.empty(X.shape, dtype=np.int8, order="F")
     with np.errstate(invalid="ignore", over="ignore"):
-        np.copyto(X8, X, casting="unsafe")
-    return X8
+        np.copyto(x8, X, casting="unsafe")
+    counts = _code_counts(x8, np.zeros(k, dtype=np.int64))
+    vals = np.arange(-128, 128, dtype=np.int64)
+    # int8 truncates towards zero and wraps: |code| <= |x|, equal only for integers (128
+    # wraps to -128 with the same square, so -128 is excluded): equal sums of squares
+    # prove every code exact
+    exact = (
+        bool((counts[:, 0] == 0).all())
+        and bool((sq < 2.0**52).all())
+        and np.array_equal(counts @ (vals * vals), sq)
+    )
+    full = np.full((k, k), float(rows))
+    if exact:
+        colsum = (counts @ vals).astype(float)
+        values, cnts, lo, hi = _table_values(counts)
+        return ItemMoments(
+            columns, rows, np.zeros(k), full, np.repeat(colsum[:, None], k, axis=1),
+            np.repeat(sq[:, None], k, axis=1), S, lo, hi, values, cnts, True,
+        )  # fmt: skip
+    colsum = X.sum(axis=0)
+    centre = np.zeros(k)
+    var = (sq - colsum * colsum / rows) / max(rows - 1, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.abs(colsum / rows) / np.sqrt(np.where(var > 0, var, np.nan))
+    if np.nanmax(ratio, initial=0.0) > 1e3:  # large means relative to the spread: centre
+        centre = colsum / rows
+        Z = X - centre
+        S = Z.T @ Z
+        colsum = Z.sum(axis=0)
+        sq = np.diag(S).copy()
+    values, cnts = _general_values(X, None)
+    return ItemMoments(
+        columns, rows, centre, full, np.repeat(colsum[:, None], k, axis=1),
+        np.repeat(sq[:, None], k, axis=1), S, X.min(axis=0), X.max(axis=0), values, cnts,
+        False,
+    )  # fmt: skip
 
 
-def pairwise_total_sums(
-    X: np.ndarray, nan: np.ndarray, centre: np.ndarray, sign: np.ndarray, offset: np.ndarray
-) -> dict[str, np.ndarray | float]:
-    """Sums for the correlation of each item with the scale score (row mean of answers).
+def _block_products(P: np.ndarray, sq: np.ndarray, k: int, f64: bool) -> tuple[np.ndarray, ...]:
+    if f64:
+        P = P.astype(np.float64)
+        sq = sq.astype(np.float64)
+    return P.T @ P, sq.T @ P[:, k:]
 
-    The keyed, shifted answer is ``sign * z + offset`` with ``z = x - centre``; the score
-    ``t`` is its mean over the answered items of a row (rows without answers have none).
-    Returns, per item over the rows where it is answered, the sums of ``t``, ``t^2`` and
-    ``t z``, and over all scored rows the count, sum and sum of squares of ``t``.
+
+def _missing(X: np.ndarray, columns: tuple[str, ...], integral: bool) -> ItemMoments:
+    """Pairwise sums in row blocks; exact int8 codes in float32 when ``integral``.
+
+    Per block: ``P = [Z, M]`` (codes times the presence mask, so zeros where missing),
+    ``P'P`` and ``(Z*Z)'M``. The codes are exact when every present answer equals its
+    code (counted over the whole pass; otherwise the pass restarts in float64).
     """
-    n_rows, k = X.shape
-    St, Stt, Stz = np.zeros(k), np.zeros(k), np.zeros(k)
+    rows, k = X.shape
+    dtype = np.float32 if integral else np.float64
+    centre = np.zeros(k) if integral else _sample_centre(X)
+    G = np.zeros((2 * k, 2 * k))
+    SS = np.zeros((k, k))
+    x8 = np.empty(X.shape, dtype=np.int8, order="F") if integral else None
+    c8 = np.empty((_BLOCK, k), dtype=np.int8)
+    P = np.empty((_BLOCK, 2 * k), dtype=dtype)
+    sq = np.empty((_BLOCK, k), dtype=dtype)
+    equal = 0
+    for r0 in range(0, rows, _BLOCK):
+        xb = X[r0 : r0 + _BLOCK]
+        b = xb.shape[0]
+        if b < _BLOCK:
+            c8, P, sq = c8[:b].copy(), np.empty((b, 2 * k), dtype=dtype), sq[:b].copy()
+        z, m = P[:, :k], P[:, k:]
+        np.equal(xb, xb, out=m)  # presence: NaN is the only value unequal to itself
+        if integral:
+            with np.errstate(invalid="ignore", over="ignore"):
+                np.copyto(c8, xb, casting="unsafe")
+            np.multiply(c8, m, out=z)  # codes, 0 where missing (whatever NaN cast to)
+            equal += np.count_nonzero(np.equal(xb, z))
+            np.copyto(x8[r0 : r0 + b], z, casting="unsafe")
+        else:
+            np.subtract(xb, centre, out=z)
+            np.copyto(z, 0.0, where=np.isnan(xb))
+        np.multiply(z, z, out=sq)
+        wide = integral and float(sq.max()) * b >= _F32_EXACT
+        g, t = _block_products(P, sq, k, wide)
+        G += g
+        SS += t
+    n, s, cross = G[k:, k:], G[:k, k:], G[:k, :k]
+    if integral and equal != round(np.trace(n)):  # some answer is not an int8 integer
+        return _missing(X, columns, False)
+    if not np.isfinite(G).all():
+        bad = int(np.flatnonzero(~np.isfinite(np.diag(G)[:k]))[0])
+        msg = (
+            f"column {columns[bad]!r} of data has infinite values; replace them by NaN "
+            "(missing) or valid answers."
+        )
+        raise DataError(msg)
+    if integral:
+        counts = _code_counts(x8, rows - np.rint(np.diag(n)).astype(np.int64))
+        values, cnts, lo, hi = _table_values(counts)
+    else:
+        values, cnts = _general_values(X, np.isnan(X))
+        with np.errstate(invalid="ignore"):
+            lo, hi = np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
+        lo, hi = np.where(np.isnan(lo), np.inf, lo), np.where(np.isnan(hi), -np.inf, hi)
+    return ItemMoments(columns, rows, centre, n, s, SS, cross, lo, hi, values, cnts, integral)
+
+
+def _sample_centre(X: np.ndarray) -> np.ndarray:
+    """A shift near the column means from a row sample (conditioning only)."""
+    sample = X[:: max(1, X.shape[0] // 20_000)]
+    ok = ~np.isnan(sample)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.where(ok, sample, 0.0).sum(axis=0) / ok.sum(axis=0)
+    return np.where(np.isfinite(centre), centre, 0.0)
+
+
+def _one(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments:
+    S = X.T @ X  # NaN or inf anywhere in a column make its diagonal non-finite
+    if np.isfinite(np.diag(S)).all():
+        return _complete(X, columns, S)
+    return _missing(X, columns, True)
+
+
+def array_moments(X: np.ndarray, columns: Sequence[str], *, split: bool = True) -> ItemMoments:
+    """:class:`ItemMoments` of a float matrix (rows = respondents, NaN = missing).
+
+    With ``split`` and at least ``_SPLIT`` rows, the two halves are summarised on two
+    threads and merged (the split depends on the size only, so results are
+    reproducible on any machine).
+    """
+    columns = tuple(columns)
+    rows = X.shape[0]
+    with single_threaded_blas():
+        if not split or rows < _SPLIT:
+            return _one(X, columns)
+        half = rows // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            a, b = pool.map(lambda part: _one(part, columns), (X[:half], X[half:]))
+    return a.merge(b)
+
+
+# ----------------------------------------------------------------------------- totals
+def _totals_one(
+    X: np.ndarray, sign: np.ndarray, offset: np.ndarray, centre: np.ndarray
+) -> TotalSums:
+    rows, k = X.shape
+    P = np.empty((min(_BLOCK, rows), 2 * k), order="F")
+    st, stt, stz = np.zeros(k), np.zeros(k), np.zeros(k)
     count, tsum, tsq = 0, 0.0, 0.0
-    step = max(1, int(2**21 // (2 * k)))
-    for start in range(0, n_rows, step):
-        x, m = X[start : start + step], nan[start : start + step]
-        z = x - centre
-        np.copyto(z, 0.0, where=m)
-        pres = 1.0 - m
-        answered = pres.sum(axis=1)
+    for r0 in range(0, rows, _BLOCK):
+        xb = X[r0 : r0 + _BLOCK]
+        if xb.shape[0] < P.shape[0]:
+            P = np.empty((xb.shape[0], 2 * k), order="F")
+        mb = np.isnan(xb)
+        z, m = P[:, :k], P[:, k:]
+        np.subtract(xb, centre, out=z)
+        np.copyto(z, 0.0, where=mb)
+        np.logical_not(mb, out=m)
+        answered = m.sum(axis=1)
         scored = answered > 0
         with np.errstate(invalid="ignore", divide="ignore"):
-            t = (z @ sign + pres @ offset) / answered
+            t = (z @ sign + m @ offset) / answered
         t[~scored] = 0.0
-        St += pres.T @ t
-        Stt += pres.T @ (t * t)
-        Stz += z.T @ t
+        T = np.column_stack([t, t * t])
+        prod = P.T @ T
+        stz += prod[:k, 0]
+        st += prod[k:, 0]
+        stt += prod[k:, 1]
         count += int(scored.sum())
         tsum += float(t.sum())
         tsq += float(t @ t)
-    return {"St": St, "Stt": Stt, "Stz": Stz, "count": count, "tsum": tsum, "tsq": tsq}
+    return TotalSums(st, stt, stz, count, tsum, tsq)
+
+
+def total_sums(
+    X: np.ndarray, sign: np.ndarray, offset: np.ndarray, centre: np.ndarray, *, split: bool = True
+) -> TotalSums:
+    """:class:`TotalSums` with the keyed, shifted answer ``sign * (x - centre) + offset``."""
+    rows = X.shape[0]
+    with single_threaded_blas():
+        if not split or rows < _SPLIT:
+            return _totals_one(X, sign, offset, centre)
+        half = rows // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            a, b = pool.map(
+                lambda part: _totals_one(part, sign, offset, centre), (X[:half], X[half:])
+            )
+    return a.merge(b)
