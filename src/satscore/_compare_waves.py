@@ -27,7 +27,7 @@ from scipy import stats
 
 from ._checks import check_confidence_level
 from ._design import SurveyDesign
-from ._design_core import domain_variance
+from ._design_core import influence_variance
 from ._results import ConfidenceInterval, ResultMixin
 from .errors import DesignError
 
@@ -215,7 +215,7 @@ def _stacked(
     means = means / sum_w
     sign = np.where(wave == 1, 1.0, -1.0)
     z = np.where(member, sign * w * (np.where(member, y, 0.0) - means[wave]) / sum_w[wave], 0.0)
-    var_d = domain_variance(design._struct, z, member, np.zeros(y.size, np.int64), 1)[0]
+    var_d = influence_variance(design._struct, z[:, None])[0]
     se = float(np.sqrt(var_d))
     df = float(design.df)
     d = float(means[1] - means[0])

@@ -1,10 +1,12 @@
 """``SurveyDesign``: design-based means, totals and proportions (R ``survey``).
 
-Taylor linearisation for stratified, first-stage-clustered designs with a
-finite-population correction, matching R ``survey`` 4.1 (``svydesign`` with
-one stage of clusters, ``svymean``, ``svytotal``, ``svyciprop``, ``svyby``).
-The numerical engine lives in :mod:`satscore._design_core`, the proportion
-intervals in :mod:`satscore._design_ci`.
+Taylor linearisation for stratified, clustered (one or more stages) designs
+with finite-population corrections, matching R ``survey`` 4.1 (``svydesign``,
+``svymean``, ``svytotal``, ``svyciprop``, ``svyby``). The rows are reduced to
+per (unit, domain) cells (:mod:`satscore._design_rows`) and go through the one
+variance core :mod:`satscore._design_core`, which the streamed design
+(:mod:`satscore._summaries_survey`) shares; proportion intervals are in
+:mod:`satscore._design_ci`.
 """
 
 from __future__ import annotations
@@ -18,16 +20,10 @@ from scipy import stats
 
 from ._checks import check_confidence_level, check_option
 from ._chunks import is_out_of_core
-from ._design_build import (
-    DesignEstimate,
-    column_list,
-    fpc_factors,
-    psu_codes,
-    sampling_weights,
-    stratum_codes,
-)
+from ._design_build import DesignEstimate, build_structure, column_list, sampling_weights
 from ._design_ci import CI_METHODS, N_EFF_CAPS, design_proportion_ci
-from ._design_core import DesignStructure, domain_counts, domain_variance
+from ._design_core import domain_stats, influence_variance
+from ._design_rows import check_binary, column_values, row_cells
 from ._results import ConfidenceInterval
 from .errors import DataError, DesignError, SatscoreTypeError
 
@@ -41,10 +37,10 @@ class SurveyDesign:
     """A stratified, clustered survey design with a finite-population correction.
 
     The design-based counterpart of R ``survey::svydesign(ids=, strata=,
-    weights=, fpc=, nest=)`` for one stage of clusters (ultimate-cluster
-    variance; later stages are not modelled, as R's default without
-    second-stage FPCs). Estimates use Taylor linearisation; degrees of freedom
-    are PSUs minus strata.
+    weights=, fpc=, nest=)``. Estimates use Taylor linearisation; degrees of
+    freedom are PSUs minus strata. With several cluster columns and an FPC for
+    every stage the variance is R's multistage estimator; without FPCs the
+    first stage is the ultimate cluster (with-replacement approximation), as R.
 
     Parameters
     ----------
@@ -59,18 +55,24 @@ class SurveyDesign:
         weights they are derived from ``fpc`` (``N_h/n_h``) or set to 1.
     strata : str or list of str, optional
         Stratum column(s); several columns are crossed.
-    cluster : str, optional
-        First-stage cluster (PSU) column; each row is its own PSU when omitted.
-    fpc : str or float, optional
-        Finite-population correction, per stratum: the population number of
-        PSUs (values > 1) or the sampling fraction (values ≤ 1), as in R.
+    cluster : str or list of str, optional
+        Cluster column of each sampling stage, first-stage PSU first (R
+        ``ids = ~psu + ssu``); each row is its own PSU when omitted. Later-stage
+        units are nested in their PSU (R makes them so).
+    fpc : str, float or list, optional
+        Finite-population correction of each stage: the population number of
+        units (values > 1) or the sampling fraction (values ≤ 1), constant within
+        a stratum (stage 1) or a first-stage unit (stage 2), as R ``fpc = ~N1 + N2``.
     nest : bool, default False
         Cluster ids are only unique within strata (R ``nest = TRUE``).
     lonely_psu : {"fail", "adjust", "remove", "certainty", "average"}, default "fail"
         What a stratum with a single PSU contributes to the variance (R
         ``options(survey.lonely.psu = )``): ``"fail"`` raises at construction;
         ``"remove"``/``"certainty"`` contribute 0; ``"adjust"`` centres the PSU at
-        the grand mean; ``"average"`` uses the average of the other strata.
+        the grand mean; ``"average"`` uses the average of the other strata. A
+        stratum whose FPC says it was fully sampled contributes 0 and is never
+        lonely (R). At a later stage (a PSU with one sampled unit) ``"fail"`` and
+        ``"average"`` raise (R stops, resp. returns NaN).
 
     Attributes
     ----------
@@ -82,6 +84,8 @@ class SurveyDesign:
         Design degrees of freedom, PSUs minus strata.
     n_psu : int
         Number of first-stage clusters.
+    n_stages : int
+        Sampling stages entering the variance.
     n_strata : int
         Number of strata.
 
@@ -131,58 +135,12 @@ class SurveyDesign:
             raise DesignError(msg)
         check_option("lonely_psu", lonely_psu, LONELY_PSU)
         self.data = data
-        n = data.shape[0]
-        self._strata_cols = None if strata is None else column_list(strata, data, "strata")
-        if self._strata_cols is None:
-            h = np.zeros(n, dtype=np.int64)
-            self._strata_keys = pd.DataFrame({"stratum": [0]})
-        else:
-            h, self._strata_keys = stratum_codes(data, self._strata_cols, "strata")
-        n_strata = int(h.max()) + 1
-        self._cluster_col = None if cluster is None else column_list(cluster, data, "cluster")
-        if self._cluster_col is not None:
-            if len(self._cluster_col) != 1:
-                msg = (
-                    f"cluster takes one column (first-stage PSU); found {self._cluster_col}. "
-                    "Later stages do not enter an ultimate-cluster variance; pass the PSU only."
-                )
-                raise DesignError(msg)
-            psu = psu_codes(data, self._cluster_col[0], h, nest)
-            psu_h = np.zeros(int(psu.max()) + 1, dtype=np.int64)
-            psu_h[psu] = h
-        else:
-            psu = None
-            psu_h = h.copy()
-        n_psu = np.bincount(psu_h, minlength=n_strata)
-        fpc_factor, pop_psu = fpc_factors(self._stratum_label, fpc, data, h, n_psu)
-        w = sampling_weights(weights, data, h, n_psu, pop_psu)
-        lonely = np.flatnonzero(n_psu == 1)
-        if lonely.size and lonely_psu == "fail":
-            labels = [self._stratum_label(k) for k in lonely[:5]]
-            msg = (
-                f"stratum {labels[0]!r} has a single PSU (lonely PSU; {lonely.size} such "
-                f"strata: {labels}); its variance cannot be estimated. Pass "
-                "lonely_psu='adjust' (centre at the grand mean, conservative), 'average', "
-                "'remove' or 'certainty', or merge the stratum with a similar one."
-            )
-            raise DesignError(msg)
-        self._struct = DesignStructure(
-            stratum=h,
-            psu=psu,
-            psu_stratum=psu_h,
-            n_psu=n_psu,
-            fpc_factor=fpc_factor,
-            lonely_psu=lonely_psu,
+        built = build_structure(
+            data, strata=strata, cluster=cluster, fpc=fpc, nest=nest, lonely_psu=lonely_psu
         )
-        self._w = w
-        self._pop_psu = pop_psu
+        self._struct = built.struct
+        self._w = sampling_weights(weights, data, built.fpc_weight)
         self._has_fpc = fpc is not None
-        self._nest = nest
-
-    # ------------------------------------------------------------------ construction
-    def _stratum_label(self, code: int) -> Any:
-        row = self._strata_keys.iloc[int(code)]
-        return row.iloc[0] if row.shape[0] == 1 else tuple(row)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -193,19 +151,22 @@ class SurveyDesign:
     @property
     def df(self) -> int:
         """Design degrees of freedom: PSUs minus strata (R ``degf``)."""
-        return int(self._struct.n_clusters if self._struct.psu is not None else self._w.size) - (
-            self._struct.n_strata
-        )
+        return self._struct.df
 
     @property
     def n_psu(self) -> int:
         """Number of first-stage clusters (rows when unclustered)."""
-        return int(self._struct.n_clusters if self._struct.psu is not None else self._w.size)
+        return self._struct.n_clusters
 
     @property
     def n_strata(self) -> int:
         """Number of strata."""
         return self._struct.n_strata
+
+    @property
+    def n_stages(self) -> int:
+        """Sampling stages entering the variance (1 = ultimate cluster)."""
+        return len(self._struct.stages)
 
     @property
     def calibrated(self) -> bool:
@@ -214,6 +175,8 @@ class SurveyDesign:
 
     def __repr__(self) -> str:
         parts = [f"{self._w.size} rows", f"{self.n_strata} strata", f"{self.n_psu} PSUs"]
+        if self.n_stages > 1:
+            parts.append(f"{self.n_stages} stages")
         if self._has_fpc:
             parts.append("FPC")
         if self.calibrated:
@@ -240,8 +203,7 @@ class SurveyDesign:
                     f"{list(map(str, self.data.columns))[:12]} or an array with one value per row."
                 )
                 raise DataError(msg)
-            series = self.data[var]
-            name = var
+            series, name = self.data[var], var
         else:
             series = pd.Series(np.asarray(var).reshape(-1))
             name = getattr(var, "name", None) or "y"
@@ -250,80 +212,77 @@ class SurveyDesign:
                     f"variable has {series.shape[0]} values for {n} design rows; pass one per row."
                 )
                 raise DataError(msg)
-        if level is not None:
-            values = np.where(series.isna().to_numpy(), np.nan, (series == level).to_numpy(float))
-            return values.astype(float), f"{name}={level}"
-        if pd.api.types.is_bool_dtype(series.dtype):
-            return series.to_numpy(dtype=float), str(name)
-        num = pd.to_numeric(series, errors="coerce")
-        if (num.isna() & series.notna()).any():
-            sample = series[num.isna() & series.notna()].astype(str).unique()[:3].tolist()
-            msg = (
-                f"variable {name!r} is not numeric (values such as {sample}); pass level=... "
-                "to estimate the proportion of one category, or convert it to numbers."
-            )
-            raise DataError(msg)
-        return num.to_numpy(dtype=float), str(name)
+        values = column_values(series, str(name), level).astype(float)
+        return values, str(name) if level is None else f"{name}={level}"
 
     def _domain_codes(self, by: Any) -> tuple[np.ndarray, pd.DataFrame]:
         cols = column_list(by, self.data, "by")
-        sub = self.data.loc[:, cols]
-        grouped = sub.groupby(cols, sort=True, observed=True, dropna=True)
+        grouped = self.data.loc[:, cols].groupby(cols, sort=True, observed=True, dropna=True)
         codes = grouped.ngroup().to_numpy()
         codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
-        keys = grouped.size().reset_index().loc[:, cols]
-        return codes, keys
+        return codes, grouped.size().reset_index().loc[:, cols]
 
     # ------------------------------------------------------------------ engine
     def _stats(
         self, y: np.ndarray, groups: np.ndarray, n_groups: int, statistic: str, deff: str
     ) -> dict[str, np.ndarray]:
-        """Estimates, variances and counts of one variable in every domain."""
-        w = self._w
-        in_domain = groups >= 0
-        member = in_domain & ~np.isnan(y)
-        g = np.where(member, groups, 0)
-        y0 = np.where(member, y, 0.0)
-        wm = np.where(member, w, 0.0)
-        sum_w = np.bincount(g, weights=wm, minlength=n_groups)
-        n = np.bincount(g, weights=member.astype(float), minlength=n_groups)
-        total = np.bincount(g, weights=wm * y0, minlength=n_groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total / sum_w
-            resid = np.where(member, y0 - mean[g], 0.0)
-            s2_pop = np.bincount(g, weights=wm * resid * resid, minlength=n_groups) / sum_w
-            if statistic == "total":
-                z = wm * y0
-                est = total
-            else:
-                z = wm * resid / sum_w[g]
-                est = mean
-        var = domain_variance(self._struct, z, member, g, n_groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s2 = s2_pop * n / (n - 1.0)
-            if statistic == "total":
-                vsrs = s2 * sum_w**2 / n
-            else:
-                vsrs = s2 / n
-            if deff == "wor":
-                vsrs = np.where(sum_w >= n, vsrs * (sum_w - n) / sum_w, np.nan)
-            d_eff = var / vsrs
-            n_eff = np.where(var > 0, (s2_pop * (sum_w**2 if statistic == "total" else 1)) / var, n)
-        dom = in_domain & (w != 0)
-        psus, strata = domain_counts(self._struct, dom, np.where(dom, groups, 0), n_groups)
-        rows = np.bincount(
-            np.where(in_domain, groups, 0), weights=in_domain.astype(float), minlength=n_groups
-        )
-        return {
-            "estimate": np.where(n > 0, est, np.nan),
-            "var": np.where(n > 0, var, np.nan),
-            "n": n,
-            "sum_w": sum_w,
-            "deff": d_eff,
-            "n_eff": n_eff,
-            "df": (psus - strata).astype(float),
-            "rows": rows,
-        }
+        """Domain estimates of the columns of ``y`` (n, m) through the variance core."""
+        cells = row_cells(self._struct, self._w, y, groups, n_groups)
+        row_variance = None
+        if self.calibrated:
+            row_variance = self._calibrated_variance(y, groups, n_groups, statistic)
+        res = domain_stats(
+            self._struct, cells, n_groups, statistic=statistic, deff=deff,
+            row_variance=row_variance,
+        )  # fmt: skip
+        if self.calibrated:  # R keeps every row of a calibrated design in a domain subset
+            res["n_rows"] = np.full(n_groups, float(self._w.size))
+        return res
+
+    def _calibrated_variance(
+        self, y: np.ndarray, groups: np.ndarray, n_groups: int, statistic: str
+    ) -> Any:
+        w, n = self._w, self._w.size
+        rows = np.arange(n)
+        step = max(1, min(n_groups, 20_000_000 // max(n, 1)))
+
+        def variance(j: int, mean_g: np.ndarray, w_g: np.ndarray) -> np.ndarray:
+            member = (groups >= 0) & ~np.isnan(y[:, j])
+            g = groups[member]
+            yj = y[member, j]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                z = w[member] * (yj if statistic == "total" else (yj - mean_g[g]) / w_g[g])
+            out = np.empty(n_groups)
+            for start in range(0, n_groups, step):
+                stop = min(n_groups, start + step)
+                sel = (g >= start) & (g < stop)
+                zmat = np.zeros((n, stop - start))
+                zmat[rows[member][sel], g[sel] - start] = z[sel]
+                out[start:stop] = influence_variance(self._struct, zmat)
+            return out
+
+        return variance
+
+    def _domain_results(
+        self, var: Any, level: Any, statistic: str, deff: str, columns: Any = None
+    ) -> tuple[dict[str, Any], pd.DataFrame | None, str, float]:
+        """Estimates of ``var`` in each domain of ``columns`` (None = whole design).
+
+        Returns the core results (``(G,)`` arrays), the domain keys, the variable's
+        name and the number of design rows. The one hook of the streamed design.
+        """
+        y, name = self._values(var, level)
+        if statistic == "proportion":
+            check_binary(y, name)
+        if columns is None:
+            groups, keys = np.zeros(y.shape[0], dtype=np.int64), None
+        else:
+            groups, keys = self._domain_codes(columns)
+        n_groups = 1 if keys is None else keys.shape[0]
+        kind = "total" if statistic == "total" else "mean"
+        res = self._stats(y[:, None], groups, n_groups, kind, deff)
+        res = {k: v[:, 0] if v.ndim == 2 else v for k, v in res.items()}
+        return res, keys, name, float(self._w.size)
 
     def _one(
         self,
@@ -337,23 +296,13 @@ class SurveyDesign:
     ) -> DesignEstimate:
         conf = check_confidence_level(confidence_level)
         check_option("deff", deff, DEFF_TYPES)
-        y, name = self._values(var, level)
-        if statistic == "proportion":
-            self._check_binary(y, name)
-        groups = np.zeros(y.shape[0], dtype=np.int64)
-        res = self._stats(y, groups, 1, "total" if statistic == "total" else "mean", deff)
-        df = float(self.df)
+        res, _, name, n_rows = self._domain_results(var, level, statistic, deff)
         if res["n"][0] == 0:
             msg = f"variable {name!r} has no non-missing values; nothing to estimate."
             raise DataError(msg)
+        df = float(self.df)
         low, high, n_eff = self._interval(
-            statistic,
-            res,
-            np.array([df]),
-            np.array([float(y.shape[0])]),
-            method,
-            conf,
-            n_eff_cap,
+            statistic, res, np.array([df]), np.array([n_rows]), method, conf, n_eff_cap
         )
         return DesignEstimate(
             statistic=statistic,
@@ -369,8 +318,8 @@ class SurveyDesign:
             confidence_level=conf,
         )
 
+    @staticmethod
     def _interval(
-        self,
         statistic: str,
         res: dict[str, np.ndarray],
         df: np.ndarray,
@@ -382,31 +331,15 @@ class SurveyDesign:
         est, var = res["estimate"], res["var"]
         if statistic == "proportion":
             return design_proportion_ci(
-                est,
-                var,
-                df,
-                rows,
-                method=method,
-                level=conf,
-                n_eff_cap=n_eff_cap,
+                est, var, df, rows, method=method, level=conf, n_eff_cap=n_eff_cap,
                 sum_w=res["sum_w"],
-            )
+            )  # fmt: skip
         with np.errstate(invalid="ignore"):
             tq = np.where(df > 0, stats.t.ppf(0.5 + conf / 2.0, np.where(df > 0, df, 1.0)), np.nan)
             se = np.sqrt(var)
         return est - tq * se, est + tq * se, res["n_eff"]
 
-    @staticmethod
-    def _check_binary(y: np.ndarray, name: str) -> None:
-        vals = y[~np.isnan(y)]
-        bad = vals[(vals != 0) & (vals != 1)]
-        if bad.size:
-            msg = (
-                f"variable {name!r} has the value {float(bad[0])!r}; a proportion needs 0/1 (or "
-                "True/False) values. Pass level=<category> to estimate the share of one "
-                "category."
-            )
-            raise DataError(msg)
+    _check_binary = staticmethod(check_binary)
 
     # ------------------------------------------------------------------ public API
     def mean(
@@ -582,14 +515,10 @@ class SurveyDesign:
         check_option("n_eff_cap", n_eff_cap, N_EFF_CAPS)
         check_option("deff", deff, DEFF_TYPES)
         conf = check_confidence_level(confidence_level)
-        y, name = self._values(var, level)
-        if statistic == "proportion":
-            self._check_binary(y, name)
-        groups, keys = self._domain_codes(columns)
-        n_groups = keys.shape[0]
-        res = self._stats(y, groups, n_groups, "total" if statistic == "total" else "mean", deff)
-        rows = res["rows"] if not self.calibrated else np.full(n_groups, float(self._w.size))
-        low, high, n_eff = self._interval(statistic, res, res["df"], rows, method, conf, n_eff_cap)
+        res, keys, _, _ = self._domain_results(var, level, statistic, deff, columns)
+        low, high, n_eff = self._interval(
+            statistic, res, res["df_domain"], res["n_rows"], method, conf, n_eff_cap
+        )
         out = keys.copy()
         out["estimate"] = res["estimate"]
         out["se"] = np.sqrt(res["var"])
@@ -598,8 +527,9 @@ class SurveyDesign:
         out["deff"] = res["deff"]
         out["n"] = res["n"].astype(np.int64)
         out["n_eff"] = n_eff
-        out["df"] = res["df"]
+        out["df"] = res["df_domain"]
         out["sum_w"] = res["sum_w"]
+        out.columns = pd.Index(list(out.columns), dtype=object)
         return out
 
     def domain_means(
@@ -668,19 +598,12 @@ class SurveyDesign:
                     f"{top - 1} and down to {int(groups.min())}."
                 )
                 raise DesignError(msg)
+        res = self._stats(arr, groups, n_groups, "mean", deff)
+        out = {k: res[k] for k in ("estimate", "n", "deff", "sum_w", "n_eff")}
+        out["se"] = np.sqrt(res["var"])
+        out["n"] = res["n"].astype(np.int64)
         m = arr.shape[1]
-        keys = ("estimate", "se", "n", "deff", "sum_w", "n_eff", "df_domain", "n_rows")
-        out = {k: np.full((n_groups, m), np.nan) for k in keys}
-        for j in range(m):
-            res = self._stats(arr[:, j], groups, n_groups, "mean", deff)
-            out["estimate"][:, j] = res["estimate"]
-            out["se"][:, j] = np.sqrt(res["var"])
-            out["n"][:, j] = res["n"]
-            out["deff"][:, j] = res["deff"]
-            out["sum_w"][:, j] = res["sum_w"]
-            out["n_eff"][:, j] = res["n_eff"]
-            out["df_domain"][:, j] = res["df"]
-            out["n_rows"][:, j] = res["rows"] if not self.calibrated else float(n)
-        out["n"] = out["n"].astype(np.int64)
+        out["df_domain"] = np.repeat(res["df_domain"][:, None], m, axis=1)
+        out["n_rows"] = np.repeat(res["n_rows"][:, None], m, axis=1)
         out["df"] = self.df
         return out

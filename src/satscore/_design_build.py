@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._design_core import DesignStructure, Stage
 from ._results import ConfidenceInterval, ResultMixin
 from .errors import DesignError
 
 __all__ = [
+    "BuiltDesign",
     "DesignEstimate",
+    "build_structure",
+    "check_lonely",
     "column_list",
     "fpc_factors",
     "psu_codes",
     "sampling_weights",
+    "stage_fpc",
     "stratum_codes",
 ]
 
@@ -150,12 +155,7 @@ def psu_codes(data: pd.DataFrame, col: str, h: np.ndarray, nest: bool) -> np.nda
     return pair
 
 
-def fpc_factors(
-    label: Any, fpc: Any, data: pd.DataFrame, h: np.ndarray, n_psu: np.ndarray
-) -> tuple[np.ndarray, np.ndarray | None]:
-    n_strata = n_psu.shape[0]
-    if fpc is None:
-        return np.ones(n_strata), None
+def _fpc_values(fpc: Any, data: pd.DataFrame, stage: int) -> tuple[np.ndarray, str]:
     if isinstance(fpc, str):
         if fpc not in data.columns:
             msg = f"fpc column {fpc!r} is not in the data; pass an existing column name."
@@ -164,7 +164,7 @@ def fpc_factors(
         where = f"column {fpc!r}"
     else:
         values = np.broadcast_to(np.asarray(fpc, dtype=float), (data.shape[0],)).copy()
-        where = "fpc"
+        where = "fpc" if stage == 0 else f"fpc of stage {stage + 1}"
     if not np.isfinite(values).all() or (values <= 0).any():
         bad = float(values[~(np.isfinite(values) & (values > 0))][0])
         msg = (
@@ -172,45 +172,76 @@ def fpc_factors(
             "(> 1) or sampling fraction (<= 1) on every row."
         )
         raise DesignError(msg)
-    lo = np.full(n_strata, np.inf)
-    hi = np.full(n_strata, -np.inf)
-    np.minimum.at(lo, h, values)
-    np.maximum.at(hi, h, values)
+    return values, where
+
+
+def fpc_factors(
+    label: Callable[[int, int], Any],
+    fpc: Sequence[Any],
+    data: pd.DataFrame,
+    row_groups: Sequence[np.ndarray],
+    n_units: Sequence[np.ndarray],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``1 - n/N`` and the population sizes ``N`` of every group of every stage.
+
+    ``fpc[s]`` is a column or number per row, constant within the groups of stage
+    ``s`` (``row_groups[s]``: the group of each row). As R ``as.fpc``: when every
+    value of every stage is <= 1 they are sampling fractions, else population sizes.
+    """
+    values = [_fpc_values(f, data, s) for s, f in enumerate(fpc)]
+    fractions = all((v <= 1).all() for v, _ in values)
+    factors, pops = [], []
+    for s, ((vals, where), h, n_s) in enumerate(zip(values, row_groups, n_units, strict=True)):
+        lo = np.full(n_s.shape[0], np.inf)
+        hi = np.full(n_s.shape[0], -np.inf)
+        np.minimum.at(lo, h, vals)
+        np.maximum.at(hi, h, vals)
+        factor, pop = stage_fpc(lo, hi, n_s, where=where, label=label, stage=s, fractions=fractions)
+        factors.append(factor)
+        pops.append(pop)
+    return factors, pops
+
+
+def stage_fpc(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    n_s: np.ndarray,
+    *,
+    where: str,
+    label: Callable[[int, int], Any],
+    stage: int,
+    fractions: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(1 - n/N, N)`` per group from the range ``[lo, hi]`` of the FPC values in the group."""
     varying = np.flatnonzero(hi - lo > 1e-9 * np.maximum(1.0, hi))
+    what = "stratum" if stage == 0 else f"first-stage cluster (stage {stage + 1})"
     if varying.size:
+        k = varying[0]
         msg = (
-            f"fpc ({where}) varies within stratum {label(varying[0])!r} "
-            f"(from {lo[varying[0]]!r} to {hi[varying[0]]!r}); it must be constant within "
-            "each stratum (the population size or sampling fraction of that stratum)."
+            f"fpc ({where}) varies within {what} {label(stage, k)!r} (from {lo[k]!r} to "
+            f"{hi[k]!r}); it must be constant within each {what.split(' (')[0]} (the "
+            "population size or sampling fraction of its units)."
         )
         raise DesignError(msg)
-    # R as.fpc: all values <= 1 are sampling fractions, otherwise population sizes
-    pop = n_psu / hi if (values <= 1).all() else hi.copy()
-    too_small = np.flatnonzero(pop < n_psu - 1e-9)
+    pop = n_s / hi if fractions else hi.copy()
+    too_small = np.flatnonzero(pop < n_s - 1e-9)
     if too_small.size:
         k = too_small[0]
         msg = (
-            f"fpc ({where}) gives a population of {pop[k]:g} PSUs in stratum "
-            f"{label(k)!r}, smaller than the {int(n_psu[k])} sampled there "
-            "(FPC smaller than the sample). Pass the population size N_h (>= n_h) or the "
-            "sampling fraction n_h/N_h."
+            f"fpc ({where}) gives a population of {pop[k]:g} {'PSUs' if stage == 0 else 'units'} "
+            f"in {what} {label(stage, k)!r}, smaller than the {int(n_s[k])} sampled there (FPC "
+            "smaller than the sample). Pass the population size N (>= n) or the sampling "
+            "fraction n/N."
         )
         raise DesignError(msg)
-    return (pop - n_psu) / pop, pop
+    return (pop - n_s) / pop, pop
 
 
-def sampling_weights(
-    weights: Any,
-    data: pd.DataFrame,
-    h: np.ndarray,
-    n_psu: np.ndarray,
-    pop_psu: np.ndarray | None,
-) -> np.ndarray:
+def sampling_weights(weights: Any, data: pd.DataFrame, fpc_weight: np.ndarray | None) -> np.ndarray:
+    """Validated sampling weights; without ``weights``, ``Π N/n`` from the FPCs (or 1)."""
     n = data.shape[0]
     if weights is None:
-        if pop_psu is None:
-            return np.ones(n)
-        return (pop_psu / n_psu)[h]
+        return np.ones(n) if fpc_weight is None else fpc_weight
     if isinstance(weights, str):
         if weights not in data.columns:
             msg = f"weights column {weights!r} is not in the data; pass an existing column."
@@ -234,3 +265,133 @@ def sampling_weights(
         )
         raise DesignError(msg)
     return w
+
+
+@dataclasses.dataclass(frozen=True)
+class BuiltDesign:
+    """What :func:`build_structure` derives from the design columns (internal)."""
+
+    struct: DesignStructure
+    fpc_weight: np.ndarray | None
+    strata_keys: pd.DataFrame
+    cluster_ids: tuple[pd.Series, ...]
+
+
+def _stage_list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, (str, int, float, np.number)) else list(value)
+
+
+def build_structure(
+    data: pd.DataFrame,
+    *,
+    strata: Any,
+    cluster: Any,
+    fpc: Any,
+    nest: bool,
+    lonely_psu: str,
+) -> BuiltDesign:
+    """Integer-coded stages of a design (R ``svydesign`` with ``ids``, ``strata``, ``fpc``).
+
+    ``cluster`` lists one column per stage. Later stages enter the variance only
+    when every stage has an FPC (R's multistage estimator); otherwise the first
+    stage is the ultimate cluster and the later columns are not used.
+    """
+    n = data.shape[0]
+    if strata is None:
+        h = np.zeros(n, dtype=np.int64)
+        keys = pd.DataFrame({"stratum": [0]})
+    else:
+        h, keys = stratum_codes(data, column_list(strata, data, "strata"), "strata")
+    n_strata = int(h.max()) + 1
+    clusters = [] if cluster is None else column_list(cluster, data, "cluster")
+    fpcs = _stage_list(fpc, "fpc")
+    if len(fpcs) > max(1, len(clusters)):
+        msg = (
+            f"fpc gives {len(fpcs)} stages but cluster gives {max(1, len(clusters))}; pass one "
+            "fpc per sampling stage (first stage first), or None."
+        )
+        raise DesignError(msg)
+    if len(clusters) > 1 and len(fpcs) not in (0, len(clusters)):
+        msg = (
+            f"cluster gives {len(clusters)} stages {clusters} but fpc only {len(fpcs)}; a "
+            "multistage variance needs the FPC of every stage (R svydesign(id=~psu+ssu, "
+            "fpc=~N1+N2)). Pass one fpc per stage, or fpc=None for the with-replacement "
+            "(ultimate cluster) approximation."
+        )
+        raise DesignError(msg)
+    used = clusters if len(fpcs) == len(clusters) else clusters[:1]
+    # units of every stage: codes, the group (stratum / parent unit) of each unit
+    row_units: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
+    parent = h
+    for s, col in enumerate(used):
+        unit = psu_codes(data, col, parent, nest or s > 0)
+        group = np.zeros(int(unit.max()) + 1, dtype=np.int64)
+        group[unit] = parent
+        row_units.append(unit)
+        groups.append(group)
+        parent = unit
+    row_groups = [h, *row_units[:-1]] if used else [h]
+    if used:
+        n_units = [
+            np.bincount(g, minlength=k)
+            for g, k in zip(groups, [n_strata, *[u.shape[0] for u in groups[:-1]]], strict=True)
+        ]
+    else:
+        n_units = [np.bincount(h, minlength=n_strata)]
+
+    def label(stage: int, k: int) -> Any:
+        if stage == 0:
+            row = keys.iloc[int(k)]
+            return row.iloc[0] if row.shape[0] == 1 else tuple(row)
+        first = int(np.flatnonzero(row_units[stage - 1] == k)[0])
+        return data[used[stage - 1]].iloc[first]
+
+    if fpcs:
+        factors, pops = fpc_factors(label, fpcs, data, row_groups, n_units)
+    else:
+        factors, pops = [np.ones(n_strata)], None
+    stages = []
+    scale = np.ones(n_strata)
+    for s in range(len(n_units)):
+        if s > 0:
+            prev = stages[-1]
+            scale = (prev.scale * (1.0 - prev.fpc_factor))[groups[s - 1]]
+        stages.append(Stage(groups[s] if used else None, n_units[s], factors[s], scale))
+    check_lonely(stages, lonely_psu, label, used)
+    fpc_weight = None
+    if pops is not None:
+        fpc_weight = np.ones(n)
+        for g_rows, pop, n_s in zip(row_groups, pops, n_units, strict=True):
+            fpc_weight = fpc_weight * (pop / n_s)[g_rows]
+    struct = DesignStructure(
+        stages=tuple(stages), lonely_psu=lonely_psu, row_stratum=h, row_units=tuple(row_units)
+    )
+    return BuiltDesign(struct, fpc_weight, keys, tuple(data[c] for c in used))
+
+
+def check_lonely(stages: Sequence[Stage], rule: str, label: Callable, used: Sequence[str]) -> None:
+    """Raise for lonely units the rule cannot handle (stage 1 "fail"; later "fail", "average")."""
+    for s, stage in enumerate(stages):
+        lonely = np.flatnonzero(stage.lonely)
+        if not lonely.size or rule not in ("fail", "average") or (rule == "average" and s == 0):
+            continue
+        labels = [label(s, k) for k in lonely[:5]]
+        if s == 0:
+            msg = (
+                f"stratum {labels[0]!r} has a single PSU (lonely PSU; {lonely.size} such "
+                f"strata: {labels}); its variance cannot be estimated. Pass "
+                "lonely_psu='adjust' (centre at the grand mean, conservative), 'average', "
+                "'remove' or 'certainty', or merge the stratum with a similar one."
+            )
+        else:
+            msg = (
+                f"{used[s - 1]} {labels[0]!r} has a single sampled unit at stage {s + 1} and is "
+                f"not fully sampled (lonely unit; {lonely.size} such: {labels}); "
+                f"lonely_psu={rule!r} cannot estimate its variance (R stops with 'fail' and "
+                "gives NaN with 'average'). Pass lonely_psu='adjust', 'remove' or 'certainty', "
+                "or an fpc of 1 unit if it was the only one."
+            )
+        raise DesignError(msg)

@@ -1,40 +1,83 @@
-"""Taylor-linearisation variance engine behind :class:`satscore.SurveyDesign`.
+"""The one Taylor-linearisation variance core of :class:`satscore.SurveyDesign`.
 
-This module holds the numerical core, free of pandas: a design *structure*
-(stratum and first-stage PSU codes, PSU counts, finite-population factors,
-lonely-PSU rule, calibration steps) and the function that turns influence
-values into variances for many domains at once.
+Both the in-memory design and the streamed one (chunks, Dask) reduce their
+data to the same *cells* — per (sampling unit, domain) weighted moments of each
+variable — and call :func:`domain_stats` here, so the two give the same
+numbers. Pure numpy, no pandas.
 
-The algorithm is R ``survey`` 4.1's ``svyrecvar`` → ``onestage`` →
-``onestrat`` for a single (ultimate-cluster) stage:
+Algorithm: R ``survey`` 4.1's ``svyrecvar`` → ``multistage`` → ``onestage`` →
+``onestrat``.
 
-* influence values ``z`` are first residualised for every calibration step
-  (post-stratification: ``z - w·mean_k(z·w_old/w)`` with ``w_old``-weighted
-  post-stratum means; raking: ten sweeps of ``z - w·ave_k(z/w)`` over the
-  margins, exactly as ``svyrecvar`` does);
-* ``z`` is summed within PSUs; in stratum ``h`` with ``n_h`` PSUs in the *whole*
-  design (absent PSUs count as zeros, which is what makes domain variances
-  correct) the contribution is ``f_h · n_h/(n_h - 1) · Σ (T - T̄_h)²`` with
-  ``f_h = 1 - n_h/N_h`` (1 without an FPC);
-* a stratum with one PSU ("lonely") contributes according to the
-  ``lonely_psu`` rule of ``options(survey.lonely.psu=)``: ``"remove"`` and
-  ``"certainty"`` contribute 0 (identical for a single-stage design),
-  ``"adjust"`` contributes ``f_h · T²`` (the PSU total measured from the grand
-  mean, which is 0 for centred influence values), ``"average"`` replaces it by
-  the average of the other strata (sum × strata/non-lonely strata).
+* A domain estimate's influence (linearised) value of a cell is
+  ``t = W (m - ȳ_g) / W_g`` for a ratio mean (``W`` weighted count, ``m``
+  weighted mean of the cell) and ``t = W m`` for a total; rows outside the domain
+  contribute 0, which is what makes domain variances those of the full design
+  (R ``svyby``), not of a subset design.
+* Stage ``s`` of the design groups its units (stage 1: PSUs in strata; stage 2:
+  secondary units within each PSU, ...). With ``T`` the unit totals of ``t``, a
+  group ``k`` with ``n_k`` sampled units (in the *whole* design) contributes
+  ``c_k · f_k · n_k/(n_k - 1) · Σ (T - T̄_k)²`` with ``f_k = 1 - n_k/N_k`` (1
+  without an FPC) and ``c_k`` the product of the earlier stages' sampling
+  fractions ``n/N`` (1 at stage 1). Later stages enter only when every stage has
+  an FPC, as in R (otherwise the first stage is the ultimate cluster).
+* A group with ``f_k < 1e-7`` (fully sampled: certainty units) contributes 0.
+  A group with a single unit that is not fully sampled is "lonely":
+  ``options(survey.lonely.psu=)`` — ``"remove"``/``"certainty"`` contribute 0,
+  ``"adjust"`` contributes ``c_k f_k T²`` (the unit measured from the grand
+  mean), ``"average"`` scales the first stage's sum by
+  (strata present)/(strata that are not lonely).
+* Calibrated designs (post-stratification, raking) residualise row-level
+  influence values first (:func:`residualise`, as ``svyrecvar``) and use
+  :func:`influence_variance`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["DesignStructure", "domain_counts", "domain_variance"]
+__all__ = [
+    "Cells",
+    "DesignStructure",
+    "Stage",
+    "domain_stats",
+    "influence_variance",
+    "residualise",
+]
 
-_DENSE_LIMIT = 20_000_000  # cells: above this, pair keys are compressed with np.unique
+FULLY_SAMPLED = 1e-7  # R onestrat: f < 1e-7 contributes nothing (certainty)
+_DENSE_LIMIT = 20_000_000  # key space above which keys are compressed with np.unique
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """One sampling stage (internal).
+
+    Attributes
+    ----------
+    group : ndarray of int, shape (U,) or None
+        Group (stage 1: stratum; stage s > 1: the parent unit of stage s-1) of
+        each unit; None when the units are the rows (unclustered stage 1).
+    n_units : ndarray of int, shape (K,)
+        Sampled units per group in the whole design.
+    fpc_factor : ndarray, shape (K,)
+        ``1 - n_k/N_k`` (1 without an FPC).
+    scale : ndarray, shape (K,)
+        Product of the earlier stages' sampling fractions ``n/N`` (1 at stage 1).
+    """
+
+    group: np.ndarray | None
+    n_units: np.ndarray
+    fpc_factor: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def lonely(self) -> np.ndarray:
+        """Groups with one sampled unit that are not fully sampled."""
+        return (self.n_units == 1) & (self.fpc_factor >= FULLY_SAMPLED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,132 +86,143 @@ class DesignStructure:
 
     Attributes
     ----------
-    stratum : ndarray of int, shape (n,)
-        Stratum code 0..H-1 of each row.
-    psu : ndarray of int, shape (n,) or None
-        First-stage PSU code 0..C-1 (unique across strata); None when every row
-        is its own PSU.
-    psu_stratum : ndarray of int, shape (C,)
-        Stratum of each PSU.
-    n_psu : ndarray of int, shape (H,)
-        PSUs per stratum in the whole design.
-    fpc_factor : ndarray of float, shape (H,)
-        ``1 - n_h/N_h`` (1 without an FPC).
+    stages : tuple of Stage
+        Sampling stages, first stage first.
     lonely_psu : str
         Lonely-PSU rule.
+    row_stratum : ndarray or None
+        Stratum of each row (in-memory designs).
+    row_units : tuple of ndarray
+        Unit code of each row at each stage (empty when rows are the units).
     calibration : tuple
         Calibration steps, oldest first: ``("post", codes, w, w_old)`` or
         ``("rake", ((codes, w), ...))``.
     """
 
-    stratum: np.ndarray
-    psu: np.ndarray | None
-    psu_stratum: np.ndarray
-    n_psu: np.ndarray
-    fpc_factor: np.ndarray
+    stages: tuple[Stage, ...]
     lonely_psu: str
+    row_stratum: np.ndarray | None = None
+    row_units: tuple[np.ndarray, ...] = ()
     calibration: tuple = ()
 
     @property
     def n_strata(self) -> int:
-        return int(self.n_psu.shape[0])
+        return int(self.stages[0].n_units.shape[0])
 
     @property
     def n_clusters(self) -> int:
-        return int(self.psu_stratum.shape[0])
+        """First-stage units (rows when unclustered)."""
+        first = self.stages[0]
+        return int(first.n_units.sum() if first.group is None else first.group.shape[0])
 
-    def psu_codes(self) -> np.ndarray:
-        if self.psu is None:
-            return np.arange(self.stratum.shape[0])
-        return self.psu
-
-
-def _pair_sums(key: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sum ``values`` by integer ``key`` < ``size``; return (keys present, sums)."""
-    if size <= _DENSE_LIMIT:
-        sums = np.bincount(key, weights=values, minlength=size)
-        present = np.bincount(key, minlength=size) > 0
-        idx = np.flatnonzero(present)
-        return idx, sums[idx]
-    uniq, inv = np.unique(key, return_inverse=True)
-    return uniq, np.bincount(inv, weights=values, minlength=uniq.shape[0])
+    @property
+    def df(self) -> int:
+        """PSUs minus strata (R ``degf``)."""
+        return self.n_clusters - self.n_strata
 
 
-def _count_pairs(key: np.ndarray, size: int, n_groups: int, group_of: np.ndarray) -> np.ndarray:
-    """Number of distinct keys per group (``group_of`` maps a key to its group)."""
-    if key.size == 0:
-        return np.zeros(n_groups, dtype=np.int64)
+@dataclasses.dataclass(frozen=True)
+class Cells:
+    """Weighted moments of ``m`` variables per (last-stage unit, domain) cell (internal).
+
+    Attributes
+    ----------
+    stratum : ndarray of int, shape (C,)
+        Stratum of the cell.
+    domain : ndarray of int, shape (C,)
+        Domain 0..G-1 of the cell, -1 for rows in no domain.
+    rows : ndarray, shape (C,)
+        Rows in the cell (whatever their values).
+    units : tuple of ndarray
+        Unit code of the cell at each stage; empty when the rows are the
+        (only-stage) units, several of which a cell may then hold.
+    n, sum_w, mean, m2 : ndarray, shape (C, m)
+        Non-missing rows, Σw, weighted mean and Σw(y - mean)² of each variable.
+    sq : tuple of ndarray or None
+        With ``units`` empty: ``(Σw², w²-weighted mean, Σw²(y - mean)²)`` of each
+        variable, which give the sum of squared row influence values.
+    """
+
+    stratum: np.ndarray
+    domain: np.ndarray
+    rows: np.ndarray
+    units: tuple[np.ndarray, ...]
+    n: np.ndarray
+    sum_w: np.ndarray
+    mean: np.ndarray
+    m2: np.ndarray
+    sq: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
+# ----------------------------------------------------------------------------- keys
+def _sums(key: np.ndarray, size: int, *values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Distinct keys (< size) and the sums of ``values`` over each."""
     if size <= _DENSE_LIMIT:
         present = np.flatnonzero(np.bincount(key, minlength=size))
-    else:
-        present = np.unique(key)
-    return np.bincount(group_of(present), minlength=n_groups)
+        return (present, *(np.bincount(key, weights=v, minlength=size)[present] for v in values))
+    uniq, inv = np.unique(key, return_inverse=True)
+    return (uniq, *(np.bincount(inv, weights=v, minlength=uniq.shape[0]) for v in values))
 
 
-def domain_counts(
-    struct: DesignStructure, member: np.ndarray, groups: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """PSUs and strata with at least one member row, per domain.
-
-    Returns ``(n_psu_present, n_strata_present)``, each of shape ``(G,)``; the
-    design degrees of freedom of a domain are their difference (R ``degf`` of
-    the domain subset).
-    """
-    g = groups[member]
-    psu = struct.psu_codes()[member]
-    h = struct.stratum[member]
-    n_c = struct.n_clusters if struct.psu is not None else struct.stratum.shape[0]
-    psus = _count_pairs(psu * n_groups + g, n_c * n_groups, n_groups, lambda k: k % n_groups)
-    strata = _count_pairs(
-        h * n_groups + g, struct.n_strata * n_groups, n_groups, lambda k: k % n_groups
-    )
-    return psus, strata
+def _distinct_per_domain(key: np.ndarray, size: int, n_groups: int) -> np.ndarray:
+    """Distinct ``unit * G + g`` keys per domain ``g``."""
+    if key.size == 0:
+        return np.zeros(n_groups)
+    return np.bincount(_sums(key, size)[0] % n_groups, minlength=n_groups).astype(float)
 
 
-def _stratum_sums(
-    struct: DesignStructure, z: np.ndarray, groups: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """S1[h, g] = Σ_psu T and S2[h, g] = Σ_psu T² of PSU totals T of sparse influence ``z``."""
-    hsize = struct.n_strata * n_groups
-    if struct.psu is None:
-        key = struct.stratum * n_groups + groups
-        s1 = np.bincount(key, weights=z, minlength=hsize)
-        s2 = np.bincount(key, weights=z * z, minlength=hsize)
-    else:
-        pkey = struct.psu * n_groups + groups
-        pairs, totals = _pair_sums(pkey, z, struct.n_clusters * n_groups)
-        key = struct.psu_stratum[pairs // n_groups] * n_groups + pairs % n_groups
-        s1 = np.bincount(key, weights=totals, minlength=hsize)
-        s2 = np.bincount(key, weights=totals * totals, minlength=hsize)
-    return s1.reshape(struct.n_strata, n_groups), s2.reshape(struct.n_strata, n_groups)
-
-
+# ----------------------------------------------------------------------------- combination
 def _combine(
-    struct: DesignStructure, s1: np.ndarray, s2: np.ndarray, strata_present: np.ndarray
-) -> np.ndarray:
-    """Per-domain variance from stratum sums ``(H, G)`` following ``onestrat``/``onestage``."""
-    n_h = struct.n_psu.astype(float)[:, None]
-    f_h = struct.fpc_factor[:, None]
-    lonely = (struct.n_psu == 1)[:, None]
+    stage: Stage, group: np.ndarray, dom: np.ndarray, s1: np.ndarray, s2: np.ndarray,
+    rule: str, n_groups: int, first: bool,
+) -> np.ndarray:  # fmt: skip
+    """Variance per domain from (group, domain) sums ``s1 = ΣT`` and ``s2 = ΣT²`` of one stage."""
+    n = stage.n_units[group].astype(float)
+    f = stage.fpc_factor[group]
+    lonely = (n == 1) & (f >= FULLY_SAMPLED)
     with np.errstate(invalid="ignore", divide="ignore"):
-        centred = np.maximum(s2 - s1 * s1 / n_h, 0.0) * f_h * n_h / np.where(n_h > 1, n_h - 1, 1)
-    rule = struct.lonely_psu
-    if rule == "adjust":
-        contrib = np.where(lonely, f_h * s2, centred)
-    else:  # remove / certainty contribute 0; average handled below; fail never reaches here
-        contrib = np.where(lonely, 0.0, centred)
-    var = contrib.sum(axis=0)
-    if rule == "average" and lonely.any():
-        present = strata_present  # (H, G) bool
-        n_strat = present.sum(axis=0)
-        n_ok = (present & ~lonely).sum(axis=0)
+        centred = np.maximum(s2 - s1 * s1 / n, 0.0) * f * n / np.where(n > 1, n - 1.0, 1.0)
+    alone = f * s2 if rule == "adjust" else 0.0
+    contrib = np.where(f < FULLY_SAMPLED, 0.0, np.where(lonely, alone, centred))
+    var = np.bincount(dom, weights=contrib * stage.scale[group], minlength=n_groups)
+    if first and rule == "average":
+        present = np.bincount(dom, minlength=n_groups)
+        ok = np.bincount(dom, weights=~lonely, minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):
-            var = np.where(n_ok > 0, var * n_strat / n_ok, np.nan)
+            var = np.where(present == ok, var, var * present / ok)
     return var
 
 
-def _residualise(struct: DesignStructure, zmat: np.ndarray) -> np.ndarray:
-    """Apply every calibration step to dense influence columns (as R ``svyrecvar``)."""
+def _cell_variance(
+    struct: DesignStructure, cells: Cells, mem: np.ndarray, dom: np.ndarray, t: np.ndarray,
+    q: np.ndarray | None, n_groups: int,
+) -> np.ndarray:  # fmt: skip
+    """Variance per domain from the influence totals ``t`` of member cells (``q``: Σz²)."""
+    rule = struct.lonely_psu
+    var = np.zeros(n_groups)
+    if not cells.units:  # rows are the units of a single stage
+        stage = struct.stages[0]
+        h_n = stage.n_units.shape[0]
+        key = cells.stratum[mem] * n_groups + dom
+        pairs, s1, s2 = _sums(key, h_n * n_groups, t, q)
+        return _combine(stage, pairs // n_groups, pairs % n_groups, s1, s2, rule, n_groups, True)
+    last = len(struct.stages) - 1
+    for s, stage in enumerate(struct.stages):
+        unit = cells.units[s][mem]
+        if s == last:  # cells are distinct (unit, domain) pairs
+            units, totals, g = unit, t, dom
+        else:
+            size = int(stage.group.shape[0]) * n_groups
+            pairs, totals = _sums(unit * n_groups + dom, size, t)
+            units, g = pairs // n_groups, pairs % n_groups
+        k_n = stage.n_units.shape[0]
+        pairs, s1, s2 = _sums(stage.group[units] * n_groups + g, k_n * n_groups, totals, totals**2)
+        var += _combine(stage, pairs // n_groups, pairs % n_groups, s1, s2, rule, n_groups, s == 0)
+    return var
+
+
+def residualise(struct: DesignStructure, zmat: np.ndarray) -> np.ndarray:
+    """Apply every calibration step to row influence columns (as R ``svyrecvar``)."""
     for step in struct.calibration:
         if step[0] == "post":
             _, codes, w, w_old = step
@@ -177,9 +231,8 @@ def _residualise(struct: DesignStructure, zmat: np.ndarray) -> np.ndarray:
             den = np.bincount(codes, weights=w_old, minlength=k)
             zmat = zmat - (num / den[:, None])[codes] * w[:, None]
         else:  # raking: 10 sweeps of unweighted-mean centring of z/w within margin categories
-            margins = step[1]
             for _ in range(10):
-                for codes, w in margins:
+                for codes, w in step[1]:
                     k = int(codes.max()) + 1
                     counts = np.bincount(codes, minlength=k)
                     means = _group_sum(codes, zmat / w[:, None], k) / counts[:, None]
@@ -188,92 +241,107 @@ def _residualise(struct: DesignStructure, zmat: np.ndarray) -> np.ndarray:
 
 
 def _group_sum(codes: np.ndarray, mat: np.ndarray, k: int) -> np.ndarray:
-    ind = sparse.csr_matrix(
-        (np.ones(codes.shape[0]), (codes, np.arange(codes.shape[0]))), shape=(k, codes.shape[0])
-    )
+    n = codes.shape[0]
+    ind = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
     return np.asarray(ind @ mat)
 
 
-def domain_variance(
-    struct: DesignStructure,
-    z: np.ndarray,
-    member: np.ndarray,
-    groups: np.ndarray,
-    n_groups: int,
-) -> np.ndarray:
-    """Design variance of a linear statistic in each of ``n_groups`` domains.
+def influence_variance(struct: DesignStructure, zmat: np.ndarray) -> np.ndarray:
+    """Variance of each column of row influence values ``zmat`` (n, k) of an in-memory design.
 
-    Parameters
-    ----------
-    struct : DesignStructure
-        The design.
-    z : ndarray, shape (n,)
-        Influence value of each row for *its own* domain (0 for non-members).
-    member : ndarray of bool, shape (n,)
-        Rows that belong to their domain and have a value.
-    groups : ndarray of int, shape (n,)
-        Domain code 0..G-1 of each row (any value for non-members).
-    n_groups : int
-        Number of domains G.
-
-    Returns
-    -------
-    ndarray, shape (G,)
-        Variances (the influence of domain ``g`` is ``z`` on its member rows and 0
-        elsewhere, i.e. domain estimation without a subset design).
+    Calibration steps are applied first; every stratum counts as present (the
+    rows of a calibrated domain estimate are all kept, as R's subsets of
+    calibrated designs).
     """
-    g = np.where(member, groups, 0).astype(np.int64)
-    zz = np.where(member, z, 0.0)
-    if struct.calibration:
-        return _dense_variance(struct, zz, member, g, n_groups)
-    key = struct.stratum * n_groups + g
-    present = (
-        np.bincount(key[member], minlength=struct.n_strata * n_groups).reshape(
-            struct.n_strata, n_groups
-        )
-        > 0
-    )
-    s1, s2 = _stratum_sums(struct, zz, g, n_groups)
-    return _combine(struct, s1, s2, present)
+    zmat = residualise(struct, zmat)
+    n, k = zmat.shape
+    var = np.zeros(k)
+    for s, stage in enumerate(struct.stages):
+        if struct.row_units:
+            u_n = int(stage.group.shape[0])
+            agg = sparse.csr_matrix((np.ones(n), (struct.row_units[s], np.arange(n))), (u_n, n))
+            totals, group = np.asarray(agg @ zmat), stage.group
+        else:
+            totals, group = zmat, struct.row_stratum
+        k_n = stage.n_units.shape[0]
+        ind = sparse.csr_matrix((np.ones(group.shape[0]), (group, np.arange(group.shape[0]))),
+                                (k_n, group.shape[0]))  # fmt: skip
+        s1, s2 = np.asarray(ind @ totals), np.asarray(ind @ (totals * totals))
+        grp = np.repeat(np.arange(k_n), k)
+        dom = np.tile(np.arange(k), k_n)
+        var += _combine(stage, grp, dom, s1.ravel(), s2.ravel(), struct.lonely_psu, k, s == 0)
+    return var
 
 
-def _dense_variance(
-    struct: DesignStructure, z: np.ndarray, member: np.ndarray, g: np.ndarray, n_groups: int
-) -> np.ndarray:
-    n = z.shape[0]
-    out = np.empty(n_groups)
-    chunk = max(1, min(n_groups, 20_000_000 // max(n, 1)))
-    psu = struct.psu_codes()
-    n_c = struct.n_clusters if struct.psu is not None else n
-    agg = sparse.csr_matrix((np.ones(n), (psu, np.arange(n))), shape=(n_c, n))
-    psu_h = struct.psu_stratum if struct.psu is not None else struct.stratum
-    hind = sparse.csr_matrix((np.ones(n_c), (psu_h, np.arange(n_c))), shape=(struct.n_strata, n_c))
-    present = np.ones((struct.n_strata, 1), dtype=bool)  # calibrated subsets keep every row
-    rows = np.arange(n)
-    for start in range(0, n_groups, chunk):
-        stop = min(n_groups, start + chunk)
-        zmat = np.zeros((n, stop - start))
-        sel = member & (g >= start) & (g < stop)
-        zmat[rows[sel], g[sel] - start] = z[sel]
-        zmat = _residualise(struct, zmat)
-        totals = np.asarray(agg @ zmat)
-        s1 = np.asarray(hind @ totals)
-        s2 = np.asarray(hind @ (totals * totals))
-        out[start:stop] = _combine(struct, s1, s2, np.repeat(present, stop - start, axis=1))
+# ----------------------------------------------------------------------------- estimates
+def domain_layout(struct: DesignStructure, cells: Cells, n_groups: int) -> dict[str, np.ndarray]:
+    """Rows, and PSUs minus strata, with rows in each domain (R ``degf`` of the domain)."""
+    inside = (cells.domain >= 0) & (cells.rows > 0)
+    g = cells.domain[inside]
+    rows = np.bincount(g, weights=cells.rows[inside], minlength=n_groups)
+    strata = _distinct_per_domain(cells.stratum[inside] * n_groups + g, struct.n_strata * n_groups,
+                                  n_groups)  # fmt: skip
+    if cells.units:
+        size = int(struct.stages[0].group.shape[0]) * n_groups
+        psus = _distinct_per_domain(cells.units[0][inside] * n_groups + g, size, n_groups)
+    else:
+        psus = rows
+    return {"n_rows": rows, "df_domain": psus - strata}
+
+
+def domain_stats(
+    struct: DesignStructure,
+    cells: Cells,
+    n_groups: int,
+    *,
+    statistic: str = "mean",
+    deff: str = "wor",
+    row_variance: Callable[[int, np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Domain means (or totals) of every variable with their design variances.
+
+    Returns ``"estimate"``, ``"var"``, ``"n"``, ``"sum_w"``, ``"deff"``, ``"n_eff"``
+    of shape ``(G, m)`` and ``"df_domain"``, ``"n_rows"`` of shape ``(G,)``.
+    ``row_variance(j, mean_g, sum_w_g)``, when given, computes the variance of
+    variable ``j`` from row-level influence values (calibrated designs).
+    """
+    m = cells.n.shape[1]
+    out = {k: np.full((n_groups, m), np.nan) for k in ("estimate", "var", "deff", "n_eff")}
+    out["n"] = np.zeros((n_groups, m))
+    out["sum_w"] = np.zeros((n_groups, m))
+    inside = cells.domain >= 0
+    for j in range(m):
+        mem = inside & (cells.n[:, j] > 0)
+        g = cells.domain[mem]
+        w_c, mu_c = cells.sum_w[mem, j], cells.mean[mem, j]
+        n_g = np.bincount(g, weights=cells.n[mem, j], minlength=n_groups)
+        w_g = np.bincount(g, weights=w_c, minlength=n_groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_g = np.bincount(g, weights=w_c * mu_c, minlength=n_groups) / w_g
+            dev = mu_c - mean_g[g]
+            m2_g = np.bincount(g, weights=cells.m2[mem, j] + w_c * dev * dev, minlength=n_groups)
+            total = statistic == "total"
+            t = w_c * mu_c if total else w_c * dev / w_g[g]
+            q = None
+            if cells.sq is not None:
+                w2, mu2, m22 = (a[mem, j] for a in cells.sq)
+                d2 = mu2 if total else mu2 - mean_g[g]
+                q = (m22 + w2 * d2 * d2) / (1.0 if total else w_g[g] ** 2)
+        if row_variance is not None:
+            var = row_variance(j, mean_g, w_g)
+        else:
+            var = _cell_variance(struct, cells, mem, g, t, q, n_groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s2_pop = m2_g / w_g
+            vsrs = s2_pop * n_g / (n_g - 1.0) / n_g * (w_g**2 if total else 1.0)
+            if deff == "wor":
+                vsrs = np.where(w_g >= n_g, vsrs * (w_g - n_g) / w_g, np.nan)
+            out["deff"][:, j] = var / vsrs
+            out["n_eff"][:, j] = np.where(var > 0, s2_pop * (w_g**2 if total else 1.0) / var, n_g)
+        has = n_g > 0
+        out["estimate"][:, j] = np.where(has, w_g * mean_g if total else mean_g, np.nan)
+        out["var"][:, j] = np.where(has, var, np.nan)
+        out["n"][:, j] = n_g
+        out["sum_w"][:, j] = w_g
+    out.update(domain_layout(struct, cells, n_groups))
     return out
-
-
-def stratum_sizes(codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Row counts per code (small helper used by the design front end)."""
-    return np.bincount(codes, minlength=n_groups)
-
-
-def as_float_array(values: Any, n: int, what: str) -> np.ndarray:
-    """Return a float64 copy of a length-``n`` vector (no validation of content)."""
-    arr = np.asarray(values, dtype=float).reshape(-1)
-    if arr.shape[0] != n:
-        from .errors import DesignError
-
-        msg = f"{what} has {arr.shape[0]} values but the data have {n} rows; pass one per row."
-        raise DesignError(msg)
-    return arr.copy()

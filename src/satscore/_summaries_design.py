@@ -8,9 +8,9 @@ total, ``W_cg m_cg``). Those are :class:`~satscore._summaries.Moments` keyed by
 ``(stratum, PSU, domain)``, merged exactly across chunks. Without clusters
 every row is its own PSU and the sum of squared influence values per
 ``(stratum, domain)`` comes from a second set of moments weighted by ``w²``.
-Stratum sums of ``T`` and ``T²`` then go through the same combination step
-as :class:`satscore.SurveyDesign` (``_design_core._combine``: FPC, lonely-PSU
-rules), so results equal the in-memory design's to rounding.
+These cells are the :class:`~satscore._design_core.Cells` of the one variance
+core that :class:`satscore.SurveyDesign` also uses (FPC, lonely-PSU rules,
+domains), so results equal the in-memory design's to rounding.
 
 Calibrated designs (post-stratification, raking) need row-level residuals and
 are not supported out of core.
@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from . import _metrics as M
-from ._design_core import DesignStructure, _combine
+from ._design_build import check_lonely, stage_fpc
+from ._design_core import Cells, DesignStructure, Stage, domain_stats
 from ._summaries import Moments
 from ._summaries_base import _Keyed, _py
 from .errors import DesignError
@@ -108,7 +109,7 @@ class DesignTotals:
         Variables.
     cells : Moments
         Keyed by ``(*strata, psu, *domain)`` (``psu`` None without clusters); the
-        variables plus ``_rows`` (every row) and ``_wnz`` (rows with w ≠ 0), weights w.
+        variables plus ``_rows`` (every row), weights w.
     squares : Moments or None
         Without clusters: keyed by ``(*strata, *domain)``, weights ``w²``.
     fpc : _Extremes or None
@@ -158,16 +159,13 @@ class DesignTotals:
                 raise DesignError(msg)
         names = tuple(values)
         y = np.column_stack([np.asarray(values[c], dtype=float).reshape(-1) for c in names])
-        extra = np.column_stack([np.ones(n), np.where(w != 0, 1.0, np.nan)])
-        x = np.concatenate([y, extra], axis=1)
+        x = np.concatenate([y, np.ones((n, 1))], axis=1)
         psu_cols = [spec.cluster] if spec.cluster is not None else []
         code, keys = _row_keys(chunk, [*spec.strata, *psu_cols, *domains])
         if spec.cluster is None:
             nh = len(spec.strata)
             keys = [(*k[:nh], None, *k[nh:]) for k in keys]
-        cells = Moments.from_arrays(
-            x, code, tuple(keys), columns=(*names, "_rows", "_wnz"), weights=w
-        )
+        cells = Moments.from_arrays(x, code, tuple(keys), columns=(*names, "_rows"), weights=w)
         squares = None
         if spec.cluster is None:
             code2, keys2 = _row_keys(chunk, [*spec.strata, *domains])
@@ -247,228 +245,136 @@ def design_estimates(
 ) -> dict[str, Any]:
     """Domain estimates of every variable, as ``SurveyDesign.domain_means`` / ``_stats``.
 
-    Returns a dict with ``"estimate"``, ``"var"``, ``"n"``, ``"sum_w"``, ``"deff"``,
-    ``"n_eff"``, ``"df_domain"``, ``"n_rows"`` of shape ``(G, m)``, ``"df"`` (design
-    df), ``"n_psu"``, ``"n_strata"``, ``"n"`` rows and ``"domains"`` (DataFrame).
+    The merged totals are turned into the variance core's cells
+    (:class:`~satscore._design_core.Cells`) and structure, and
+    :func:`~satscore._design_core.domain_stats` does the rest, exactly as for an
+    in-memory design. Returns a dict with ``"estimate"``, ``"var"``, ``"n"``,
+    ``"sum_w"``, ``"deff"``, ``"n_eff"``, ``"df_domain"``, ``"n_rows"`` of shape
+    ``(G, m)``, ``"df"`` (design df), ``"n_psu"``, ``"n_strata"``, ``"n_total"`` rows
+    and ``"domains"`` (DataFrame).
     """
     spec = totals.spec
     cells = totals.cells
     nh = len(spec.strata)
     keys = list(cells.keys)
     hkeys = [k[:nh] for k in keys]
-    psus = [k[nh] for k in keys]
-    dkeys = [k[nh + 1 :] for k in keys]
-    # strata
     uh = list(dict.fromkeys(hkeys))
     h_rank = _order(uh, spec.strata, totals.strata_dtypes)
     h_of = {k: int(h_rank[i]) for i, k in enumerate(uh)}
+    labels = {v: (k[0] if len(k) == 1 else k) for k, v in h_of.items()}
     h = np.array([h_of[k] for k in hkeys], dtype=np.int64)
     n_strata = len(uh)
     m = len(totals.columns)
-    rows_col, wnz_col = m, m + 1
-    cell_rows = cells.n[:, rows_col]
-    n_total = float(cell_rows.sum())
-    # PSUs per stratum (whole design)
+    rows = cells.n[:, m]
+    units: tuple[np.ndarray, ...] = ()
     if spec.cluster is None:
-        n_psu = np.bincount(h, weights=cell_rows, minlength=n_strata).astype(np.int64)
-        n_clusters = int(n_total)
+        n_units = np.bincount(h, weights=rows, minlength=n_strata).astype(np.int64)
+        group = None
     else:
-        pairs = {(hk, p) for hk, p in zip(hkeys, psus, strict=True)}
-        if not spec.nest:
-            seen: dict[Any, Any] = {}
-            for hk, p in sorted(pairs, key=repr):
-                if p in seen and seen[p] != hk:
-                    msg = (
-                        f"cluster id {p!r} in column {spec.cluster!r} appears in more than one "
-                        "stratum; cluster ids must be nested in strata. If ids are only unique "
-                        "within strata pass nest=True."
-                    )
-                    raise DesignError(msg)
-                seen[p] = hk
-        n_psu = np.bincount([h_of[hk] for hk, _ in pairs], minlength=n_strata).astype(np.int64)
-        n_clusters = len(pairs)
-    fpc_factor, pop = _fpc_factor(totals, uh, h_of, n_psu)
-    scale = np.ones(n_strata) if spec.weights is not None or pop is None else pop / n_psu
-    lonely = np.flatnonzero(n_psu == 1)
-    if lonely.size and spec.lonely_psu == "fail":
-        labels = [next(k for k in uh if h_of[k] == i) for i in lonely[:5]]
-        labels = [lab[0] if len(lab) == 1 else lab for lab in labels]
-        msg = (
-            f"stratum {labels[0]!r} has a single PSU (lonely PSU; {lonely.size} such strata: "
-            f"{labels}); its variance cannot be estimated. Pass lonely_psu='adjust', "
-            "'average', 'remove' or 'certainty', or merge the stratum with a similar one."
-        )
-        raise DesignError(msg)
-    struct = DesignStructure(
-        stratum=np.zeros(0, dtype=np.int64),
-        psu=None,
-        psu_stratum=np.zeros(0, dtype=np.int64),
-        n_psu=n_psu,
-        fpc_factor=fpc_factor,
-        lonely_psu=spec.lonely_psu,
+        unit, group = _psu_units(keys, hkeys, h, nh, spec)
+        units = (unit,)
+        n_units = np.bincount(group, minlength=n_strata)
+    factor, pop = _fpc_factor(totals, h_of, labels, n_units)
+    stage = Stage(group, n_units, factor, np.ones(n_strata))
+    check_lonely((stage,), spec.lonely_psu, lambda s, k: labels[int(k)], ())
+    struct = DesignStructure(stages=(stage,), lonely_psu=spec.lonely_psu)
+    g, domains = _domain_codes(totals, [k[nh + 1 :] for k in keys])
+    sc = (np.ones(n_strata) if spec.weights is not None or pop is None else pop / n_units)[h]
+    sq = None
+    if spec.cluster is None:
+        sq = _squares(totals, keys, nh, sc)
+    core = Cells(
+        stratum=h,
+        domain=g,
+        rows=rows,
+        units=units,
+        n=cells.n[:, :m],
+        sum_w=cells.sum_w[:, :m] * sc[:, None],
+        mean=cells.mean[:, :m],
+        m2=cells.m2[:, :m] * sc[:, None],
+        sq=sq,
     )
-    # domains
-    in_dom = np.array([all(v is not None for v in d) for d in dkeys], dtype=bool)
-    ud = list(dict.fromkeys(d for d, ok in zip(dkeys, in_dom, strict=True) if ok))
+    res = domain_stats(struct, core, len(domains), statistic=statistic, deff=deff)
+    for key in ("df_domain", "n_rows"):
+        res[key] = np.repeat(res[key][:, None], m, axis=1)
+    res["df"] = struct.df
+    res["n_psu"] = struct.n_clusters
+    res["n_strata"] = n_strata
+    res["n_total"] = int(rows.sum())
+    res["domains"] = domains
+    return res
+
+
+def _psu_units(
+    keys: list[tuple], hkeys: list[tuple], h: np.ndarray, nh: int, spec: DesignSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    """PSU code of each cell (unique per stratum) and the stratum of each PSU."""
+    pairs = list(zip(h.tolist(), [k[nh] for k in keys], strict=True))
+    pair_code = {p: i for i, p in enumerate(dict.fromkeys(pairs))}
+    unit = np.array([pair_code[p] for p in pairs], dtype=np.int64)
+    group = np.zeros(len(pair_code), dtype=np.int64)
+    group[unit] = h
+    if not spec.nest:
+        seen: dict[Any, int] = {}
+        for hh, p in pair_code:
+            if seen.setdefault(p, hh) != hh:
+                msg = (
+                    f"cluster id {p!r} in column {spec.cluster!r} appears in more than one "
+                    "stratum; cluster ids must be nested in strata. If ids are only unique "
+                    "within strata pass nest=True."
+                )
+                raise DesignError(msg)
+    return unit, group
+
+
+def _domain_codes(totals: DesignTotals, dkeys: list[tuple]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Domain code of each cell (-1: a domain column is missing) and the sorted domain table."""
     if not totals.domains:
-        ud = [()]
-    d_rank = _order(ud, totals.domains, totals.domain_dtypes)
-    d_of = {k: int(d_rank[i]) for i, k in enumerate(ud)}
-    g_n = len(ud)
-    g = np.array([d_of.get(d, -1) if ok else -1 for d, ok in zip(dkeys, in_dom, strict=True)])
-    inside = g >= 0
-    gi = np.where(inside, g, 0)
-    domains = pd.DataFrame(index=pd.RangeIndex(g_n))
-    if totals.domains:
-        inv = np.empty(g_n, dtype=np.int64)
-        inv[d_rank] = np.arange(g_n)
-        domains = pd.DataFrame([ud[i] for i in inv], columns=list(totals.domains))
-        for col, dtype in zip(totals.domains, totals.domain_dtypes, strict=True):
-            if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype):
-                domains[col] = domains[col].astype(dtype)
-    sc = scale[h]
-    rows = np.bincount(gi[inside], weights=cell_rows[inside], minlength=g_n)
-    wnz = cells.n[:, wnz_col] > 0
-    dom_ok = inside & wnz
-    hg_present = np.zeros(n_strata * g_n, dtype=bool)
-    hg_present[(h * g_n + gi)[dom_ok]] = True
-    strata_present = hg_present.reshape(n_strata, g_n).sum(axis=0)
-    if spec.cluster is None:
-        psus_present = np.bincount(gi[dom_ok], weights=cells.n[dom_ok, wnz_col], minlength=g_n)
-    else:
-        psus_present = np.bincount(gi[dom_ok], minlength=g_n).astype(float)
-    df_domain = psus_present - strata_present
-    shape = (g_n, m)
-    out = {k: np.full(shape, np.nan) for k in ("estimate", "var", "n", "sum_w", "deff", "n_eff")}
-    for j in range(m):
-        n_c = cells.n[:, j]
-        w_c = cells.sum_w[:, j] * sc
-        mu_c = cells.mean[:, j]
-        m2_c = cells.m2[:, j] * sc
-        mem = inside & (n_c > 0)
-        gm = gi[mem]
-        n_g = np.bincount(gm, weights=n_c[mem], minlength=g_n)
-        w_g = np.bincount(gm, weights=w_c[mem], minlength=g_n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_g = np.bincount(gm, weights=w_c[mem] * mu_c[mem], minlength=g_n) / w_g
-            dev = mu_c[mem] - mean_g[gm]
-            m2_g = np.bincount(gm, weights=m2_c[mem] + w_c[mem] * dev * dev, minlength=g_n)
-            s2_pop = m2_g / w_g
-            if statistic == "total":
-                t = w_c[mem] * mu_c[mem]
-                est = w_g * mean_g
-            else:
-                t = w_c[mem] * dev / w_g[gm]
-                est = mean_g
-        key = h[mem] * g_n + gm
-        size = n_strata * g_n
-        s1 = np.bincount(key, weights=t, minlength=size)
-        if spec.cluster is None:
-            s2 = _unclustered_squares(totals, j, h_of, d_of, scale, mean_g, w_g, statistic, size)
-        else:
-            s2 = np.bincount(key, weights=t * t, minlength=size)
-        present = np.zeros(size, dtype=bool)
-        present[key] = True
-        var = _combine(
-            struct,
-            s1.reshape(n_strata, g_n),
-            s2.reshape(n_strata, g_n),
-            present.reshape(n_strata, g_n),
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s2u = s2_pop * n_g / (n_g - 1.0)
-            vsrs = s2u * w_g**2 / n_g if statistic == "total" else s2u / n_g
-            if deff == "wor":
-                vsrs = np.where(w_g >= n_g, vsrs * (w_g - n_g) / w_g, np.nan)
-            d_eff = var / vsrs
-            n_eff = np.where(var > 0, (s2_pop * (w_g**2 if statistic == "total" else 1)) / var, n_g)
-        out["estimate"][:, j] = np.where(n_g > 0, est, np.nan)
-        out["var"][:, j] = np.where(n_g > 0, var, np.nan)
-        out["n"][:, j] = n_g
-        out["sum_w"][:, j] = w_g
-        out["deff"][:, j] = d_eff
-        out["n_eff"][:, j] = n_eff
-    out["df_domain"] = np.repeat(df_domain[:, None], m, axis=1)
-    out["n_rows"] = np.repeat(rows[:, None], m, axis=1)
-    out["df"] = int(n_clusters - n_strata)
-    out["n_psu"] = int(n_clusters)
-    out["n_strata"] = int(n_strata)
-    out["n_total"] = int(n_total)
-    out["domains"] = domains
-    return out
+        return np.zeros(len(dkeys), dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
+    ok = [all(v is not None for v in d) for d in dkeys]
+    ud = list(dict.fromkeys(d for d, good in zip(dkeys, ok, strict=True) if good))
+    rank = _order(ud, totals.domains, totals.domain_dtypes)
+    d_of = {k: int(rank[i]) for i, k in enumerate(ud)}
+    g = np.array([d_of[d] if good else -1 for d, good in zip(dkeys, ok, strict=True)])
+    inv = np.empty(len(ud), dtype=np.int64)
+    inv[rank] = np.arange(len(ud))
+    domains = pd.DataFrame([ud[i] for i in inv], columns=list(totals.domains))
+    for col, dtype in zip(totals.domains, totals.domain_dtypes, strict=True):
+        if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype):
+            domains[col] = domains[col].astype(dtype)
+    return g.astype(np.int64), domains
 
 
-def _unclustered_squares(
-    totals: DesignTotals,
-    j: int,
-    h_of: dict,
-    d_of: dict,
-    scale: np.ndarray,
-    mean_g: np.ndarray,
-    w_g: np.ndarray,
-    statistic: str,
-    size: int,
-) -> np.ndarray:
-    """Σ z² per (stratum, domain) when every row is a PSU, from the w²-weighted moments."""
+def _squares(
+    totals: DesignTotals, keys: list[tuple], nh: int, sc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The w²-weighted moments aligned with the cells (rows are the units)."""
     sq = totals.squares
-    nh = len(totals.spec.strata)
-    g_n = mean_g.shape[0]
-    out = np.zeros(size)
-    for k, key in enumerate(sq.keys):
-        d = key[nh:]
-        if sq.n[k, j] == 0 or any(v is None for v in d):
-            continue
-        hh = h_of[key[:nh]]
-        gg = d_of.get(d if totals.domains else (), -1)
-        if gg < 0:
-            continue
-        c2 = scale[hh] ** 2
-        w2 = sq.sum_w[k, j] * c2
-        m2 = sq.m2[k, j] * c2
-        mu = sq.mean[k, j]
-        if statistic == "total":
-            val = m2 + w2 * mu * mu
-        else:
-            dev = mu - mean_g[gg]
-            val = (m2 + w2 * dev * dev) / (w_g[gg] * w_g[gg])
-        out[hh * g_n + gg] += val
-    return out
+    index = {k: i for i, k in enumerate(sq.keys)}
+    at = np.array([index[(*k[:nh], *k[nh + 1 :])] for k in keys], dtype=np.int64)
+    c2 = (sc * sc)[:, None]
+    return sq.sum_w[at] * c2, sq.mean[at], sq.m2[at] * c2
 
 
 def _fpc_factor(
-    totals: DesignTotals, uh: list[tuple], h_of: dict, n_psu: np.ndarray
+    totals: DesignTotals, h_of: dict, labels: dict, n_units: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray | None]:
     spec = totals.spec
-    n_strata = n_psu.shape[0]
+    n_strata = n_units.shape[0]
     if spec.fpc is None:
         return np.ones(n_strata), None
     if isinstance(spec.fpc, str):
         ext = totals.fpc
         lo = np.full(n_strata, np.inf)
         hi = np.full(n_strata, -np.inf)
-        for k, key in enumerate(ext.keys):
-            lo[h_of[key]] = min(lo[h_of[key]], ext.lo[k])
-            hi[h_of[key]] = max(hi[h_of[key]], ext.hi[k])
+        at = np.array([h_of[key] for key in ext.keys], dtype=np.int64)
+        np.minimum.at(lo, at, ext.lo)
+        np.maximum.at(hi, at, ext.hi)
         where = f"column {spec.fpc!r}"
     else:
         lo = hi = np.full(n_strata, float(spec.fpc))
         where = "fpc"
-    varying = np.flatnonzero(hi - lo > 1e-9 * np.maximum(1.0, hi))
-    if varying.size:
-        lab = next(k for k in uh if h_of[k] == varying[0])
-        msg = (
-            f"fpc ({where}) varies within stratum {lab!r} (from {lo[varying[0]]!r} to "
-            f"{hi[varying[0]]!r}); it must be constant within each stratum."
-        )
-        raise DesignError(msg)
-    pop = n_psu / hi if (hi <= 1).all() else hi.copy()
-    small = np.flatnonzero(pop < n_psu - 1e-9)
-    if small.size:
-        lab = next(k for k in uh if h_of[k] == small[0])
-        msg = (
-            f"fpc ({where}) gives a population of {pop[small[0]]:g} PSUs in stratum {lab!r}, "
-            f"smaller than the {int(n_psu[small[0]])} sampled there. Pass the population size "
-            "N_h (>= n_h) or the sampling fraction n_h/N_h."
-        )
-        raise DesignError(msg)
-    return (pop - n_psu) / pop, pop
+    return stage_fpc(
+        lo, hi, n_units, where=where, label=lambda s, k: labels[int(k)], stage=0,
+        fractions=bool((hi <= 1).all()),
+    )  # fmt: skip

@@ -21,12 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import check_confidence_level, check_option
+from ._checks import check_option
 from ._chunks import is_reiterable
 from ._dask import reduce_summaries
-from ._design import DEFF_TYPES, LONELY_PSU, DesignEstimate, SurveyDesign
-from ._design_ci import CI_METHODS, N_EFF_CAPS
-from ._results import ConfidenceInterval
+from ._design import LONELY_PSU, SurveyDesign
+from ._design_rows import check_binary, column_values
 from ._summaries_design import DesignSpec, DesignTotals, design_estimates
 from .errors import ChunkError, DataError, DesignError, SatscoreTypeError
 
@@ -73,7 +72,11 @@ class StreamedDesign(SurveyDesign):
         check_option("lonely_psu", lonely_psu, LONELY_PSU)
         clusters = _names(cluster, "cluster")
         if len(clusters) > 1:
-            msg = f"cluster takes one column (first-stage PSU); found {list(clusters)}."
+            msg = (
+                f"a streamed design takes one cluster column (first-stage PSU); found "
+                f"{list(clusters)}. Pass the PSU only (ultimate-cluster variance), or build a "
+                "multistage design on a DataFrame."
+            )
             raise DesignError(msg)
         if fpc is not None and not isinstance(fpc, str):
             fpc = float(fpc)
@@ -109,9 +112,9 @@ class StreamedDesign(SurveyDesign):
 
         return reduce_summaries(self._source, summarize)
 
-    def _estimates(
-        self, var: Any, level: Any, statistic: str, deff: str, domains: tuple[str, ...] = ()
-    ) -> tuple[dict[str, Any], str]:
+    def _domain_results(
+        self, var: Any, level: Any, statistic: str, deff: str, columns: Any = None
+    ) -> tuple[dict[str, Any], pd.DataFrame | None, str, float]:
         if not isinstance(var, str):
             msg = (
                 f"with streamed data the variable must be a column name; found "
@@ -119,11 +122,12 @@ class StreamedDesign(SurveyDesign):
             )
             raise SatscoreTypeError(msg)
         name = var if level is None else f"{var}={level}"
+        domains = () if columns is None else _names(columns, "by")
 
         def values(chunk: pd.DataFrame) -> dict[str, np.ndarray]:
             y = _column_values(chunk, var, level)
             if statistic == "proportion":
-                SurveyDesign._check_binary(y, name)
+                check_binary(y, name)
             return {name: y}
 
         totals = self._totals(values, domains)
@@ -131,7 +135,9 @@ class StreamedDesign(SurveyDesign):
             totals, statistic="total" if statistic == "total" else "mean", deff=deff
         )
         self._structure = {k: res[k] for k in ("df", "n_psu", "n_strata", "n_total")}
-        return res, name
+        out = {k: v[:, 0] for k, v in res.items() if isinstance(v, np.ndarray) and v.ndim == 2}
+        keys = res["domains"] if domains else None
+        return out, keys, name, float(res["n_total"])
 
     def _ensure_structure(self) -> dict[str, Any]:
         if self._structure is None:
@@ -166,6 +172,10 @@ class StreamedDesign(SurveyDesign):
         return int(self._ensure_structure()["n_strata"])
 
     @property
+    def n_stages(self) -> int:
+        return 1
+
+    @property
     def calibrated(self) -> bool:
         return False
 
@@ -190,85 +200,6 @@ class StreamedDesign(SurveyDesign):
         )
         raise DesignError(msg)
 
-    # ------------------------------------------------------------------ estimates
-    def _one(
-        self,
-        statistic: str,
-        var: Any,
-        level: Any,
-        method: str,
-        confidence_level: float,
-        deff: str,
-        n_eff_cap: str | None,
-    ) -> DesignEstimate:
-        conf = check_confidence_level(confidence_level)
-        check_option("deff", deff, DEFF_TYPES)
-        res, name = self._estimates(var, level, statistic, deff)
-        if res["n"][0, 0] == 0:
-            msg = f"variable {name!r} has no non-missing values; nothing to estimate."
-            raise DataError(msg)
-        one = {k: res[k][:, 0] for k in ("estimate", "var", "n", "sum_w", "deff", "n_eff")}
-        df = float(res["df"])
-        low, high, n_eff = self._interval(
-            statistic,
-            one,
-            np.array([df]),
-            np.array([float(res["n_total"])]),
-            method,
-            conf,
-            n_eff_cap,
-        )
-        return DesignEstimate(
-            statistic=statistic,
-            variable=name,
-            estimate=float(one["estimate"][0]),
-            se=float(np.sqrt(one["var"][0])),
-            ci=ConfidenceInterval(float(low[0]), float(high[0])),
-            deff=float(one["deff"][0]),
-            n=int(one["n"][0]),
-            n_eff=float(n_eff[0]),
-            df=df,
-            method=method,
-            confidence_level=conf,
-        )
-
-    def by(
-        self,
-        columns: Any,
-        var: Any,
-        *,
-        statistic: str = "mean",
-        level: Any = None,
-        method: str = "korn_graubard",
-        confidence_level: float = 0.95,
-        n_eff_cap: str | None = None,
-        deff: str = "wor",
-    ) -> pd.DataFrame:
-        """Domain estimates, one row per combination of ``columns`` (R ``svyby``)."""
-        check_option("statistic", statistic, ("mean", "proportion", "total"))
-        check_option("method", method, CI_METHODS)
-        check_option("n_eff_cap", n_eff_cap, N_EFF_CAPS)
-        check_option("deff", deff, DEFF_TYPES)
-        conf = check_confidence_level(confidence_level)
-        domains = _names(columns, "by")
-        res, _ = self._estimates(var, level, statistic, deff, domains)
-        one = {k: res[k][:, 0] for k in ("estimate", "var", "n", "sum_w", "deff", "n_eff")}
-        low, high, n_eff = self._interval(
-            statistic, one, res["df_domain"][:, 0], res["n_rows"][:, 0], method, conf, n_eff_cap
-        )
-        out = res["domains"].copy()
-        out["estimate"] = one["estimate"]
-        out["se"] = np.sqrt(one["var"])
-        out["ci_low"] = low
-        out["ci_high"] = high
-        out["deff"] = one["deff"]
-        out["n"] = one["n"].astype(np.int64)
-        out["n_eff"] = n_eff
-        out["df"] = res["df_domain"][:, 0]
-        out["sum_w"] = one["sum_w"]
-        out.columns = pd.Index(list(out.columns), dtype=object)
-        return out
-
 
 def _column_values(chunk: pd.DataFrame, var: str, level: Any) -> np.ndarray:
     if var not in chunk.columns:
@@ -277,17 +208,4 @@ def _column_values(chunk: pd.DataFrame, var: str, level: Any) -> np.ndarray:
             f"{[str(c) for c in chunk.columns][:12]}."
         )
         raise DataError(msg)
-    series = chunk[var]
-    if level is not None:
-        return np.where(series.isna().to_numpy(), np.nan, (series == level).to_numpy(float))
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return series.to_numpy(dtype=float)
-    num = pd.to_numeric(series, errors="coerce")
-    if (num.isna() & series.notna()).any():
-        sample = series[num.isna() & series.notna()].astype(str).unique()[:3].tolist()
-        msg = (
-            f"variable {var!r} is not numeric (values such as {sample}); pass level=... to "
-            "estimate the proportion of one category, or convert it to numbers."
-        )
-        raise DataError(msg)
-    return num.to_numpy(dtype=float)
+    return column_values(chunk[var], var, level)

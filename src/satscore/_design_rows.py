@@ -1,0 +1,126 @@
+"""Rows to design cells: variable values and per (unit, domain) moments of an in-memory design.
+
+:func:`row_cells` reduces the rows of an in-memory :class:`satscore.SurveyDesign`
+to the :class:`~satscore._design_core.Cells` that the streamed design builds
+from chunk summaries, so both go through the same variance core.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._design_core import Cells, DesignStructure
+from .errors import DataError
+
+__all__ = ["check_binary", "column_values", "row_cells"]
+
+_LOOKUP_LIMIT = 8_000_000  # (unit, domain) key space indexed densely below this size
+
+
+def column_values(series: pd.Series, name: str, level: Any = None) -> np.ndarray:
+    """Float values of a variable: ``series == level`` (NaN kept) or the numbers of ``series``."""
+    if level is not None:
+        return np.where(series.isna().to_numpy(), np.nan, (series == level).to_numpy(float))
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=float)
+    num = pd.to_numeric(series, errors="coerce")
+    if (num.isna() & series.notna()).any():
+        sample = series[num.isna() & series.notna()].astype(str).unique()[:3].tolist()
+        msg = (
+            f"variable {name!r} is not numeric (values such as {sample}); pass level=... "
+            "to estimate the proportion of one category, or convert it to numbers."
+        )
+        raise DataError(msg)
+    return num.to_numpy(dtype=float)
+
+
+def check_binary(y: np.ndarray, name: str) -> None:
+    """Raise unless every non-missing value is 0 or 1."""
+    vals = y[~np.isnan(y)]
+    bad = vals[(vals != 0) & (vals != 1)]
+    if bad.size:
+        msg = (
+            f"variable {name!r} has the value {float(bad[0])!r}; a proportion needs 0/1 (or "
+            "True/False) values. Pass level=<category> to estimate the share of one category."
+        )
+        raise DataError(msg)
+
+
+def _cell_index(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct keys, rows per key, cell index of each row)."""
+    if size <= max(_LOOKUP_LIMIT, 4 * key.size):
+        counts = np.bincount(key, minlength=size)
+        present = np.flatnonzero(counts)
+        lookup = np.zeros(size, dtype=np.int64)
+        lookup[present] = np.arange(present.size)
+        return present, counts[present], lookup[key]
+    present, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return present, counts, inv.reshape(-1)
+
+
+def row_cells(
+    struct: DesignStructure, w: np.ndarray, y: np.ndarray, groups: np.ndarray, n_groups: int
+) -> Cells:
+    """Cells of an in-memory design: ``y`` (n, m), ``groups`` (n,) domain codes (-1 = none)."""
+    inside = groups >= 0
+    if not inside.all():
+        keep = np.flatnonzero(inside)
+        w, y, groups = w[keep], y[keep], groups[keep]
+        stratum = struct.row_stratum[keep]
+        units = tuple(u[keep] for u in struct.row_units)
+    else:
+        stratum, units = struct.row_stratum, struct.row_units
+    member = ~np.isnan(y)
+    if member.all():
+        y0, wm = y, np.broadcast_to(w[:, None], y.shape)
+    else:
+        y0, wm = np.where(member, y, 0.0), np.where(member, w[:, None], 0.0)
+    if not units:  # every row is a first-stage unit: one cell per row
+        zeros = np.zeros(y.shape)
+        return Cells(
+            stratum=stratum,
+            domain=groups,
+            rows=np.ones(w.shape[0]),
+            units=(),
+            n=member.astype(float),
+            sum_w=wm,
+            mean=y0,
+            m2=zeros,
+            sq=(wm * w[:, None], y0, zeros),
+        )
+    last = units[-1]
+    u_n = int(struct.stages[-1].group.shape[0])
+    present, rows, cell = _cell_index(last * n_groups + groups, u_n * n_groups)
+    c_n = present.shape[0]
+    m = y.shape[1]
+    n = np.empty((c_n, m))
+    sum_w = np.empty((c_n, m))
+    mean = np.empty((c_n, m))
+    m2 = np.empty((c_n, m))
+    for j in range(m):
+        n[:, j] = np.bincount(cell, weights=member[:, j], minlength=c_n)
+        sum_w[:, j] = np.bincount(cell, weights=wm[:, j], minlength=c_n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mu = np.bincount(cell, weights=wm[:, j] * y0[:, j], minlength=c_n) / sum_w[:, j]
+        mu = np.where(sum_w[:, j] > 0, mu, 0.0)
+        dev = y0[:, j] - mu[cell]
+        m2[:, j] = np.bincount(cell, weights=wm[:, j] * dev * dev, minlength=c_n)
+        mean[:, j] = mu
+    unit = present // n_groups
+    chain = [unit]
+    for stage in struct.stages[:0:-1]:  # walk up from the last stage to the first
+        chain.append(stage.group[chain[-1]])
+    chain.reverse()
+    return Cells(
+        stratum=struct.stages[0].group[chain[0]],
+        domain=present % n_groups,
+        rows=rows.astype(float),
+        units=tuple(chain),
+        n=n,
+        sum_w=sum_w,
+        mean=mean,
+        m2=m2,
+    )
