@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from satscore import cfa, measurement_invariance, validity_report
+from satscore.errors import SatscoreWarning
 
 # satscore name -> lavaan fitMeasures name (as tests/test_cfa.py)
 FIT_KEYS = {
@@ -185,3 +186,14 @@ def test_holzinger_invariance_by_sex_matches_lavaan(ref, hs, name, options):
         fit = inv.fits[level]
         check_fit_measures(fit, case[level]["fit"])
         check_estimates(fit, case[level]["pe"], groups=fit.groups)
+
+
+def test_missing_group_values_are_dropped_with_a_warning_as_lavaan(ref, hs):
+    """lavaan drops rows whose group is NA (and warns); so does satscore."""
+    case = ref["hs_sex_na_group"]
+    data = hs.copy()
+    data.loc[[r - 1 for r in case["na_rows"]], "sex"] = np.nan
+    for missing, key in (("listwise", "fit"), ("ml", "fit_ml")):
+        with pytest.warns(SatscoreWarning, match=r"group column 'sex' has 3 missing value"):
+            fit = cfa(data, case["model"], group="sex", missing=missing)
+        check_fit_measures(fit, case[key])

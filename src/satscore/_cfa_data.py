@@ -7,6 +7,7 @@ N (lavaan's ML convention); everything after that works on these moments only.
 from __future__ import annotations
 
 import difflib
+import warnings
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from ._cfa_missing import fiml_moments
 from ._cfa_model import Moments
 from ._cfa_syntax import ParsedModel
 from ._chunks import is_out_of_core
-from .errors import DataError, OptionError, SatscoreTypeError
+from .errors import DataError, OptionError, SatscoreTypeError, SatscoreWarning
 
 __all__ = ["prepare_moments"]
 
@@ -89,6 +90,15 @@ def prepare_moments(
         codes = np.full(len(gcol), -1)
         for k, lab in enumerate(labels):
             codes[(gcol == lab).to_numpy()] = k
+        n_na = int(gcol.isna().sum())
+        if n_na:
+            warnings.warn(
+                f"group column {group!r} has {n_na} missing value(s); those rows are left out "
+                "of the multi-group model (as lavaan does). Fill in the group or drop the rows "
+                "to silence this.",
+                SatscoreWarning,
+                stacklevel=4,
+            )
     else:
         labels, codes = ["all"], np.zeros(len(x), dtype=int)
     if missing == "ml":

@@ -127,6 +127,16 @@ out$hs_sex_fiml <- c(list(call = "cfa(m_hs, data = hs_na, group = 'sex', missing
                           mask = as.integer(hmask)),
                      inv(m_hs, hs_na, "sex", missing = "ml"))
 
+# --- rows with a missing group value (lavaan warns and drops them) ---------------------------
+hs_g <- hs
+hs_g$sex[c(3, 10, 50)] <- NA
+m_hs2 <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+out$hs_sex_na_group <- list(
+  call = "cfa(m_hs2, data = hs_g, group = 'sex')  # sex NA in rows 3, 10, 50",
+  model = m_hs2, na_rows = c(3, 10, 50),
+  fit = fm(suppressWarnings(cfa(m_hs2, data = hs_g, group = "sex"))),
+  fit_ml = fm(suppressWarnings(cfa(m_hs2, data = hs_g, group = "sex", missing = "ml"))))
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null"),
            "cfa_unseen_R.json")
 cat("wrote cfa_unseen_R.json\n")
