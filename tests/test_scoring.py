@@ -730,3 +730,35 @@ def test_unknown_missing_reason_is_an_error_not_a_dropped_count():
     scores = score_survey(bad, INST)
     with pytest.raises(DataError, match=r"item 'OS01' has missing reason 'lost_in_post'"):
         scores.items
+
+
+def test_reverse_keyed_item_with_unevenly_spaced_codes():
+    """Codes 1, 2, 3, 5 reversed are 5, 4, 3, 1: 4 is a category of the recoded answers, and
+    every metric equals a direct numpy computation on (min + max) - x."""
+    from satscore.instruments import Instrument
+
+    scale = {"id": "gap", "codes": [1, 2, 3, 5], "labels": {"en": list("abce")},
+             "satisfied": [5], "missing": []}  # fmt: skip
+    spec = {
+        "id": "gap", "version": "1.0.0", "title": {"en": "G"}, "languages": ["en"],
+        "default_language": "en", "scales": [scale],
+        "items": [{"id": "Q1", "text": {"en": "q"}, "scale": "gap", "reverse": True,
+                   "dimension": "d"},
+                  {"id": "Q2", "text": {"en": "q"}, "scale": "gap", "dimension": "d"}],
+        "dimensions": [{"id": "d", "title": {"en": "d"}, "items": ["Q1", "Q2"]}],
+    }  # fmt: skip
+    inst = Instrument.from_dict(spec)
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({q: rng.choice([1.0, 2.0, 3.0, 5.0], 500) for q in ("Q1", "Q2")})
+    m = score_survey(df, inst, suppression=None).metrics.set_index(["metric", "subject"])
+    x = 6.0 - df["Q1"].to_numpy()
+    assert m.loc[("top_box", "Q1"), "estimate"] == pytest.approx(np.mean(x == 5), abs=1e-12)
+    assert m.loc[("mean", "Q1"), "estimate"] == pytest.approx(x.mean(), abs=1e-12)
+    assert m.loc[("index_0_100", "Q1"), "estimate"] == pytest.approx(
+        (x.mean() - 1) / 4 * 100, abs=1e-10
+    )
+    d = (x + df["Q2"].to_numpy()) / 2
+    assert m.loc[("mean", "d"), "estimate"] == pytest.approx(d.mean(), abs=1e-12)
+    assert m.loc[("top_box", "d"), "estimate"] == pytest.approx(np.mean(d >= 5), abs=1e-12)
+    with pytest.raises(DataError, match=r"found value 4, which is not one of the answer codes"):
+        satscore._metrics.category_counts(np.array([4.0]), (1, 2, 3, 5), np.zeros(1, int), 1)

@@ -242,6 +242,13 @@ def category_counts(
         np.add(x, ws.offset(k, c[0]), out=ws.buf)  # NaN: missing answer or no segment
     else:
         pos = np.minimum(np.searchsorted(c, x), k - 1)
+        stray = (c[pos] != x) & ~np.isnan(x)
+        if stray.any():  # never count a non-code in a neighbouring category
+            msg = (
+                f"found value {x[stray][0]:g}, which is not one of the answer codes "
+                f"{c.tolist()}; validate the responses with the instrument first."
+            )
+            raise DataError(msg)
         np.add(pos, ws.offset(k, 0.0), out=ws.buf)
         ws.buf[np.isnan(x)] = np.nan
     drop = np.isnan(ws.buf) if (ws.outside or missing is None) else missing

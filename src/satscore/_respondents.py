@@ -1,7 +1,9 @@
 """What gets scored (items, dimensions, overall, KPIs) and the per-respondent table.
 
 * Reverse-keyed items are recoded ``(min + max) - x`` before any metric, so that
-  a higher code is always the better experience.
+  a higher code is always the better experience. Their categories are the
+  mirrored codes (the same set unless the codes are unevenly spaced); a recoded
+  answer is "satisfied" when it is one of the scale's satisfied codes.
 * A dimension score is the mean of the respondent's valid (recoded) items when
   at least the dimension's ``min_valid`` items are valid, else missing. Items of a
   dimension that do not share one scale are put on the 0–100 (POMP) scale first.
@@ -94,8 +96,15 @@ class Subjects:
             if status is not None and item.id == status.id and "resolution_rate" in metric_names:
                 chosen.append("resolution_rate")
             if chosen or any(s == item.id for _, s in kpis.values()):
+                # the categories of the recoded answers: the mirrored codes when reversed
+                # (differs from the scale's codes when they are not evenly spaced, e.g. 1,2,3,5)
+                codes = (
+                    tuple(sorted(scale.min + scale.max - c for c in scale.codes))
+                    if item.reverse
+                    else tuple(scale.codes)
+                )
                 items.append(
-                    ItemSubject(item.id, scale.codes, scale.satisfied, item.reverse, tuple(chosen))
+                    ItemSubject(item.id, codes, scale.satisfied, item.reverse, tuple(chosen))
                 )
         score_metrics = tuple(m for m in _ITEM_METRICS if m in metric_names)
         scores: list[ScoreSubject] = []
