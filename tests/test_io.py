@@ -256,3 +256,32 @@ def test_parquet_dtypes_validate(tmp_path):
     np.testing.assert_array_equal(vr.data["CSAT01"].to_numpy(), [5.0, np.nan, np.nan, 1.0])
     assert _reasons(vr, "CSAT01") == [None, "blank", "not_applicable", None]
     assert isinstance(vr.data["branch"].dtype, pd.CategoricalDtype)
+
+
+def test_spss_value_labels_that_contradict_the_instrument_are_reported(tmp_path):
+    import pyreadstat
+
+    inst = satscore.load_instrument("csat")
+    path = tmp_path / "reversed.sav"
+    df = pd.DataFrame({"CSAT01": [1.0, 5.0, 3.0]})
+    # exported the other way round: 1 = very satisfied ... 5 = very dissatisfied
+    labels = {1: "Very satisfied", 3: "Neutral", 5: "Very dissatisfied", 99: "Not applicable"}
+    pyreadstat.write_sav(df, str(path), variable_value_labels={"CSAT01": labels})
+    out = read_responses(path)
+    with pytest.raises(
+        ResponseValidationError,
+        match=r"column 'CSAT01': the file's value labels give a code the meaning of another code "
+        r"\(e\.g\. \"1 = 'Very satisfied' \(instrument: code 5 'Very satisfied'\)\".*"
+        r"Fix: the instrument codes this item 1 = 'Very dissatisfied'",
+    ):
+        inst.validate(out)
+    vr = inst.validate(out, on_invalid="coerce")  # reported; the codes are used as they are
+    np.testing.assert_array_equal(vr.data["CSAT01"].to_numpy(), [1.0, 5.0, 3.0])
+    kinds = {(p.kind, p.severity): p for p in vr.report.problems}
+    assert kinds[("value_labels", "error")].n_rows == 2
+    assert kinds[("value_labels", "note")].examples == ("3 = 'Neutral'",)
+    # labels that agree (any declared language, any case) raise nothing
+    good = tmp_path / "good.sav"
+    labels = {1: "非常不满意", 4: "SATISFIED", 5: "Very satisfied"}
+    pyreadstat.write_sav(df, str(good), variable_value_labels={"CSAT01": labels})
+    assert inst.validate(read_responses(good)).report.problems == ()

@@ -19,6 +19,7 @@ from .._checks import check_option
 from ..errors import ResponseValidationError, SatscoreTypeError
 from ._checks import normalise_label
 from ._responses import Problem, ValidatedResponses, ValidationReport, reason_dtype
+from ._validate_columns import column_problems, value_label_problems
 
 if TYPE_CHECKING:
     from ._model import Instrument, ResponseScale
@@ -321,44 +322,8 @@ def validate_responses(
     item_ids = [it.id for it in instrument.items]
     item_set = set(item_ids)
     present = set(columns)
-    unknown = [c for c in columns if c not in item_set and c != id_column]
-    by_fold = {"".join(str(c).split()).casefold(): c for c in unknown}  # "SQ01 " ~ "sq01"
-    for item_id in item_ids:
-        if item_id not in present:
-            near = by_fold.get(item_id.casefold())
-            fix = (
-                f"rename column {near!r} to {item_id!r}"
-                if near is not None
-                else f"add a column {item_id!r} (blank where not asked)"
-            )
-            problems.append(
-                Problem(
-                    "missing_column",
-                    item_id,
-                    len(responses),
-                    (),
-                    fix
-                    + (
-                        "; treated as blank (coerced)"
-                        if coerce
-                        else "; with on_invalid='coerce' it is treated as blank"
-                    ),
-                    "item column is missing from the responses",
-                )
-            )
-    for col in unknown:
-        problems.append(
-            Problem(
-                "unknown_column",
-                str(col),
-                len(responses),
-                (),
-                "none needed: kept unchanged as a segment column (rename it to an item id "
-                "if it holds answers)",
-                "column is not an item of the instrument",
-                severity="note",
-            )
-        )
+    problems += column_problems(instrument, columns, id_column, len(responses), coerce)
+    problems += value_label_problems(instrument, getattr(responses, "attrs", {}) or {})
 
     # -- code every item, in questionnaire order (screeners come before their items),
     # straight into one (items x rows) float block: the frame is built on it without a copy
