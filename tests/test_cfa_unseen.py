@@ -197,3 +197,13 @@ def test_missing_group_values_are_dropped_with_a_warning_as_lavaan(ref, hs):
         with pytest.warns(SatscoreWarning, match=r"group column 'sex' has 3 missing value"):
             fit = cfa(data, case["model"], group="sex", missing=missing)
         check_fit_measures(fit, case[key])
+
+
+def test_invariance_warns_once_about_missing_group_values(ref, hs):
+    case = ref["hs_sex_na_group"]
+    data = hs.copy()
+    data.loc[[r - 1 for r in case["na_rows"]], "sex"] = np.nan
+    with pytest.warns(SatscoreWarning, match=r"group column 'sex' has 3") as record:
+        inv = measurement_invariance(data, case["model"], group="sex")
+    assert len(record) == 1
+    check_fit_measures(inv.fits["configural"], case["fit"])

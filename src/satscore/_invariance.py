@@ -15,6 +15,7 @@ differences are very sensitive in large samples, hence the alternative. The conf
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from scipy import stats
 from ._cfa import fit_model
 from ._checks import check_option
 from ._results import ResultMixin
-from .errors import OptionError
+from .errors import OptionError, SatscoreWarning
 
 __all__ = ["InvarianceResult", "measurement_invariance"]
 
@@ -129,20 +130,22 @@ def measurement_invariance(
         )
         raise OptionError(msg)
     partial = (partial,) if isinstance(partial, str) else tuple(partial)
-    fits = {
-        lev: fit_model(
-            data,
-            model,
-            group=group,
-            equal=LEVELS[lev],
-            partial=partial if LEVELS[lev] else (),
-            std_lv=std_lv,
-            missing=missing,
-            keys=keys,
-            check_keys=lev == levels[0],
-        )
-        for lev in levels
-    }
+    fits = {}
+    for k, lev in enumerate(levels):
+        with warnings.catch_warnings():
+            if k:  # warned once, by the configural fit
+                warnings.filterwarnings("ignore", r"group column .* missing value", SatscoreWarning)
+            fits[lev] = fit_model(
+                data,
+                model,
+                group=group,
+                equal=LEVELS[lev],
+                partial=partial if LEVELS[lev] else (),
+                std_lv=std_lv,
+                missing=missing,
+                keys=keys,
+                check_keys=k == 0,
+            )
     rows = []
     prev = None
     holds = True
