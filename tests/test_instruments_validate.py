@@ -260,6 +260,13 @@ def test_segments_are_copies(bank):
     vr = bank.validate(df)
     vr.data.loc[0, "branch"] = "Z"
     assert df.loc[0, "branch"] == "A"
+    # float item columns are copied too, in both directions
+    floats = _frame(bank, 3).astype({"OS01": float, "SQ01": float})
+    vr = bank.validate(floats)
+    vr.data.loc[0, "OS01"] = 1.0
+    floats.loc[1, "SQ01"] = 2.0
+    assert floats.loc[0, "OS01"] == 4.0
+    assert vr.data.loc[1, "SQ01"] == 4.0
 
 
 @pytest.mark.parametrize(
