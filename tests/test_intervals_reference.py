@@ -152,3 +152,22 @@ def test_nchs_flags_match_the_surveytable_rules():
         expect = sorted(f for f in r["flags"].split(";") if f)
         assert mapped == expect, (r["design"], r["variable"], r["stype"], flag[0])
         assert bool(suppressed[0]) == ("Px" in expect)
+
+
+def test_korn_graubard_by_domain_in_a_cluster_sample_matches_svyby(data_dir):
+    from satscore import SurveyDesign, score_survey
+
+    api = pd.read_csv(data_dir / "apiclus1.csv")
+    df = pd.DataFrame(
+        {"CSAT01": np.where(api["sch.wide"] == "Yes", 5, 1), "stype": api["stype"],
+         "pw": api["pw"], "dnum": api["dnum"], "fpc": api["fpc"]}
+    )  # fmt: skip
+    design = SurveyDesign(df, weights="pw", cluster="dnum", fpc="fpc")
+    m = score_survey(df, "csat", by="stype", design=design).kpi().set_index("stype")
+    ref = R["kg_cluster"]
+    rows = m.loc[ref["stype"]]
+    np.testing.assert_allclose(rows["estimate"], ref["estimate"], atol=1e-10)
+    np.testing.assert_allclose(rows["se"], ref["se"], atol=1e-8)
+    np.testing.assert_allclose(rows["df"], ref["df"], atol=0)
+    np.testing.assert_allclose(rows["ci_low"], ref["low"], atol=1e-7)
+    np.testing.assert_allclose(rows["ci_high"], ref["high"], atol=1e-7)

@@ -25,6 +25,8 @@
 #   empinf(type = "jack") centres on t0 instead of the jackknife mean; the two agree for a
 #   plain mean and differ by ~1e-4 relative for a ratio mean; stored as accel_boot_jack.)
 #   z0 and the BCa-adjusted tail levels are recomputed as in boot:::bca.ci.
+# * kg_cluster: svyby(~I(sch.wide == "Yes"), ~stype, apiclus1 design, svyciprop,
+#   method = "beta") (Korn-Graubard by domain in a cluster sample; survey 4.1-1).
 # * nchs: the NCHS Data Presentation Standards for Proportions (Parker et al. 2017) as coded in
 #   CDC's surveytable (R/z_lpe.R .lpe_percents and R/svyciprop_adjusted.R), transcribed below
 #   (surveytable is not installed here) and evaluated on apistrat domains and synthetic rows.
@@ -200,11 +202,21 @@ for (r in design_rows) {
     n_eff = x$n_eff, width = x$width, flags = x$flags)
 }
 
+# ---------------------------------------------------------------- KG by domain, cluster design
+# svyby(svyciprop, method = "beta") on the one-stage cluster sample apiclus1 (domains cut
+# across clusters: domain df = degf of the subset design)
+kg <- svyby(~I(sch.wide == "Yes"), ~stype, dclus, svyciprop, vartype = c("ci", "se"),
+            method = "beta")
+kg_cluster <- list(stype = as.character(kg$stype), estimate = unname(kg[, 2]),
+                   low = unname(kg$ci_l), high = unname(kg$ci_u), se = unname(kg$se),
+                   df = unname(sapply(as.character(kg$stype),
+                                      function(s) degf(subset(dclus, stype == s)))))
+
 out <- list(
   provenance = paste0("R ", getRversion(), "; boot ", packageVersion("boot"), "; Hmisc ",
                       packageVersion("Hmisc"), "; survey ", packageVersion("survey"),
                       "; tests/data/make_scoring_audit.R"),
   intervals = intervals, hmisc = hmisc, two_prop = two, adjust = adjust, boot_data = dat,
-  boot = boots, nchs = nchs)
+  boot = boots, nchs = nchs, kg_cluster = kg_cluster)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null"),
            "tests/data/scoring_audit_R.json")
