@@ -207,3 +207,54 @@ def test_invariance_warns_once_about_missing_group_values(ref, hs):
         inv = measurement_invariance(data, case["model"], group="sex")
     assert len(record) == 1
     check_fit_measures(inv.fits["configural"], case["fit"])
+
+
+@pytest.fixture(scope="module")
+def bfi(data_dir):
+    return pd.read_csv(data_dir / "bfi.csv")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "free_marker",
+        "fixed_resid",
+        "fixed_cov",
+        "eq_load_resid",
+        "eq_means",
+        "fiml_stdlv_scalar",
+        "order_bfi",
+        "education_groups",
+        "bfi_fiml_1f",
+    ],
+)
+@pytest.mark.filterwarnings("ignore:group column 'education' has")  # bfi education has NAs
+@pytest.mark.filterwarnings("ignore::satscore.errors.ReverseKeyWarning")  # bfi A1 unreversed
+def test_more_lavaan_features_match(ref, hs, bfi, name):
+    case = ref["more"][name]
+    opts = dict(case["opts"])
+    data = bfi if opts.pop("data", "hs") == "bfi" else hs
+    if "mask" in case:
+        data = _masked(data, case["mask"], [f"x{i}" for i in range(1, 10)])
+    if isinstance(opts.get("equal"), str):
+        opts["equal"] = [opts["equal"]]
+    fit = cfa(data, case["model"], **opts)
+    assert fit.converged
+    if "groups" in case:
+        assert [str(int(g)) for g in fit.groups] == case["groups"]
+    for ours, theirs in FIT_KEYS.items():
+        if theirs in case["fit"]:
+            want = case["fit"][theirs]
+            assert fit.fit_measures[ours] == pytest.approx(want, rel=1e-5, abs=1e-7), ours
+    pe = pd.DataFrame(case["pe"])
+    pe["rhs"] = pe["rhs"].fillna("")
+    est = fit.estimates.copy()
+    keys = ["lhs", "op", "rhs"]
+    if len(fit.groups) > 1:
+        est["g"] = est["group"].map({g: i + 1 for i, g in enumerate(fit.groups)})
+        pe["g"] = pe["group"]
+        keys.append("g")
+    merged = est.merge(pe, on=keys, how="outer", suffixes=("", "_r"), indicator=True)
+    assert (merged["_merge"] == "both").all()
+    for ours, theirs in [("est", "est_r"), ("se", "se_r"), ("std_all", "std.all")]:
+        np.testing.assert_allclose(merged[ours], merged[theirs], atol=1e-3, err_msg=ours)

@@ -137,6 +137,40 @@ out$hs_sex_na_group <- list(
   fit = fm(suppressWarnings(cfa(m_hs2, data = hs_g, group = "sex"))),
   fit_ml = fm(suppressWarnings(cfa(m_hs2, data = hs_g, group = "sex", missing = "ml"))))
 
+# --- further lavaan features on HS / bfi: freed marker with a fixed variance, fixed residual
+#     variance and factor covariance, group.equal without intercepts / with means, FIML + std.lv +
+#     scalar, indicator order differing from the columns, five education groups (NA dropped) ------
+extra <- function(model, fit, opts) list(model = model, opts = opts, fit = fm(fit), pe = pe(fit))
+bfi <- read.csv("bfi.csv")
+m_hs2f <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+out$more <- list()
+m <- "visual =~ NA*x1 + x2 + x3\nvisual ~~ 1*visual\ntextual =~ x4 + x5 + x6"
+out$more$free_marker <- extra(m, cfa(m, hs), list())
+m <- "speed =~ x7 + x8 + x9\nx7 ~~ 0.5*x7\nvisual =~ x1 + x2 + x3"
+out$more$fixed_resid <- extra(m, cfa(m, hs), list())
+m <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~~ 0.3*textual"
+out$more$fixed_cov <- extra(m, suppressWarnings(cfa(m, hs)), list())
+out$more$eq_load_resid <- extra(m_hs, cfa(m_hs, hs, group = "school", group.equal = c("loadings", "residuals")),
+                                list(group = "school", equal = c("loadings", "residuals")))
+out$more$eq_means <- extra(m_hs, cfa(m_hs, hs, group = "school", group.equal = c("loadings", "intercepts", "means")),
+                           list(group = "school", equal = c("loadings", "intercepts", "means")))
+set.seed(3)
+mk <- matrix(runif(301 * 9) < 0.05, 301, 9)
+hn <- hs
+hn[, paste0("x", 1:9)][mk] <- NA
+out$more$fiml_stdlv_scalar <- c(
+  extra(m_hs, cfa(m_hs, hn, group = "school", group.equal = c("loadings", "intercepts"), std.lv = TRUE,
+                  missing = "ml"),
+        list(group = "school", equal = c("loadings", "intercepts"), std_lv = TRUE, missing = "ml")),
+  list(mask = as.integer(mk)))
+m <- "N =~ N5 + N1 + N2 + N3 + N4\nO =~ O1 + O3 + O4"
+out$more$order_bfi <- extra(m, cfa(m, bfi), list(data = "bfi"))
+out$more$education_groups <- c(extra(m, suppressWarnings(cfa(m, bfi, group = "education")),
+                                     list(data = "bfi", group = "education")),
+                               list(groups = lavInspect(cfa(m, bfi, group = "education"), "group.label")))
+m <- "A =~ A2 + A3 + A4 + A5 + A1"
+out$more$bfi_fiml_1f <- extra(m, cfa(m, bfi, missing = "ml"), list(data = "bfi", missing = "ml"))
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null"),
            "cfa_unseen_R.json")
 cat("wrote cfa_unseen_R.json\n")
