@@ -8,61 +8,18 @@ unavailable.
 
 from __future__ import annotations
 
-import shutil
-import statistics
-import subprocess
-import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import pandas as pd
+from _common import median_time as _median_time
+from _common import r_times
 
 from satscore._efa import efa
 from satscore._omega import omega
 from satscore._parallel import parallel_analysis
 
 BFI = Path(__file__).resolve().parents[1] / "tests" / "data" / "bfi.csv"
-
-
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _r_times(calls: dict[str, str], repeats: int) -> dict[str, float | None]:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        return dict.fromkeys(calls)
-    lines = [
-        "suppressMessages({library(psych); library(GPArotation)})",
-        f'X <- read.csv("{BFI}")[, 1:25]',
-        "tm <- function(expr) { t <- numeric(0); for (i in 1:" + str(repeats) + ") t <- c(t, "
-        "system.time(suppressWarnings(suppressMessages(eval(expr))))[['elapsed']]); median(t) }",
-    ]
-    for name, call in calls.items():
-        lines.append(f'cat("{name}", tm(quote({call})), "\\n")')
-    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
-        fh.write("\n".join(lines))
-        path = fh.name
-    try:
-        out = subprocess.run(
-            [rscript, path], capture_output=True, text=True, timeout=600, check=True
-        ).stdout
-    except (subprocess.SubprocessError, OSError):
-        return dict.fromkeys(calls)
-    finally:
-        Path(path).unlink(missing_ok=True)
-    times: dict[str, float | None] = dict.fromkeys(calls)
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0] in calls:
-            times[parts[0]] = float(parts[1])
-    return times
 
 
 def _factor_analyzer_time(X: pd.DataFrame, repeats: int) -> tuple[float | None, str]:
@@ -112,11 +69,15 @@ def run(quick: bool = False) -> list[dict]:
     }
     if quick:
         workloads.pop("fa5ml")
-    r_times = _r_times({k: v[2] for k, v in workloads.items()}, 3 if quick else 5)
+    setup = [
+        "suppressMessages({library(psych); library(GPArotation)})",
+        f'X <- read.csv("{BFI}")[, 1:25]',
+    ]
+    r_sec = r_times(setup, {k: v[2] for k, v in workloads.items()}, 3 if quick else 5, timeout=600)
     rows = []
     for key, (label, fn, call) in workloads.items():
         ours = _median_time(fn, repeats)
-        peer = r_times[key]
+        peer = r_sec[key]
         rows.append(
             {
                 "workload": label,
