@@ -475,6 +475,8 @@ def test_no_input_is_mutated_on_any_path():
         ({"targets": {"top_box": 0.5}}, TargetError, r"unknown target name 'top_box'"),
         ({"by": "region"}, DataError, r"by column 'region' is not in the responses"),
         ({"by": ["quarter", "quarter"]}, OptionError, r"lists a column twice"),
+        ({"by": "flag"}, OptionError, r"by column 'flag' has the name of a column of the scores"),
+        ({"by": ["quarter", "n"]}, OptionError, r"rename it, e.g. .*'n': 'n_group'"),
         ({"weights": "nope"}, DataError, r"weights column 'nope' is not in the responses"),
         ({"ci_method": "exact"}, OptionError, r"ci_method='exact' is not supported"),
         ({"suppression": "strict"}, OptionError, r"suppression='strict' is not supported"),
@@ -484,8 +486,9 @@ def test_no_input_is_mutated_on_any_path():
     ],
 )
 def test_bad_options(kwargs, err, match):
+    df = make_responses(120).assign(flag=1, n=2)
     with pytest.raises(err, match=match):
-        score_survey(make_responses(120), INST, **kwargs)
+        score_survey(df, INST, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -762,3 +765,25 @@ def test_reverse_keyed_item_with_unevenly_spaced_codes():
     assert m.loc[("top_box", "d"), "estimate"] == pytest.approx(np.mean(d >= 5), abs=1e-12)
     with pytest.raises(DataError, match=r"found value 4, which is not one of the answer codes"):
         satscore._metrics.category_counts(np.array([4.0]), (1, 2, 3, 5), np.zeros(1, int), 1)
+
+
+def test_zero_weights_in_a_segment_or_an_item():
+    df = make_responses(300, seed=12)
+    df.loc[df["branch"] == "B1", "w"] = 0.0
+    with pytest.raises(DesignError, match=r"segment branch='B1': the weights of all \d+ resp"):
+        score_survey(df, INST, by="branch", weights="w")
+    with pytest.raises(DesignError, match=r"segment branch='B1'"):
+        score_survey([df.iloc[:100], df.iloc[100:]], INST, by="branch", weights="w")
+    # an item answered only by zero-weight respondents in a segment: flagged, not a bare NaN
+    df = make_responses(300, seed=12)
+    b1 = np.flatnonzero((df["branch"] == "B1").to_numpy())
+    zero, rest = b1[::2], b1[1::2]
+    df.loc[df.index[zero], "w"] = 0.0
+    df.loc[df.index[zero], "OS01"] = 4.0
+    df.loc[df.index[rest], "OS01"] = np.nan
+    df.loc[df.index[rest], "SQ01"] = 3.0
+    m = score_survey(df, INST, by="branch", weights="w").kpi().set_index("branch")
+    assert m.loc["B1", "n"] > 0
+    assert np.isnan(m.loc["B1", "estimate"])
+    assert m.loc["B1", "flag"] == "no_answers"
+    assert m.loc["B1", "suppressed"]

@@ -15,7 +15,7 @@ from ._chunks import is_out_of_core
 from ._intervals import METHODS
 from ._respondents import Subjects, build_respondents
 from ._rows import compute_rows, row_blocks
-from ._score_core import frame_keys, summarize
+from ._score_core import check_segments, frame_keys, summarize
 from ._scores import SCHEMA_VERSION, SurveyScores
 from ._suppression import check_suppression
 from ._targets import resolve_targets
@@ -68,6 +68,14 @@ def _validated(responses: Any, inst: Any) -> Any:
     return inst.validate(responses, on_invalid="raise")
 
 
+#: Columns of the metrics and items tables: a segment column may not take these names.
+_RESERVED = frozenset(
+    {"metric", "subject_type", "subject", "n", "n_eff", "estimate", "se", "ci_low", "ci_high",
+     "definition", "target", "verdict", "p_value", "small_n", "flag", "suppressed", "df", "kind",
+     "item", "code", "label", "missing_reason", "count", "share", "share_of_all"}
+)  # fmt: skip
+
+
 def _by(by: Any, data: pd.DataFrame, item_ids: set[str]) -> tuple[str, ...]:
     if by is None:
         return ()
@@ -83,6 +91,13 @@ def _by(by: Any, data: pd.DataFrame, item_ids: set[str]) -> tuple[str, ...]:
         if col in item_ids:
             msg = f"by column {col!r} is an item of the instrument; segment by a non-item column."
             raise DataError(msg)
+        if col in _RESERVED:
+            msg = (
+                f"by column {col!r} has the name of a column of the scores tables "
+                f"({', '.join(sorted(_RESERVED))}); rename it, e.g. "
+                f"responses.rename(columns={{{col!r}: {col + '_group'!r}}}), and segment by that."
+            )
+            raise OptionError(msg)
     if len(set(cols)) != len(cols):
         msg = f"by lists a column twice: {list(cols)}; give each segment column once."
         raise OptionError(msg)
@@ -328,7 +343,7 @@ def score_survey(
         key_dtypes=tuple(data[c].dtype for c in by_cols),
         weights=w,
     )
-    M.check_segments_nonempty(summary.answered(), segments, "any item of the instrument")
+    check_segments(summary, segments)
 
     def respondents() -> pd.DataFrame:  # built on first access of SurveyScores.respondents
         return build_respondents(vr, subjects, by_cols, w, w_name)

@@ -288,6 +288,31 @@ def summarize(
     return ScoreSummary(items, scores, _stack(flags, (0.0, 1.0), weights, keyed))
 
 
+def check_segments(summary: ScoreSummary, segments: pd.DataFrame) -> None:
+    """Every segment needs a valid answer, and a positive weight among those who answered.
+
+    Raises DataError / DesignError naming the first offending segment.
+    """
+    from .errors import DesignError
+
+    answered = summary.flags.item_counts(ANSWERED)
+    M.check_segments_nonempty(answered[:, 1], segments, "any item of the instrument")
+    wsum = summary.flags.item_counts(ANSWERED, "wsum")
+    if wsum is None:
+        return
+    zero = np.flatnonzero(~(wsum[:, 1] > 0))
+    if zero.size:
+        g = int(zero[0])
+        seg = segments.iloc[g].to_dict() if len(segments.columns) else {}
+        where = ", ".join(f"{k}={v!r}" for k, v in seg.items()) or "the whole sample"
+        msg = (
+            f"segment {where}: the weights of all {int(answered[g, 1])} respondents who answered "
+            "are zero, so its estimates are undefined; give them positive weights, drop the "
+            f"segment's rows, or score without that breakdown ({zero.size} segment(s) affected)."
+        )
+        raise DesignError(msg)
+
+
 def block_aggregate(spec: BlockSpec, summary: ScoreSummary, subjects: Any) -> M.Aggregate:
     """Per-segment sufficient statistics of one block, from the summary."""
     it = subjects.item_or_none(spec.subject)

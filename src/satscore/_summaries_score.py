@@ -25,10 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _metrics as M
 from ._dask import reduce_summaries
 from ._distribution import DistributionSummary, distribution_table
-from ._score_core import ScoreSummary, block_layout, block_values, summarize
+from ._score_core import ScoreSummary, block_layout, block_values, check_segments, summarize
 from ._summaries_base import segment_keys
 from ._summaries_design import DesignSpec, DesignTotals, design_estimates
 from .errors import DataError, DesignError, OptionError, SatscoreTypeError
@@ -153,7 +152,7 @@ def score_streamed(
         raise DataError(msg)
     core = total.core.sorted()
     segments = core.scores.segments()
-    M.check_segments_nonempty(core.answered(), segments, "any item of the instrument")
+    check_segments(core, segments)
     blocks = row_blocks(core, subjects, values=False)
     adapter = None
     if spec is not None:

@@ -24,8 +24,8 @@ only the effective-sample-size and degrees-of-freedom rules apply.
 Flag codes (several are joined with ``";"``): ``suppress_n_eff``,
 ``suppress_ci_width``, ``suppress_relative_ci_width``, ``footnote_complement``,
 ``review_df``, ``review_0_or_100``, ``suppress_min_n``, and ``no_answers``
-(a segment in which nobody answered, e.g. a routed item; estimate NaN) under
-every rule.
+(a segment in which nobody answered, e.g. a routed item, or only respondents
+with weight 0; estimate NaN) under every rule.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def presentation_flags(
     (['suppress_n_eff', 'footnote_complement', 'review_0_or_100'], [True, False, False])
     """
     m = len(estimate)
-    empty = ~(np.asarray(n, float) > 0)
+    # no answer with a positive weight: no answers, or only zero-weight ones (estimate NaN)
+    empty = ~(np.asarray(n, float) > 0) | np.isnan(np.asarray(estimate, float))
     if rule is None:
         return _join([("no_answers", empty)], m), empty
     if rule == "min_n":
