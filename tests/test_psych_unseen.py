@@ -399,3 +399,64 @@ def test_matrix_input_detection_as_psych():
     assert as_correlation_matrix(square) is None
     sym_raw = np.array([[1.0, 5.0], [5.0, 2.0]])  # symmetric, violates Cauchy-Schwarz: raw
     assert as_correlation_matrix(sym_raw) is None
+
+
+# --------------------------------------------------------------- psych's search (optimize)
+@pytest.mark.parametrize(
+    ("name", "func"),
+    [
+        ("sin", lambda x: np.sin(3 * x) + x**2),
+        ("abs", lambda x: np.abs(x - 0.123)),
+        ("flat", lambda x: np.maximum(x - 0.2, 0.0) ** 2),
+        ("quartic", lambda x: (x - 0.7) ** 4 - x / 10),
+        ("edge", lambda x: -x),
+    ],
+)
+def test_brent_reproduces_r_optimize(name, func):
+    """R's optimize(f, c(-1, 1)) -- also where the minimum is not unique (flat) or at the
+    boundary -- to the last printed digit, several problems at once."""
+    from satscore._brent import brent_fmin
+
+    ours = brent_fmin(lambda x, idx: func(x), -1.0, 1.0, 3)
+    np.testing.assert_allclose(ours, REF["brent"][name], rtol=0, atol=1e-14)
+
+
+def test_polychoric_boundary_estimate_is_psychs():
+    """An empty cell in (x1, x2): psych's optimize() stops at 0.99993, 4e-5 inside the
+    interval; satscore runs the same search and gets the same number."""
+    data = pd.read_csv(DATA / "edge_binary_zero.csv")
+    res = quiet(satscore.polychoric, data, smooth=False)
+    ref = arr(REF["edge"]["polychoric_binary_zero_raw"])
+    np.testing.assert_allclose(res.rho.to_numpy(), ref, atol=CLOSED)
+    assert 0.9999 < ref[0, 1] < 0.99995
+
+
+def test_polychoric_flat_likelihood_known_limit():
+    """Known limit: where the likelihood is flat to double precision (binary pairs with an
+    empty cell, rho beyond ~0.95), psych's estimate depends on the last-bit rounding of its
+    bivariate normal routine (mnormt) inside Brent's search. satscore runs the same search and
+    lands within 2e-3 of psych (an exact maximiser would be ~3e-2 away); elsewhere 1e-6."""
+    data = pd.read_csv(DATA / "edge_binary_flat.csv")
+    res = quiet(satscore.polychoric, data, smooth=False)
+    ref = arr(REF["edge"]["polychoric_binary_flat_raw"])
+    diff = np.abs(res.rho.to_numpy() - ref)
+    assert diff.max() < 2e-3
+    flat = (np.abs(ref) > 0.9) & ~np.eye(ref.shape[0], dtype=bool)
+    assert flat.sum() == 8  # four flat pairs, both triangles
+    assert diff[~flat].max() < CLOSED
+
+
+def test_efa_and_kmo_accept_a_smoothed_polychoric_matrix():
+    """psych's cor.smooth leaves eigenvalues of ~1e-10: near-singular but not singular (psych
+    analyses it); only an exactly singular matrix is refused."""
+    data = pd.read_csv(DATA / "edge_binary_zero.csv")
+    rho = quiet(satscore.polychoric, data).rho
+    assert np.linalg.eigvalsh(rho.to_numpy())[0] < 1e-8
+    res = quiet(satscore.efa, rho, 1, n_obs=120)
+    assert res.loadings.shape == (5, 1)
+    assert 0 < satscore.kmo(rho).msa < 1
+    dup = rho.copy()
+    dup["x6"] = dup["x1"]
+    dup.loc["x6"] = dup.loc["x1"]
+    with pytest.raises(DataError, match=r"singular.*'x1'.*'x6'|singular.*'x6'.*'x1'"):
+        satscore.efa(dup, 1)

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from ._checks import check_option, numeric_frame
-from ._correlation import as_correlation_matrix, correlation
+from ._correlation import as_correlation_matrix, correlation, is_singular
 from ._results import ResultMixin
 from .errors import DataError, NonPositiveDefiniteWarning, OptionError
 
@@ -131,7 +131,7 @@ def correlation_input(data: Any, missing: str) -> tuple[np.ndarray, list[str], i
 def _singular(R: np.ndarray, names: list[str]) -> DataError | None:
     """A DataError for a singular matrix (psych then silently analyses ``R`` itself)."""
     vals, vecs = np.linalg.eigh(R)
-    if abs(vals[0]) > 1e-10 * R.shape[0]:
+    if not is_singular(vals):
         return None
     involved = [names[i] for i in np.argsort(-np.abs(vecs[:, 0])) if abs(vecs[i, 0]) > 0.1][:4]
     msg = (

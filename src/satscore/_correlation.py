@@ -27,11 +27,13 @@ from ._checks import check_option
 from .errors import DataError, NonPositiveDefiniteWarning, SatscoreTypeError
 
 __all__ = [
+    "SINGULAR_RATIO",
     "as_correlation_matrix",
     "cor_smooth",
     "correlation",
     "covariance",
     "is_positive_definite",
+    "is_singular",
     "pairwise_counts",
     "pinv_psych",
     "smc",
@@ -340,6 +342,25 @@ def as_correlation_matrix(values: Any, names: list[str] | None = None) -> np.nda
     if (np.abs(arr) > bound * (1.0 + 1e-12)).any():
         return None
     return _cov2cor(arr)
+
+
+#: A matrix whose smallest eigenvalue is below this fraction of its largest is singular: R's
+#: ``solve`` refuses (reciprocal condition number below machine epsilon), whereas the
+#: eigenvalues psych's ``cor.smooth`` leaves (``100 * 1e-12``, rescaled) stay well above it.
+SINGULAR_RATIO = 1e-13
+
+
+def is_singular(eigenvalues: np.ndarray) -> bool:
+    """Whether ascending ``eigenvalues`` of a correlation matrix mark it as singular.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_singular(np.array([1e-17, 1.0, 2.0])), is_singular(np.array([1e-10, 1.0, 2.0]))
+    (True, False)
+    """
+    vals = np.asarray(eigenvalues, dtype=float)
+    return bool(abs(vals[0]) < SINGULAR_RATIO * max(abs(vals[-1]), 1.0))
 
 
 def smc(R: Any) -> Any:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._checks import numeric_frame
 from ._chunks import is_out_of_core
-from ._correlation import as_correlation_matrix, correlation, pairwise_counts
+from ._correlation import as_correlation_matrix, correlation, is_singular, pairwise_counts
 from .errors import DataError, NonPositiveDefiniteWarning, OptionError
 
 __all__: list[str] = []  # private helpers: _prepare, _check_matrix
@@ -97,7 +97,7 @@ def _check_matrix(R: pd.DataFrame) -> None:
         )
         raise DataError(msg)
     vals, vecs = np.linalg.eigh(R.to_numpy())
-    if abs(vals[0]) < 1e-10 * R.shape[0]:
+    if is_singular(vals):
         involved = np.argsort(-np.abs(vecs[:, 0]))
         names = [str(R.columns[i]) for i in involved if abs(vecs[i, 0]) > 0.1][:4]
         msg = (

@@ -282,10 +282,26 @@ ed$omega_reversed <- om_out(omega(Thr, 3, n.obs = 213, plot = FALSE))          #
 ed$omega_reversed_key <- om_out(omega(Thr, 3, n.obs = 213, plot = FALSE, key = key))
 ed$omega_1factor <- om_out(suppressWarnings(suppressMessages(omega(Th, 1, n.obs = 213, plot = FALSE))))
 ed$split_reversed <- sh_out(suppressWarnings(splitHalf(Thr)))       # check.keys reverses 2 items
+# unsmoothed: (x1, x2) has an empty cell, the likelihood is flat near 1 and psych's estimate is
+# where optimize() stops
+ed$polychoric_binary_zero_raw <- um(suppressWarnings(polychoric(b, smooth = FALSE))$rho)
+# edge_binary_flat.csv (7 binary items, n = 80, 3% NA; from an R simulation with set.seed(2)):
+# several pairs have an empty cell and a likelihood that is flat to double precision beyond
+# ~0.95, so psych's estimate is wherever optimize() stops
+flat <- as.matrix(read.csv("edge_binary_flat.csv"))
+ed$polychoric_binary_flat_raw <- um(suppressWarnings(polychoric(flat, smooth = FALSE))$rho)
 # fa.parallel's replicates call fa(..., SMC = FALSE): principal axes start from 1s
 ed$pa_smc_false <- uv(fa(Th, 1, fm = "pa", SMC = FALSE, rotate = "none")$values)
 ed$pa_smc_false_bin <- uv(fa(cor(binm, use = "pairwise"), 1, fm = "pa", SMC = FALSE)$values)
 out$edge <- ed
+
+# ---- R's optimize (Brent fmin), which psych::polychoric uses for every pair ------------------
+out$brent <- list(
+  sin = optimize(function(x) sin(3 * x) + x^2, c(-1, 1))$minimum,
+  abs = optimize(function(x) abs(x - 0.123), c(-1, 1))$minimum,
+  flat = optimize(function(x) pmax(x - 0.2, 0)^2, c(-1, 1))$minimum,       # any x <= 0.2
+  quartic = optimize(function(x) (x - 0.7)^4 - x / 10, c(-1, 1))$minimum,
+  edge = optimize(function(x) -x, c(-1, 1))$minimum)                      # monotone
 
 # ---- fa.parallel: replicate distributions (R's RNG cannot be matched draw for draw) ----------
 set.seed(11)
