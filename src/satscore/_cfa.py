@@ -104,6 +104,26 @@ class CFAResult(ResultMixin):
         Items modelled reverse-keyed, as ``min + max - x``: item -> ``min + max`` used (from
         the instrument's response scale, or from the data with ``keys=``; None when fitted
         from ``sample_cov``, where only the covariances' sign changes). Empty if none.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, satscore
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(400, 1))
+    >>> x = f * [0.8, 0.7, 0.6, 0.5] + rng.normal(0, 0.6, (400, 4))
+    >>> df = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    >>> fit = satscore.cfa(df, {"f": ["a", "b", "c", "d"]})
+    >>> # R: fit <- lavaan::cfa("f =~ a + b + c + d", data = df)
+    >>> # R: parameterEstimates(fit, standardized = TRUE); fitMeasures(fit)
+    >>> est = fit.estimates[fit.estimates["op"] == "=~"]
+    >>> print(est[["rhs", "est", "se", "std_all"]].round(3).to_string(index=False))
+    rhs   est    se  std_all
+      a 1.000 0.000    0.771
+      b 0.934 0.071    0.792
+      c 0.678 0.060    0.631
+      d 0.609 0.056    0.602
+    >>> print(f"chi2({fit.df}) = {fit.chi2:.3f}, CFI = {fit.cfi:.4f}, SRMR = {fit.srmr:.4f}")
+    chi2(2) = 4.711, CFI = 0.9942, SRMR = 0.0192
     """
 
     chi2: float

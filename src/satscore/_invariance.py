@@ -68,6 +68,23 @@ class InvarianceResult(ResultMixin):
         :attr:`CFAResult.reversed_items`.
     rule : str
         The verdict rule in words.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, satscore
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(600, 1))
+    >>> x = f * [0.8, 0.7, 0.6, 0.5] + rng.normal(0, 0.6, (600, 4))
+    >>> df = pd.DataFrame(x, columns=["a", "b", "c", "d"]).assign(wave=["q1", "q2"] * 300)
+    >>> inv = satscore.measurement_invariance(df, "f =~ a + b + c + d", group="wave")
+    >>> # R: lavaan::cfa(model, df, group = "wave", group.equal = c("loadings", "intercepts"))
+    >>> print(inv.table[["level", "df", "delta_df", "verdict", "holds"]].to_string(index=False))
+         level  df  delta_df   verdict  holds
+    configural   4       NaN supported   True
+        metric   7       3.0 supported   True
+        scalar  10       3.0 supported   True
+    >>> inv.highest_level
+    'scalar'
     """
 
     table: pd.DataFrame

@@ -77,6 +77,18 @@ class ReliabilityReport(ResultMixin):
         The instrument's id.
     confidence_level : float
         Level of the alpha intervals.
+
+    Examples
+    --------
+    >>> import satscore
+    >>> inst = satscore.load_instrument("bank_service")
+    >>> raw = satscore.load_example("bank_survey")
+    >>> vr = inst.validate(raw, id_column="respondent_id", on_invalid="coerce")
+    >>> rep = satscore.reliability_report(vr)
+    >>> # R: psych::alpha(items, keys = "SQ09"); lavaan::cfa(model, bank); semTools::AVE(fit)
+    >>> top = rep.summary().iloc[0]
+    >>> print(top["level"], int(top["n"]), f"CFI {top['cfi']:.3f}", rep.cfa_status)
+    cfa 671 CFI 0.997 fitted
     """
 
     dimensions: pd.DataFrame

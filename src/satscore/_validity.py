@@ -69,6 +69,21 @@ class ValidityReport(ResultMixin):
         True when every criterion holds for every factor.
     fit : CFAResult
         The CFA the report is computed from.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, satscore
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(400, 1))
+    >>> x = f * [0.8, 0.7, 0.6, 0.5] + rng.normal(0, 0.6, (400, 4))
+    >>> df = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    >>> rep = satscore.validity_report(satscore.cfa(df, {"f": ["a", "b", "c", "d"]}))
+    >>> # R: semTools::compRelSEM(fit); semTools::AVE(fit)
+    >>> print(rep.factors[["factor", "cr", "omega", "ave"]].round(3).to_string(index=False))
+    factor    cr  omega   ave
+         f 0.795  0.804 0.495
+    >>> rep.problems
+    ['f: AVE 0.495 < 0.50']
     """
 
     factors: pd.DataFrame
