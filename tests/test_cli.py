@@ -384,3 +384,15 @@ def test_unknown_language_and_unwritable_demo_folder(capsys, tmp_path):
     assert code == 2
     assert out == ""  # fails before doing the work
     assert_one_line_error(err, "cannot create the output folder")
+
+
+def test_xlsform_instrument_on_the_command_line(capsys, tmp_path):
+    form = satscore.load_instrument("csat").to_xlsform(tmp_path / "csat_form.xlsx")
+    assert satscore.load_instrument(form) == satscore.load_instrument("csat")
+    code, out, _ = run(capsys, "show", str(form), "--lang", "zh")
+    assert code == 0
+    assert "非常满意" in out
+    answers = tmp_path / "a.csv"
+    answers.write_text("CSAT01\n5\n满意\n", encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(answers), "--instrument", str(form))
+    assert code == 0, out

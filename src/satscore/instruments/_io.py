@@ -357,8 +357,9 @@ def load_instrument(name: str | Path) -> Instrument:
     Parameters
     ----------
     name : str or path
-        A built-in id (see :func:`list_instruments`) or a ``.yaml``/``.yml``/
-        ``.json`` file.
+        A built-in id (see :func:`list_instruments`), a ``.yaml``/``.yml``/
+        ``.json`` file, or an XLSForm ``.xlsx`` workbook (read with
+        :meth:`Instrument.from_xlsform`; needs the ``xlsform`` extra).
 
     Returns
     -------
@@ -374,9 +375,14 @@ def load_instrument(name: str | Path) -> Instrument:
     if isinstance(name, str) and name in _builtin_files():
         return _load_builtin(name)
     path = Path(name)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from ._xlsform import read_xlsform
+
+        return read_xlsform(path)
     if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists():
         return read_instrument_file(path)
     raise InstrumentError(
         f"unknown instrument {str(name)!r}; built-in instruments are "
-        f"{', '.join(list_instruments())}, or pass the path of a .yaml/.json instrument file."
+        f"{', '.join(list_instruments())}, or pass the path of a .yaml/.json instrument file "
+        "or an XLSForm .xlsx."
     )
