@@ -262,3 +262,24 @@ def test_fiml_option_and_bad_options(bfi):
         reliability_report(bfi, inst, cfa_missing="pairwise")
     with pytest.raises(OptionError, match="htmt_threshold"):
         reliability_report(bfi, inst, htmt_threshold=1.5)
+
+
+def test_cfa_warnings_are_reemitted_and_recorded(bfi, monkeypatch):
+    """A warning of the fit itself (here a Heywood case, injected) reaches the caller, prefixed
+    "CFA:", and is kept in cfa_notes; the fit is still used."""
+    import satscore._cfa as cfa_module
+    from satscore.errors import HeywoodWarning
+
+    def heywood(state):
+        warnings.warn(
+            "negative residual variance (Heywood case) for item(s) ['A3']", HeywoodWarning
+        )
+
+    monkeypatch.setattr(cfa_module, "_heywood", heywood)
+    inst = make_instrument({"a": BFI_DIMS["A"], "c": BFI_DIMS["C"]})
+    with pytest.warns(HeywoodWarning, match=r"^CFA: negative residual variance"):
+        rep = reliability_report(bfi, inst)
+    assert rep.cfa_status == "fitted"
+    assert rep.cfa is not None
+    assert any(n.startswith("CFA: negative residual variance") for n in rep.cfa_notes)
+    assert any(n.startswith("CFA: negative residual variance") for n in rep.notes)
