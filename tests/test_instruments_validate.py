@@ -537,3 +537,13 @@ def test_true_false_are_yes_no_only_on_a_0_1_scale(bank):
         bad = _frame(bank, 3, SQ01=column)
         with pytest.raises(ResponseValidationError, match=r"column 'SQ01': \d row\(s\) hold text"):
             bank.validate(bad)
+
+
+def test_full_width_labels_from_chinese_input_methods():
+    inst = load_instrument("csat")
+    df = pd.DataFrame(
+        {"CSAT01": ["Ｓａｔｉｓｆｉｅｄ", "５", "满意　", "ＮＯＴ　ａｐｐｌｉｃａｂｌｅ"]}
+    )
+    vr = inst.validate(df)
+    np.testing.assert_array_equal(vr.data["CSAT01"].to_numpy(), [4.0, 5.0, 4.0, np.nan])
+    assert _reasons(vr, "CSAT01") == [None, None, None, "not_applicable"]

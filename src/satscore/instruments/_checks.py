@@ -8,6 +8,7 @@ the fix. File readers prefix the message with the file name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -26,14 +27,19 @@ _WS = re.compile(r"\s+")
 
 
 def normalise_label(text: str) -> str:
-    """Case- and whitespace-insensitive form of a label (used for matching).
+    """Case-, width- and whitespace-insensitive form of a label (used for matching).
+
+    Unicode NFKC folds full-width letters and digits (common in Chinese input)
+    into their ordinary forms.
 
     Examples
     --------
     >>> normalise_label("  Strongly   AGREE ")
     'strongly agree'
+    >>> normalise_label("Ａｇｒｅｅ　")
+    'agree'
     """
-    return _WS.sub(" ", str(text)).strip().casefold()
+    return _WS.sub(" ", unicodedata.normalize("NFKC", str(text))).strip().casefold()
 
 
 def _fail(msg: str) -> None:
