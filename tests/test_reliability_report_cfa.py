@@ -221,6 +221,10 @@ def test_too_few_complete_rows_fails_loudly(bfi):
     assert row["flags"] == "cfa_failed"
     assert np.isnan(row["cfi"])
     assert "CFA not fitted" in rep._repr_html_()
+    d = json.loads(json.dumps(rep.to_dict()))
+    assert d["cfa"] is None
+    assert d["cfa_status"] == "failed"
+    assert "needs at least 11" in d["cfa_notes"][0]
 
 
 def test_non_positive_definite_fails_loudly(bfi):
