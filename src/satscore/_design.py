@@ -236,6 +236,7 @@ class SurveyDesign:
             row_variance=row_variance,
         )  # fmt: skip
         if self.calibrated:  # R keeps every row of a calibrated design in a domain subset
+            res["n_model"] = res["n_rows"]  # (zero-weight rows do not count in svyglm)
             res["n_rows"] = np.full(n_groups, float(self._w.size))
         return res
 
@@ -332,7 +333,7 @@ class SurveyDesign:
         if statistic == "proportion":
             return design_proportion_ci(
                 est, var, df, rows, method=method, level=conf, n_eff_cap=n_eff_cap,
-                sum_w=res["sum_w"],
+                sum_w=res["sum_w"], n_model=res.get("n_model"),
             )  # fmt: skip
         with np.errstate(invalid="ignore"):
             tq = np.where(df > 0, stats.t.ppf(0.5 + conf / 2.0, np.where(df > 0, df, 1.0)), np.nan)

@@ -277,6 +277,11 @@ class BuiltDesign:
     cluster_ids: tuple[pd.Series, ...]
 
 
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the Python scalar (readable in messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _stage_list(value: Any, what: str) -> list[Any]:
     if value is None:
         return []
@@ -344,10 +349,10 @@ def build_structure(
 
     def label(stage: int, k: int) -> Any:
         if stage == 0:
-            row = keys.iloc[int(k)]
-            return row.iloc[0] if row.shape[0] == 1 else tuple(row)
+            row = [_scalar(v) for v in keys.iloc[int(k)]]
+            return row[0] if len(row) == 1 else tuple(row)
         first = int(np.flatnonzero(row_units[stage - 1] == k)[0])
-        return data[used[stage - 1]].iloc[first]
+        return _scalar(data[used[stage - 1]].iloc[first])
 
     if fpcs:
         factors, pops = fpc_factors(label, fpcs, data, row_groups, n_units)

@@ -52,8 +52,15 @@ def design_proportion_ci(
     level: float,
     n_eff_cap: str | None = None,
     sum_w: np.ndarray | None = None,
+    n_model: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return ``(low, high, n_eff)`` arrays; see the module docstring."""
+    """Return ``(low, high, n_eff)`` arrays; see the module docstring.
+
+    ``n_model`` (default ``n``) is the number of rows with a non-zero weight, the
+    ``n`` of the likelihood method's quasi-binomial fit; it differs from ``n``
+    (``nrow`` of the domain design) for domains of calibrated designs, whose
+    subsets keep every row.
+    """
     p, var, df, n = (np.asarray(a, float) for a in np.broadcast_arrays(p, var, df, n))
     alpha = 1.0 - level
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -84,7 +91,7 @@ def design_proportion_ci(
             half = tq / (2.0 * m) * np.sqrt(4.0 * m * p * (1.0 - p) + t2)
             low, high = (centre - half) / (1.0 + t2 / m), (centre + half) / (1.0 + t2 / m)
         else:  # likelihood
-            low, high = _likelihood(p, var, tq, n)
+            low, high = _likelihood(p, var, tq, n if n_model is None else n_model)
         low = np.asarray(low, float)
         high = np.asarray(high, float)
     if degenerate.any():
