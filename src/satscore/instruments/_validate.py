@@ -299,8 +299,12 @@ def validate_responses(
                     rows=_rows(responses.index, null),
                 )
             )
-        dup = ids.duplicated(keep=False).to_numpy() & ~null
-        if dup.any():
+        index = pd.Index(ids.array, name=id_column, copy=True)
+        # one hash pass when the ids are unique (the usual case); its table stays cached
+        # on the index for later lookups
+        clean = not null.any() and index.is_unique
+        dup = None if clean else ids.duplicated(keep=False).to_numpy() & ~null
+        if dup is not None and dup.any():
             fatal.append(
                 Problem(
                     "duplicate_id",
@@ -314,7 +318,6 @@ def validate_responses(
             )
         if fatal:
             _raise(instrument, fatal + problems, len(responses))
-        index = pd.Index(ids.array, name=id_column, copy=True)
     else:
         index = responses.index.copy()
 
