@@ -696,7 +696,7 @@ def test_in_memory_summary_merges_like_chunks():
     (segments seen in only one half included), so both paths share one mechanism."""
     from satscore import _metrics as M
     from satscore._respondents import Subjects
-    from satscore._score_core import frame_keys, summarize
+    from satscore._score_core import Segmented, frame_keys, summarize
 
     df = make_responses(400, seed=8, n_branches=5)
     vr = INST.validate(df)
@@ -707,9 +707,7 @@ def test_in_memory_summary_merges_like_chunks():
         seg, segs = M.segment_codes(data, ["branch"])
         subj = Subjects.from_instrument(INST, data, M.DEFAULT_METRICS, {})
         dtypes = (data["branch"].dtype,)
-        return summarize(
-            subj, seg, frame_keys(segs), by=("branch",), key_dtypes=dtypes, weights=w[rows]
-        )
+        return summarize(subj, Segmented(seg, frame_keys(segs), ("branch",), dtypes, w[rows]))
 
     first = np.flatnonzero(df["branch"] != "B4")[:150]  # B4 only in the second part
     second = np.setdiff1d(np.arange(len(df)), first)

@@ -11,14 +11,13 @@ the answer.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _metrics as M
-from ._score_core import FieldwiseMerge, counts_summary, frame_keys, moments_summary
+from ._score_core import FieldwiseMerge, Segmented, counts_summary, frame_keys, moments_summary
 from ._summaries import CategoryCounts, Moments
 from .errors import DataError
 
@@ -56,21 +55,12 @@ class DistributionSummary(FieldwiseMerge):
     total: Moments
 
     @classmethod
-    def of(
-        cls,
-        vr: Any,
-        segment: np.ndarray,
-        keys: tuple[tuple, ...],
-        *,
-        by: Sequence[str] = (),
-        key_dtypes: tuple[Any, ...] = (),
-        weights: np.ndarray | None = None,
-    ) -> DistributionSummary:
-        """Summary of validated responses ``vr`` (``segment``: code per row, -1 = none)."""
+    def of(cls, vr: Any, rows: Segmented) -> DistributionSummary:
+        """Summary of validated responses ``vr``."""
         inst = vr.instrument
         data = vr.data
         reasons = reason_list(inst)
-        keyed = {"by": tuple(by), "keys": keys, "key_dtypes": tuple(key_dtypes)}
+        segment, keys, weights, keyed = rows.segment, rows.keys, rows.weights, rows.keyed()
         codes, raw_values = {}, {}
         for item in inst.items:
             if item.id in data.columns:
@@ -189,11 +179,7 @@ def item_distribution(scores: Any) -> pd.DataFrame:
     """The ``items`` table of in-memory scores (one summary over all rows)."""
     segments: pd.DataFrame = scores._segments
     by = tuple(segments.columns)
-    dist = DistributionSummary.of(
-        scores._validated,
-        scores._segment,
-        frame_keys(segments),
-        by=by,
-        weights=scores._weights,
-    )
+    dtypes = tuple(segments[c].dtype for c in by)
+    rows = Segmented(scores._segment, frame_keys(segments), by, dtypes, scores._weights)
+    dist = DistributionSummary.of(scores._validated, rows)
     return distribution_table(scores.instrument, dist, segments)

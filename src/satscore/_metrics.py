@@ -383,12 +383,17 @@ def aggregate_values(
     )
 
 
+def describe_segment(segments: pd.DataFrame, g: int) -> str:
+    """``"branch='B2', quarter='2026Q1'"`` for segment ``g`` (``"the whole sample"`` without by)."""
+    seg = segments.iloc[int(g)].to_dict() if len(segments.columns) else {}
+    return ", ".join(f"{k}={v!r}" for k, v in seg.items()) or "the whole sample"
+
+
 def check_segments_nonempty(n: np.ndarray, segments: pd.DataFrame, what: str) -> None:
     """Raise DataError naming a segment in which *what* has no valid answer at all."""
     empty = np.flatnonzero(n <= 0)
     if empty.size:
-        seg = segments.iloc[int(empty[0])].to_dict() if len(segments.columns) else {}
-        where = ", ".join(f"{k}={v!r}" for k, v in seg.items()) or "the whole sample"
+        where = describe_segment(segments, empty[0])
         msg = (
             f"segment {where} has no valid answers for {what}; every reported segment needs "
             "at least one. Merge small segments, drop the segment's rows, or score without "

@@ -15,7 +15,7 @@ from ._chunks import is_out_of_core
 from ._intervals import METHODS
 from ._respondents import Subjects, build_respondents
 from ._rows import compute_rows, row_blocks
-from ._score_core import check_segments, frame_keys, summarize
+from ._score_core import Segmented, check_segments, frame_keys, summarize
 from ._scores import SCHEMA_VERSION, SurveyScores
 from ._suppression import check_suppression
 from ._targets import resolve_targets
@@ -335,14 +335,8 @@ def score_survey(
         raise DataError(msg)
     segment, segments = M.segment_codes(data, by_cols)
     subjects = Subjects.from_instrument(inst, data, metric_names, kpi_map)
-    summary = summarize(
-        subjects,
-        segment,
-        frame_keys(segments),
-        by=by_cols,
-        key_dtypes=tuple(data[c].dtype for c in by_cols),
-        weights=w,
-    )
+    dtypes = tuple(data[c].dtype for c in by_cols)
+    summary = summarize(subjects, Segmented(segment, frame_keys(segments), by_cols, dtypes, w))
     check_segments(summary, segments)
 
     def respondents() -> pd.DataFrame:  # built on first access of SurveyScores.respondents

@@ -36,6 +36,7 @@ from ._summaries import CategoryCounts, Moments
 __all__ = [
     "BlockSpec",
     "ScoreSummary",
+    "Segmented",
     "block_aggregate",
     "block_layout",
     "block_values",
@@ -253,17 +254,25 @@ class ScoreSummary(FieldwiseMerge):
         return self.flags.item_counts(ANSWERED)[:, 1]
 
 
-def summarize(
-    subjects: Any,
-    segment: np.ndarray,
-    keys: tuple[tuple, ...],
-    *,
-    by: Sequence[str] = (),
-    key_dtypes: tuple[Any, ...] = (),
-    weights: np.ndarray | None = None,
-) -> ScoreSummary:
-    """The :class:`ScoreSummary` of a set of rows (``segment``: code per row, -1 = none)."""
-    keyed = {"by": tuple(by), "keys": keys, "key_dtypes": tuple(key_dtypes)}
+@dataclasses.dataclass(frozen=True, eq=False)
+class Segmented:
+    """A set of rows to summarise: segment code per row (-1 = in no segment), the keys
+    (segment values) of the codes, the ``by`` columns, their dtypes and the weights."""
+
+    segment: np.ndarray
+    keys: tuple[tuple, ...]
+    by: tuple[str, ...] = ()
+    key_dtypes: tuple[Any, ...] = ()
+    weights: np.ndarray | None = None
+
+    def keyed(self) -> dict[str, Any]:
+        """The segment fields of a mergeable summary."""
+        return {"by": tuple(self.by), "keys": self.keys, "key_dtypes": tuple(self.key_dtypes)}
+
+
+def summarize(subjects: Any, rows: Segmented) -> ScoreSummary:
+    """The :class:`ScoreSummary` of a set of rows."""
+    segment, keys, weights, keyed = rows.segment, rows.keys, rows.weights, rows.keyed()
     ws = M.Workspace(segment, len(keys))
     items = counts_summary(
         {it.id: subjects.recoded[it.id] for it in subjects.items},
@@ -303,12 +312,11 @@ def check_segments(summary: ScoreSummary, segments: pd.DataFrame) -> None:
     zero = np.flatnonzero(~(wsum[:, 1] > 0))
     if zero.size:
         g = int(zero[0])
-        seg = segments.iloc[g].to_dict() if len(segments.columns) else {}
-        where = ", ".join(f"{k}={v!r}" for k, v in seg.items()) or "the whole sample"
         msg = (
-            f"segment {where}: the weights of all {int(answered[g, 1])} respondents who answered "
-            "are zero, so its estimates are undefined; give them positive weights, drop the "
-            f"segment's rows, or score without that breakdown ({zero.size} segment(s) affected)."
+            f"segment {M.describe_segment(segments, g)}: the weights of all "
+            f"{int(answered[g, 1])} respondents who answered are zero, so its estimates are "
+            "undefined; give them positive weights, drop the segment's rows, or score without "
+            f"that breakdown ({zero.size} segment(s) affected)."
         )
         raise DesignError(msg)
 

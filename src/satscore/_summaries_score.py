@@ -27,7 +27,14 @@ import pandas as pd
 
 from ._dask import reduce_summaries
 from ._distribution import DistributionSummary, distribution_table
-from ._score_core import ScoreSummary, block_layout, block_values, check_segments, summarize
+from ._score_core import (
+    ScoreSummary,
+    Segmented,
+    block_layout,
+    block_values,
+    check_segments,
+    summarize,
+)
 from ._summaries_base import segment_keys
 from ._summaries_design import DesignSpec, DesignTotals, design_estimates
 from .errors import DataError, DesignError, OptionError, SatscoreTypeError
@@ -88,9 +95,9 @@ def _summarize_chunk(
         w = pd.to_numeric(data[spec.weights], errors="coerce").to_numpy(dtype=float)
     segment, keys, dtypes = segment_keys(data, by_cols)
     subjects = Subjects.from_instrument(inst, data, metric_names, kpis)
-    keyed = {"by": by_cols, "key_dtypes": dtypes, "weights": w}
-    core = summarize(subjects, segment, keys, **keyed)
-    dist = DistributionSummary.of(vr, segment, keys, **keyed)
+    rows = Segmented(segment, keys, by_cols, dtypes, w)
+    core = summarize(subjects, rows)
+    dist = DistributionSummary.of(vr, rows)
     totals = None
     if spec is not None:
         values = {f"b{j}": block_values(b, subjects) for j, b in enumerate(block_layout(subjects))}
