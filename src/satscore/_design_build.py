@@ -18,6 +18,7 @@ __all__ = [
     "DesignEstimate",
     "build_structure",
     "check_lonely",
+    "check_weights",
     "column_list",
     "fpc_factors",
     "psu_codes",
@@ -254,14 +255,20 @@ def sampling_weights(weights: Any, data: pd.DataFrame, fpc_weight: np.ndarray | 
         if w.shape[0] != n:
             msg = f"weights has {w.shape[0]} values for {n} rows; pass one weight per row."
             raise DesignError(msg)
+    return check_weights(w, where)
+
+
+def check_weights(w: np.ndarray, where: str, chunk: int | None = None) -> np.ndarray:
+    """``w`` if every weight is finite and > 0, else a DesignError naming the rows."""
     bad = ~(np.isfinite(w) & (w > 0))
     if bad.any():
         rows = np.flatnonzero(bad)[:5].tolist()
+        place = "" if chunk is None else f" in chunk {chunk}"
+        of = "" if chunk is None else " of the chunk"
         msg = (
-            f"{where} has {int(bad.sum())} non-positive, missing or infinite value(s) "
-            f"(rows {rows}, e.g. {float(w[bad][0])!r}); sampling weights must be finite "
-            "and > 0. "
-            "Drop those rows or fix the weights."
+            f"{where} has {int(bad.sum())} non-positive, missing or infinite value(s){place} "
+            f"(rows {rows}{of}, e.g. {float(w[bad][0])!r}); sampling weights must be finite "
+            "and > 0. Drop those rows or fix the weights."
         )
         raise DesignError(msg)
     return w

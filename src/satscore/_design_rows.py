@@ -7,15 +7,16 @@ from chunk summaries, so both go through the same variance core.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._design_core import Cells, DesignStructure
-from .errors import DataError
+from ._design_core import Cells, DesignStructure, influence_variance
+from .errors import DataError, DesignError
 
-__all__ = ["check_binary", "column_values", "row_cells"]
+__all__ = ["calibrated_variance", "check_binary", "column_values", "domain_arrays", "row_cells"]
 
 _LOOKUP_LIMIT = 8_000_000  # (unit, domain) key space indexed densely below this size
 
@@ -124,3 +125,65 @@ def row_cells(
         mean=mean,
         m2=m2,
     )
+
+
+def calibrated_variance(
+    struct: DesignStructure, w: np.ndarray, y: np.ndarray, groups: np.ndarray, statistic: str
+) -> Callable[[int, np.ndarray, np.ndarray], np.ndarray]:
+    """``row_variance`` for :func:`~satscore._design_core.domain_stats` of a calibrated design.
+
+    Row influence values ``w(y - ȳ_g)/W_g`` (or ``w y``) of each domain are
+    residualised for the calibration (R ``svyrecvar``) before the stage sums, a
+    block of domains at a time.
+    """
+    n = w.size
+    rows = np.arange(n)
+
+    def variance(j: int, mean_g: np.ndarray, w_g: np.ndarray) -> np.ndarray:
+        n_groups = mean_g.shape[0]
+        step = max(1, min(n_groups, 20_000_000 // max(n, 1)))
+        member = (groups >= 0) & ~np.isnan(y[:, j])
+        g = groups[member]
+        yj = y[member, j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = w[member] * (yj if statistic == "total" else (yj - mean_g[g]) / w_g[g])
+        out = np.empty(n_groups)
+        for start in range(0, n_groups, step):
+            stop = min(n_groups, start + step)
+            sel = (g >= start) & (g < stop)
+            zmat = np.zeros((n, stop - start))
+            zmat[rows[member][sel], g[sel] - start] = z[sel]
+            out[start:stop] = influence_variance(struct, zmat)
+        return out
+
+    return variance
+
+
+def domain_arrays(
+    y: Any, domains: Any, n_domains: int | None, n: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Validated ``(y (n, m), domain codes (n,), G)`` of ``SurveyDesign.domain_means``."""
+    arr = np.asarray(y, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] != n:
+        msg = (
+            f"y has shape {np.shape(y)}; need (n, m) with n = {n} design rows. Align the "
+            "values with design.data rows."
+        )
+        raise DesignError(msg)
+    if domains is None:
+        return arr, np.zeros(n, dtype=np.int64), 1 if n_domains is None else int(n_domains)
+    groups = np.asarray(domains).astype(np.int64).reshape(-1)
+    if groups.shape[0] != n:
+        msg = f"domains has {groups.shape[0]} codes for {n} design rows; pass one per row."
+        raise DesignError(msg)
+    top = int(groups.max()) + 1 if groups.size else 0
+    n_groups = top if n_domains is None else int(n_domains)
+    if top > n_groups or (groups < -1).any():
+        msg = (
+            f"domains must be codes 0..{n_groups - 1} or -1; found values up to "
+            f"{top - 1} and down to {int(groups.min())}."
+        )
+        raise DesignError(msg)
+    return arr, groups, n_groups

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import _metrics as M
-from ._design_build import check_lonely, stage_fpc
+from ._design_build import check_lonely, check_weights, stage_fpc
 from ._design_core import Cells, DesignStructure, Stage, domain_stats
 from ._summaries import Moments
 from ._summaries_base import _Keyed, _py
@@ -217,16 +217,7 @@ def _chunk_weights(chunk: pd.DataFrame, spec: DesignSpec, number: int) -> np.nda
     if spec.weights is None:
         return np.ones(len(chunk))
     w = pd.to_numeric(chunk[spec.weights], errors="coerce").to_numpy(dtype=float)
-    bad = ~(np.isfinite(w) & (w > 0))
-    if bad.any():
-        rows = np.flatnonzero(bad)[:5].tolist()
-        msg = (
-            f"weights column {spec.weights!r} has {int(bad.sum())} non-positive, missing or "
-            f"infinite value(s) in chunk {number} (rows {rows} of the chunk, e.g. {w[bad][0]!r}); "
-            "sampling weights must be finite and > 0. Drop those rows or fix the weights."
-        )
-        raise DesignError(msg)
-    return w
+    return check_weights(w, f"weights column {spec.weights!r}", number)
 
 
 def _order(keys: list[tuple], names: Sequence[str], dtypes: Sequence[Any]) -> np.ndarray:
