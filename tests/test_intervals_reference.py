@@ -171,3 +171,20 @@ def test_korn_graubard_by_domain_in_a_cluster_sample_matches_svyby(data_dir):
     np.testing.assert_allclose(rows["df"], ref["df"], atol=0)
     np.testing.assert_allclose(rows["ci_low"], ref["low"], atol=1e-7)
     np.testing.assert_allclose(rows["ci_high"], ref["high"], atol=1e-7)
+
+
+@pytest.mark.parametrize("bca", [False, True])
+def test_bootstrap_p_values_are_dual_to_the_bounds(bca):
+    """The one-sided p-value against a target equal to a one-sided bound is that bound's tail."""
+    ref = R["boot"]["weighted_mean"]
+    t = np.asarray(ref["t"], float).reshape(-1, 1, 1)
+    boot = BootstrapResult(
+        replicates=t, z0=np.array([[ref["z0"]]]), accel=np.array([[ref["accel"]]])
+    )
+    b = t.shape[0]
+    for tail in (0.01, 0.05, 0.2):
+        lo, hi = boot.bounds(tail, bca=bca)
+        p_greater, _ = boot.p_values(lo, bca=bca)
+        _, p_less = boot.p_values(hi, bca=bca)
+        assert float(p_greater[0, 0]) == pytest.approx(tail, abs=2.0 / b)
+        assert float(p_less[0, 0]) == pytest.approx(tail, abs=2.0 / b)
