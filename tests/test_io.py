@@ -285,3 +285,14 @@ def test_spss_value_labels_that_contradict_the_instrument_are_reported(tmp_path)
     labels = {1: "非常不满意", 4: "SATISFIED", 5: "Very satisfied"}
     pyreadstat.write_sav(df, str(good), variable_value_labels={"CSAT01": labels})
     assert inst.validate(read_responses(good)).report.problems == ()
+
+
+def test_title_rows_above_the_header_get_a_hint(tmp_path):
+    path = tmp_path / "titled.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"CSAT01": [5, 4]}).to_excel(writer, index=False, startrow=2)
+    inst = satscore.load_instrument("csat")
+    with pytest.raises(ResponseValidationError, match=r"header is the file's first row .*header=2"):
+        inst.validate(read_responses(path))
+    vr = inst.validate(read_responses(path, header=2))
+    assert vr.data["CSAT01"].tolist() == [5.0, 4.0]

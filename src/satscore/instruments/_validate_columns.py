@@ -31,14 +31,24 @@ def column_problems(
     present = set(columns)
     unknown = [c for c in columns if c not in item_set and c != id_column]
     by_fold = {"".join(str(c).split()).casefold(): c for c in unknown}  # "SQ01 " ~ "sq01"
+    none_found = not any(i in present for i in item_ids) and not any(
+        "".join(i.split()).casefold() in by_fold for i in item_ids
+    )
     for item_id in item_ids:
         if item_id not in present:
             near = by_fold.get(item_id.casefold())
-            fix = (
-                f"rename column {near!r} to {item_id!r}"
-                if near is not None
-                else f"add a column {item_id!r} (blank where not asked)"
-            )
+            if near is not None:
+                fix = f"rename column {near!r} to {item_id!r}"
+            elif none_found:
+                shown = ", ".join(repr(str(c)) for c in columns[:6])
+                fix = (
+                    f"no item column of instrument {instrument.id!r} was found (the columns are "
+                    f"{shown}{', ...' if len(columns) > 6 else ''}): check that this is the right "
+                    "instrument and that the header is the file's first row (e.g. "
+                    "read_responses(path, header=2) when two title rows come first)"
+                )
+            else:
+                fix = f"add a column {item_id!r} (blank where not asked)"
             fix += (
                 "; treated as blank (coerced)"
                 if coerce
