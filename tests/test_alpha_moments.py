@@ -15,7 +15,8 @@ import pytest
 
 from satscore import _alpha_moments as am
 from satscore import cronbach_alpha
-from satscore._alpha_moments import array_moments, total_sums
+from satscore._alpha_moments import array_moments
+from satscore._alpha_totals import SPLIT, total_sums
 
 RTOL = 1e-12
 
@@ -94,13 +95,13 @@ def test_complete_int_codes_odd_and_even_rows(n):
 
 
 def test_two_thread_split_equals_one_pass_exactly():
-    X = likert(am._SPLIT + 3, 4, 7, missing=0.05)
+    X = likert(SPLIT + 3, 4, 7, missing=0.05)
     a = array_moments(X, list("abcd"), split=True)
     b = array_moments(X, list("abcd"), split=False)
     for f in ("n", "s", "ss", "cross"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))  # exact integer sums
     check(X[:5000])
-    complete = likert(am._SPLIT + 1, 3, 8)
+    complete = likert(SPLIT + 1, 3, 8)
     a = array_moments(complete, list("abc"), split=True)
     b = array_moments(complete, list("abc"), split=False)
     np.testing.assert_array_equal(a.cross, b.cross)
@@ -219,3 +220,24 @@ def test_caller_array_is_not_modified():
     cronbach_alpha(X, missing="listwise")
     cronbach_alpha(X)
     np.testing.assert_array_equal(X, before)
+
+
+@pytest.mark.parametrize("n", [3001, SPLIT + 1])
+def test_totals_gathered_in_the_pass_equal_the_second_pass(n):
+    X = likert(n, 5, 14, missing=0.1)
+    X[5] = np.nan  # a row without answers
+    sign = np.array([1.0, -1, 1, 1, -1])
+    m = array_moments(X, list("abcde"), sign=sign)
+    assert m.totals is not None
+    centre = np.array([3.0, 3, 2, 3, 4])
+    flip, shift = 6.0, 2.5
+    n_i = np.diag(m.n)
+    xsum = m.centre * n_i + np.diag(m.s)
+    got = m.totals.finish(flip, shift, centre, n_i, xsum)
+    ref = total_sums(X, sign, np.where(sign < 0, flip - centre, centre) - shift, centre)
+    for f in ("st", "stt", "stz", "tsum", "tsq"):  # sums of 2e5 terms about other shifts
+        np.testing.assert_allclose(getattr(got, f), getattr(ref, f), rtol=1e-10)
+    assert got.count == ref.count
+    other = array_moments(X[:100], list("abcde"), sign=-sign)
+    assert m.merge(other).totals is None  # different keys: not mergeable, second pass
+    assert array_moments(X + 0.5, list("abcde"), sign=sign).totals is None  # non-integer

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._alpha_moments import MAX_VALUES, ItemMoments, TotalSums, array_moments, total_sums
+from ._alpha_moments import MAX_VALUES, ItemMoments, array_moments
+from ._alpha_totals import TotalSums, total_sums
 from ._checks import numeric_frame
 from ._correlation import _pairwise_cov_cor
 from .errors import DataError, OptionError, SatscoreWarning
@@ -282,7 +283,12 @@ def prepare_from_moments(
     else:
         offset = np.where(sign < 0, flip - mom.centre, mom.centre)
         shift = float(offset.mean())
-        tot = totals(cols, sign, offset - shift, mom.centre)
+        raw = mom.totals
+        if raw is not None and np.array_equal(raw.sign, sign):  # gathered in the first pass
+            xsum = mom.centre * n_i + np.diag(mom.s)
+            tot = raw.finish(flip, shift, mom.centre, n_i, xsum)
+        else:
+            tot = totals(cols, sign, offset - shift, mom.centre)
         sz, szz = np.diag(mom.s), np.diag(mom.ss)
         with np.errstate(invalid="ignore", divide="ignore"):
             cov_tz = tot.stz - tot.st * sz / n_i
@@ -320,7 +326,8 @@ def prepare_items(
 ) -> PreparedItems:
     """Validate in-memory data, summarise it (:func:`array_moments`) and prepare the items."""
     X, names = _read(data)
-    mom = array_moments(X, names)
+    hint = np.ones(len(names)) if check_keys else _key_vector(keys, names, [])
+    mom = array_moments(X, names, sign=hint)
     if missing == "listwise" and not (mom.n == mom.rows).all():
         X = X[~np.isnan(X).any(axis=1)]
         if X.shape[0] < 3:

@@ -29,17 +29,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
+from ._alpha_totals import BLOCK as _BLOCK
+from ._alpha_totals import SPLIT as _SPLIT
+from ._alpha_totals import RawTotals, single_threaded_blas
 from .errors import ChunkError, DataError
 
-__all__ = ["ItemMoments", "TotalSums", "array_moments", "total_sums"]
+__all__ = ["ItemMoments", "array_moments"]
 
 MAX_VALUES = 10  # psych tabulates frequencies when at most this many distinct answers occur
-_BLOCK = 8192  # rows per block of the missing-data pass (buffers stay in L2; BLAS stays 1 thread)
-_SPLIT = 200_000  # frames with at least this many rows are summarised in two halves
 _F32_EXACT = 2.0**24  # float32 sums of integers are exact below this
 
 
@@ -66,6 +66,7 @@ class ItemMoments:
     values: tuple[np.ndarray | None, ...]
     counts: tuple[np.ndarray | None, ...]
     integral: bool
+    totals: RawTotals | None = None  # item-total sums for known keys (integer codes)
 
     def recentred(self, centre: np.ndarray) -> ItemMoments:
         """The same sums about another centre (exact for integer sums and shifts)."""
@@ -120,6 +121,7 @@ class ItemMoments:
             values=tuple(values),
             counts=tuple(counts),
             integral=self.integral and o.integral,
+            totals=None if self.totals is None else self.totals.merge(o.totals),
         )
 
     def subset(self, keep: Sequence[int]) -> ItemMoments:
@@ -137,57 +139,8 @@ class ItemMoments:
             hi=self.hi[keep],
             values=tuple(self.values[i] for i in keep),
             counts=tuple(self.counts[i] for i in keep),
+            totals=None,  # the scale score changes without some items
         )
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class TotalSums:
-    """Sums for the item-total correlations with missing answers (mergeable by addition).
-
-    ``t`` is the scale score of a row (mean of its answered keyed items) minus a shift;
-    per item over the rows answering it: ``st`` sums ``t``, ``stt`` sums ``t**2`` and
-    ``stz`` sums ``t z`` (``z`` the answer minus the centre); over all scored rows
-    ``count``, ``tsum`` and ``tsq``.
-    """
-
-    st: np.ndarray
-    stt: np.ndarray
-    stz: np.ndarray
-    count: int
-    tsum: float
-    tsq: float
-
-    def merge(self, other: TotalSums) -> TotalSums:
-        return TotalSums(
-            self.st + other.st,
-            self.stt + other.stt,
-            self.stz + other.stz,
-            self.count + other.count,
-            self.tsum + other.tsum,
-            self.tsq + other.tsq,
-        )
-
-
-_CONTROLLER: list = []
-
-
-def single_threaded_blas() -> AbstractContextManager:
-    """BLAS limited to one thread while alpha's passes run (they parallelise themselves).
-
-    Many small products in a row are slow on a multi-threaded OpenBLAS when the other
-    cores are busy (each call waits for its worker threads to be scheduled), and the two
-    halves of a frame are already summarised on two threads. Uses ``threadpoolctl`` when
-    it is installed (it comes with scikit-learn); results are the same without it.
-    """
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - optional speed-up
-            _CONTROLLER.append(None)
-        else:
-            _CONTROLLER.append(ThreadpoolController())
-    ctl = _CONTROLLER[0]
-    return nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
 
 
 # ----------------------------------------------------------------------------- counting
@@ -306,12 +259,15 @@ def _block_products(P: np.ndarray, sq: np.ndarray, k: int, f64: bool) -> tuple[n
     return P.T @ P, sq.T @ P[:, k:]
 
 
-def _missing(X: np.ndarray, columns: tuple[str, ...], integral: bool) -> ItemMoments:
+def _missing(
+    X: np.ndarray, columns: tuple[str, ...], integral: bool, raw: RawTotals | None = None
+) -> ItemMoments:
     """Pairwise sums in row blocks; exact int8 codes in float32 when ``integral``.
 
     Per block: ``P = [Z, M]`` (codes times the presence mask, so zeros where missing),
     ``P'P`` and ``(Z*Z)'M``. The codes are exact when every present answer equals its
-    code (counted over the whole pass; otherwise the pass restarts in float64).
+    code (counted over the whole pass; otherwise the pass restarts in float64). With
+    ``raw`` (known keys), the item-total sums are gathered in the same pass.
     """
     rows, k = X.shape
     dtype = np.float32 if integral else np.float64
@@ -344,6 +300,8 @@ def _missing(X: np.ndarray, columns: tuple[str, ...], integral: bool) -> ItemMom
         g, t = _block_products(P, sq, k, wide)
         G += g
         SS += t
+        if integral and raw is not None:
+            raw = raw.add_block(P, k)
     n, s, cross = G[k:, k:], G[:k, k:], G[:k, :k]
     if integral and equal != round(np.trace(n)):  # some answer is not an int8 integer
         return _missing(X, columns, False)
@@ -362,7 +320,10 @@ def _missing(X: np.ndarray, columns: tuple[str, ...], integral: bool) -> ItemMom
         with np.errstate(invalid="ignore"):
             lo, hi = np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
         lo, hi = np.where(np.isnan(lo), np.inf, lo), np.where(np.isnan(hi), -np.inf, hi)
-    return ItemMoments(columns, rows, centre, n, s, SS, cross, lo, hi, values, cnts, integral)
+    return ItemMoments(
+        columns, rows, centre, n, s, SS, cross, lo, hi, values, cnts, integral,
+        raw if integral else None,
+    )  # fmt: skip
 
 
 def _sample_centre(X: np.ndarray) -> np.ndarray:
@@ -374,75 +335,36 @@ def _sample_centre(X: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(centre), centre, 0.0)
 
 
-def _one(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments:
+def _one(X: np.ndarray, columns: tuple[str, ...], raw: RawTotals | None) -> ItemMoments:
     S = X.T @ X  # NaN or inf anywhere in a column make its diagonal non-finite
     if np.isfinite(np.diag(S)).all():
         return _complete(X, columns, S)
-    return _missing(X, columns, True)
+    return _missing(X, columns, True, raw)
 
 
-def array_moments(X: np.ndarray, columns: Sequence[str], *, split: bool = True) -> ItemMoments:
+def array_moments(
+    X: np.ndarray, columns: Sequence[str], *, split: bool = True, sign: np.ndarray | None = None
+) -> ItemMoments:
     """:class:`ItemMoments` of a float matrix (rows = respondents, NaN = missing).
 
-    With ``split`` and at least ``_SPLIT`` rows, the two halves are summarised on two
+    With ``split`` and at least ``SPLIT`` rows, the two halves are summarised on two
     threads and merged (the split depends on the size only, so results are
-    reproducible on any machine).
+    reproducible on any machine). With ``sign`` (the keys, +1/-1 per column), the sums
+    for the item-total correlations are gathered in the same pass when answers are
+    missing (``ItemMoments.totals``).
     """
     columns = tuple(columns)
     rows = X.shape[0]
+    raw = None
+    if sign is not None:
+        gamma = float(np.round(np.mean(sign * _sample_centre(X)))) if rows else 0.0
+        raw = RawTotals.empty(np.asarray(sign, dtype=float), gamma)
     with single_threaded_blas():
         if not split or rows < _SPLIT:
-            return _one(X, columns)
+            return _one(X, columns, raw)
         half = rows // 2
+        parts = (X[:half], X[half:])
+        raws = (raw, None if raw is None else RawTotals.empty(raw.sign, raw.gamma))
         with ThreadPoolExecutor(max_workers=2) as pool:
-            a, b = pool.map(lambda part: _one(part, columns), (X[:half], X[half:]))
-    return a.merge(b)
-
-
-# ----------------------------------------------------------------------------- totals
-def _totals_one(
-    X: np.ndarray, sign: np.ndarray, offset: np.ndarray, centre: np.ndarray
-) -> TotalSums:
-    rows, k = X.shape
-    P = np.empty((min(_BLOCK, rows), 2 * k), order="F")
-    st, stt, stz = np.zeros(k), np.zeros(k), np.zeros(k)
-    count, tsum, tsq = 0, 0.0, 0.0
-    for r0 in range(0, rows, _BLOCK):
-        xb = X[r0 : r0 + _BLOCK]
-        if xb.shape[0] < P.shape[0]:
-            P = np.empty((xb.shape[0], 2 * k), order="F")
-        mb = np.isnan(xb)
-        z, m = P[:, :k], P[:, k:]
-        np.subtract(xb, centre, out=z)
-        np.copyto(z, 0.0, where=mb)
-        np.logical_not(mb, out=m)
-        answered = m.sum(axis=1)
-        scored = answered > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = (z @ sign + m @ offset) / answered
-        t[~scored] = 0.0
-        T = np.column_stack([t, t * t])
-        prod = P.T @ T
-        stz += prod[:k, 0]
-        st += prod[k:, 0]
-        stt += prod[k:, 1]
-        count += int(scored.sum())
-        tsum += float(t.sum())
-        tsq += float(t @ t)
-    return TotalSums(st, stt, stz, count, tsum, tsq)
-
-
-def total_sums(
-    X: np.ndarray, sign: np.ndarray, offset: np.ndarray, centre: np.ndarray, *, split: bool = True
-) -> TotalSums:
-    """:class:`TotalSums` with the keyed, shifted answer ``sign * (x - centre) + offset``."""
-    rows = X.shape[0]
-    with single_threaded_blas():
-        if not split or rows < _SPLIT:
-            return _totals_one(X, sign, offset, centre)
-        half = rows // 2
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            a, b = pool.map(
-                lambda part: _totals_one(part, sign, offset, centre), (X[:half], X[half:])
-            )
+            a, b = pool.map(lambda part, r: _one(part, columns, r), parts, raws)
     return a.merge(b)

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ._alpha_items import PreparedItems, prepare_from_moments
-from ._alpha_moments import TotalSums, array_moments, total_sums
+from ._alpha_moments import array_moments
+from ._alpha_totals import TotalSums, total_sums
 from ._chunks import is_reiterable
 from ._dask import reduce_summaries
 from ._summaries_base import _Bundle, _matrix, _numeric_chunk

@@ -1,0 +1,195 @@
+"""Item-total sums of :func:`satscore.cronbach_alpha` (psych ``raw.r`` with missing answers).
+
+psych correlates each keyed item with the scale score ``t`` (row mean of the answered
+keyed items) over the rows where the item is answered. With missing answers that needs,
+per item, sums of ``t``, ``t**2`` and ``t * x`` over those rows (:class:`TotalSums`).
+
+- :class:`RawTotals` gathers them *during* the moment pass when the keys are known
+  (``keys`` given, or none): with integer codes, ``t = p + flip * q`` where
+  ``p = (sum of signed codes) / answered - gamma`` and ``q`` is the share of answered
+  reversed items; the sums of ``p``, ``q`` and their products against the presence mask
+  and the codes give :class:`TotalSums` for any reversal constant ``flip`` afterwards.
+- :func:`total_sums` is the second pass otherwise (``check_keys`` reversing items,
+  items dropped for no variance, non-integer answers).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+
+import numpy as np
+
+__all__ = ["RawTotals", "TotalSums", "single_threaded_blas", "total_sums"]
+
+BLOCK = 4096  # rows per block of the passes (buffers stay in L2; BLAS stays 1 thread)
+SPLIT = 200_000  # frames with at least this many rows are summarised in two halves
+
+
+_CONTROLLER: list = []
+
+
+def single_threaded_blas() -> AbstractContextManager:
+    """BLAS limited to one thread while alpha's passes run (they parallelise themselves).
+
+    Many small products in a row are slow on a multi-threaded OpenBLAS when the other
+    cores are busy (each call waits for its worker threads to be scheduled), and the two
+    halves of a frame are already summarised on two threads. Uses ``threadpoolctl`` when
+    it is installed (it comes with scikit-learn); results are the same without it.
+    """
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - optional speed-up
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(ThreadpoolController())
+    ctl = _CONTROLLER[0]
+    return nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TotalSums:
+    """Sums for the item-total correlations with missing answers (mergeable by addition).
+
+    ``t`` is the scale score of a row (mean of its answered keyed items) minus a shift;
+    per item over the rows answering it: ``st`` sums ``t``, ``stt`` sums ``t**2`` and
+    ``stz`` sums ``t z`` (``z`` the answer minus the centre); over all scored rows
+    ``count``, ``tsum`` and ``tsq``.
+    """
+
+    st: np.ndarray
+    stt: np.ndarray
+    stz: np.ndarray
+    count: int
+    tsum: float
+    tsq: float
+
+    def merge(self, other: TotalSums) -> TotalSums:
+        return TotalSums(
+            self.st + other.st,
+            self.stt + other.stt,
+            self.stz + other.stz,
+            self.count + other.count,
+            self.tsum + other.tsum,
+            self.tsq + other.tsq,
+        )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RawTotals:
+    """Sums for :class:`TotalSums` gathered in the moment pass (integer codes, known keys).
+
+    With ``T = [p, q, p*p, p*q, q*q]`` per row (zero for rows without answers):
+    ``zt[j]`` sums ``x_j T`` and ``mt[j]`` sums ``T`` over the rows answering item ``j``;
+    ``t`` sums ``T`` over all rows; ``count`` counts rows with an answer.
+    """
+
+    sign: np.ndarray
+    gamma: float
+    zt: np.ndarray
+    mt: np.ndarray
+    t: np.ndarray
+    count: int
+
+    @classmethod
+    def empty(cls, sign: np.ndarray, gamma: float) -> RawTotals:
+        k = sign.size
+        return cls(sign, gamma, np.zeros((k, 5)), np.zeros((k, 5)), np.zeros(5), 0)
+
+    def add_block(self, P: np.ndarray, k: int) -> RawTotals:
+        """Accumulate one block ``P = [Z, M]`` (codes with zeros where missing, mask)."""
+        z, m = P[:, :k], P[:, k:]
+        rev = (self.sign < 0).astype(P.dtype)
+        answered = m.sum(axis=1, dtype=np.float64)
+        u = (z @ self.sign.astype(P.dtype)).astype(np.float64)  # exact: small integers
+        v = (m @ rev).astype(np.float64)
+        T = np.empty((P.shape[0], 5))
+        scored = answered > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(u - self.gamma * answered, answered, out=T[:, 0])
+            np.divide(v, answered, out=T[:, 1])
+        T[~scored, :2] = 0.0
+        np.multiply(T[:, 0], T[:, 0], out=T[:, 2])
+        np.multiply(T[:, 0], T[:, 1], out=T[:, 3])
+        np.multiply(T[:, 1], T[:, 1], out=T[:, 4])
+        prod = P.astype(np.float64).T @ T
+        self.zt[...] += prod[:k]
+        self.mt[...] += prod[k:]
+        self.t[...] += T.sum(axis=0)
+        return dataclasses.replace(self, count=self.count + int(scored.sum()))
+
+    def merge(self, other: RawTotals | None) -> RawTotals | None:
+        if other is None or other.gamma != self.gamma or not np.array_equal(other.sign, self.sign):
+            return None
+        return RawTotals(
+            self.sign, self.gamma, self.zt + other.zt, self.mt + other.mt, self.t + other.t,
+            self.count + other.count,
+        )  # fmt: skip
+
+    def finish(
+        self, flip: float, shift: float, centre: np.ndarray, n: np.ndarray, xsum: np.ndarray
+    ) -> TotalSums:
+        """:class:`TotalSums` of ``t - shift`` with ``z = x - centre``.
+
+        ``n[j]`` counts the rows answering item ``j`` and ``xsum[j]`` sums its answers.
+        """
+        d = self.gamma - shift  # t - shift = p + flip * q + d
+        c2 = np.array([1.0, flip, 0.0, 0.0, 0.0])
+        sq = np.array([2 * d, 2 * d * flip, 1.0, 2 * flip, flip * flip])
+        st = self.mt @ c2 + d * n
+        stt = self.mt @ sq + d * d * n
+        sxt = self.zt @ c2 + d * xsum
+        tsum = float(self.t @ c2 + d * self.count)
+        tsq = float(self.t @ sq + d * d * self.count)
+        return TotalSums(st, stt, sxt - centre * st, self.count, tsum, tsq)
+
+
+# ----------------------------------------------------------------------------- totals
+def _totals_one(
+    X: np.ndarray, sign: np.ndarray, offset: np.ndarray, centre: np.ndarray
+) -> TotalSums:
+    rows, k = X.shape
+    P = np.empty((min(BLOCK, rows), 2 * k), order="F")
+    st, stt, stz = np.zeros(k), np.zeros(k), np.zeros(k)
+    count, tsum, tsq = 0, 0.0, 0.0
+    for r0 in range(0, rows, BLOCK):
+        xb = X[r0 : r0 + BLOCK]
+        if xb.shape[0] < P.shape[0]:
+            P = np.empty((xb.shape[0], 2 * k), order="F")
+        mb = np.isnan(xb)
+        z, m = P[:, :k], P[:, k:]
+        np.subtract(xb, centre, out=z)
+        np.copyto(z, 0.0, where=mb)
+        np.logical_not(mb, out=m)
+        answered = m.sum(axis=1)
+        scored = answered > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = (z @ sign + m @ offset) / answered
+        t[~scored] = 0.0
+        T = np.column_stack([t, t * t])
+        prod = P.T @ T
+        stz += prod[:k, 0]
+        st += prod[k:, 0]
+        stt += prod[k:, 1]
+        count += int(scored.sum())
+        tsum += float(t.sum())
+        tsq += float(t @ t)
+    return TotalSums(st, stt, stz, count, tsum, tsq)
+
+
+def total_sums(
+    X: np.ndarray, sign: np.ndarray, offset: np.ndarray, centre: np.ndarray, *, split: bool = True
+) -> TotalSums:
+    """:class:`TotalSums` with the keyed, shifted answer ``sign * (x - centre) + offset``."""
+    rows = X.shape[0]
+    with single_threaded_blas():
+        if not split or rows < SPLIT:
+            return _totals_one(X, sign, offset, centre)
+        half = rows // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            a, b = pool.map(
+                lambda part: _totals_one(part, sign, offset, centre), (X[:half], X[half:])
+            )
+    return a.merge(b)
