@@ -90,6 +90,7 @@ def prepare_moments(
         codes = np.full(len(gcol), -1)
         for k, lab in enumerate(labels):
             codes[(gcol == lab).to_numpy()] = k
+        labels = [_plain(lab) for lab in labels]
         n_na = int(gcol.isna().sum())
         if n_na:
             warnings.warn(
@@ -126,6 +127,16 @@ def prepare_moments(
         cov = _centered_crossprod(xg, mean) / ng
         moments.append(_make_moments(ng, mean, cov, items, where))
     return moments, tuple(labels), dropped
+
+
+def _plain(label: Any) -> Any:
+    """numpy scalars -> Python; integral floats (an int column with NaN) -> int, as lavaan's
+    labels "1", "2" rather than 1.0, 2.0."""
+    if isinstance(label, np.generic):
+        label = label.item()
+    if isinstance(label, float) and label.is_integer():
+        return int(label)
+    return label
 
 
 def _centered_crossprod(x: np.ndarray, mean: np.ndarray, chunk: int = 65536) -> np.ndarray:
