@@ -396,3 +396,21 @@ def test_xlsform_instrument_on_the_command_line(capsys, tmp_path):
     answers.write_text("CSAT01\n5\n满意\n", encoding="utf-8")
     code, out, _ = run(capsys, "validate", str(answers), "--instrument", str(form))
     assert code == 0, out
+
+
+def test_validate_header_row_option(capsys, tmp_path):
+    path = tmp_path / "titled.csv"
+    path.write_text("Branch survey Q1\nexported 2026-04-01\nCSAT01,branch\n5,A\n4,B\n", "utf-8")
+    code, out, err = run(capsys, "validate", str(path), "--instrument", "csat")
+    assert code == 2  # one-column title lines, then two columns: the parser stops
+    assert_one_line_error(err, "Expected 1 fields in line 3, saw 2; check the separator")
+    assert "--header N" in err
+    padded = tmp_path / "padded.csv"  # title lines padded with commas parse; validate hints
+    padded.write_text("Survey,\nexported,\nCSAT01,branch\n5,A\n4,B\n", "utf-8")
+    code, out, _ = run(capsys, "validate", str(padded), "--instrument", "csat")
+    assert code == 1
+    assert "no item column of instrument 'csat' was found" in out
+    assert "(e.g. --header 2 when two title rows come first)" in out
+    code, out, _ = run(capsys, "validate", str(path), "--instrument", "csat", "--header", "2")
+    assert code == 0, out
+    assert "2 respondent(s)" in out

@@ -257,6 +257,13 @@ def _add_reader_options(parser: argparse.ArgumentParser) -> None:
         help="text encoding of a CSV file, e.g. gbk (default: UTF-8, or UTF-16 with a BOM)",
     )
     parser.add_argument("--sheet", metavar="S", help="Excel sheet name or 0-based number")
+    parser.add_argument(
+        "--header",
+        metavar="N",
+        type=int,
+        help="0-based row of the column names in a CSV/Excel file (default 0; e.g. 2 when two "
+        "title rows come first)",
+    )
 
 
 def _read_responses(
@@ -265,6 +272,7 @@ def _read_responses(
     encoding: str | None = None,
     sheet: str | None = None,
     id_column: str | None = None,
+    header: int | None = None,
 ) -> pd.DataFrame:
     """Read FILE with :func:`satscore.read_responses` (ids as text, so leading zeros stay)."""
     if not Path(path).is_file():
@@ -277,6 +285,8 @@ def _read_responses(
     kwargs: dict[str, Any] = {"encoding": encoding, "id_column": id_column}
     if sheet is not None:
         kwargs["sheet_name"] = int(sheet) if sheet.isdigit() else sheet
+    if header is not None:
+        kwargs["header"] = header
     return read_responses(path, **kwargs)
 
 
@@ -316,6 +326,7 @@ def _cli_words(text: str) -> str:
         text.replace("pass on_invalid='coerce'", "pass --coerce")
         .replace("pass id_column= (command line: --id-column)", "pass --id-column")
         .replace("with on_invalid='coerce'", "with --coerce")
+        .replace("read_responses(path, header=2)", "--header 2")
     )
 
 
@@ -327,7 +338,11 @@ def _count(problems: Sequence[Any]) -> str:
 def _run_validate(args: argparse.Namespace) -> int:
     inst = _instrument(args.instrument)
     responses = _read_responses(
-        args.file, encoding=args.encoding, sheet=args.sheet, id_column=args.id_column
+        args.file,
+        encoding=args.encoding,
+        sheet=args.sheet,
+        id_column=args.id_column,
+        header=args.header,
     )
     on_invalid = "coerce" if args.coerce else "raise"
     try:

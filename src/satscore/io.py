@@ -211,7 +211,11 @@ def _read_text(path: Path, fmt: str, encoding: str | None, kwargs: dict[str, Any
     enc, sniffed = _sniff(path, encoding)
     sep = kwargs.pop("sep", "\t" if fmt == "tsv" else sniffed)
     try:
-        with _damaged(path, "a delimited text file", "check the separator and quoting (pass sep=)"):
+        fix = (
+            "check the separator and quoting (sep=), or skip title rows above the column names "
+            "(header=N; command line: --header N)"
+        )
+        with _damaged(path, "a delimited text file", fix):
             return pd.read_csv(path, sep=sep, encoding=enc, **kwargs)
     except UnicodeDecodeError as err:
         if _looks_chinese(path):
