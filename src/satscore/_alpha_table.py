@@ -67,16 +67,25 @@ def _smc_without_each(R: np.ndarray) -> np.ndarray:
 
 
 def _median_var_without_each(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and variance of the inter-item correlations without each item in turn."""
     k = R.shape[0]
     ia, ib = np.tril_indices(k, -1)
     low = R[ia, ib]
     order = np.argsort(low, kind="stable")
-    low_sorted, a_sorted, b_sorted = low[order], ia[order], ib[order]
-    med, var = np.empty(k), np.empty(k)
-    for i in range(k):
-        v = low_sorted[(a_sorted != i) & (b_sorted != i)]
-        med[i] = np.median(v) if v.size else np.nan
-        var[i] = np.var(v, ddof=1) if v.size > 1 else np.nan
+    v = low[order]
+    keep = (ia[order][None, :] != np.arange(k)[:, None]) & (
+        ib[order][None, :] != np.arange(k)[:, None]
+    )
+    m = v.size - (k - 1)  # correlations left without one item
+    if m < 1:
+        return np.full(k, np.nan), np.full(k, np.nan)
+    rank = np.cumsum(keep, axis=1)  # rank[i, p]: kept values up to position p
+    lo = (rank < (m - 1) // 2 + 1).sum(axis=1)  # position of the ((m-1)//2)-th kept value
+    hi = (rank < m // 2 + 1).sum(axis=1)
+    med = (v[lo] + v[hi]) / 2.0
+    w = keep.astype(float)
+    s1, s2 = w @ v, w @ (v * v)
+    var = (s2 - s1 * s1 / m) / (m - 1) if m > 1 else np.full(k, np.nan)
     return med, var
 
 
@@ -153,21 +162,18 @@ def item_table(
         std_r = R.sum(axis=0) / np.sqrt(R.sum())
         r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
         r_drop = (colC - d) / np.sqrt(d * rest)
-    table = pd.DataFrame(
-        {
-            "n": np.asarray(prep.item_n, dtype=np.int64),
-            "reversed": list(prep.sign < 0),
-            "mean": prep.item_mean,
-            "sd": prep.item_sd,
-            "raw_r": std_r if polychoric else prep.raw_r,
-            "std_r": std_r,
-            "r_cor": r_cor,
-            "r_drop": r_drop,
-            "alpha_if_dropped": drop["alpha"].to_numpy(),
-            "std_alpha_if_dropped": drop["std_alpha"].to_numpy(),
-        },
-        index=pd.Index(prep.names, name="item"),
-    )
-    if k and prep.frequencies is not None:
-        table = table.join(prep.frequencies)
-    return table
+    columns = {
+        "n": np.asarray(prep.item_n, dtype=np.int64),
+        "reversed": list(prep.sign < 0),
+        "mean": prep.item_mean,
+        "sd": prep.item_sd,
+        "raw_r": std_r if polychoric else prep.raw_r,
+        "std_r": std_r,
+        "r_cor": r_cor,
+        "r_drop": r_drop,
+        "alpha_if_dropped": drop["alpha"].to_numpy(),
+        "std_alpha_if_dropped": drop["std_alpha"].to_numpy(),
+    }
+    if k and prep.frequencies is not None:  # same item order
+        columns.update({c: prep.frequencies[c].to_numpy() for c in prep.frequencies.columns})
+    return pd.DataFrame(columns, index=pd.Index(prep.names, name="item"))
