@@ -190,3 +190,24 @@ def test_covariance_matrix_is_rescaled_like_psych():
         warnings.simplefilter("ignore", HeywoodWarning)
         direct = efa(raw, 2)
     np.testing.assert_allclose(res.loadings, direct.loadings, atol=1e-10)
+
+
+def test_undefined_fit_statistics_are_none_with_a_warning_as_psych_nan():
+    """Ultra-Heywood pa solution on an indefinite pairwise matrix: psych's objective and every
+    statistic built on it are NaN; satscore returns None and says why (it used to substitute
+    the squared residuals and report a plausible-looking chi-square)."""
+    ref = REF["edge"]["ultra_heywood_pa4"]
+    assert ref["objective"] is None
+    assert ref["STATISTIC"] is None
+    data = pd.read_csv(DATA / "edge_ultra_heywood.csv")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = efa(data, 4, method="pa", rotation=None)
+    msgs = [str(w.message) for w in caught if w.category is NonPositiveDefiniteWarning]
+    assert any("fit statistics" in m and "undefined" in m and "NaN" in m for m in msgs)
+    assert any(issubclass(w.category, HeywoodWarning) for w in caught)
+    check_against(res, {**ref, "nfactors": 4})
+    for name in ("objective", "chi_square", "p_value", "rmsea", "tli", "bic", "sabic"):
+        assert getattr(res, name) is None, name
+    assert res.null_chi_square == pytest.approx(ref["null_chisq"], rel=1e-6)
+    assert res.fit_measures().loc[0, "chi_square"] is None

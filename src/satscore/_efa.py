@@ -20,6 +20,7 @@ from .errors import (
     DataError,
     HeywoodWarning,
     ModelSpecificationError,
+    NonPositiveDefiniteWarning,
     OptionError,
 )
 
@@ -65,8 +66,10 @@ class EFAResult(ResultMixin):
         Degrees of freedom ``p(p-1)/2 - pk + k(k-1)/2``.
     p_value : float or None
         Upper-tail chi-square probability of ``chi_square``.
-    objective : float
-        Value of the ML discrepancy of the (smoothed) model and data matrices.
+    objective : float or None
+        Value of the ML discrepancy of the (smoothed) model and data matrices; None (with a
+        warning) where it is undefined because the determinant of ``model^-1 R`` is negative
+        (psych: NaN), and then so are ``chi_square``, ``p_value``, RMSEA, TLI and BIC.
     rmsea : float or None
         Root mean square error of approximation (``n_obs``-based, as psych).
     rmsea_ci : ConfidenceInterval or None
@@ -113,7 +116,7 @@ class EFAResult(ResultMixin):
     chi_square: float | None
     dof: float
     p_value: float | None
-    objective: float
+    objective: float | None
     rmsea: float | None
     rmsea_ci: ConfidenceInterval | None
     tli: float | None
@@ -237,6 +240,9 @@ def efa(
     -----
     HeywoodWarning
         A communality at or above one (uniqueness at its lower bound), naming the items.
+    NonPositiveDefiniteWarning
+        An indefinite (pairwise) correlation matrix, or ML fit statistics that are undefined
+        (psych: NaN) and returned as None.
 
     Examples
     --------
@@ -318,6 +324,16 @@ def efa(
             phi = phi[np.ix_(order, order)]
 
     st = fit_statistics(R, Lr, phi, n_obs=n, np_obs=np_obs)
+    if st.objective is None:
+        warnings.warn(
+            "the ML fit statistics (objective, chi_square, p_value, RMSEA, TLI, BIC) are "
+            "undefined: the smoothed model and correlation matrices are numerically singular "
+            "(determinant of model^-1 R negative; psych reports NaN), as an ultra-Heywood "
+            "solution or an indefinite pairwise correlation matrix produces. Use fewer "
+            "factors, another method, or missing='listwise'.",
+            NonPositiveDefiniteWarning,
+            stacklevel=2,
+        )
 
     u2 = np.diag(R) - h2
     heywood = [

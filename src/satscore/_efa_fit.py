@@ -66,7 +66,7 @@ class FitStats:
     """psych's ``factor.stats`` quantities (``None`` when undefined)."""
 
     dof: float
-    objective: float
+    objective: float | None
     statistic: float | None
     pvalue: float | None
     rmsea: float | None
@@ -331,15 +331,22 @@ def fit_statistics(
     r_s = cor_smooth_psych(R)
     m_inv_r = np.linalg.solve(model_s, r_s)
     sign, logdet = np.linalg.slogdet(m_inv_r)
-    objective = float(np.trace(m_inv_r) - logdet - p)
-    if sign <= 0 or not math.isfinite(objective):
-        objective = rstar2
+    objective: float | None = float(np.trace(m_inv_r) - logdet - p)
+    if sign < 0:
+        # psych: log(det) of a negative determinant is NaN and so is everything built on the
+        # objective (the smoothed matrices are numerically singular, e.g. an ultra-Heywood
+        # model); satscore reports them as undefined (None) and efa() warns.
+        objective = None
+    elif sign == 0 or not math.isfinite(objective):
+        objective = rstar2  # psych: an infinite objective is replaced by the squared residuals
     sign0, logdet0 = np.linalg.slogdet(r_s)
     F0 = float(np.trace(r_s) - logdet0 - p) if sign0 > 0 else r2
     null_dof = p * (p - 1) / 2
 
     statistic = pvalue = rmsea = lo = hi = tli = bic = sabic = null_chisq = None
-    if n_obs is not None:
+    if n_obs is not None and objective is None:
+        null_chisq = F0 * ((n_obs - 1) - (2 * p + 5) / 6)
+    elif n_obs is not None:
         nm = (n_obs - 1) - (2 * p + 5) / 6 - (2 * k) / 3
         chisq = objective * nm
         statistic = max(chisq, 0.0)

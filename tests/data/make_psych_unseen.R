@@ -290,6 +290,11 @@ ed$polychoric_binary_zero_raw <- um(suppressWarnings(polychoric(b, smooth = FALS
 # ~0.95, so psych's estimate is wherever optimize() stops
 flat <- as.matrix(read.csv("edge_binary_flat.csv"))
 ed$polychoric_binary_flat_raw <- um(suppressWarnings(polychoric(flat, smooth = FALSE))$rho)
+# edge_ultra_heywood.csv (22 items, n = 40, 15% NA; from an R simulation with set.seed(4)):
+# an indefinite pairwise matrix and an ultra-Heywood 4-factor pa solution; the determinant of
+# solve(model, r) is negative, so psych's objective, STATISTIC, RMSEA, TLI and BIC are NaN
+uh <- as.matrix(read.csv("edge_ultra_heywood.csv"))
+ed$ultra_heywood_pa4 <- fa_out(suppressWarnings(fa(uh, 4, fm = "pa", rotate = "none")))
 # fa.parallel's replicates call fa(..., SMC = FALSE): principal axes start from 1s
 ed$pa_smc_false <- uv(fa(Th, 1, fm = "pa", SMC = FALSE, rotate = "none")$values)
 ed$pa_smc_false_bin <- uv(fa(cor(binm, use = "pairwise"), 1, fm = "pa", SMC = FALSE)$values)
