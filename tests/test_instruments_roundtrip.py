@@ -499,3 +499,23 @@ def test_plain_xlsform_language_headers_met_in_practice(tmp_path, header, lang):
     assert inst.languages == (lang,)
     assert inst.scale("yn").labels[lang] == ("否", "是")
     assert inst.item("Q0").text[lang] == "您是否办理过业务？"
+
+
+def test_xlsform_survives_excel_turning_codes_into_numbers(tmp_path):
+    import openpyxl
+
+    inst = load_instrument("bank_service")
+    path = inst.to_xlsform(tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for row in wb["choices"].iter_rows(min_row=2):
+        row[1].value = float(row[1].value)  # "99" -> 99.0, as after editing in Excel
+    for row in wb["satscore_dimensions"].iter_rows(min_row=2):
+        row[-1].value = float(row[-1].value)
+    wb.save(path)
+    assert Instrument.from_xlsform(path) == inst
+    wb["choices"]["B2"].value = 1.5
+    wb.save(path)
+    from satscore.errors import InstrumentError
+
+    with pytest.raises(InstrumentError, match=r"expected an integer code; found '1\.5'"):
+        Instrument.from_xlsform(path)

@@ -213,10 +213,21 @@ def _flag(value: Any, where: str) -> bool:
     raise InstrumentError(f"{where}: expected yes or no; found {value!r}.")
 
 
+def as_int(text: str) -> int:
+    """``"4"`` or ``"4.0"`` (a number cell re-saved by Excel) -> 4; ValueError otherwise."""
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)  # ValueError for text that is no number
+        if not number.is_integer():
+            raise
+        return int(number)
+
+
 def _int(value: Any, where: str) -> int:
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+        return as_int(str(value).strip())
+    except (TypeError, ValueError, OverflowError):
         raise InstrumentError(f"{where}: expected an integer code; found {value!r}.") from None
 
 

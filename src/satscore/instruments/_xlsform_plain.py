@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import InstrumentError, SatscoreWarning
 from ._checks import LANG_RE
 from ._model import Dimension, Instrument, Item, MissingCode, ResponseScale
-from ._xlsform import LANGUAGE_NAMES, _flag, _records, parse_relevant
+from ._xlsform import LANGUAGE_NAMES, _flag, _records, as_int, parse_relevant
 
 __all__ = ["read_plain_xlsform"]
 
@@ -163,8 +163,8 @@ def read_plain_xlsform(wb: Any, source: str) -> Instrument:
         for r in rows:
             raw = (r.get("name") or "").strip()
             try:
-                code = int(raw)
-            except ValueError:
+                code = as_int(raw)
+            except (ValueError, OverflowError):
                 msg = (
                     f"{where}: choice name {raw!r} is not an integer code; satscore needs "
                     "integer answer codes (e.g. 1..5, 99 for not applicable). Rename the choices."
