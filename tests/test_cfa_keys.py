@@ -121,6 +121,17 @@ def test_unreversed_dict_model_warns_and_matches_lavaan(ref, bank):
     assert got == pytest.approx(-0.556, abs=1e-3)  # the distortion issue 4 reports
     with pytest.warns(ReverseKeyWarning):
         rep = validity_report(bank, ITEMS)
+    fixed = validity_report(bank, ITEMS, keys=["SQ09"]).factors.set_index("factor")
+    t = rep.factors.set_index("factor")
+    # the sign lowers CR and omega (semTools: .862 -> .798) but not AVE or HTMT
+    val, val_raw = ref["bank"]["validity"], ref["bank_unreversed"]["validity"]
+    assert t.loc["service_quality", "omega"] == pytest.approx(
+        val_raw["comprel_obs"]["service_quality"], abs=1e-3
+    )
+    assert val_raw["comprel_obs"]["service_quality"] < val["comprel_obs"]["service_quality"] - 0.05
+    assert t.loc["service_quality", "cr"] < fixed.loc["service_quality", "cr"] - 0.05
+    for col in ("ave", "ave_semtools", "max_htmt"):
+        assert t.loc["service_quality", col] == pytest.approx(fixed.loc["service_quality", col])
     assert any("service_quality: item 'SQ09' loads -0.55" in p for p in rep.problems)
     assert not rep.ok
     assert rep.factors.set_index("factor").loc["service_quality", "ave"] == pytest.approx(

@@ -9,7 +9,9 @@ in-memory data, chunks and dask alike; with FIML the pattern moments are reverse
 
 After the fit, :func:`reverse_key_warnings` flags items whose standardized loading has the
 opposite sign to the rest of their factor (a reverse-keyed item left unreversed): such an item
-distorts composite reliability, AVE and the Fornell-Larcker criterion.
+lowers composite reliability (CR, semTools' omega) and any sum score of the factor. (AVE,
+Fornell-Larcker and HTMT use squared loadings and absolute correlations, so they do not
+change.)
 """
 
 from __future__ import annotations
@@ -155,8 +157,8 @@ def reverse_key_warnings(std_loadings: pd.DataFrame, *, instrument: bool, stackl
             )
         warnings.warn(
             f"item {item!r} has standardized loading {value:.3f} on {factor!r}, opposite in "
-            "sign to the factor's other items; an unreversed reverse-keyed item distorts CR, "
-            f"AVE and the Fornell-Larcker criterion. Fix: {fix}.",
+            "sign to the factor's other items; an unreversed reverse-keyed item lowers the "
+            f"composite reliability (CR, omega) and sum scores. Fix: {fix}.",
             ReverseKeyWarning,
             stacklevel=stacklevel,
         )

@@ -226,8 +226,8 @@ def validity_report(
     for item, f, value in opposite_sign_items(fit.std_loadings):
         problems.append(
             f"{f}: item {item!r} loads {value:.3f}, against the factor's other items; if it is "
-            f"reverse-worded, reverse it ({fix}: min + max - code) before judging CR, AVE, "
-            "Fornell-Larcker and HTMT"
+            f"reverse-worded, reverse it ({fix}: min + max - code) before judging its CR and "
+            "omega (AVE and HTMT do not depend on the sign)"
         )
     for k in np.flatnonzero(single.to_numpy()):
         problems.append(f"{lat[k]}: one indicator, so HTMT is undefined (NaN) for this factor")
