@@ -171,6 +171,39 @@ def test_korn_graubard_by_domain_in_a_cluster_sample_matches_svyby(data_dir):
     np.testing.assert_allclose(rows["df"], ref["df"], atol=0)
     np.testing.assert_allclose(rows["ci_low"], ref["low"], atol=1e-7)
     np.testing.assert_allclose(rows["ci_high"], ref["high"], atol=1e-7)
+    # verdicts at 95% use one-sided bounds = the limits of svyciprop(level = 0.90): a target
+    # just below the R lower limit is met, just above it is not, and the p-value there is 0.05
+    for i, s in enumerate(ref["stype"]):
+        for shift, expect in ((-1e-6, "met"), (1e-6, "inconclusive")):
+            t = ref["low_90"][i] + shift
+            row = (
+                score_survey(
+                    df, "csat", by="stype", design=design, targets={"customer_satisfaction": t}
+                )
+                .kpi()
+                .set_index("stype")
+            )
+            assert row.loc[s, "verdict"] == expect, (s, shift)  # fmt: skip
+            if shift > 0:
+                assert row.loc[s, "p_value"] == pytest.approx(0.05, abs=1e-4)
+        t = ref["high_90"][i] - 1e-6
+        row = (
+            score_survey(
+                df, "csat", by="stype", design=design, targets={"customer_satisfaction": t}
+            )
+            .kpi()
+            .set_index("stype")
+        )
+        assert row.loc[s, "verdict"] == "inconclusive"  # fmt: skip
+        t = ref["high_90"][i] + 1e-6
+        row = (
+            score_survey(
+                df, "csat", by="stype", design=design, targets={"customer_satisfaction": t}
+            )
+            .kpi()
+            .set_index("stype")
+        )
+        assert row.loc[s, "verdict"] == "not_met"  # fmt: skip
 
 
 @pytest.mark.parametrize("bca", [False, True])

@@ -10,6 +10,9 @@ verdict use ``alpha`` in one tail):
   ``svyciprop(method = "beta")``; at p = 0 or 1, ``n_eff = n``. ``"wilson"`` with a
   design is the R >= 4.5 ``svyciprop(method = "wilson")`` form (``n_eff`` without the
   df adjustment, ``t_df`` quantile); the other methods use the df-adjusted ``n_eff``.
+  The adjustment is taken at the interval's own tail: ``alpha/2`` for ``ci_low``/
+  ``ci_high``, ``alpha`` for the one-sided verdict bounds, which are therefore the
+  limits of R ``svyciprop(level = 1 - 2 alpha)``; the p-values use the latter.
 * means and indices: ``estimate ± t_{df} · SE`` with ``SE = s/√n_eff`` (``s`` the
   standard deviation, divisor ``n_eff - 1``) and ``df = n_eff - 1``; with a
   design, the design SE and design df.
@@ -119,22 +122,23 @@ def compute_rows(
         else:
             s2 = np.where(kind == "mean", var * n_eff / (n_eff - 1.0), var)
             se = np.sqrt(s2 / n_eff)
-        # effective counts for the binomial intervals (df-adjusted with a design)
-        ne_ci = n_eff
+        # effective counts for the binomial intervals: with a design, df-adjusted at the
+        # tail of each interval (two-sided: a/2; the one-sided verdict bounds: a, so they are
+        # the limits of R svyciprop(level = 1 - 2a), as the verdict definition says)
+        ne_ci = ne_ci1 = n_eff
         if design is not None:
-            ratio = stats.t.ppf(a / 2, np.maximum(rows_kg - 1, 1)) / stats.t.ppf(a / 2, df)
-            ne_ci = np.where(se > 0, n_eff * ratio**2, n)
+            ne_ci, ne_ci1 = (_kg_effective_n(n_eff, se, n, rows_kg, df, q) for q in (a / 2, a))
         method = "korn_graubard" if opts.ci_method.startswith("bootstrap") else opts.ci_method
         q_t2 = stats.t.ppf(1 - a / 2, df)
         q_t1 = stats.t.ppf(1 - a, df)
         wilson_t = design is not None and method == "wilson"
         if wilson_t:  # R >= 4.5 svyciprop(method = "wilson"): n_eff, t_df quantile
-            ne_ci = np.where(se > 0, n_eff, n)
+            ne_ci = ne_ci1 = np.where(se > 0, n_eff, n)
             pl2, ph2 = _wilson(est, ne_ci, q_t2)
             pl1, ph1 = _wilson(est, ne_ci, q_t1)
         else:
             pl2, ph2 = proportion_bounds(est * ne_ci, ne_ci, method, a / 2)
-            pl1, ph1 = proportion_bounds(est * ne_ci, ne_ci, method, a)
+            pl1, ph1 = proportion_bounds(est * ne_ci1, ne_ci1, method, a)
         if design is None:
             q_n2 = np.full_like(est, special.ndtri(1 - a / 2))
             q_n1 = np.full_like(est, special.ndtri(1 - a))
@@ -197,7 +201,7 @@ def compute_rows(
     table.attrs["_internal"] = {
         "lo1": lo1,
         "hi1": hi1,
-        "ne_ci": ne_ci,
+        "ne_ci": ne_ci1,  # p-values are dual to the one-sided bounds
         "wilson_t": wilson_t,
         "method": method,
         "boot": boot,
@@ -206,6 +210,15 @@ def compute_rows(
         "bca": opts.ci_method == "bootstrap",
     }
     return table
+
+
+def _kg_effective_n(
+    n_eff: np.ndarray, se: np.ndarray, n: np.ndarray, rows: np.ndarray, df: np.ndarray, q: float
+) -> np.ndarray:
+    """Korn-Graubard df-adjusted effective size ``n_eff (t_{rows-1,q} / t_{df,q})²`` for a
+    tail ``q`` (``n`` where the SE is 0, i.e. at 0% or 100%)."""
+    ratio = stats.t.ppf(q, np.maximum(rows - 1, 1)) / stats.t.ppf(q, df)
+    return np.where(se > 0, n_eff * ratio**2, n)
 
 
 def _wilson(p: np.ndarray, n: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

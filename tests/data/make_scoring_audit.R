@@ -26,7 +26,8 @@
 #   plain mean and differ by ~1e-4 relative for a ratio mean; stored as accel_boot_jack.)
 #   z0 and the BCa-adjusted tail levels are recomputed as in boot:::bca.ci.
 # * kg_cluster: svyby(~I(sch.wide == "Yes"), ~stype, apiclus1 design, svyciprop,
-#   method = "beta") (Korn-Graubard by domain in a cluster sample; survey 4.1-1).
+#   method = "beta") (Korn-Graubard by domain in a cluster sample; survey 4.1-1), at level
+#   0.95 and at level 0.90 (whose limits are the one-sided 95% bounds of the verdicts).
 # * nchs: the NCHS Data Presentation Standards for Proportions (Parker et al. 2017) as coded in
 #   CDC's surveytable (R/z_lpe.R .lpe_percents and R/svyciprop_adjusted.R), transcribed below
 #   (surveytable is not installed here) and evaluated on apistrat domains and synthetic rows.
@@ -207,8 +208,11 @@ for (r in design_rows) {
 # across clusters: domain df = degf of the subset design)
 kg <- svyby(~I(sch.wide == "Yes"), ~stype, dclus, svyciprop, vartype = c("ci", "se"),
             method = "beta")
+kg90 <- svyby(~I(sch.wide == "Yes"), ~stype, dclus, svyciprop, vartype = "ci",
+              method = "beta", level = 0.90)  # one-sided 95% bounds (verdicts at 95%)
 kg_cluster <- list(stype = as.character(kg$stype), estimate = unname(kg[, 2]),
                    low = unname(kg$ci_l), high = unname(kg$ci_u), se = unname(kg$se),
+                   low_90 = unname(kg90$ci_l), high_90 = unname(kg90$ci_u),
                    df = unname(sapply(as.character(kg$stype),
                                       function(s) degf(subset(dclus, stype == s)))))
 
