@@ -192,6 +192,17 @@ def parallel_analysis(
     -------
     ParallelAnalysisResult
 
+    Notes
+    -----
+    The observed eigenvalues are psych's exactly; the replicate eigenvalues follow psych's
+    definitions (the factor version of every replicate is ``fa(..., SMC = FALSE)``, which for
+    ``method="pa"`` starts from communalities of 1) and agree with R's in distribution.
+    Deliberate departures from ``fa.parallel``: a replicate whose pairwise correlations are
+    undefined is dropped instead of redrawn; with ``fa="fa"`` and a correlation matrix psych
+    compares the factor eigenvalues with the *mean* of the simulated ones (its other branches
+    use the quantile), satscore always uses ``quantile``; when every observed eigenvalue
+    exceeds its threshold psych reports ``NA`` and satscore the number of items.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
