@@ -27,6 +27,7 @@ from scipy import special, stats
 
 from ._alpha_items import prepare_items
 from ._alpha_table import alpha_stats, drop_table, item_table
+from ._alpha_totals import single_threaded_blas
 from ._checks import check_confidence_level, check_option, check_rng
 from ._chunks import is_out_of_core
 from ._correlation import _cov2cor
@@ -347,6 +348,31 @@ def cronbach_alpha(
             msg = f"n_boot must be an integer >= 2; found {n_boot!r}. Pass e.g. n_boot=1000."
             raise OptionError(msg)
         rng = check_rng(seed)
+    with single_threaded_blas():  # many small products: see _alpha_totals.single_threaded_blas
+        return _cronbach_alpha(
+            data,
+            keys,
+            check_keys,
+            scale_range,
+            missing,
+            ci_method,
+            level,
+            n_boot,
+            rng if ci_method == "bootstrap" else None,
+        )
+
+
+def _cronbach_alpha(
+    data: Any,
+    keys: Iterable[Any] | None,
+    check_keys: bool,
+    scale_range: tuple[float, float] | None,
+    missing: str,
+    ci_method: str,
+    level: float,
+    n_boot: int,
+    rng: np.random.Generator | None,
+) -> AlphaResult:
     if is_out_of_core(data):  # chunks or a dask DataFrame: items from mergeable summaries
         if ci_method == "bootstrap":
             msg = (
@@ -378,7 +404,7 @@ def cronbach_alpha(
             "one thing, or reverse-keyed items were not reversed. Check the keys (keys=[...] "
             "or check_keys=True).",
             SatscoreWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return AlphaResult(
         alpha=core["alpha"],

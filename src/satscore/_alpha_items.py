@@ -186,7 +186,7 @@ def _warn_keys(names: list[str], pc: np.ndarray, check_keys: bool) -> None:
             f"items {neg} correlate negatively with the scale and probably should be "
             "reversed; pass keys=[...] naming them (or check_keys=True)."
         )
-    warnings.warn(msg, SatscoreWarning, stacklevel=4)
+    warnings.warn(msg, SatscoreWarning, stacklevel=6)  # the caller of cronbach_alpha
 
 
 def _flip(scale_range: tuple[float, float] | None, mom: ItemMoments) -> float:
@@ -243,7 +243,7 @@ def prepare_from_moments(
             f"item(s) {const} have no variance (every answer the same) and were dropped from "
             "alpha (psych does the same); remove them from the scale.",
             SatscoreWarning,
-            stacklevel=3,
+            stacklevel=5,
         )
         cols = np.flatnonzero(~const_mask)
         if cols.size < 2:

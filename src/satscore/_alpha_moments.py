@@ -327,11 +327,11 @@ def _missing(
 
 
 def _sample_centre(X: np.ndarray) -> np.ndarray:
-    """A shift near the column means from a row sample (conditioning only)."""
-    sample = X[:: max(1, X.shape[0] // 20_000)]
-    ok = ~np.isnan(sample)
+    """A shift near the column means from the first rows (conditioning only)."""
+    head = X[:4096]
+    ok = ~np.isnan(head)
     with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.where(ok, sample, 0.0).sum(axis=0) / ok.sum(axis=0)
+        centre = np.where(ok, head, 0.0).sum(axis=0) / ok.sum(axis=0)
     return np.where(np.isfinite(centre), centre, 0.0)
 
 

@@ -107,7 +107,9 @@ def drop_table(C: np.ndarray, R: np.ndarray, n_obs: int, names: list[str]) -> pd
             }
             for i in range(2)
         ]
-        return pd.DataFrame(rows, index=names)[_DROP_COLUMNS].astype(float)
+        return pd.DataFrame(
+            {c: np.array([r[c] for r in rows], dtype=float) for c in _DROP_COLUMNS}, index=names
+        )
     m = k - 1
     dC, dR = np.diag(C), np.diag(R)
     colC, colR = C.sum(axis=0), R.sum(axis=0)
@@ -123,7 +125,7 @@ def drop_table(C: np.ndarray, R: np.ndarray, n_obs: int, names: list[str]) -> pd
     med, var = _median_var_without_each(R)
     with np.errstate(invalid="ignore"):
         ase = np.where(Q >= 0, np.sqrt(np.where(Q >= 0, Q, 0.0) / n_obs), np.nan)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "alpha": (1 - trC / sumC) * m / (m - 1),
             "std_alpha": (1 - m / sumR) * m / (m - 1),
@@ -135,8 +137,8 @@ def drop_table(C: np.ndarray, R: np.ndarray, n_obs: int, names: list[str]) -> pd
             "median_r": med,
         },
         index=names,
+        dtype=float,
     )
-    return out[_DROP_COLUMNS].astype(float)
 
 
 def item_table(
