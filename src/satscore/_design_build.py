@@ -21,9 +21,12 @@ __all__ = [
     "check_weights",
     "column_list",
     "fpc_factors",
+    "make_stages",
     "psu_codes",
     "sampling_weights",
     "stage_fpc",
+    "stage_list",
+    "stage_plan",
     "stratum_codes",
 ]
 
@@ -289,10 +292,47 @@ def _scalar(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _stage_list(value: Any, what: str) -> list[Any]:
+def stage_list(value: Any) -> list[Any]:
+    """``cluster``/``fpc`` argument as a list with one entry per stage."""
     if value is None:
         return []
     return [value] if isinstance(value, (str, int, float, np.number)) else list(value)
+
+
+def stage_plan(clusters: Sequence[str], fpcs: Sequence[Any]) -> list[str]:
+    """The cluster columns whose stages enter the variance (R: all with FPCs, else the first)."""
+    if len(fpcs) > max(1, len(clusters)):
+        msg = (
+            f"fpc gives {len(fpcs)} stages but cluster gives {max(1, len(clusters))}; pass one "
+            "fpc per sampling stage (first stage first), or None."
+        )
+        raise DesignError(msg)
+    if len(clusters) > 1 and len(fpcs) not in (0, len(clusters)):
+        msg = (
+            f"cluster gives {len(clusters)} stages {list(clusters)} but fpc only {len(fpcs)}; a "
+            "multistage variance needs the FPC of every stage (R svydesign(id=~psu+ssu, "
+            "fpc=~N1+N2)). Pass one fpc per stage, or fpc=None for the with-replacement "
+            "(ultimate cluster) approximation."
+        )
+        raise DesignError(msg)
+    return list(clusters) if len(fpcs) == len(clusters) else list(clusters[:1])
+
+
+def make_stages(
+    groups: Sequence[np.ndarray | None],
+    n_units: Sequence[np.ndarray],
+    factors: Sequence[np.ndarray],
+) -> list[Stage]:
+    """Stages with the scale of each group: the product of the earlier sampling fractions."""
+    stages: list[Stage] = []
+    for s, (group, n_s, factor) in enumerate(zip(groups, n_units, factors, strict=True)):
+        if s == 0:
+            scale = np.ones(n_s.shape[0])
+        else:
+            prev = stages[-1]
+            scale = (prev.scale * (1.0 - prev.fpc_factor))[groups[s - 1]]
+        stages.append(Stage(group, n_s, factor, scale))
+    return stages
 
 
 def build_structure(
@@ -318,22 +358,8 @@ def build_structure(
         h, keys = stratum_codes(data, column_list(strata, data, "strata"), "strata")
     n_strata = int(h.max()) + 1
     clusters = [] if cluster is None else column_list(cluster, data, "cluster")
-    fpcs = _stage_list(fpc, "fpc")
-    if len(fpcs) > max(1, len(clusters)):
-        msg = (
-            f"fpc gives {len(fpcs)} stages but cluster gives {max(1, len(clusters))}; pass one "
-            "fpc per sampling stage (first stage first), or None."
-        )
-        raise DesignError(msg)
-    if len(clusters) > 1 and len(fpcs) not in (0, len(clusters)):
-        msg = (
-            f"cluster gives {len(clusters)} stages {clusters} but fpc only {len(fpcs)}; a "
-            "multistage variance needs the FPC of every stage (R svydesign(id=~psu+ssu, "
-            "fpc=~N1+N2)). Pass one fpc per stage, or fpc=None for the with-replacement "
-            "(ultimate cluster) approximation."
-        )
-        raise DesignError(msg)
-    used = clusters if len(fpcs) == len(clusters) else clusters[:1]
+    fpcs = stage_list(fpc)
+    used = stage_plan(clusters, fpcs)
     # units of every stage: codes, the group (stratum / parent unit) of each unit
     row_units: list[np.ndarray] = []
     groups: list[np.ndarray] = []
@@ -365,13 +391,7 @@ def build_structure(
         factors, pops = fpc_factors(label, fpcs, data, row_groups, n_units)
     else:
         factors, pops = [np.ones(n_strata)], None
-    stages = []
-    scale = np.ones(n_strata)
-    for s in range(len(n_units)):
-        if s > 0:
-            prev = stages[-1]
-            scale = (prev.scale * (1.0 - prev.fpc_factor))[groups[s - 1]]
-        stages.append(Stage(groups[s] if used else None, n_units[s], factors[s], scale))
+    stages = make_stages(groups if used else [None], n_units, factors)
     check_lonely(stages, lonely_psu, label, used)
     fpc_weight = None
     if pops is not None:

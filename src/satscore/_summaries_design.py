@@ -26,8 +26,15 @@ import numpy as np
 import pandas as pd
 
 from . import _metrics as M
-from ._design_build import check_lonely, check_weights, stage_fpc
-from ._design_core import Cells, DesignStructure, Stage, domain_stats
+from ._design_build import (
+    check_lonely,
+    check_weights,
+    make_stages,
+    stage_fpc,
+    stage_list,
+    stage_plan,
+)
+from ._design_core import Cells, DesignStructure, domain_stats
 from ._summaries import Moments
 from ._summaries_base import _Keyed, _py
 from .errors import DesignError
@@ -37,21 +44,32 @@ __all__ = ["DesignSpec", "DesignTotals", "design_estimates"]
 
 @dataclasses.dataclass(frozen=True)
 class DesignSpec:
-    """Column names of a design (as :class:`satscore.SurveyDesign` arguments)."""
+    """Column names of a design (as :class:`satscore.SurveyDesign` arguments).
+
+    ``cluster`` and ``fpc`` name one column per stage (a tuple) or the first
+    stage only (a string); ``fpc`` may also be numbers.
+    """
 
     weights: str | None = None
     strata: tuple[str, ...] = ()
-    cluster: str | None = None
-    fpc: str | float | None = None
+    cluster: str | tuple[str, ...] | None = None
+    fpc: str | float | tuple | None = None
     nest: bool = False
     lonely_psu: str = "fail"
 
+    @property
+    def fpcs(self) -> list[Any]:
+        """The FPC of every stage."""
+        return stage_list(self.fpc)
+
+    @property
+    def clusters(self) -> list[str]:
+        """The cluster columns whose stages enter the variance (see ``stage_plan``)."""
+        return stage_plan(stage_list(self.cluster), self.fpcs)
+
     def columns(self) -> list[str]:
-        cols = [*self.strata]
-        for c in (self.cluster, self.weights, self.fpc):
-            if isinstance(c, str):
-                cols.append(c)
-        return cols
+        extra = [c for c in [*stage_list(self.cluster), self.weights, *self.fpcs] if c is not None]
+        return [*self.strata, *(c for c in extra if isinstance(c, str))]
 
 
 def _none(v: Any) -> Any:
@@ -108,12 +126,15 @@ class DesignTotals:
     columns : tuple of str
         Variables.
     cells : Moments
-        Keyed by ``(*strata, psu, *domain)`` (``psu`` None without clusters); the
+        Keyed by ``(*strata, *clusters, *domain)`` (one None cluster without
+        clusters); the
         variables plus ``_rows`` (every row), weights w.
     squares : Moments or None
         Without clusters: keyed by ``(*strata, *domain)``, weights ``w²``.
-    fpc : _Extremes or None
-        Per-stratum range of the FPC column.
+    fpc : tuple
+        Per stage, the range of its FPC column within each group (``_Extremes``
+        keyed by the strata and the earlier stages' clusters), or None for a
+        number.
     domain_dtypes : tuple
         dtypes of the domain columns (for ordering).
     """
@@ -123,7 +144,7 @@ class DesignTotals:
     columns: tuple[str, ...]
     cells: Moments
     squares: Moments | None
-    fpc: _Extremes | None
+    fpc: tuple[_Extremes | None, ...]
     domain_dtypes: tuple[Any, ...]
     strata_dtypes: tuple[Any, ...]
 
@@ -148,10 +169,11 @@ class DesignTotals:
                 )
                 raise DesignError(msg)
         w = _chunk_weights(chunk, spec, chunk_number)
-        for col in (spec.cluster, *spec.strata):
-            if col is not None and chunk[col].isna().any():
+        clusters = spec.clusters
+        for col in (*clusters, *spec.strata):
+            if chunk[col].isna().any():
                 rows = np.flatnonzero(chunk[col].isna().to_numpy())[:5].tolist()
-                what = "cluster" if col == spec.cluster else "strata"
+                what = "cluster" if col in clusters else "strata"
                 msg = (
                     f"{what} column {col!r} has missing values (chunk {chunk_number}, rows "
                     f"{rows}); every row needs a {what} value. Fill or drop those rows first."
@@ -160,32 +182,18 @@ class DesignTotals:
         names = tuple(values)
         y = np.column_stack([np.asarray(values[c], dtype=float).reshape(-1) for c in names])
         x = np.concatenate([y, np.ones((n, 1))], axis=1)
-        psu_cols = [spec.cluster] if spec.cluster is not None else []
-        code, keys = _row_keys(chunk, [*spec.strata, *psu_cols, *domains])
-        if spec.cluster is None:
+        code, keys = _row_keys(chunk, [*spec.strata, *clusters, *domains])
+        squares = None
+        if not clusters:
             nh = len(spec.strata)
             keys = [(*k[:nh], None, *k[nh:]) for k in keys]
-        cells = Moments.from_arrays(x, code, tuple(keys), columns=(*names, "_rows"), weights=w)
-        squares = None
-        if spec.cluster is None:
             code2, keys2 = _row_keys(chunk, [*spec.strata, *domains])
             squares = Moments.from_arrays(y, code2, tuple(keys2), columns=names, weights=w * w)
-        fpc = None
-        if isinstance(spec.fpc, str):
-            vals = pd.to_numeric(chunk[spec.fpc], errors="coerce").to_numpy(dtype=float)
-            if not (np.isfinite(vals).all() and (vals > 0).all()):
-                bad = vals[~(np.isfinite(vals) & (vals > 0))][0]
-                msg = (
-                    f"fpc (column {spec.fpc!r}) has the value {bad!r} in chunk {chunk_number}; it "
-                    "must be a positive population size (> 1) or sampling fraction (<= 1)."
-                )
-                raise DesignError(msg)
-            hc, hk = _row_keys(chunk, list(spec.strata))
-            lo = np.full(len(hk), np.inf)
-            hi = np.full(len(hk), -np.inf)
-            np.minimum.at(lo, hc, vals)
-            np.maximum.at(hi, hc, vals)
-            fpc = _Extremes(tuple(spec.strata), tuple(hk), (), ("fpc",), lo, hi)
+        cells = Moments.from_arrays(x, code, tuple(keys), columns=(*names, "_rows"), weights=w)
+        fpc = tuple(
+            _fpc_extremes(chunk, f, [*spec.strata, *clusters[:s]], chunk_number)
+            for s, f in enumerate(spec.fpcs)
+        )
         return cls(
             spec,
             tuple(domains),
@@ -206,11 +214,33 @@ class DesignTotals:
             self,
             cells=self.cells.merge(other.cells),
             squares=None if self.squares is None else self.squares.merge(other.squares),
-            fpc=None if self.fpc is None else self.fpc.merge(other.fpc),
+            fpc=tuple(
+                None if a is None else a.merge(b) for a, b in zip(self.fpc, other.fpc, strict=True)
+            ),
         )
 
     def __add__(self, other: DesignTotals) -> DesignTotals:
         return self.merge(other)
+
+
+def _fpc_extremes(chunk: pd.DataFrame, fpc: Any, by: list[str], number: int) -> _Extremes | None:
+    """Range of an FPC column within each group of ``by`` (None for a number)."""
+    if not isinstance(fpc, str):
+        return None
+    vals = pd.to_numeric(chunk[fpc], errors="coerce").to_numpy(dtype=float)
+    if not (np.isfinite(vals).all() and (vals > 0).all()):
+        bad = vals[~(np.isfinite(vals) & (vals > 0))][0]
+        msg = (
+            f"fpc (column {fpc!r}) has the value {bad!r} in chunk {number}; it must be a "
+            "positive population size (> 1) or sampling fraction (<= 1)."
+        )
+        raise DesignError(msg)
+    code, keys = _row_keys(chunk, by)
+    lo = np.full(len(keys), np.inf)
+    hi = np.full(len(keys), -np.inf)
+    np.minimum.at(lo, code, vals)
+    np.maximum.at(hi, code, vals)
+    return _Extremes(tuple(by), tuple(keys), (), ("fpc",), lo, hi)
 
 
 def _chunk_weights(chunk: pd.DataFrame, spec: DesignSpec, number: int) -> np.ndarray:
@@ -237,7 +267,7 @@ def design_estimates(
     """Domain estimates of every variable, as ``SurveyDesign.domain_means`` / ``_stats``.
 
     The merged totals are turned into the variance core's cells
-    (:class:`~satscore._design_core.Cells`) and structure, and
+    (:class:`~satscore._design_core.Cells`) and stages, and
     :func:`~satscore._design_core.domain_stats` does the rest, exactly as for an
     in-memory design. Returns a dict with ``"estimate"``, ``"var"``, ``"n"``,
     ``"sum_w"``, ``"deff"``, ``"n_eff"``, ``"df_domain"``, ``"n_rows"`` of shape
@@ -246,39 +276,62 @@ def design_estimates(
     """
     spec = totals.spec
     cells = totals.cells
-    nh = len(spec.strata)
+    nh, used = len(spec.strata), spec.clusters
+    n_stage_cols = max(1, len(used))
     keys = list(cells.keys)
     hkeys = [k[:nh] for k in keys]
     uh = list(dict.fromkeys(hkeys))
     h_rank = _order(uh, spec.strata, totals.strata_dtypes)
     h_of = {k: int(h_rank[i]) for i, k in enumerate(uh)}
-    labels = {v: (k[0] if len(k) == 1 else k) for k, v in h_of.items()}
     h = np.array([h_of[k] for k in hkeys], dtype=np.int64)
     n_strata = len(uh)
     m = len(totals.columns)
     rows = cells.n[:, m]
-    units: tuple[np.ndarray, ...] = ()
-    if spec.cluster is None:
-        n_units = np.bincount(h, weights=rows, minlength=n_strata).astype(np.int64)
-        group = None
+    # units of every stage: (parent, id) pairs numbered in order of appearance
+    units: list[np.ndarray] = []
+    groups: list[np.ndarray | None] = []
+    unit_keys: list[dict] = []
+    parent = h
+    for s in range(len(used)):
+        pairs = list(zip(parent.tolist(), [k[nh + s] for k in keys], strict=True))
+        code = {p: i for i, p in enumerate(_sorted(set(pairs)))}  # in-memory order
+        unit = np.array([code[p] for p in pairs], dtype=np.int64)
+        group = np.zeros(len(code), dtype=np.int64)
+        group[unit] = parent
+        if s == 0 and not spec.nest:
+            _check_nested([p for p, _ in sorted(code.items(), key=lambda kv: kv[1])], spec)
+        units.append(unit)
+        groups.append(group)
+        unit_keys.append(code)
+        parent = unit
+    if used:
+        sizes = [n_strata, *(len(c) for c in unit_keys[:-1])]
+        n_units = [np.bincount(g, minlength=k) for g, k in zip(groups, sizes, strict=True)]
     else:
-        unit, group = _psu_units(keys, hkeys, h, nh, spec)
-        units = (unit,)
-        n_units = np.bincount(group, minlength=n_strata)
-    factor, pop = _fpc_factor(totals, h_of, labels, n_units)
-    stage = Stage(group, n_units, factor, np.ones(n_strata))
-    check_lonely((stage,), spec.lonely_psu, lambda s, k: labels[int(k)], ())
-    struct = DesignStructure(stages=(stage,), lonely_psu=spec.lonely_psu)
-    g, domains = _domain_codes(totals, [k[nh + 1 :] for k in keys])
-    sc = (np.ones(n_strata) if spec.weights is not None or pop is None else pop / n_units)[h]
-    sq = None
-    if spec.cluster is None:
-        sq = _squares(totals, keys, nh, sc)
+        n_units = [np.bincount(h, weights=rows, minlength=n_strata).astype(np.int64)]
+        groups = [None]
+
+    def label(stage: int, k: int) -> Any:
+        if stage == 0:
+            key = next(key for key in uh if h_of[key] == int(k))
+            return key[0] if len(key) == 1 else key
+        return next(p[1] for p, i in unit_keys[stage - 1].items() if i == int(k))
+
+    factors, pops = _fpc_factors(totals, h_of, unit_keys, n_units, label)
+    stages = make_stages(groups, n_units, factors)
+    check_lonely(stages, spec.lonely_psu, label, used)
+    struct = DesignStructure(stages=tuple(stages), lonely_psu=spec.lonely_psu)
+    g, domains = _domain_codes(totals, [k[nh + n_stage_cols :] for k in keys])
+    sc = np.ones(len(keys))
+    if spec.weights is None and pops is not None:  # weights Π N/n from the FPCs
+        for grp, pop, n_s in zip([h, *units[:-1]], pops, n_units, strict=True):
+            sc = sc * (pop / n_s)[grp]
+    sq = _squares(totals, keys, nh, sc) if not used else None
     core = Cells(
         stratum=h,
         domain=g,
         rows=rows,
-        units=units,
+        units=tuple(units),
         n=cells.n[:, :m],
         sum_w=cells.sum_w[:, :m] * sc[:, None],
         mean=cells.mean[:, :m],
@@ -296,26 +349,24 @@ def design_estimates(
     return res
 
 
-def _psu_units(
-    keys: list[tuple], hkeys: list[tuple], h: np.ndarray, nh: int, spec: DesignSpec
-) -> tuple[np.ndarray, np.ndarray]:
-    """PSU code of each cell (unique per stratum) and the stratum of each PSU."""
-    pairs = list(zip(h.tolist(), [k[nh] for k in keys], strict=True))
-    pair_code = {p: i for i, p in enumerate(dict.fromkeys(pairs))}
-    unit = np.array([pair_code[p] for p in pairs], dtype=np.int64)
-    group = np.zeros(len(pair_code), dtype=np.int64)
-    group[unit] = h
-    if not spec.nest:
-        seen: dict[Any, int] = {}
-        for hh, p in pair_code:
-            if seen.setdefault(p, hh) != hh:
-                msg = (
-                    f"cluster id {p!r} in column {spec.cluster!r} appears in more than one "
-                    "stratum; cluster ids must be nested in strata. If ids are only unique "
-                    "within strata pass nest=True."
-                )
-                raise DesignError(msg)
-    return unit, group
+def _sorted(pairs: set[tuple]) -> list[tuple]:
+    try:
+        return sorted(pairs)
+    except TypeError:  # ids of mixed types
+        return sorted(pairs, key=repr)
+
+
+def _check_nested(pairs: list[tuple], spec: DesignSpec) -> None:
+    """First-stage cluster ids must each sit in one stratum unless ``nest``."""
+    seen: dict[Any, int] = {}
+    for hh, p in pairs:
+        if seen.setdefault(p, hh) != hh:
+            msg = (
+                f"cluster id {p!r} in column {spec.clusters[0]!r} appears in more than one "
+                "stratum; cluster ids must be nested in strata. If ids are only unique "
+                "within strata pass nest=True."
+            )
+            raise DesignError(msg)
 
 
 def _domain_codes(totals: DesignTotals, dkeys: list[tuple]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -347,25 +398,42 @@ def _squares(
     return sq.sum_w[at] * c2, sq.mean[at], sq.m2[at] * c2
 
 
-def _fpc_factor(
-    totals: DesignTotals, h_of: dict, labels: dict, n_units: np.ndarray
-) -> tuple[np.ndarray, np.ndarray | None]:
+def _fpc_factors(
+    totals: DesignTotals,
+    h_of: dict,
+    unit_keys: list[dict],
+    n_units: list[np.ndarray],
+    label: Any,
+) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    """``1 - n/N`` and ``N`` per group of every stage from the merged FPC ranges."""
     spec = totals.spec
-    n_strata = n_units.shape[0]
-    if spec.fpc is None:
-        return np.ones(n_strata), None
-    if isinstance(spec.fpc, str):
-        ext = totals.fpc
-        lo = np.full(n_strata, np.inf)
-        hi = np.full(n_strata, -np.inf)
-        at = np.array([h_of[key] for key in ext.keys], dtype=np.int64)
+    fpcs = spec.fpcs
+    if not fpcs:
+        return [np.ones(n_units[0].shape[0])], None
+    nh = len(spec.strata)
+    ranges = []
+    for s, (f, ext) in enumerate(zip(fpcs, totals.fpc, strict=True)):
+        k_n = n_units[s].shape[0]
+        if ext is None:
+            ranges.append((np.full(k_n, float(f)), np.full(k_n, float(f)), "fpc"))
+            continue
+        if s == 0:
+            at = np.array([h_of[key] for key in ext.keys], dtype=np.int64)
+        else:  # keyed by (*strata, *clusters[:s]): the group is the parent unit
+            at = np.empty(len(ext.keys), dtype=np.int64)
+            for i, key in enumerate(ext.keys):
+                parent = h_of[key[:nh]]
+                for t in range(s):
+                    parent = unit_keys[t][(parent, key[nh + t])]
+                at[i] = parent
+        lo = np.full(k_n, np.inf)
+        hi = np.full(k_n, -np.inf)
         np.minimum.at(lo, at, ext.lo)
         np.maximum.at(hi, at, ext.hi)
-        where = f"column {spec.fpc!r}"
-    else:
-        lo = hi = np.full(n_strata, float(spec.fpc))
-        where = "fpc"
-    return stage_fpc(
-        lo, hi, n_units, where=where, label=lambda s, k: labels[int(k)], stage=0,
-        fractions=bool((hi <= 1).all()),
-    )  # fmt: skip
+        ranges.append((lo, hi, f"column {f!r}"))
+    fractions = all((hi <= 1).all() for _, hi, _ in ranges)
+    out = [
+        stage_fpc(lo, hi, n_s, where=where, label=label, stage=s, fractions=fractions)
+        for s, ((lo, hi, where), n_s) in enumerate(zip(ranges, n_units, strict=True))
+    ]
+    return [f for f, _ in out], [p for _, p in out]

@@ -25,6 +25,7 @@ from ._checks import check_option
 from ._chunks import is_reiterable
 from ._dask import reduce_summaries
 from ._design import LONELY_PSU, SurveyDesign
+from ._design_build import stage_list, stage_plan
 from ._design_rows import check_binary, column_values
 from ._summaries_design import DesignSpec, DesignTotals, design_estimates
 from .errors import ChunkError, DataError, DesignError, SatscoreTypeError
@@ -71,20 +72,13 @@ class StreamedDesign(SurveyDesign):
     ) -> None:
         check_option("lonely_psu", lonely_psu, LONELY_PSU)
         clusters = _names(cluster, "cluster")
-        if len(clusters) > 1:
-            msg = (
-                f"a streamed design takes one cluster column (first-stage PSU); found "
-                f"{list(clusters)}. Pass the PSU only (ultimate-cluster variance), or build a "
-                "multistage design on a DataFrame."
-            )
-            raise DesignError(msg)
-        if fpc is not None and not isinstance(fpc, str):
-            fpc = float(fpc)
+        fpcs = tuple(f if isinstance(f, str) else float(f) for f in stage_list(fpc))
+        stage_plan(clusters, fpcs)  # one fpc per stage, or none (raises otherwise)
         self._spec = DesignSpec(
             weights=(_names(weights, "weights") or (None,))[0],
             strata=_names(strata, "strata"),
-            cluster=clusters[0] if clusters else None,
-            fpc=fpc,
+            cluster=clusters or None,
+            fpc=fpcs or None,
             nest=bool(nest),
             lonely_psu=lonely_psu,
         )
@@ -173,7 +167,7 @@ class StreamedDesign(SurveyDesign):
 
     @property
     def n_stages(self) -> int:
-        return 1
+        return max(1, len(self._spec.clusters))
 
     @property
     def calibrated(self) -> bool:
@@ -181,7 +175,7 @@ class StreamedDesign(SurveyDesign):
 
     def __repr__(self) -> str:
         s = self._spec
-        parts = [f"weights={s.weights!r}", f"strata={list(s.strata)}", f"cluster={s.cluster!r}"]
+        parts = [f"weights={s.weights!r}", f"strata={list(s.strata)}", f"cluster={s.clusters}"]
         if s.fpc is not None:
             parts.append(f"fpc={s.fpc!r}")
         return f"StreamedDesign({', '.join(parts)})"
