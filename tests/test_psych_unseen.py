@@ -281,7 +281,10 @@ def test_kmo_bartlett_on_indefinite_pairwise_matrix():
     assert satscore.bartlett_sphericity(fewer).statistic > 0
 
 
-def test_kmo_accepts_a_covariance_matrix_as_psych():
+def test_kmo_rescales_a_covariance_matrix():
+    """psych's fa, omega, splitHalf and guttman rescale a covariance matrix (cov2cor); psych's
+    KMO would instead correlate its columns as if they were raw data, and cortest.bartlett
+    would overwrite its diagonal with 1s. satscore rescales it everywhere."""
     cov = pd.read_csv(DATA / "edge_heywood_small_cov.csv")
     assert satscore.kmo(cov).msa == pytest.approx(REF["edge"]["cov_kmo"], abs=CLOSED)
     raw = pd.read_csv(DATA / "edge_heywood_small.csv")

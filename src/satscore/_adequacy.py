@@ -160,7 +160,8 @@ def kmo(data: Any, *, missing: str = "pairwise") -> KMOResult:
     ----------
     data : pandas.DataFrame or numpy.ndarray
         Raw item data (respondents in rows), a correlation matrix, or a covariance matrix
-        (rescaled to correlations, as psych).
+        (rescaled to correlations as psych's ``fa`` does; psych's ``KMO`` would treat it as
+        raw data).
     missing : {"pairwise", "listwise"}, default "pairwise"
         How raw data with missing values are correlated (psych: pairwise).
 
@@ -242,7 +243,8 @@ def bartlett_sphericity(
     Parameters
     ----------
     data : pandas.DataFrame or numpy.ndarray
-        Raw item data, a correlation matrix or a covariance matrix.
+        Raw item data, a correlation matrix or a covariance matrix (rescaled to
+        correlations; psych's ``cortest.bartlett`` would only set its diagonal to 1).
     n : int, optional
         Number of observations. Required for a correlation matrix (psych silently
         assumes 100); for raw data the default is the number of rows (complete rows with
