@@ -414,3 +414,22 @@ def test_validate_header_row_option(capsys, tmp_path):
     code, out, _ = run(capsys, "validate", str(path), "--instrument", "csat", "--header", "2")
     assert code == 0, out
     assert "2 respondent(s)" in out
+
+
+def test_score_and_report_share_the_reader_options(capsys, tmp_path):
+    gbk = tmp_path / "gbk.csv"
+    rows = "".join(
+        f"A{i:03d},{'非常满意' if i % 3 else '不满意'},{'北京' if i % 2 else '上海'}\n"
+        for i in range(40)
+    )
+    gbk.write_bytes(("标题\n编号,CSAT01,网点\n" + rows).encode("gbk"))
+    argv = ["score", str(gbk), "--instrument", "csat", "--id-column", "编号"]
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert_one_line_error(err, "--encoding gbk")
+    code, out, err = run(capsys, *argv, "--encoding", "gbk", "--header", "1", "--by", "网点")
+    assert code == 0, err
+    assert "北京" in out
+    parser = cli.build_parser()
+    report_help = parser._subparsers._group_actions[0].choices["report"].format_help()
+    assert all(flag in report_help for flag in ("--encoding", "--sheet", "--header"))

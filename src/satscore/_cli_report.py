@@ -24,6 +24,9 @@ __all__ = ["configure", "run", "write_demo_report"]
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``report`` arguments."""
     parser.add_argument("file", metavar="FILE", help="response file (CSV, Excel, Parquet, SPSS)")
+    from .cli import _add_reader_options
+
+    _add_reader_options(parser)  # --encoding, --sheet, --header (shared with validate)
     parser.add_argument(
         "--instrument", required=True, metavar="ID", help="built-in instrument id or file"
     )
@@ -67,9 +70,11 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         msg = f"response file {args.file!r} not found; check the path."
         raise DataError(msg)
-    from .io import read_responses
+    from .cli import _read_responses
 
-    responses = read_responses(path)
+    responses = _read_responses(
+        str(path), encoding=args.encoding, sheet=args.sheet, header=args.header
+    )
     inst = load_instrument(args.instrument)
     period = None if str(args.period).lower() == "none" else args.period
     kwargs: dict[str, Any] = {

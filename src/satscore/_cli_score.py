@@ -31,6 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--instrument", required=True, metavar="ID", help="built-in instrument id or file"
     )
+    from .cli import _add_reader_options
+
+    _add_reader_options(parser)  # --encoding, --sheet, --header (shared with validate)
     parser.add_argument("--by", metavar="COLS", help="segment columns, comma-separated")
     parser.add_argument(
         "--target",
@@ -159,7 +162,13 @@ def run(args: argparse.Namespace) -> int:
             id_column=args.id_column,
         )
     else:
-        responses = _read_responses(args.file, id_column=args.id_column)
+        responses = _read_responses(
+            args.file,
+            encoding=args.encoding,
+            sheet=args.sheet,
+            id_column=args.id_column,
+            header=args.header,
+        )
         validated = inst.validate(responses, id_column=args.id_column, on_invalid=on_invalid)
     scores = score_survey(
         validated,
