@@ -296,3 +296,19 @@ def test_title_rows_above_the_header_get_a_hint(tmp_path):
         inst.validate(read_responses(path))
     vr = inst.validate(read_responses(path, header=2))
     assert vr.data["CSAT01"].tolist() == [5.0, 4.0]
+
+
+def test_spss_user_missing_codes_unknown_to_the_instrument_are_noted(tmp_path):
+    import pyreadstat
+
+    path = tmp_path / "um.sav"
+    df = pd.DataFrame({"CSAT01": [1.0, 5.0, 99.0, 98.0]})
+    pyreadstat.write_sav(df, str(path), missing_ranges={"CSAT01": [98, 99, 5]})
+    out = read_responses(path)
+    assert out.attrs["user_missing"] == {"CSAT01": [98, 99, 5]}
+    vr = satscore.load_instrument("csat").validate(out, on_invalid="coerce")
+    note = next(p for p in vr.report.problems if p.kind == "user_missing")
+    assert note.severity == "note"
+    assert note.examples == (98, 5)
+    assert "[5] are valid answers of scale 'sat5'" in note.fix
+    assert _reasons(vr, "CSAT01") == [None, None, "not_applicable", "invalid"]  # 98: out of range

@@ -51,7 +51,9 @@ class Problem:
     kind : str
         ``"missing_column"``, ``"unknown_column"``, ``"out_of_range"``,
         ``"unknown_label"``, ``"routing"``, ``"duplicate_id"``, ``"missing_id"``,
-        ``"missing_id_column"`` or ``"duplicate_column"``.
+        ``"missing_id_column"``, ``"duplicate_column"``, ``"value_labels"`` or
+        ``"user_missing"`` (the last two compare labels and missing codes stored
+        with the data, e.g. by SPSS, with the instrument).
     column : str or None
         The column concerned.
     n_rows : int

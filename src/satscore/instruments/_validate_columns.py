@@ -86,10 +86,10 @@ def value_label_problems(instrument: Instrument, attrs: Mapping[str, Any]) -> li
     An error when the file labels a code with the instrument's label of another code
     (or of a missing code); a note when the wording is simply different.
     """
+    problems = _user_missing_notes(instrument, attrs.get("user_missing"))
     stored = attrs.get("value_labels")
     if not isinstance(stored, Mapping):
-        return []
-    problems = []
+        return problems
     for item in instrument.items:
         labels = stored.get(item.id)
         if not isinstance(labels, Mapping) or not labels:
@@ -149,4 +149,44 @@ def value_label_problems(instrument: Instrument, attrs: Mapping[str, Any]) -> li
                     severity="note",
                 )
             )
+    return problems
+
+
+def _user_missing_notes(instrument: Instrument, stored: Any) -> list[Problem]:
+    """Notes for SPSS user-missing codes that are not missing codes of the instrument."""
+    if not isinstance(stored, Mapping):
+        return []
+    problems = []
+    for item in instrument.items:
+        declared = stored.get(item.id)
+        if not declared:
+            continue
+        scale = instrument.scale(item.scale)
+        own = set(scale.missing_codes)
+        odd = [d for d in declared if not (isinstance(d, int | float) and d in own)]
+        if not odd:
+            continue
+        answers = [d for d in odd if isinstance(d, int | float) and d in scale.codes]
+        problems.append(
+            Problem(
+                "user_missing",
+                item.id,
+                len(odd),
+                tuple(odd[:5]),
+                (
+                    f"the instrument's missing codes are {list(scale.missing_codes) or 'none'}; "
+                    "cells holding the other codes are checked as answers"
+                    + (
+                        f" (and {answers} are valid answers of scale {scale.id!r}, so they are "
+                        "counted as answers, not as missing)"
+                        if answers
+                        else " (reported as out of range if they occur)"
+                    )
+                    + "; recode them to the instrument's missing codes if they mean missing"
+                ),
+                "the file declares user-missing codes (or ranges) that are not missing codes "
+                "of the instrument",
+                severity="note",
+            )
+        )
     return problems
