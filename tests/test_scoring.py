@@ -725,12 +725,19 @@ def test_in_memory_summary_merges_like_chunks():
 
 def test_unknown_missing_reason_is_an_error_not_a_dropped_count():
     vr = INST.validate(make_responses(60))
-    reasons = vr.missing_reason.astype(object)
-    reasons.iloc[0, reasons.columns.get_loc("OS01")] = "lost_in_post"
-    bad = type(vr)(vr.data, reasons, vr.report, vr.instrument)
-    scores = score_survey(bad, INST)
-    with pytest.raises(DataError, match=r"item 'OS01' has missing reason 'lost_in_post'"):
-        scores.items
+    good = score_survey(vr, INST).items
+    for categorical in (False, True):
+        reasons = vr.missing_reason.astype(object)
+        reasons.iloc[0, reasons.columns.get_loc("OS01")] = "lost_in_post"
+        if categorical:
+            reasons = reasons.astype("category")
+        else:  # object reasons give the same table as the validator's own
+            ok = type(vr)(vr.data, vr.missing_reason.astype(object), vr.report, vr.instrument)
+            pd.testing.assert_frame_equal(score_survey(ok, INST).items, good)
+        bad = type(vr)(vr.data, reasons, vr.report, vr.instrument)
+        scores = score_survey(bad, INST)
+        with pytest.raises(DataError, match=r"item 'OS01' has missing reason 'lost_in_post'"):
+            scores.items
 
 
 def test_reverse_keyed_item_with_unevenly_spaced_codes():

@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from . import _metrics as M
-from ._score_core import FieldwiseMerge, Segmented, counts_summary, frame_keys, moments_summary
+from ._score_core import (
+    FieldwiseMerge,
+    Segmented,
+    counts_summary,
+    frame_keys,
+    moments_summary,
+    stack_counts,
+)
 from ._summaries import CategoryCounts, Moments
 from .errors import DataError
 
@@ -72,30 +79,48 @@ class DistributionSummary(FieldwiseMerge):
         rvals = {c: _reason_codes(vr.missing_reason[c], index, c) for c in codes}
         rcodes = dict.fromkeys(codes, tuple(float(i) for i in range(len(reasons))))
         reason_counts = counts_summary(rvals, rcodes, ws, weights, keyed)
-        everywhere = M.Workspace(np.zeros(len(segment), dtype=np.int64), 1)
         one = {"by": (), "keys": ((),), "key_dtypes": ()}
-        presence = counts_summary(rvals, rcodes, everywhere, None, one)
+        presence = stack_counts(
+            {c: _occurrences(v, len(reasons)) for c, v in rvals.items()}, rcodes, None, one
+        )
         total = moments_summary({_ALL: np.ones(len(segment))}, segment, len(keys), weights, keyed)
         return cls(raw, reason_counts, presence, total)
 
 
+def _occurrences(codes: np.ndarray, size: int) -> tuple[np.ndarray, None, None]:
+    """Counts of each reason code over all rows (``counts_summary`` layout, one segment)."""
+    given = codes[~np.isnan(codes)].astype(np.intp)
+    return np.bincount(given, minlength=size).reshape(1, size).astype(float), None, None
+
+
 def _reason_codes(series: pd.Series, index: pd.Index, item: str) -> np.ndarray:
     """Position of each row's missing reason in ``index`` (NaN for valid answers)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):  # map the few categories, then take
+        cats = series.cat.categories
+        pos = index.get_indexer(cats).astype(float)
+        codes = series.cat.codes.to_numpy()
+        used = np.unique(codes[codes >= 0])
+        if (pos[used] < 0).any():
+            _unknown(cats[used[pos[used] < 0][0]], index, item)
+        return np.where(codes >= 0, pos[np.maximum(codes, 0)], np.nan)
     arr = series.to_numpy(dtype=object)
     out = np.full(arr.shape[0], np.nan)
     given = pd.notna(arr)
     if given.any():
         pos = index.get_indexer(arr[given])
         if (pos < 0).any():
-            bad = arr[given][pos < 0][0]
-            msg = (
-                f"item {item!r} has missing reason {bad!r}, which validation does not give; "
-                f"reasons are {list(index)}. Pass responses validated with "
-                "Instrument.validate (or the raw responses)."
-            )
-            raise DataError(msg)
+            _unknown(arr[given][pos < 0][0], index, item)
         out[given] = pos
     return out
+
+
+def _unknown(reason: Any, index: pd.Index, item: str) -> None:
+    msg = (
+        f"item {item!r} has missing reason {reason!r}, which validation does not give; "
+        f"reasons are {list(index)}. Pass responses validated with "
+        "Instrument.validate (or the raw responses)."
+    )
+    raise DataError(msg)
 
 
 def distribution_table(

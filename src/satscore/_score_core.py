@@ -44,6 +44,7 @@ __all__ = [
     "frame_keys",
     "linear_map",
     "moments_summary",
+    "stack_counts",
     "summarize",
 ]
 
@@ -163,10 +164,10 @@ def counts_summary(
         )
         for c in codes
     }
-    return _stack(parts, codes, weights, keyed)
+    return stack_counts(parts, codes, weights, keyed)
 
 
-def _stack(
+def stack_counts(
     parts: Mapping[str, tuple], codes: Any, weights: np.ndarray | None, keyed: dict[str, Any]
 ) -> CategoryCounts:
     """Per-column ``(counts, wsum, wsq)`` -> one :class:`CategoryCounts` (``codes``: a
@@ -294,7 +295,7 @@ def summarize(subjects: Any, rows: Segmented) -> ScoreSummary:
         flags[s.id] = M.binary_counts(s.values >= s.threshold, bins, g_n, weights)
     flags[ANSWERED] = M.binary_counts(answered, M.value_bins(0.0, seg_f, g_n), g_n, weights)
     scores = _moments(moments, tuple(s.id for s in subjects.scores), weights, keyed)
-    return ScoreSummary(items, scores, _stack(flags, (0.0, 1.0), weights, keyed))
+    return ScoreSummary(items, scores, stack_counts(flags, (0.0, 1.0), weights, keyed))
 
 
 def check_segments(summary: ScoreSummary, segments: pd.DataFrame) -> None:
