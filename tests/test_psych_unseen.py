@@ -463,3 +463,19 @@ def test_efa_and_kmo_accept_a_smoothed_polychoric_matrix():
     dup.loc["x6"] = dup.loc["x1"]
     with pytest.raises(DataError, match=r"singular.*'x1'.*'x6'|singular.*'x6'.*'x1'"):
         satscore.efa(dup, 1)
+
+
+def test_map_on_indefinite_matrix_matches_psych_nan_and_minimum():
+    """Negative partial variances (indefinite pairwise matrix): psych's map is NaN for k >= 4
+    and which.min skips the NaN; satscore too (it used to report k = 4, the first NaN)."""
+    data = pd.read_csv(DATA / "edge_pairwise_npd.csv")
+    ref = arr(REF["edge"]["npd_map"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = satscore.velicer_map(data)
+    msgs = [str(w.message) for w in caught if w.category is NonPositiveDefiniteWarning]
+    assert any("undefined for k = [4, 5]" in m for m in msgs)
+    ours = res.table["map"].to_numpy()[1:]
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref[: len(ours)]))
+    np.testing.assert_allclose(ours[:3], ref[:3], atol=CLOSED)
+    assert res.n_factors == int(np.nanargmin(ref)) + 1 == 1

@@ -111,8 +111,9 @@ def _check_matrix(R: pd.DataFrame) -> None:
         warnings.warn(
             f"the correlation matrix is not positive definite (smallest eigenvalue "
             f"{vals[0]:.3g}; items most involved: {involved}), as pairwise deletion can "
-            "produce; the fit statistics use psych's smoothed matrix (cor.smooth). Use "
-            "missing='listwise' or drop items with few answers in common to avoid it.",
+            "produce; it is analysed as psych does (factor-analysis fit statistics use its "
+            "smoothed version, cor.smooth). Use missing='listwise' or drop items with few "
+            "answers in common to avoid it.",
             NonPositiveDefiniteWarning,
             stacklevel=3,
         )

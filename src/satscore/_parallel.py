@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from ._checks import check_option, check_probability, check_rng
 from ._efa import _check_matrix, _prepare
 from ._efa_fit import extract, with_small_matrix_threads
 from ._results import ResultMixin
-from .errors import OptionError
+from .errors import DataError, NonPositiveDefiniteWarning, OptionError
 
 __all__ = ["MAPResult", "ParallelAnalysisResult", "parallel_analysis", "velicer_map"]
 
@@ -81,7 +82,9 @@ class MAPResult(ResultMixin):
         Same for the fourth-power criterion (Velicer, Eaton & Fava 2000).
     table : pandas.DataFrame
         Rows k = 0..n (k = 0 is the average squared correlation itself); columns ``map``
-        (squared; psych's ``map`` for k >= 1) and ``map4`` (fourth power).
+        (squared; psych's ``map`` for k >= 1) and ``map4`` (fourth power). NaN (with a
+        warning) where a non-positive-definite matrix makes a partial variance negative, as
+        psych.
     """
 
     n_factors: int
@@ -121,8 +124,6 @@ def _batched_cor(X: np.ndarray) -> np.ndarray:
 
 def _polychoric_batch(X: np.ndarray, names: pd.Index) -> np.ndarray:
     """Polychoric matrices of a batch of resampled data sets (one fit per replicate)."""
-    import warnings
-
     from ._polychoric import polychoric
     from .errors import SatscoreWarning
 
@@ -327,19 +328,38 @@ def velicer_map(
     p = R.shape[0]
     n1 = min(int(max_factors), p - 1)
     vals, vecs = np.linalg.eigh(R)
-    comp = vecs[:, ::-1] * np.sqrt(np.maximum(vals[::-1], 0.0))
     off = ~np.eye(p, dtype=bool)
     m2 = np.empty(n1 + 1)
     m4 = np.empty(n1 + 1)
-    for k in range(n1 + 1):
-        c = R - comp[:, :k] @ comp[:, :k].T
-        d = 1.0 / np.sqrt(np.diag(c))
-        r = (c * np.outer(d, d))[off]
-        m2[k] = np.sum(r**2) / (p * (p - 1))
-        m4[k] = np.sum(r**4) / (p * (p - 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # as psych: a negative eigenvalue gives a NaN component, a negative partial variance
+        # a NaN criterion (both only with a non-positive-definite matrix)
+        comp = vecs[:, ::-1] * np.sqrt(vals[::-1])
+        for k in range(n1 + 1):
+            c = R - comp[:, :k] @ comp[:, :k].T
+            d = 1.0 / np.sqrt(np.diag(c))
+            r = (c * np.outer(d, d))[off]
+            m2[k] = np.sum(r**2) / (p * (p - 1))
+            m4[k] = np.sum(r**4) / (p * (p - 1))
+    undefined = [int(k) for k in np.flatnonzero(np.isnan(m2[1:])) + 1]
+    if len(undefined) == n1:
+        msg = (
+            "Velicer's MAP is undefined for every number of components: the correlation "
+            "matrix is not positive definite (negative partial variances). Use "
+            "missing='listwise' or drop items with few answers in common."
+        )
+        raise DataError(msg)
+    if undefined:
+        warnings.warn(
+            f"Velicer's MAP is undefined for k = {undefined} components (negative partial "
+            "variances: the correlation matrix is not positive definite; psych reports NaN); "
+            "the minimum is taken over the other k. Use missing='listwise' to avoid it.",
+            NonPositiveDefiniteWarning,
+            stacklevel=2,
+        )
     table = pd.DataFrame({"map": m2, "map4": m4}, index=pd.RangeIndex(0, n1 + 1, name="k"))
     return MAPResult(
-        n_factors=int(np.argmin(m2[1:]) + 1),
-        n_factors_revised=int(np.argmin(m4[1:]) + 1),
+        n_factors=int(np.nanargmin(m2[1:]) + 1),
+        n_factors_revised=int(np.nanargmin(m4[1:]) + 1),
         table=table,
     )

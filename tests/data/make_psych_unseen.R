@@ -270,6 +270,7 @@ for (nm in c("binary_zero", "gap_codes", "negative_codes", "sparse_small", "8cat
 }
 ed$npd_min_eigen <- min(eigen(cor(m, use = "pairwise"))$values)
 ed$npd_fa2 <- fa_out(suppressWarnings(fa(m, 2)))
+ed$npd_map <- uv(suppressWarnings(suppressMessages(VSS(m, n = 8, plot = FALSE)))$map)  # NaN for k >= 4
 ed$npd_kmo <- fin(suppressWarnings(KMO(m)$MSA))                     # NaN: inverse has a negative diagonal
 ed$npd_bartlett <- fin(suppressWarnings(suppressMessages(cortest.bartlett(m)$chisq)))  # NaN: det < 0
 for (fm in c("minres", "ml", "pa")) ed[[paste0("heywood3_", fm)]] <- fa_out(suppressWarnings(fa(s, 3, fm = fm)))
