@@ -536,6 +536,8 @@ def test_wrong_types_and_mismatched_inputs(data_dir):
         score_survey(df, INST, design=design)
     with pytest.raises(OptionError, match=r"either through the design or through weights"):
         score_survey(df, INST, design=SurveyDesign(df, weights="w"), weights="w")
+    with pytest.raises(OptionError, match=r"ignores the design's strata and clusters"):
+        score_survey(df, INST, design=SurveyDesign(df, weights="w"), ci_method="bootstrap")
 
 
 @pytest.mark.parametrize(

@@ -264,7 +264,8 @@ def score_survey(
         Interval for proportions: ``"korn_graubard"`` (= exact Clopper–Pearson
         without a design), ``"clopper_pearson"``, ``"wilson"``, ``"jeffreys"``,
         ``"agresti_coull"``, ``"wald"``; or ``"bootstrap"`` (BCa) /
-        ``"bootstrap_percentile"`` for every metric. Means and indices use a
+        ``"bootstrap_percentile"`` for every metric (respondents resampled within
+        segments; not with ``design=``, whose clusters it would ignore). Means and indices use a
         t-interval and the net score the multinomial normal interval unless a
         bootstrap is asked for.
     suppression : "nchs", ("min_n", k) or None, default "nchs"
@@ -326,6 +327,14 @@ def score_survey(
     by_cols = _by(by, data, item_ids)
     if design is not None and weights is not None:
         msg = "give weights either through the design or through weights=, not both."
+        raise OptionError(msg)
+    if design is not None and ci_method.startswith("bootstrap"):
+        msg = (
+            f"ci_method={ci_method!r} resamples respondents independently, which ignores the "
+            "design's strata and clusters; with design= use a design-based interval (the "
+            "default 'korn_graubard', or 'wilson'), or pass weights= instead of design= for a "
+            "weighted bootstrap of an unclustered sample."
+        )
         raise OptionError(msg)
     w, w_name = _weights(weights, data)
     if design is not None:
