@@ -311,20 +311,21 @@ def domain_stats(
     out["sum_w"] = np.zeros((n_groups, m))
     inside = cells.domain >= 0
     for j in range(m):
-        mem = inside & (cells.n[:, j] > 0)
+        n_c = cells.n[:, j]
+        mem = inside & (n_c > 0)
         g = cells.domain[mem]
-        w_c, mu_c = cells.sum_w[mem, j], cells.mean[mem, j]
-        n_g = np.bincount(g, weights=cells.n[mem, j], minlength=n_groups)
+        w_c, mu_c = cells.sum_w[:, j][mem], cells.mean[:, j][mem]
+        n_g = np.bincount(g, weights=n_c[mem], minlength=n_groups)
         w_g = np.bincount(g, weights=w_c, minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_g = np.bincount(g, weights=w_c * mu_c, minlength=n_groups) / w_g
             dev = mu_c - mean_g[g]
-            m2_g = np.bincount(g, weights=cells.m2[mem, j] + w_c * dev * dev, minlength=n_groups)
+            m2_g = np.bincount(g, weights=cells.m2[:, j][mem] + w_c * dev * dev, minlength=n_groups)
             total = statistic == "total"
             t = w_c * mu_c if total else w_c * dev / w_g[g]
             q = None
             if cells.sq is not None:
-                w2, mu2, m22 = (a[mem, j] for a in cells.sq)
+                w2, mu2, m22 = (a[:, j][mem] for a in cells.sq)
                 d2 = mu2 if total else mu2 - mean_g[g]
                 q = (m22 + w2 * d2 * d2) / (1.0 if total else w_g[g] ** 2)
         if row_variance is not None:

@@ -74,41 +74,38 @@ def row_cells(
         units = tuple(u[keep] for u in struct.row_units)
     else:
         stratum, units = struct.row_stratum, struct.row_units
+    y = np.asfortranarray(y)  # columns contiguous: the loops below run over columns
     member = ~np.isnan(y)
-    if member.all():
-        y0, wm = y, np.broadcast_to(w[:, None], y.shape)
-    else:
-        y0, wm = np.where(member, y, 0.0), np.where(member, w[:, None], 0.0)
+    y0 = np.where(member, y, 0.0) if not member.all() else y
+    wm = np.asfortranarray(np.where(member, w[:, None], 0.0))
     if not units:  # every row is a first-stage unit: one cell per row
-        zeros = np.zeros(y.shape)
+        zeros = np.zeros(y.shape, order="F")
         return Cells(
             stratum=stratum,
             domain=groups,
             rows=np.ones(w.shape[0]),
             units=(),
-            n=member.astype(float),
+            n=np.asfortranarray(member, dtype=float),
             sum_w=wm,
-            mean=y0,
+            mean=np.asfortranarray(y0),
             m2=zeros,
-            sq=(wm * w[:, None], y0, zeros),
+            sq=(wm * w[:, None], np.asfortranarray(y0), zeros),
         )
     last = units[-1]
     u_n = int(struct.stages[-1].group.shape[0])
     present, rows, cell = _cell_index(last * n_groups + groups, u_n * n_groups)
     c_n = present.shape[0]
     m = y.shape[1]
-    n = np.empty((c_n, m))
-    sum_w = np.empty((c_n, m))
-    mean = np.empty((c_n, m))
-    m2 = np.empty((c_n, m))
+    n, sum_w, mean, m2 = (np.empty((c_n, m), order="F") for _ in range(4))
     for j in range(m):
+        wj, yj = wm[:, j], y0[:, j]
         n[:, j] = np.bincount(cell, weights=member[:, j], minlength=c_n)
-        sum_w[:, j] = np.bincount(cell, weights=wm[:, j], minlength=c_n)
+        sum_w[:, j] = np.bincount(cell, weights=wj, minlength=c_n)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mu = np.bincount(cell, weights=wm[:, j] * y0[:, j], minlength=c_n) / sum_w[:, j]
+            mu = np.bincount(cell, weights=wj * yj, minlength=c_n) / sum_w[:, j]
         mu = np.where(sum_w[:, j] > 0, mu, 0.0)
-        dev = y0[:, j] - mu[cell]
-        m2[:, j] = np.bincount(cell, weights=wm[:, j] * dev * dev, minlength=c_n)
+        dev = yj - mu[cell]
+        m2[:, j] = np.bincount(cell, weights=wj * dev * dev, minlength=c_n)
         mean[:, j] = mu
     unit = present // n_groups
     chain = [unit]
