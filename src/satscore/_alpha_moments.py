@@ -16,12 +16,12 @@ The pass (``psych::alpha`` only needs these sums):
   integer (proved exactly: the codes' sum of squares equals the diagonal of ``X'X``
   and no code wrapped), the column sums;
 - missing data: in row blocks that stay in cache, the int8 codes as float32 with zeros
-  where missing, ``P = [Z, M]`` with the presence mask ``M``, and two products,
-  ``P'P`` (``Z'Z``, ``Z'M``, ``M'M``) and ``(Z*Z)'M``. Products of integer codes are
+  where missing ``Z``, the presence mask ``M``, and four products ``Z'Z``, ``Z'M``,
+  ``M'M`` and ``(Z*Z)'M``. Products of integer codes are
   exact in float32 while a block's sums stay below ``2**24`` (checked per block from
   its largest code, else the block is multiplied in float64), so the sums are exact
-  integers. Answers that are not int8 integers (checked per block, cell by cell) use
-  the same products in float64 about a centre near the mean.
+  integers. Answers that are not int8 integers (every present cell is compared with
+  its code) use the same products in float64 about a centre near the mean.
 """
 
 from __future__ import annotations
@@ -252,11 +252,12 @@ def _complete(X: np.ndarray, columns: tuple[str, ...], S: np.ndarray) -> ItemMom
     )  # fmt: skip
 
 
-def _block_products(P: np.ndarray, sq: np.ndarray, k: int, f64: bool) -> tuple[np.ndarray, ...]:
+def _block_products(
+    z: np.ndarray, m: np.ndarray, sq: np.ndarray, f64: bool
+) -> tuple[np.ndarray, ...]:
     if f64:
-        P = P.astype(np.float64)
-        sq = sq.astype(np.float64)
-    return P.T @ P, sq.T @ P[:, k:]
+        z, m, sq = (a.astype(np.float64) for a in (z, m, sq))
+    return z.T @ z, z.T @ m, m.T @ m, sq.T @ m
 
 
 def _missing(
@@ -264,27 +265,26 @@ def _missing(
 ) -> ItemMoments:
     """Pairwise sums in row blocks; exact int8 codes in float32 when ``integral``.
 
-    Per block: ``P = [Z, M]`` (codes times the presence mask, so zeros where missing),
-    ``P'P`` and ``(Z*Z)'M``. The codes are exact when every present answer equals its
-    code (counted over the whole pass; otherwise the pass restarts in float64). With
-    ``raw`` (known keys), the item-total sums are gathered in the same pass.
+    Per block: ``Z`` (codes times the presence mask ``M``, so zeros where missing) and
+    the products ``Z'Z``, ``Z'M``, ``M'M``, ``(Z*Z)'M``. The codes are exact when every
+    present answer equals its code (counted over the whole pass; otherwise the pass
+    restarts in float64). Buffers follow the memory order of ``X`` so that every
+    elementwise step runs over contiguous memory. With ``raw`` (known keys), the
+    item-total sums are gathered in the same pass.
     """
     rows, k = X.shape
     dtype = np.float32 if integral else np.float64
+    order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
     centre = np.zeros(k) if integral else _sample_centre(X)
-    G = np.zeros((2 * k, 2 * k))
-    SS = np.zeros((k, k))
+    sums = [np.zeros((k, k)) for _ in range(4)]  # cross, s, n, ss
     x8 = np.empty(X.shape, dtype=np.int8, order="F") if integral else None
-    c8 = np.empty((_BLOCK, k), dtype=np.int8)
-    P = np.empty((_BLOCK, 2 * k), dtype=dtype)
-    sq = np.empty((_BLOCK, k), dtype=dtype)
     equal = 0
     for r0 in range(0, rows, _BLOCK):
         xb = X[r0 : r0 + _BLOCK]
         b = xb.shape[0]
-        if b < _BLOCK:
-            c8, P, sq = c8[:b].copy(), np.empty((b, 2 * k), dtype=dtype), sq[:b].copy()
-        z, m = P[:, :k], P[:, k:]
+        if r0 == 0 or b < _BLOCK:
+            c8 = np.empty((b, k), dtype=np.int8, order=order)
+            z, m, sq = (np.empty((b, k), dtype=dtype, order=order) for _ in range(3))
         np.equal(xb, xb, out=m)  # presence: NaN is the only value unequal to itself
         if integral:
             with np.errstate(invalid="ignore", over="ignore"):
@@ -297,16 +297,16 @@ def _missing(
             np.copyto(z, 0.0, where=np.isnan(xb))
         np.multiply(z, z, out=sq)
         wide = integral and float(sq.max()) * b >= _F32_EXACT
-        g, t = _block_products(P, sq, k, wide)
-        G += g
-        SS += t
+        for acc, part in zip(sums, _block_products(z, m, sq, wide), strict=True):
+            acc += part
         if integral and raw is not None:
-            raw = raw.add_block(P, k)
-    n, s, cross = G[k:, k:], G[:k, k:], G[:k, :k]
+            raw = raw.add_block(z, m)
+    cross, s, n, SS = sums
+    G = np.concatenate([cross, s, n, SS])
     if integral and equal != round(np.trace(n)):  # some answer is not an int8 integer
         return _missing(X, columns, False)
     if not np.isfinite(G).all():
-        bad = int(np.flatnonzero(~np.isfinite(np.diag(G)[:k]))[0])
+        bad = int(np.flatnonzero(~np.isfinite(np.diag(cross)))[0])
         msg = (
             f"column {columns[bad]!r} of data has infinite values; replace them by NaN "
             "(missing) or valid answers."

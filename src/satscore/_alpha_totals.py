@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = ["RawTotals", "TotalSums", "single_threaded_blas", "total_sums"]
 
-BLOCK = 4096  # rows per block of the passes (buffers stay in L2; BLAS stays 1 thread)
+BLOCK = 2048  # rows per block of the passes (float64 copies of a block stay in L2)
 SPLIT = 200_000  # frames with at least this many rows are summarised in two halves
 
 
@@ -98,26 +98,24 @@ class RawTotals:
         k = sign.size
         return cls(sign, gamma, np.zeros((k, 5)), np.zeros((k, 5)), np.zeros(5), 0)
 
-    def add_block(self, P: np.ndarray, k: int) -> RawTotals:
-        """Accumulate one block ``P = [Z, M]`` (codes with zeros where missing, mask)."""
-        z, m = P[:, :k], P[:, k:]
-        rev = (self.sign < 0).astype(P.dtype)
-        answered = m.sum(axis=1, dtype=np.float64)
-        u = (z @ self.sign.astype(P.dtype)).astype(np.float64)  # exact: small integers
-        v = (m @ rev).astype(np.float64)
-        T = np.empty((P.shape[0], 5))
+    def add_block(self, z: np.ndarray, m: np.ndarray) -> RawTotals:
+        """Accumulate one block: codes ``z`` (zeros where missing) and presence mask ``m``."""
+        W = np.ones((m.shape[1], 2), dtype=m.dtype)  # -> answered, answered reversed
+        W[:, 1] = self.sign < 0
+        am = (m @ W).astype(np.float64)  # exact: counts
+        u = (z @ self.sign.astype(z.dtype)).astype(np.float64)  # exact: small integers
+        answered = am[:, 0]
         scored = answered > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(u - self.gamma * answered, answered, out=T[:, 0])
-            np.divide(v, answered, out=T[:, 1])
-        T[~scored, :2] = 0.0
-        np.multiply(T[:, 0], T[:, 0], out=T[:, 2])
-        np.multiply(T[:, 0], T[:, 1], out=T[:, 3])
-        np.multiply(T[:, 1], T[:, 1], out=T[:, 4])
-        prod = P.astype(np.float64).T @ T
-        self.zt[...] += prod[:k]
-        self.mt[...] += prod[k:]
-        self.t[...] += T.sum(axis=0)
+        inv = np.divide(1.0, answered, out=np.zeros(answered.size), where=scored)
+        T = np.empty((5, answered.size))
+        np.multiply(u - self.gamma * answered, inv, out=T[0])
+        np.multiply(am[:, 1], inv, out=T[1])
+        np.multiply(T[0], T[0], out=T[2])
+        np.multiply(T[0], T[1], out=T[3])
+        np.multiply(T[1], T[1], out=T[4])
+        self.zt[...] += (T @ z.astype(np.float64)).T
+        self.mt[...] += (T @ m.astype(np.float64)).T
+        self.t[...] += T.sum(axis=1)
         return dataclasses.replace(self, count=self.count + int(scored.sum()))
 
     def merge(self, other: RawTotals | None) -> RawTotals | None:
