@@ -211,3 +211,15 @@ def test_undefined_fit_statistics_are_none_with_a_warning_as_psych_nan():
         assert getattr(res, name) is None, name
     assert res.null_chi_square == pytest.approx(ref["null_chisq"], rel=1e-6)
     assert res.fit_measures().loc[0, "chi_square"] is None
+
+
+def test_ml_on_indefinite_matrix_is_an_error_as_in_psych():
+    """psych's fa(fm = "ml") stops on an indefinite pairwise matrix ('L-BFGS-B needs finite
+    values of fn'); satscore used to return NaN-driven loadings flagged as converged."""
+    from satscore.errors import DataError
+
+    data = pd.read_csv(DATA / "edge_pairwise_npd.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonPositiveDefiniteWarning)
+        with pytest.raises(DataError, match=r"positive-definite.*method='minres' or 'pa'"):
+            efa(data, 2, method="ml")

@@ -15,10 +15,11 @@ Extraction (``psych::fac``):
 
 Known limit: scipy's L-BFGS-B (version 3.0) and R's ``optim`` (L-BFGS-B 2.x) take identical
 steps while no uniqueness is at a bound, so interior solutions agree with psych to ~1e-12.
-Once a uniqueness reaches the 0.005 lower bound (a Heywood case) the paths can part (version
-3.0 changed the subspace step at active bounds: Morales & Nocedal 2011), and because psych's minres gradient is
-not the exact gradient of its objective the final point depends on the path: on random data
-sets with a Heywood case loadings differed from psych by up to ~5e-3 (omega's
+Once a uniqueness reaches the 0.005 lower bound (a Heywood case) the paths can part
+(version 3.0 changed the subspace step at active bounds: Morales & Nocedal 2011), and
+because psych's minres gradient is not the exact gradient of its objective the final point
+depends on the path: on random data sets with a Heywood case loadings differed from psych by
+up to ~5e-3 (omega's
 Schmid-Leiman loadings of the Heywood item by up to ~0.1). Such solutions are flagged by the
 HeywoodWarning.
 
@@ -42,6 +43,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from ._correlation import cor_smooth, smc
+from .errors import DataError
 
 __all__ = [
     "Extraction",
@@ -237,6 +239,17 @@ def extract(
         upper = max(float(smc.max()), 1.0)
         start = np.diag(R) - smc
         iters = 100 if max_iter is None else max_iter
+        if method == "ml":
+            smallest = float(np.linalg.eigvalsh(R)[0])
+            if smallest <= 0:
+                msg = (
+                    "maximum likelihood factor analysis needs a positive-definite correlation "
+                    f"matrix; this one has smallest eigenvalue {smallest:.3g} (pairwise deletion "
+                    "of missing answers can produce that), so the ML discrepancy is undefined "
+                    "(psych's fa stops: 'L-BFGS-B needs finite values of fn'). Use "
+                    "method='minres' or 'pa', or missing='listwise'."
+                )
+                raise DataError(msg)
         if method == "minres":
             psi, ok, nit = _lbfgsb(_minres_objective, _minres_gradient, start, upper, R, k, iters)
             vals, vecs = _eigh_desc(R - np.diag(psi))
