@@ -100,6 +100,12 @@ class SurveyDesign(DesignEngine):
     >>> print(f"{ci.low:.6f} {ci.high:.6f}")
     0.774171 0.873432
     >>> # R: svyciprop(~I(sch.wide == "Yes"), dstrat, method = "beta")
+    >>> clus2 = pd.read_csv("tests/data/apiclus2.csv")
+    >>> d2 = SurveyDesign(clus2, cluster=["dnum", "snum"], fpc=["fpc1", "fpc2"])
+    >>> m2 = d2.mean("api00")
+    >>> print(f"{m2.estimate:.4f} {m2.se:.4f} stages={d2.n_stages} df={d2.df}")
+    670.8118 30.0990 stages=2 df=39
+    >>> # R: svymean(~api00, svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2))
     """
 
     def __new__(cls, data: Any = None, *args: Any, **kwargs: Any) -> SurveyDesign:

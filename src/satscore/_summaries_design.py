@@ -5,7 +5,9 @@ for every first-stage PSU ``c`` and domain ``g``, only the weighted count
 ``W_cg`` and weighted mean ``m_cg`` of the domain's members in the PSU: the PSU
 total of the influence values is ``T_cg = W_cg (m_cg - ȳ_g) / W_g`` (for a
 total, ``W_cg m_cg``). Those are :class:`~satscore._summaries.Moments` keyed by
-``(stratum, PSU, domain)``, merged exactly across chunks. Without clusters
+``(stratum, PSU, domain)`` — ``(stratum, PSU, secondary unit, domain)`` for a
+multistage design with an FPC at every stage — merged exactly across chunks,
+with the range of each stage's FPC within its groups. Without clusters
 every row is its own PSU and the sum of squared influence values per
 ``(stratum, domain)`` comes from a second set of moments weighted by ``w²``.
 These cells are the :class:`~satscore._design_core.Cells` of the one variance
