@@ -144,6 +144,9 @@ def test_score_survey_accepts_bank_kpi_targets():
     assert "training_pass_rate" in page
     doc = s.to_dict(include_items=False)
     assert doc["targets_skipped"] == skipped
+    streamed = satscore.score_survey([v.data.iloc[:900], v.data.iloc[900:]], inst,
+                                     targets=satscore.bank_kpi_targets())  # fmt: skip
+    assert streamed.targets_skipped == skipped
     # every target applied: nothing skipped, summary unchanged
     s2 = satscore.score_survey(v, inst, targets={"customer_satisfaction": 0.85})
     assert s2.targets_skipped == {}
