@@ -312,3 +312,66 @@ def test_spss_user_missing_codes_unknown_to_the_instrument_are_noted(tmp_path):
     assert note.examples == (98, 5)
     assert "[5] are valid answers of scale 'sat5'" in note.fix
     assert _reasons(vr, "CSAT01") == [None, None, "not_applicable", "invalid"]  # 98: out of range
+
+
+# ------------------------------------ property: a file round trip does not change validation
+def _cells():
+    from hypothesis import strategies as st
+
+    inst = satscore.load_instrument("csat")
+    scale = inst.scale("sat5")
+    labels = [*scale.labels["en"], *scale.labels["zh"], "Not applicable", "不适用"]
+    spaced = st.builds(
+        lambda lab, case, pad: (" " * pad) + (lab.upper() if case else lab) + (" " * pad),
+        st.sampled_from(labels),
+        st.booleans(),
+        st.integers(0, 2),
+    )
+    return st.one_of(
+        st.sampled_from([1, 2, 3, 4, 5, 99]),
+        st.sampled_from(["1", "5.0", " 4 ", "99"]),
+        spaced,
+        st.none(),
+    )
+
+
+def _validated_equal(a, b):
+    pd.testing.assert_frame_equal(a.data, b.data, check_index_type=False)
+    pd.testing.assert_frame_equal(a.missing_reason, b.missing_reason, check_index_type=False)
+
+
+def test_file_round_trip_does_not_change_validation(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    inst = satscore.load_instrument("csat")
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(_cells(), min_size=1, max_size=12))
+    def check(cells):
+        df = pd.DataFrame(
+            {
+                "rid": [f"0{i:03d}" for i in range(len(cells))],
+                "CSAT01": pd.Series(cells, dtype=object),
+                "网点": ["北京"] * len(cells),
+            }
+        )
+        expect = inst.validate(df, id_column="rid", on_invalid="coerce")
+        for name, encoding in (("bom.csv", "utf-8-sig"), ("gbk.csv", "gbk")):
+            path = tmp_path / name
+            df.to_csv(path, index=False, encoding=encoding)
+            enc = "gbk" if encoding == "gbk" else None
+            got = inst.validate(
+                read_responses(path, encoding=enc, id_column="rid"),
+                id_column="rid",
+                on_invalid="coerce",
+            )
+            _validated_equal(got, expect)
+        xlsx = tmp_path / "r.xlsx"
+        df.to_excel(xlsx, index=False)
+        got = inst.validate(
+            read_responses(xlsx, id_column="rid"), id_column="rid", on_invalid="coerce"
+        )
+        _validated_equal(got, expect)
+
+    check()
