@@ -1,8 +1,11 @@
 """Validate a response frame against an instrument and turn answers into codes.
 
-Vectorised: each item column is mapped once through its unique values
-(``pandas.factorize``) or with ``numpy.isin`` for numeric columns, so the cost
-grows with the number of distinct answers, not with Python work per row.
+Vectorised, no Python work per row: numeric columns are coded with array
+comparisons (a range test for consecutive codes), text and mixed columns are
+mapped once through their distinct values (``pandas.factorize``). Codes are
+written straight into one (items x rows) float64 block that becomes the coded
+frame without a copy; missing reasons are int8 category codes, wrapped as one
+pandas Categorical per item (no per-cell Python strings).
 """
 
 from __future__ import annotations
