@@ -5,8 +5,9 @@ The reference below follows R's ``svyrecvar`` -> ``multistage`` -> ``onestage`` 
 ``svyby(~y, ~dom, design, svymean, na.rm = TRUE)`` keeps for each domain (the domain's
 rows with a value; sample sizes of the whole design). It shares no code with satscore.
 Random designs: 1-4 strata, 1-5 PSUs per stratum (lonely and fully sampled strata occur),
-1-4 secondary units per PSU (lonely and fully sampled PSUs occur), 1-3 rows per unit,
-unequal weights, missing values, 3 domains; one and two stages; every lonely-PSU rule
+1-4 secondary units per PSU and 1-3 third-stage units (rows) per secondary unit (lonely
+and fully sampled units occur), unequal weights, missing values, 3 domains; one, two and
+three stages, and two cluster columns without FPCs (ultimate cluster); every lonely-PSU rule
 that R can evaluate. Chunked designs must give the same numbers (1e-9).
 """
 
@@ -73,17 +74,19 @@ def _multistage(x, clusters, stratas, n_psus, popsizes, rule):
     return v
 
 
-def _r_by(df, two_stage, with_fpc, rule):
+def _r_by(df, stages, with_fpc, rule):
     """svyby(~y, ~dom, design, svymean, na.rm = TRUE): estimates and SEs, domains sorted."""
     h = df["h"].to_numpy()
     psu = (df["h"].astype(str) + "." + df["psu"].astype(str)).to_numpy()  # nest = TRUE
-    ssu = (pd.Series(psu) + "." + df["ssu"].astype(str)).to_numpy()
+    ssu = (pd.Series(psu) + "." + df["ssu"].astype(str)).to_numpy()  # R: interaction of ids
+    tsu = (pd.Series(ssu) + "." + df["tsu"].astype(str)).to_numpy()
     n1 = df.groupby("h")["psu"].transform("nunique").to_numpy()
     n2 = pd.Series(ssu).groupby(psu).transform("nunique").to_numpy()
-    clusters = [psu, ssu] if two_stage else [psu]
-    stratas = [h, psu] if two_stage else [h]
-    n_psus = [n1, n2] if two_stage else [n1]
-    pops = [df["N1"].to_numpy(float), df["N2"].to_numpy(float)] if with_fpc else [None, None]
+    n3 = pd.Series(tsu).groupby(ssu).transform("nunique").to_numpy()
+    clusters = [psu, ssu, tsu][:stages]
+    stratas = [h, psu, ssu][:stages]  # R: stage s strata = interaction(strata, ids[, s - 1])
+    n_psus = [n1, n2, n3][:stages]
+    pops = [df[c].to_numpy(float) for c in ("N1", "N2", "N3")] if with_fpc else [None] * 3
     est, se = [], []
     for g in sorted(df["dom"].unique()):
         keep = ((df["dom"] == g) & df["y"].notna()).to_numpy()
@@ -114,9 +117,11 @@ def _design_data(seed):
             n2 = int(rng.integers(1, 5))
             big2 = n2 + int(rng.integers(0, 3)) * int(rng.integers(1, 9))
             for s in range(n2):
-                for _ in range(int(rng.integers(1, 4))):
-                    rows.append((f"s{h}", p, s, big1, big2))
-    df = pd.DataFrame(rows, columns=["h", "psu", "ssu", "N1", "N2"])
+                n3 = int(rng.integers(1, 4))
+                big3 = n3 + int(rng.integers(0, 2)) * int(rng.integers(1, 5))
+                for t in range(n3):
+                    rows.append((f"s{h}", p, s, t, big1, big2, big3))
+    df = pd.DataFrame(rows, columns=["h", "psu", "ssu", "tsu", "N1", "N2", "N3"])
     n = len(df)
     df["w"] = rng.uniform(1.0, 9.0, n)
     df["y"] = np.where(rng.random(n) < 0.1, np.nan, rng.normal(50, 10, n).round(1))
@@ -124,33 +129,38 @@ def _design_data(seed):
     return df
 
 
-def _lonely(df, two_stage, with_fpc):
-    """Whether a stratum (or, at stage 2, a PSU) has one sampled unit and is not fully sampled."""
+def _lonely(df, stages, with_fpc):
+    """Whether a stratum (or, at a later stage, a unit) has one sampled unit, not all sampled."""
     g1 = df.groupby("h").agg(n=("psu", "nunique"), big=("N1", "first"))
     lonely1 = ((g1["n"] == 1) & ((g1["big"] > 1) | (not with_fpc))).any()
-    g2 = df.groupby(["h", "psu"]).agg(n=("ssu", "nunique"), big=("N2", "first"))
-    lonely2 = two_stage and with_fpc and ((g2["n"] == 1) & (g2["big"] > 1)).any()
-    return bool(lonely1), bool(lonely2)
+    later = False
+    for s, (parent, child, big) in enumerate(
+        [(["h", "psu"], "ssu", "N2"), (["h", "psu", "ssu"], "tsu", "N3")], start=2
+    ):
+        g = df.groupby(parent).agg(n=(child, "nunique"), big=(big, "first"))
+        later |= s <= stages and with_fpc and ((g["n"] == 1) & (g["big"] > 1)).any()
+    return bool(lonely1), bool(later)
 
 
 CASES = [(seed, rule) for seed in range(12) for rule in ("adjust", "remove", "average", "fail")]
+DESIGNS = [(2, True), (1, True), (2, False), (3, True)]  # (stages, FPC at every stage)
 
 
 @pytest.mark.parametrize(("seed", "rule"), CASES)
-@pytest.mark.parametrize(("two_stage", "with_fpc"), [(True, True), (False, True), (True, False)])
-def test_random_designs_match_r_algorithm(seed, rule, two_stage, with_fpc):
+@pytest.mark.parametrize(("stages", "with_fpc"), DESIGNS)
+def test_random_designs_match_r_algorithm(seed, rule, stages, with_fpc):
     df = _design_data(seed)
     kw = {"strata": "h", "nest": True, "weights": "w", "lonely_psu": rule}
-    kw["cluster"] = ["psu", "ssu"] if two_stage else "psu"
+    kw["cluster"] = ["psu", "ssu", "tsu"][:stages]
     if with_fpc:
-        kw["fpc"] = ["N1", "N2"] if two_stage else "N1"
-    lonely1, lonely2 = _lonely(df, two_stage, with_fpc)
-    if (rule == "fail" and (lonely1 or lonely2)) or (rule == "average" and lonely2):
-        # R stops ("fail") or returns NaN ("average" at stage 2); satscore refuses up front
+        kw["fpc"] = ["N1", "N2", "N3"][:stages]
+    lonely1, lonely_later = _lonely(df, stages, with_fpc)
+    if (rule == "fail" and (lonely1 or lonely_later)) or (rule == "average" and lonely_later):
+        # R stops ("fail") or returns NaN ("average" at a later stage); satscore refuses
         with pytest.raises(DesignError, match="single"):
             SurveyDesign(df, **kw)
         return
-    est, se = _r_by(df, two_stage and with_fpc, with_fpc, rule)
+    est, se = _r_by(df, stages if with_fpc else 1, with_fpc, rule)
     tab = SurveyDesign(df, **kw).by("dom", "y")
     np.testing.assert_allclose(tab["estimate"], est, rtol=1e-12)
     np.testing.assert_allclose(tab["se"], se, rtol=1e-9, atol=1e-12)

@@ -59,7 +59,7 @@ class SurveyDesign(DesignEngine):
     fpc : str, float or list, optional
         Finite-population correction of each stage: the population number of
         units (values > 1) or the sampling fraction (values ≤ 1), constant within
-        a stratum (stage 1) or a first-stage unit (stage 2), as R ``fpc = ~N1 + N2``.
+        a stratum (stage 1) or a unit of the previous stage, as R ``fpc = ~N1 + N2``.
     nest : bool, default False
         Cluster ids are only unique within strata (R ``nest = TRUE``).
     lonely_psu : {"fail", "adjust", "remove", "certainty", "average"}, default "fail"
