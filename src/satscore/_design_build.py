@@ -218,7 +218,8 @@ def stage_fpc(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(1 - n/N, N)`` per group from the range ``[lo, hi]`` of the FPC values in the group."""
     varying = np.flatnonzero(hi - lo > 1e-9 * np.maximum(1.0, hi))
-    what = "stratum" if stage == 0 else f"first-stage cluster (stage {stage + 1})"
+    what = ["stratum", "first-stage cluster"][stage] if stage < 2 else f"stage-{stage} unit"
+    what += f" (stage {stage + 1})" if stage else ""
     if varying.size:
         k = varying[0]
         msg = (
