@@ -27,6 +27,7 @@ from ._model import (
     MissingCode,
     ResponseScale,
 )
+from ._responses import reason_dtype
 from ._validate import Problem, ValidatedResponses, ValidationReport, validate_responses
 
 __all__ = [
@@ -43,5 +44,6 @@ __all__ = [
     "ValidationReport",
     "list_instruments",
     "load_instrument",
+    "reason_dtype",
     "validate_responses",
 ]
