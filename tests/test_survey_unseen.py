@@ -317,3 +317,17 @@ def test_two_stage_fractions_equal_population_sizes(api):
     a = SurveyDesign(clus2, cluster=["dnum", "snum"], fpc=["fpc1", "fpc2"]).mean("api00")
     b = SurveyDesign(frac, cluster=["dnum", "snum"], fpc=["f1", "f2"]).mean("api00")
     assert (a.estimate, a.se) == pytest.approx((b.estimate, b.se), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["dclus2", "dclus2_ps_stype", "dsrs_w"])
+def test_domain_means_seam_equals_by(name, ref, api):
+    # score_survey(design=...) reads SEs through domain_means; it must equal by()
+    d = build(name, api, ref)
+    codes = d.data["stype"].map({"E": 0, "H": 1, "M": 2}).to_numpy()
+    out = d.domain_means(d.data[["api00", "acs.k3"]].to_numpy(float), domains=codes)
+    for j, var in enumerate(["api00", "acs.k3"]):
+        tab = d.by("stype", var)
+        np.testing.assert_allclose(out["estimate"][:, j], tab["estimate"], rtol=1e-12)
+        np.testing.assert_allclose(out["se"][:, j], tab["se"], rtol=1e-12)
+        np.testing.assert_allclose(out["df_domain"][:, j], tab["df"], rtol=0)
+    _check_by(d.by("stype", "api00"), ref[name]["by_stype"]["mean_api00"], "stype", name)
