@@ -479,3 +479,17 @@ def test_map_on_indefinite_matrix_matches_psych_nan_and_minimum():
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref[: len(ours)]))
     np.testing.assert_allclose(ours[:3], ref[:3], atol=CLOSED)
     assert res.n_factors == int(np.nanargmin(ref)) + 1 == 1
+
+
+def test_parallel_redraws_resamples_with_constant_items_as_psych():
+    """Sparse binary/ordinal items, n = 40: some column-wise resamples come out constant. psych
+    draws them again; satscore used to drop them (and with all dropped returned NaN thresholds
+    and 0 factors)."""
+    data = pd.read_csv(DATA / "edge_sparse_resample.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", NonPositiveDefiniteWarning)
+        res = satscore.parallel_analysis(data, n_iter=20, seed=1)
+    assert np.isfinite(res.eigenvalues.to_numpy()).all()
+    assert res.n_factors >= 1
+    assert res.n_components >= 1

@@ -223,3 +223,17 @@ def test_ml_on_indefinite_matrix_is_an_error_as_in_psych():
         warnings.simplefilter("ignore", NonPositiveDefiniteWarning)
         with pytest.raises(DataError, match=r"positive-definite.*method='minres' or 'pa'"):
             efa(data, 2, method="ml")
+
+
+def test_principal_axes_with_imaginary_loadings_is_an_error_as_in_psych():
+    """psych's pa meets a negative eigenvalue ('imaginary eigen value condition') and fails;
+    satscore returned NaN loadings with RuntimeWarnings."""
+    from satscore.errors import DataError
+
+    assert REF["edge"]["pa_imaginary_fails"] is True
+    data = pd.read_csv(DATA / "edge_pa_imaginary.csv")
+    with pytest.raises(DataError, match=r"negative eigenvalue.*factor 3.*method='minres'"):
+        efa(data, 3, method="pa")
+    with warnings.catch_warnings():  # the suggested fix runs (Heywood notes aside)
+        warnings.simplefilter("ignore", HeywoodWarning)
+        assert np.isfinite(efa(data, 3, method="minres").loadings.to_numpy()).all()

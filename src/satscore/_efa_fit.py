@@ -274,14 +274,19 @@ def extract(
         L = np.zeros((p, k))
         while err > min_err:
             vals, vecs = _eigh_desc(rmat)
+            if vals[k - 1] < 0:
+                msg = (
+                    f"the principal-axis iterations reached a negative eigenvalue "
+                    f"({vals[k - 1]:.3g}) for factor {k} of the reduced correlation matrix, so "
+                    "its loadings would be imaginary (psych's fa stops: 'imaginary eigen value "
+                    "condition encountered'). Use fewer factors or method='minres'."
+                )
+                raise DataError(msg)
             L = vecs[:, :k] * np.sqrt(vals[:k])
             new = np.sum(L * L, axis=1)
             comm1 = float(np.sum(new))
             np.fill_diagonal(rmat, new)
             err = abs(comm - comm1)
-            if not math.isfinite(err):
-                converged = False
-                break
             comm = comm1
             i += 1
             if i > iters:

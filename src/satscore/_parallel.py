@@ -107,7 +107,8 @@ def _batched_cor(X: np.ndarray) -> np.ndarray:
         Xc = X0 - X0.mean(axis=1, keepdims=True)
         C = np.swapaxes(Xc, 1, 2) @ Xc
         d = np.sqrt(np.einsum("bii->bi", C))
-        return C / (d[:, :, None] * d[:, None, :])
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: NaN
+            return C / (d[:, :, None] * d[:, None, :])
     Mt = np.swapaxes(M, 1, 2)
     n = Mt @ M
     sx = np.swapaxes(X0, 1, 2) @ M  # sum of x_i over rows where j is observed
@@ -132,9 +133,43 @@ def _polychoric_batch(X: np.ndarray, names: pd.Index) -> np.ndarray:
         with warnings.catch_warnings():
             # smoothing/sparse-table notes on resampled data are expected and not actionable
             warnings.simplefilter("ignore", SatscoreWarning)
-            rho = polychoric(pd.DataFrame(X[b], columns=names)).rho
+            try:
+                rho = polychoric(pd.DataFrame(X[b], columns=names)).rho
+            except DataError:  # e.g. a resampled item with one category: redrawn
+                out[b] = np.nan
+                continue
         out[b] = np.asarray(rho, dtype=float)
     return out
+
+
+def _resampled_cors(
+    raw: np.ndarray, n: int, n_iter: int, rng: np.random.Generator, cor: str, names: pd.Index
+) -> np.ndarray:
+    """Correlation matrices of ``n_iter`` column-wise resamples of ``raw``.
+
+    As psych's ``fa.parallel``, a resample whose correlations are undefined (a resampled item
+    that came out constant) is drawn again.
+    """
+    p = raw.shape[1]
+    out = np.empty((n_iter, p, p))
+    todo = np.arange(n_iter)
+    for _attempt in range(100):
+        idx = rng.integers(0, raw.shape[0], size=(todo.size, n, p))
+        X = np.take_along_axis(raw[None, :, :], idx, axis=1)
+        C = _polychoric_batch(X, names) if cor == "polychoric" else _batched_cor(X)
+        ok = ~np.isnan(C).any(axis=(1, 2))
+        out[todo[ok]] = C[ok]
+        todo = todo[~ok]
+        if todo.size == 0:
+            return out
+    sd = np.nanstd(raw, axis=0)
+    rare = [str(names[i]) for i in np.argsort(sd)[:3]]
+    msg = (
+        "parallel analysis could not draw resamples with defined correlations in 100 attempts: "
+        f"items such as {rare} are (almost) constant, so resampled copies come out constant. "
+        "Drop those items or use resample=False."
+    )
+    raise DataError(msg)
 
 
 def _fa_values(R: np.ndarray, method: str, *, smc_start: bool = True) -> np.ndarray:
@@ -239,20 +274,13 @@ def parallel_analysis(
     fa_obs = _fa_values(R, method) if do_fa else np.full(p, np.nan)
 
     table = {"pc_observed": pc_obs, "fa_observed": fa_obs}
-    kinds = {"simulated": rng.standard_normal((n_iter, n, p))}
+    kinds = {"simulated": _batched_cor(rng.standard_normal((n_iter, n, p)))}
     if resample and counts is not None:
         raw = data.to_numpy(dtype=float) if isinstance(data, pd.DataFrame) else np.asarray(data)
         if missing == "listwise":
             raw = raw[~np.isnan(raw).any(axis=1)]
-        idx = rng.integers(0, raw.shape[0], size=(n_iter, n, p))
-        kinds["resampled"] = np.take_along_axis(raw[None, :, :], idx, axis=1)
-    for kind, X in kinds.items():
-        if kind == "resampled" and cor == "polychoric":
-            C = _polychoric_batch(X, R_df.columns)
-        else:
-            C = _batched_cor(X)
-        ok = ~np.isnan(C).any(axis=(1, 2))
-        C = C[ok]
+        kinds["resampled"] = _resampled_cors(raw, n, n_iter, rng, cor, R_df.columns)
+    for kind, C in kinds.items():
         pc = np.linalg.eigvalsh(C)[:, ::-1]
         table[f"pc_{kind}_mean"] = pc.mean(axis=0)
         table[f"pc_{kind}_quantile"] = np.quantile(pc, quantile, axis=0)

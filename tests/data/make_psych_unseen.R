@@ -296,6 +296,11 @@ ed$polychoric_binary_flat_raw <- um(suppressWarnings(polychoric(flat, smooth = F
 # solve(model, r) is negative, so psych's objective, STATISTIC, RMSEA, TLI and BIC are NaN
 uh <- as.matrix(read.csv("edge_ultra_heywood.csv"))
 ed$ultra_heywood_pa4 <- fa_out(suppressWarnings(fa(uh, 4, fm = "pa", rotate = "none")))
+# edge_pa_imaginary.csv (R simulation, set.seed(1)): 3-factor principal axes reach a negative
+# eigenvalue; psych warns "imaginary eigen value condition" and then fails
+pim <- read.csv("edge_pa_imaginary.csv")
+ed$pa_imaginary_fails <- inherits(try(suppressWarnings(suppressMessages(
+  fa(pim, 3, fm = "pa", rotate = "none"))), silent = TRUE), "try-error")
 # fa.parallel's replicates call fa(..., SMC = FALSE): principal axes start from 1s
 ed$pa_smc_false <- uv(fa(Th, 1, fm = "pa", SMC = FALSE, rotate = "none")$values)
 ed$pa_smc_false_bin <- uv(fa(cor(binm, use = "pairwise"), 1, fm = "pa", SMC = FALSE)$values)
