@@ -145,9 +145,19 @@ def psu_codes(data: pd.DataFrame, col: str, h: np.ndarray, nest: bool) -> np.nda
         msg = f"cluster column {col!r} has missing values (rows {rows}); fill or drop them."
         raise DesignError(msg)
     raw = pd.factorize(ids, sort=True)[0].astype(np.int64)
-    pair = pd.factorize(h * (raw.max() + 1) + raw, sort=True)[0].astype(np.int64)
+    k = int(raw.max()) + 1
+    key = h * k + raw
+    size = (int(h.max()) + 1) * k
+    if size <= max(8_000_000, 4 * key.size):  # dense: the (group, id) pairs present, in order
+        present = np.flatnonzero(np.bincount(key, minlength=size))
+        lookup = np.zeros(size, dtype=np.int64)
+        lookup[present] = np.arange(present.size)
+        pair = lookup[key]
+    else:
+        present, pair = np.unique(key, return_inverse=True)
+        pair = pair.reshape(-1).astype(np.int64)
     if not nest:
-        per_id = np.bincount(np.unique(h * (raw.max() + 1) + raw) % (raw.max() + 1))
+        per_id = np.bincount(present % k, minlength=k)
         if (per_id > 1).any():
             bad = ids.iloc[np.flatnonzero(raw == int(np.argmax(per_id > 1)))[0]]
             msg = (
