@@ -241,3 +241,16 @@ def test_totals_gathered_in_the_pass_equal_the_second_pass(n):
     other = array_moments(X[:100], list("abcde"), sign=-sign)
     assert m.merge(other).totals is None  # different keys: not mergeable, second pass
     assert array_moments(X + 0.5, list("abcde"), sign=sign).totals is None  # non-integer
+
+
+def test_without_pairwise_correlations_only_the_diagonal_of_ss_is_formed():
+    X = likert(5001, 5, 15, missing=0.1)
+    full = array_moments(X, list("abcde"), pairwise_r=True)
+    lean = array_moments(X, list("abcde"), pairwise_r=False)
+    for f in ("n", "s", "cross"):
+        np.testing.assert_array_equal(getattr(lean, f), getattr(full, f))
+    np.testing.assert_array_equal(np.diag(lean.ss), np.diag(full.ss))
+    off = ~np.eye(5, dtype=bool)
+    assert np.isnan(lean.ss[off]).all()
+    assert not np.isnan(full.ss).any()
+    np.testing.assert_array_equal(lean.merge(full).n, 2 * full.n)  # merge keeps what is known

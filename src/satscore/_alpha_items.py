@@ -21,7 +21,7 @@ import pandas as pd
 from ._alpha_moments import MAX_VALUES, ItemMoments, array_moments
 from ._alpha_totals import TotalSums, total_sums
 from ._checks import numeric_frame
-from ._correlation import _pairwise_cov_cor
+from ._correlation import _cov2cor, _pairwise_cov_cor
 from .errors import DataError, OptionError, SatscoreWarning
 
 __all__ = ["PreparedItems", "prepare_from_moments", "prepare_items"]
@@ -266,7 +266,9 @@ def prepare_from_moments(
     k = len(names)
     sign = _key_vector(keys, names, const)
     if check_keys or keys is None:
-        pc = _first_pc_signs(R)
+        # psych check.keys: first principal component of the pairwise correlations; when
+        # they were not gathered (keys=None only warns) the covariances' correlations
+        pc = _first_pc_signs(_cov2cor(C) if np.isnan(mom.ss).any() else R)
         if (pc < 0).any():
             _warn_keys(names, pc, check_keys)
             if check_keys:
@@ -327,7 +329,7 @@ def prepare_items(
     """Validate in-memory data, summarise it (:func:`array_moments`) and prepare the items."""
     X, names = _read(data)
     hint = np.ones(len(names)) if check_keys else _key_vector(keys, names, [])
-    mom = array_moments(X, names, sign=hint)
+    mom = array_moments(X, names, sign=hint, pairwise_r=check_keys)
     if missing == "listwise" and not (mom.n == mom.rows).all():
         X = X[~np.isnan(X).any(axis=1)]
         if X.shape[0] < 3:

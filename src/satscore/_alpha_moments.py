@@ -253,15 +253,27 @@ def _complete(X: np.ndarray, columns: tuple[str, ...], S: np.ndarray) -> ItemMom
 
 
 def _block_products(
-    z: np.ndarray, m: np.ndarray, sq: np.ndarray, f64: bool
+    P: np.ndarray, k: int, sq: np.ndarray | None, f64: bool
 ) -> tuple[np.ndarray, ...]:
+    """``Z'Z``, ``Z'M``, ``M'M`` and ``(Z*Z)'M`` (or, without ``sq``, its diagonal)."""
     if f64:
-        z, m, sq = (a.astype(np.float64) for a in (z, m, sq))
-    return z.T @ z, z.T @ m, m.T @ m, sq.T @ m
+        P = P.astype(np.float64)
+        sq = None if sq is None else sq.astype(np.float64)
+    G = P.T @ P  # one symmetric product
+    if sq is None:  # only the diagonal: sum of squares of each item over its own rows
+        ss = np.full((k, k), np.nan)
+        np.fill_diagonal(ss, np.diag(G)[:k])
+    else:
+        ss = sq.T @ P[:, k:]
+    return G[:k, :k], G[:k, k:], G[k:, k:], ss
 
 
 def _missing(
-    X: np.ndarray, columns: tuple[str, ...], integral: bool, raw: RawTotals | None = None
+    X: np.ndarray,
+    columns: tuple[str, ...],
+    integral: bool,
+    raw: RawTotals | None = None,
+    pairwise_r: bool = True,
 ) -> ItemMoments:
     """Pairwise sums in row blocks; exact int8 codes in float32 when ``integral``.
 
@@ -270,7 +282,8 @@ def _missing(
     present answer equals its code (counted over the whole pass; otherwise the pass
     restarts in float64). Buffers follow the memory order of ``X`` so that every
     elementwise step runs over contiguous memory. With ``raw`` (known keys), the
-    item-total sums are gathered in the same pass.
+    item-total sums are gathered in the same pass. Without ``pairwise_r`` only the
+    diagonal of ``(Z*Z)'M`` is formed (the pairwise correlations are then unknown).
     """
     rows, k = X.shape
     dtype = np.float32 if integral else np.float64
@@ -284,7 +297,13 @@ def _missing(
         b = xb.shape[0]
         if r0 == 0 or b < _BLOCK:
             c8 = np.empty((b, k), dtype=np.int8, order=order)
-            z, m, sq = (np.empty((b, k), dtype=dtype, order=order) for _ in range(3))
+            sq = np.empty((b, k), dtype=dtype, order=order)
+            if order == "F":  # [Z, M] in one buffer, each a contiguous column block
+                P = np.empty((b, 2 * k), dtype=dtype, order="F")
+                z, m = P[:, :k], P[:, k:]
+            else:  # row-major: separate buffers keep the elementwise steps contiguous,
+                # joined for the product
+                z, m = (np.empty((b, k), dtype=dtype) for _ in range(2))
         np.equal(xb, xb, out=m)  # presence: NaN is the only value unequal to itself
         if integral:
             with np.errstate(invalid="ignore", over="ignore"):
@@ -295,16 +314,22 @@ def _missing(
         else:
             np.subtract(xb, centre, out=z)
             np.copyto(z, 0.0, where=np.isnan(xb))
-        np.multiply(z, z, out=sq)
-        wide = integral and float(sq.max()) * b >= _F32_EXACT
-        for acc, part in zip(sums, _block_products(z, m, sq, wide), strict=True):
+        if pairwise_r:
+            np.multiply(z, z, out=sq)
+            big = float(sq.max())
+        else:
+            big = max(float(z.max()), -float(z.min())) ** 2
+        wide = integral and big * b >= _F32_EXACT
+        block = P if order == "F" else np.concatenate([z, m], axis=1)
+        products = _block_products(block, k, sq if pairwise_r else None, wide)
+        for acc, part in zip(sums, products, strict=True):
             acc += part
         if integral and raw is not None:
             raw = raw.add_block(z, m)
     cross, s, n, SS = sums
-    G = np.concatenate([cross, s, n, SS])
+    G = np.concatenate([cross, s, n])
     if integral and equal != round(np.trace(n)):  # some answer is not an int8 integer
-        return _missing(X, columns, False)
+        return _missing(X, columns, False, None, pairwise_r)
     if not np.isfinite(G).all():
         bad = int(np.flatnonzero(~np.isfinite(np.diag(cross)))[0])
         msg = (
@@ -335,15 +360,23 @@ def _sample_centre(X: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(centre), centre, 0.0)
 
 
-def _one(X: np.ndarray, columns: tuple[str, ...], raw: RawTotals | None) -> ItemMoments:
-    S = X.T @ X  # NaN or inf anywhere in a column make its diagonal non-finite
-    if np.isfinite(np.diag(S)).all():
-        return _complete(X, columns, S)
-    return _missing(X, columns, True, raw)
+def _one(
+    X: np.ndarray, columns: tuple[str, ...], raw: RawTotals | None, pairwise_r: bool
+) -> ItemMoments:
+    if not np.isnan(X[:_BLOCK].sum()):  # no missing answer in the first rows: try X'X
+        S = X.T @ X  # NaN or inf anywhere in a column make its diagonal non-finite
+        if np.isfinite(np.diag(S)).all():
+            return _complete(X, columns, S)
+    return _missing(X, columns, True, raw, pairwise_r)
 
 
 def array_moments(
-    X: np.ndarray, columns: Sequence[str], *, split: bool = True, sign: np.ndarray | None = None
+    X: np.ndarray,
+    columns: Sequence[str],
+    *,
+    split: bool = True,
+    sign: np.ndarray | None = None,
+    pairwise_r: bool = True,
 ) -> ItemMoments:
     """:class:`ItemMoments` of a float matrix (rows = respondents, NaN = missing).
 
@@ -351,7 +384,9 @@ def array_moments(
     threads and merged (the split depends on the size only, so results are
     reproducible on any machine). With ``sign`` (the keys, +1/-1 per column), the sums
     for the item-total correlations are gathered in the same pass when answers are
-    missing (``ItemMoments.totals``).
+    missing (``ItemMoments.totals``). Without ``pairwise_r``, ``ss`` holds only its
+    diagonal (NaN elsewhere): enough for the covariances and item statistics, not for
+    pairwise correlations (saves a third of the products with missing answers).
     """
     columns = tuple(columns)
     rows = X.shape[0]
@@ -361,10 +396,10 @@ def array_moments(
         raw = RawTotals.empty(np.asarray(sign, dtype=float), gamma)
     with single_threaded_blas():
         if not split or rows < _SPLIT:
-            return _one(X, columns, raw)
+            return _one(X, columns, raw, pairwise_r)
         half = rows // 2
         parts = (X[:half], X[half:])
         raws = (raw, None if raw is None else RawTotals.empty(raw.sign, raw.gamma))
         with ThreadPoolExecutor(max_workers=2) as pool:
-            a, b = pool.map(lambda part, r: _one(part, columns, r), parts, raws)
+            a, b = pool.map(lambda part, r: _one(part, columns, r, pairwise_r), parts, raws)
     return a.merge(b)

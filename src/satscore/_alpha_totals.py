@@ -82,7 +82,8 @@ class RawTotals:
     """Sums for :class:`TotalSums` gathered in the moment pass (integer codes, known keys).
 
     With ``T = [p, q, p*p, p*q, q*q]`` per row (zero for rows without answers):
-    ``zt[j]`` sums ``x_j T`` and ``mt[j]`` sums ``T`` over the rows answering item ``j``;
+    ``zt[j]`` sums ``x_j T`` (its first two columns only: nothing else needs the
+    rest) and ``mt[j]`` sums ``T`` over the rows answering item ``j``;
     ``t`` sums ``T`` over all rows; ``count`` counts rows with an answer.
     """
 
@@ -113,7 +114,7 @@ class RawTotals:
         np.multiply(T[0], T[0], out=T[2])
         np.multiply(T[0], T[1], out=T[3])
         np.multiply(T[1], T[1], out=T[4])
-        self.zt[...] += (T @ z.astype(np.float64)).T
+        self.zt[:, :2] += (T[:2] @ z.astype(np.float64)).T  # only p and q meet the answers
         self.mt[...] += (T @ m.astype(np.float64)).T
         self.t[...] += T.sum(axis=1)
         return dataclasses.replace(self, count=self.count + int(scored.sum()))

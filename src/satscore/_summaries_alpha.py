@@ -44,7 +44,8 @@ def alpha_items(
         x = _matrix(chunk, cols)
         if listwise:
             x = x[~np.isnan(x).any(axis=1)]
-        return _Bundle((array_moments(x, cols, split=False),), x.shape[0])
+        moments = array_moments(x, cols, split=False, pairwise_r=check_keys)
+        return _Bundle((moments,), x.shape[0])
 
     total = reduce_summaries(data, summarize)
     mom = total.parts[0]
