@@ -386,7 +386,7 @@ def test_messages_name_the_items_and_the_fix():
 def test_matrix_input_detection_as_psych():
     """A square symmetric matrix is a correlation matrix (unit diagonal) or a covariance matrix
     (rescaled); anything else is raw data. Nothing is mutated."""
-    from satscore._correlation import as_correlation_matrix
+    from satscore._matrix_input import as_correlation_matrix
 
     th = FRAMES["thurstone"]
     before = th.copy()

@@ -20,7 +20,8 @@ import pandas as pd
 from scipy import stats
 
 from ._checks import check_option, numeric_frame
-from ._correlation import as_correlation_matrix, correlation, is_singular
+from ._correlation import correlation
+from ._matrix_input import as_correlation_matrix, is_singular
 from ._results import ResultMixin
 from .errors import DataError, NonPositiveDefiniteWarning, OptionError
 

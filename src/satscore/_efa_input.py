@@ -17,7 +17,8 @@ import pandas as pd
 
 from ._checks import numeric_frame
 from ._chunks import is_out_of_core
-from ._correlation import as_correlation_matrix, correlation, is_singular, pairwise_counts
+from ._correlation import correlation, pairwise_counts
+from ._matrix_input import as_correlation_matrix, is_singular
 from .errors import DataError, NonPositiveDefiniteWarning, OptionError
 
 __all__: list[str] = []  # private helpers: _prepare, _check_matrix
