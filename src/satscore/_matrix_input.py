@@ -24,7 +24,9 @@ def as_correlation_matrix(values: Any, names: list[str] | None = None) -> np.nda
     psych decides with ``isCorrelation`` / ``isCovariance``: a square matrix symmetric up to
     ``all.equal``'s tolerance (mean relative difference below 1.5e-8) with a unit diagonal is a
     correlation matrix; any other symmetric matrix is a covariance matrix, which ``fa``,
-    ``omega``, ``KMO`` (through ``cov2cor``) analyse as its correlations. Here a covariance
+    ``omega``, ``splitHalf`` and ``guttman`` analyse as its correlations (``cov2cor``;
+    satscore does so in every function, also where psych's ``KMO`` would treat it as raw
+    data). Here a covariance
     matrix must also have a positive diagonal and satisfy ``|c_ij| <= sqrt(c_ii c_jj)``;
     a square data set that fails these checks is treated as raw data.
 
