@@ -438,12 +438,13 @@ def test_polychoric_flat_likelihood_known_limit():
     """Known limit: where the likelihood is flat to double precision (binary pairs with an
     empty cell, rho beyond ~0.95), psych's estimate depends on the last-bit rounding of its
     bivariate normal routine (mnormt) inside Brent's search. satscore runs the same search and
-    lands within 2e-3 of psych (an exact maximiser would be ~3e-2 away); elsewhere 1e-6."""
+    lands within 2e-3 of psych here (an exact maximiser is ~3e-2 away); the bound below allows
+    for other last-bit arithmetic (CPU, libm). Elsewhere the estimates agree to 1e-6."""
     data = pd.read_csv(DATA / "edge_binary_flat.csv")
     res = quiet(satscore.polychoric, data, smooth=False)
     ref = arr(REF["edge"]["polychoric_binary_flat_raw"])
     diff = np.abs(res.rho.to_numpy() - ref)
-    assert diff.max() < 2e-3
+    assert diff.max() < 1e-2
     flat = (np.abs(ref) > 0.9) & ~np.eye(ref.shape[0], dtype=bool)
     assert flat.sum() == 8  # four flat pairs, both triangles
     assert diff[~flat].max() < CLOSED
