@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from scipy.linalg import blas as _blas
 
 from ._alpha_totals import BLOCK as _BLOCK
 from ._alpha_totals import SPLIT as _SPLIT
@@ -259,7 +260,12 @@ def _block_products(
     if f64:
         P = P.astype(np.float64)
         sq = None if sq is None else sq.astype(np.float64)
-    G = P.T @ P  # one symmetric product
+    if P.flags.f_contiguous:  # BLAS syrk straight on the column-major block (upper half)
+        syrk = _blas.ssyrk if P.dtype == np.float32 else _blas.dsyrk
+        G = syrk(1.0, P, trans=1)
+        G = G + np.triu(G, 1).T
+    else:
+        G = P.T @ P  # one symmetric product
     if sq is None:  # only the diagonal: sum of squares of each item over its own rows
         ss = np.full((k, k), np.nan)
         np.fill_diagonal(ss, np.diag(G)[:k])

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
+import scipy.linalg.blas  # noqa: F401 - loaded before the BLAS thread controller is made
 
 __all__ = ["RawTotals", "TotalSums", "single_threaded_blas", "total_sums"]
 
