@@ -101,22 +101,27 @@ class RawTotals:
         return cls(sign, gamma, np.zeros((k, 5)), np.zeros((k, 5)), np.zeros(5), 0)
 
     def add_block(self, z: np.ndarray, m: np.ndarray) -> RawTotals:
-        """Accumulate one block: codes ``z`` (zeros where missing) and presence mask ``m``."""
-        W = np.ones((m.shape[1], 2), dtype=m.dtype)  # -> answered, answered reversed
-        W[:, 1] = self.sign < 0
-        am = (m @ W).astype(np.float64)  # exact: counts
+        """Accumulate one block: codes ``z`` (zeros where missing) and presence mask ``m``.
+
+        Without reversed items ``q`` is zero and only ``p``, ``p*p`` are formed.
+        """
+        rev = self.sign < 0
+        answered = m.sum(axis=1, dtype=np.float64)  # exact: counts
         u = (z @ self.sign.astype(z.dtype)).astype(np.float64)  # exact: small integers
-        answered = am[:, 0]
         scored = answered > 0
         inv = np.divide(1.0, answered, out=np.zeros(answered.size), where=scored)
-        T = np.empty((5, answered.size))
+        T = np.zeros((5, answered.size))
         np.multiply(u - self.gamma * answered, inv, out=T[0])
-        np.multiply(am[:, 1], inv, out=T[1])
         np.multiply(T[0], T[0], out=T[2])
-        np.multiply(T[0], T[1], out=T[3])
-        np.multiply(T[1], T[1], out=T[4])
-        self.zt[:, :2] += (T[:2] @ z.astype(np.float64)).T  # only p and q meet the answers
-        self.mt[...] += (T @ m.astype(np.float64)).T
+        rows, pq = [0, 2], [0]
+        if rev.any():
+            np.multiply(m[:, rev].sum(axis=1, dtype=np.float64), inv, out=T[1])
+            np.multiply(T[0], T[1], out=T[3])
+            np.multiply(T[1], T[1], out=T[4])
+            rows, pq = [0, 1, 2, 3, 4], [0, 1]
+        # p (and q): the only columns that meet the answers
+        self.zt[:, pq] += (T[pq] @ z.astype(np.float64)).T
+        self.mt[:, rows] += (T[rows] @ m.astype(np.float64)).T
         self.t[...] += T.sum(axis=1)
         return dataclasses.replace(self, count=self.count + int(scored.sum()))
 
