@@ -222,11 +222,14 @@ def test_caller_array_is_not_modified():
     np.testing.assert_array_equal(X, before)
 
 
-@pytest.mark.parametrize("n", [3001, SPLIT + 1])
-def test_totals_gathered_in_the_pass_equal_the_second_pass(n):
+@pytest.mark.parametrize(
+    ("n", "sign"),
+    [(3001, [1.0, -1, 1, 1, -1]), (3001, [1.0] * 5), (SPLIT + 1, [1.0, -1, 1, 1, -1])],
+)
+def test_totals_gathered_in_the_pass_equal_the_second_pass(n, sign):
     X = likert(n, 5, 14, missing=0.1)
     X[5] = np.nan  # a row without answers
-    sign = np.array([1.0, -1, 1, 1, -1])
+    sign = np.array(sign)
     m = array_moments(X, list("abcde"), sign=sign)
     assert m.totals is not None
     centre = np.array([3.0, 3, 2, 3, 4])
