@@ -494,3 +494,20 @@ def test_parallel_redraws_resamples_with_constant_items_as_psych():
     assert np.isfinite(res.eigenvalues.to_numpy()).all()
     assert res.n_factors >= 1
     assert res.n_components >= 1
+
+
+def test_item_constant_on_shared_rows_gives_undefined_pairwise_correlation():
+    """v4 is constant on the rows it shares with v8: R's cor(use = "pairwise") is NA (psych's
+    KMO then NaN). satscore returned a correlation of rounding noise (-3e-10) and a KMO; now
+    NaN / a DataError naming the pair. splitHalf's cov2cor(cov) is defined and matches."""
+    data = pd.read_csv(DATA / "edge_pair_constant.csv")
+    R = reliability.correlation(data).to_numpy()
+    na = np.argwhere(np.isnan(R)) + 1  # R's 1-based (row, col)
+    assert sorted(map(tuple, na.tolist())) == sorted(map(tuple, REF["edge"]["pair_constant_na"]))
+    with pytest.raises(DataError, match=r"'v4' and 'v8' is undefined"):
+        satscore.kmo(data)
+    res = quiet(satscore.split_half, data)
+    assert res.exhaustive
+    for key, attr in SPLIT_ATTR.items():
+        ref = REF["edge"]["pair_constant_split"][key]
+        assert getattr(res, attr) == pytest.approx(ref, abs=CLOSED), key

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from ._checks import check_option, numeric_frame
-from ._correlation import correlation
+from ._correlation import _cov2cor, correlation, covariance
 from ._matrix_input import as_correlation_matrix, is_singular
 from ._results import ResultMixin
 from .errors import DataError, NonPositiveDefiniteWarning, OptionError
@@ -87,8 +87,14 @@ class BartlettResult(ResultMixin):
         return pd.DataFrame([dataclasses.asdict(self)])
 
 
-def correlation_input(data: Any, missing: str) -> tuple[np.ndarray, list[str], int | None]:
+def correlation_input(
+    data: Any, missing: str, *, via_covariance: bool = False
+) -> tuple[np.ndarray, list[str], int | None]:
     """Correlation matrix of raw data (pairwise/listwise) or a given correlation matrix.
+
+    ``via_covariance=True`` is psych ``splitHalf``'s ``cov2cor(cov(x, use = "pairwise"))``:
+    pairwise covariances over each item's own variance, defined even where an item is
+    constant on the rows a pair shares (where the pairwise correlation is NA).
 
     Returns the matrix, item names and the number of rows (None for a matrix).
     """
@@ -117,7 +123,10 @@ def correlation_input(data: Any, missing: str) -> tuple[np.ndarray, list[str], i
             "are undefined; drop it."
         )
         raise DataError(msg)
-    R = correlation(frame.to_numpy(), missing=missing)
+    if via_covariance:
+        R = _cov2cor(covariance(frame.to_numpy(), missing=missing))
+    else:
+        R = correlation(frame.to_numpy(), missing=missing)
     bad = np.argwhere(np.isnan(R))
     if bad.size:
         i, j = bad[0]

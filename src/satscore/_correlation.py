@@ -148,11 +148,23 @@ def _pairwise_cov_cor(
         R = cxy / np.sqrt(vx * vy)
     C = np.where(n >= 2, C, np.nan)
     C = (C + C.T) / 2.0
-    R = np.where((n >= 2) & (vx > 0) & (vy > 0), R, np.nan)
+    ok = (n >= 2) & _varies(vx, Sii) & _varies(vy, Sjj)
+    R = np.where(ok, R, np.nan)
     R = np.clip((R + R.T) / 2.0, -1.0, 1.0)
     diag_ok = np.diag(np.where(n >= 2, vx, np.nan)) > 0
     np.fill_diagonal(R, np.where(diag_ok, 1.0, np.nan))
     return C, R
+
+
+def _varies(v: np.ndarray, sum_sq: np.ndarray) -> np.ndarray:
+    """Whether a pairwise sum of squared deviations ``v`` is a real spread, not rounding.
+
+    An item that is constant on the rows a pair shares has ``v = 0`` exactly, but
+    ``sum z^2 - (sum z)^2 / n`` leaves ~1e-16 of ``sum z^2``; R's ``cor`` then returns NA
+    ("the standard deviation is zero"), and so must we rather than a correlation of noise.
+    """
+    with np.errstate(invalid="ignore"):
+        return v > 1e-10 * np.abs(sum_sq)
 
 
 def _complete_covariance(arr: np.ndarray) -> np.ndarray | None:
@@ -254,7 +266,7 @@ def correlation(X: Any, *, missing: str = "pairwise") -> Any:
         vx = Sii - Si * Si / n
         vy = Sjj - Sj * Sj / n
         R = cxy / np.sqrt(vx * vy)
-    R = np.where((n >= 2) & (vx > 0) & (vy > 0), R, np.nan)
+    R = np.where((n >= 2) & _varies(vx, Sii) & _varies(vy, Sjj), R, np.nan)
     R = np.clip((R + R.T) / 2.0, -1.0, 1.0)
     diag_ok = np.diag(np.where(n >= 2, vx, np.nan)) > 0
     np.fill_diagonal(R, np.where(diag_ok, 1.0, np.nan))

@@ -28,7 +28,7 @@ import pandas as pd
 from ._adequacy import correlation_input
 from ._alpha_items import _key_vector
 from ._checks import check_rng
-from ._correlation import _cov2cor, covariance, smc
+from ._correlation import smc
 from ._results import ResultMixin
 from .errors import DataError, OptionError, SatscoreWarning
 
@@ -271,13 +271,7 @@ def split_half(
 
 def _split_matrix(data: Any, missing: str) -> tuple[np.ndarray, list[str]]:
     """psych splitHalf: ``cov2cor(cov(x, use = "pairwise"))`` for raw data."""
-    R, names, rows = correlation_input(data, missing)
-    if rows is not None:
-        frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(np.asarray(data))
-        X = frame.to_numpy(dtype=float)
-        if missing == "listwise":
-            X = X[~np.isnan(X).any(axis=1)]
-        R = _cov2cor(covariance(X))
+    R, names, _rows = correlation_input(data, missing, via_covariance=True)
     if R.shape[0] < 3:
         msg = (
             f"split-half reliability needs at least 3 items; found {R.shape[0]}. Use "

@@ -301,6 +301,12 @@ ed$ultra_heywood_pa4 <- fa_out(suppressWarnings(fa(uh, 4, fm = "pa", rotate = "n
 pim <- read.csv("edge_pa_imaginary.csv")
 ed$pa_imaginary_fails <- inherits(try(suppressWarnings(suppressMessages(
   fa(pim, 3, fm = "pa", rotate = "none"))), silent = TRUE), "try-error")
+# edge_pair_constant.csv (13 binary items, n = 25, 3% NA; R simulation, set.seed(7)): v4 is
+# constant on the rows it shares with v8, so cor(use = "pairwise") is NA there (KMO NaN),
+# while splitHalf's cov2cor(cov(pairwise)) is defined
+pcx <- read.csv("edge_pair_constant.csv")
+ed$pair_constant_na <- unname(which(is.na(suppressWarnings(cor(pcx, use = "pairwise"))), arr.ind = TRUE))
+ed$pair_constant_split <- sh_out(suppressWarnings(splitHalf(pcx)))
 # fa.parallel's replicates call fa(..., SMC = FALSE): principal axes start from 1s
 ed$pa_smc_false <- uv(fa(Th, 1, fm = "pa", SMC = FALSE, rotate = "none")$values)
 ed$pa_smc_false_bin <- uv(fa(cor(binm, use = "pairwise"), 1, fm = "pa", SMC = FALSE)$values)
