@@ -511,3 +511,18 @@ def test_item_constant_on_shared_rows_gives_undefined_pairwise_correlation():
     for key, attr in SPLIT_ATTR.items():
         ref = REF["edge"]["pair_constant_split"][key]
         assert getattr(res, attr) == pytest.approx(ref, abs=CLOSED), key
+
+
+def test_parallel_batched_correlations_agree_on_undefined_pairs():
+    """The replicate correlations (batched) mark the same pair undefined as R's cor, so such
+    resamples are redrawn as psych redraws them."""
+    from satscore._parallel import _batched_cor
+
+    data = pd.read_csv(DATA / "edge_pair_constant.csv").to_numpy(float)
+    C = _batched_cor(data[None])[0]
+    ref = reliability.correlation(data)
+    np.testing.assert_array_equal(np.isnan(C), np.isnan(ref))
+    np.testing.assert_allclose(C[~np.isnan(C)], ref[~np.isnan(ref)], atol=1e-12)
+    const = np.column_stack([data[:, :3], np.full(len(data), 2.0)])
+    const = const[~np.isnan(const).any(axis=1)]
+    assert np.isnan(_batched_cor(const[None])[0][:, 3]).all()

@@ -106,9 +106,10 @@ def _batched_cor(X: np.ndarray) -> np.ndarray:
     if M.min() == 1.0:
         Xc = X0 - X0.mean(axis=1, keepdims=True)
         C = np.swapaxes(Xc, 1, 2) @ Xc
-        d = np.sqrt(np.einsum("bii->bi", C))
-        with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: NaN
-            return C / (d[:, :, None] * d[:, None, :])
+        ss = np.einsum("bii->bi", C)
+        scale = np.einsum("bni,bni->bi", X0, X0)
+        d = np.where(ss > 1e-10 * scale, np.sqrt(ss), np.nan)  # a constant column: NaN, as R
+        return C / (d[:, :, None] * d[:, None, :])
     Mt = np.swapaxes(M, 1, 2)
     n = Mt @ M
     sx = np.swapaxes(X0, 1, 2) @ M  # sum of x_i over rows where j is observed
@@ -120,7 +121,9 @@ def _batched_cor(X: np.ndarray) -> np.ndarray:
         cov = sxy - sx * sy / n
         vx = sxx - sx * sx / n
         vy = syy - sy * sy / n
-        return cov / np.sqrt(vx * vy)
+        # an item constant on the rows a pair shares: NaN as R's cor (not rounding noise)
+        varies = (vx > 1e-10 * sxx) & (vy > 1e-10 * syy)
+        return np.where(varies, cov / np.sqrt(vx * vy), np.nan)
 
 
 def _polychoric_batch(X: np.ndarray, names: pd.Index) -> np.ndarray:
