@@ -69,19 +69,15 @@ class PreparedItems:
 
 
 def _read(data: Any) -> tuple[np.ndarray, list[str]]:
-    """Item answers as a float array (a view when the frame is already float64)."""
+    """Item answers as a float array (a view when the data are already float64)."""
+    if isinstance(data, np.ndarray) and data.ndim == 2 and data.dtype.kind in "fiub":
+        X = np.asarray(data, dtype=float)  # no copy for float64
+        names = [f"x{i + 1}" for i in range(X.shape[1])]  # as numeric_frame names them
+        _check_shape(X, names)
+        return X, names
     if isinstance(data, pd.DataFrame) and data.shape[1] >= 1:
-        kinds = {dt.kind for dt in data.dtypes if isinstance(dt, np.dtype)}
-        if (
-            len(kinds)
-            and all(isinstance(dt, np.dtype) for dt in data.dtypes)
-            and kinds
-            <= {
-                "f",
-                "i",
-                "u",
-            }
-        ):
+        dtypes = list(data.dtypes)
+        if all(isinstance(dt, np.dtype) and dt.kind in "fiu" for dt in dtypes):
             X = data.to_numpy(dtype=float)
             names = [str(c) for c in data.columns]
             _check_shape(X, names)

@@ -210,12 +210,30 @@ def _general_values(X: np.ndarray, nan: np.ndarray | None) -> tuple[tuple, tuple
 
 
 # ----------------------------------------------------------------------------- the pass
+def _int8_codes(X: np.ndarray) -> np.ndarray:
+    """Column-major int8 copy of ``X`` (truncated and wrapped: callers check exactness).
+
+    A row-major ``X`` is cast in row blocks and each block transposed in cache (a
+    direct column-major cast of a row-major matrix strides through memory).
+    """
+    x8 = np.empty(X.shape, dtype=np.int8, order="F")
+    with np.errstate(invalid="ignore", over="ignore"):
+        if X.flags.f_contiguous or X.ndim != 2:
+            np.copyto(x8, X, casting="unsafe")
+            return x8
+        tmp = np.empty((min(8192, X.shape[0]), X.shape[1]), dtype=np.int8)
+        for r0 in range(0, X.shape[0], tmp.shape[0]):
+            xb = X[r0 : r0 + tmp.shape[0]]
+            tb = tmp[: xb.shape[0]]
+            np.copyto(tb, xb, casting="unsafe")
+            x8[r0 : r0 + xb.shape[0]] = tb
+    return x8
+
+
 def _complete(X: np.ndarray, columns: tuple[str, ...], S: np.ndarray) -> ItemMoments:
     rows, k = X.shape
     sq = np.diag(S).copy()
-    x8 = np.empty(X.shape, dtype=np.int8, order="F")
-    with np.errstate(invalid="ignore", over="ignore"):
-        np.copyto(x8, X, casting="unsafe")
+    x8 = _int8_codes(X)
     counts = _code_counts(x8, np.zeros(k, dtype=np.int64))
     vals = np.arange(-128, 128, dtype=np.int64)
     # int8 truncates towards zero and wraps: |code| <= |x|, equal only for integers (128
