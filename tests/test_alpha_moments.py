@@ -257,3 +257,15 @@ def test_without_pairwise_correlations_only_the_diagonal_of_ss_is_formed():
     assert np.isnan(lean.ss[off]).all()
     assert not np.isnan(full.ss).any()
     np.testing.assert_array_equal(lean.merge(full).n, 2 * full.n)  # merge keeps what is known
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.05])
+def test_memory_order_and_input_type_do_not_change_results(missing):
+    X = likert(SPLIT + 11, 6, 16, missing=missing)
+    frame = pd.DataFrame(X, columns=[f"x{i + 1}" for i in range(6)])
+    ref = cronbach_alpha(frame)
+    for data in (np.ascontiguousarray(X), np.asfortranarray(X)):
+        res = cronbach_alpha(data)
+        assert res.alpha == pytest.approx(ref.alpha, rel=1e-12)
+        assert res.sd == pytest.approx(ref.sd, rel=1e-12)
+        pd.testing.assert_frame_equal(res.items, ref.items, rtol=1e-12)

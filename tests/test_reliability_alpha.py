@@ -385,7 +385,7 @@ def test_response_frequencies_edge_cases():
 
 
 def test_bootstrap_row_chunks_give_the_same_replicates(monkeypatch):
-    import satscore._alpha as mod
+    import satscore._alpha_bootstrap as mod
 
     X = scale("A")
     full = cronbach_alpha(X, keys=["A1"], ci_method="bootstrap", n_boot=40, seed=5)
