@@ -38,6 +38,7 @@ from .errors import OptionError, SatscoreWarning
 __all__ = ["AlphaResult", "cronbach_alpha", "ordinal_alpha"]
 
 _CI_METHODS = ("feldt", "duhachek", "bootstrap")
+_CORE = ("alpha", "std_alpha", "g6", "average_r", "median_r", "var_r", "signal_noise", "ase")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,6 +190,24 @@ def _interval(
     return ConfidenceInterval(float(low), float(high))
 
 
+def _result(
+    core: dict[str, float],
+    ci: ConfidenceInterval,
+    ci_method: str,
+    level: float,
+    prep: Any,
+    items: pd.DataFrame,
+    drop: pd.DataFrame,
+    boot: np.ndarray | None,
+) -> AlphaResult:
+    stats_ = {key: core[key] for key in _CORE}
+    return AlphaResult(
+        **stats_, ci=ci, ci_method=ci_method, confidence_level=level, n=prep.n, k=prep.k,
+        mean=prep.score_mean, sd=prep.score_sd, items=items, alpha_drop=drop,
+        reversed_items=prep.reversed_items, bootstrap=boot,
+    )  # fmt: skip
+
+
 def cronbach_alpha(
     data: Any,
     *,
@@ -330,27 +349,7 @@ def _cronbach_alpha(
             SatscoreWarning,
             stacklevel=3,
         )
-    return AlphaResult(
-        alpha=core["alpha"],
-        std_alpha=core["std_alpha"],
-        g6=core["g6"],
-        average_r=core["average_r"],
-        median_r=core["median_r"],
-        var_r=core["var_r"],
-        signal_noise=core["signal_noise"],
-        ase=core["ase"],
-        ci=ci,
-        ci_method=ci_method,
-        confidence_level=level,
-        n=prep.n,
-        k=prep.k,
-        mean=prep.score_mean,
-        sd=prep.score_sd,
-        items=items,
-        alpha_drop=drop,
-        reversed_items=prep.reversed_items,
-        bootstrap=boot,
-    )
+    return _result(core, ci, ci_method, level, prep, items, drop, boot)
 
 
 def ordinal_alpha(
@@ -417,23 +416,4 @@ def ordinal_alpha(
     ci = _interval(core["alpha"], core["ase"], prep.n, prep.k, level, ci_method, None)
     drop = drop_table(R, R, prep.n, prep.names)
     items = item_table(prep, R, R, drop, polychoric=True)
-    return AlphaResult(
-        alpha=core["alpha"],
-        std_alpha=core["std_alpha"],
-        g6=core["g6"],
-        average_r=core["average_r"],
-        median_r=core["median_r"],
-        var_r=core["var_r"],
-        signal_noise=core["signal_noise"],
-        ase=core["ase"],
-        ci=ci,
-        ci_method=ci_method,
-        confidence_level=level,
-        n=prep.n,
-        k=prep.k,
-        mean=prep.score_mean,
-        sd=prep.score_sd,
-        items=items,
-        alpha_drop=drop,
-        reversed_items=prep.reversed_items,
-    )
+    return _result(core, ci, ci_method, level, prep, items, drop, None)
