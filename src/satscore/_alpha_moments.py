@@ -16,12 +16,18 @@ The pass (``psych::alpha`` only needs these sums):
   integer (proved exactly: the codes' sum of squares equals the diagonal of ``X'X``
   and no code wrapped), the column sums;
 - missing data: in row blocks that stay in cache, the int8 codes as float32 with zeros
-  where missing ``Z``, the presence mask ``M``, and four products ``Z'Z``, ``Z'M``,
-  ``M'M`` and ``(Z*Z)'M``. Products of integer codes are
-  exact in float32 while a block's sums stay below ``2**24`` (checked per block from
-  its largest code, else the block is multiplied in float64), so the sums are exact
-  integers. Answers that are not int8 integers (every present cell is compared with
-  its code) use the same products in float64 about a centre near the mean.
+  where missing ``Z`` and the presence mask ``M`` side by side, ``P = [Z, M]``, and
+  one symmetric product ``P'P`` (``Z'Z``, ``Z'M``, ``M'M``); ``(Z*Z)'M`` (pairwise
+  variances, for pairwise correlations) only when ``check_keys`` needs them, else its
+  diagonal. Products of integer codes are exact in float32 while a block's sums stay
+  below ``2**24`` (checked per block from its largest code, else the block is
+  multiplied in float64), so the sums are exact integers. Answers that are not int8
+  integers (every present cell is compared with its code) use the same products in
+  float64 about a centre near the mean. With known keys the item-total sums are
+  gathered in the same pass (:mod:`satscore._alpha_totals`).
+
+All BLAS calls run single-threaded (:func:`~satscore._alpha_totals.single_threaded_blas`):
+many small products on a multi-threaded OpenBLAS stall when the other core is busy.
 """
 
 from __future__ import annotations
