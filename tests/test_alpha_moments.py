@@ -269,3 +269,24 @@ def test_memory_order_and_input_type_do_not_change_results(missing):
         assert res.alpha == pytest.approx(ref.alpha, rel=1e-12)
         assert res.sd == pytest.approx(ref.sd, rel=1e-12)
         pd.testing.assert_frame_equal(res.items, ref.items, rtol=1e-12)
+
+
+def test_infinite_answers_are_a_typed_error_naming_the_column():
+    from satscore.errors import DataError
+
+    X = pd.DataFrame(likert(300, 4, 17), columns=list("abcd"))
+    X.loc[100, "c"] = np.inf
+    with pytest.raises(DataError, match="column 'c' of data has infinite values"):
+        cronbach_alpha(X)
+    X.loc[5, "a"] = np.nan
+    with pytest.raises(DataError, match="column 'c' of data has infinite values"):
+        cronbach_alpha(X)
+
+
+def test_empty_listwise_chunk_merges():
+    X = likert(50, 3, 18, missing=0.0)
+    empty = array_moments(X[:0], list("abc"))
+    whole = array_moments(X, list("abc"))
+    merged = empty.merge(whole)
+    np.testing.assert_array_equal(merged.cross, whole.cross)
+    assert [c.tolist() for c in merged.counts] == [c.tolist() for c in whole.counts]
