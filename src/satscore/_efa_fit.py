@@ -18,9 +18,9 @@ steps while no uniqueness is at a bound, so interior solutions agree with psych 
 Once a uniqueness reaches the 0.005 lower bound (a Heywood case) the paths part -- traced on
 one data set: identical evaluations until the first step after a bound became active, then
 different (version 3.0 projects the subspace step onto the box where 2.x truncates it:
-Morales & Nocedal 2011) -- and because psych's minres gradient is not the exact gradient of its objective the final point
-depends on the path: on random data sets with a Heywood case loadings differed from psych by
-up to ~5e-3 (omega's
+Morales & Nocedal 2011) -- and because psych's minres gradient is not the exact gradient of
+its objective the final point depends on the path: on random data sets with a Heywood case
+loadings differed from psych by up to ~5e-3 (omega's
 Schmid-Leiman loadings of the Heywood item by up to ~0.1). Such solutions are flagged by the
 HeywoodWarning.
 
