@@ -290,3 +290,25 @@ def test_empty_listwise_chunk_merges():
     merged = empty.merge(whole)
     np.testing.assert_array_equal(merged.cross, whole.cross)
     assert [c.tolist() for c in merged.counts] == [c.tolist() for c in whole.counts]
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "dtype"),
+    [(1, 5, np.int64), (-127, 127, np.int32), (0, 3, np.uint8), (0, 300, np.int64)],
+)
+def test_integer_dtypes_equal_float_answers(lo, hi, dtype):
+    """Integer frames take the int8-code path (float32 Gram on exact codes) when in range."""
+    X = likert(SPLIT + 5 if hi == 5 else 3000, 5, 19, lo=lo, hi=hi)
+    cols = [f"q{i}" for i in range(5)]
+    ref = cronbach_alpha(pd.DataFrame(X, columns=cols), keys=["q2"], scale_range=(lo, hi))
+    res = cronbach_alpha(
+        pd.DataFrame(X.astype(dtype), columns=cols), keys=["q2"], scale_range=(lo, hi)
+    )
+    assert res.alpha == pytest.approx(ref.alpha, rel=1e-12)
+    pd.testing.assert_frame_equal(res.items, ref.items, rtol=1e-12)
+    m = array_moments(X.astype(dtype), cols)
+    assert m.integral is (hi <= 127)
+    np.testing.assert_array_equal(derived(m)["n"], brute(X)["n"])
+    np.testing.assert_allclose(derived(m)["cov"], brute(X)["cov"], rtol=RTOL)
+    boot = cronbach_alpha(X.astype(dtype)[:500], keys=[1], ci_method="bootstrap", n_boot=20)
+    assert np.isfinite(boot.bootstrap).all()

@@ -57,11 +57,11 @@ class PreparedItems:
 
     @property
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.X[:, self.cols], columns=self.names)
+        return pd.DataFrame(self.X[:, self.cols].astype(float), columns=self.names)
 
     def keyed(self) -> np.ndarray:
-        """The answers of the used items, reverse-keyed items reversed (a new array)."""
-        out = self.X[:, self.cols]
+        """The answers of the used items, reverse-keyed items reversed (a new float array)."""
+        out = self.X[:, self.cols].astype(float)
         neg = self.sign < 0
         if neg.any():
             out[:, neg] = self.flip - out[:, neg]
@@ -71,14 +71,17 @@ class PreparedItems:
 def _read(data: Any) -> tuple[np.ndarray, list[str]]:
     """Item answers as a float array (a view when the data are already float64)."""
     if isinstance(data, np.ndarray) and data.ndim == 2 and data.dtype.kind in "fiub":
-        X = np.asarray(data, dtype=float)  # no copy for float64
+        # no copy for float64; integer codes stay integers (read as int8 codes later)
+        X = data if data.dtype.kind in "iu" else np.asarray(data, dtype=float)
         names = [f"x{i + 1}" for i in range(X.shape[1])]  # as numeric_frame names them
         _check_shape(X, names)
         return X, names
     if isinstance(data, pd.DataFrame) and data.shape[1] >= 1:
         dtypes = list(data.dtypes)
         if all(isinstance(dt, np.dtype) and dt.kind in "fiu" for dt in dtypes):
-            X = data.to_numpy(dtype=float)
+            X = data.to_numpy()
+            if X.dtype.kind not in "iu":
+                X = data.to_numpy(dtype=float)
             names = [str(c) for c in data.columns]
             _check_shape(X, names)
             return X, names

@@ -39,15 +39,21 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy.linalg import blas as _blas
 
+from ._alpha_codes import F32_EXACT as _F32_EXACT
+from ._alpha_codes import (
+    MAX_VALUES,
+    code_counts,
+    general_values,
+    int8_codes,
+    int8_gram,
+    table_values,
+)
 from ._alpha_totals import BLOCK as _BLOCK
 from ._alpha_totals import SPLIT as _SPLIT
 from ._alpha_totals import RawTotals, single_threaded_blas
 from .errors import ChunkError, DataError
 
 __all__ = ["ItemMoments", "array_moments"]
-
-MAX_VALUES = 10  # psych tabulates frequencies when at most this many distinct answers occur
-_F32_EXACT = 2.0**24  # float32 sums of integers are exact below this
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -150,97 +156,12 @@ class ItemMoments:
         )
 
 
-# ----------------------------------------------------------------------------- counting
-def _code_counts(x8: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """``(k, 256)`` counts of each int8 code per column (index ``code + 128``).
-
-    Missing cells hold the code 0; ``missing`` (per column) is subtracted from its
-    count. A column whose codes (from a row sample) are at most ``MAX_VALUES`` values
-    is counted by comparisons, verified complete by the total; otherwise by
-    ``bincount`` of adjacent row pairs.
-    """
-    rows, k = x8.shape
-    out = np.zeros((k, 256), dtype=np.int64)
-    sample = x8[:: max(1, rows // 2048)]
-    for j in range(k):
-        col = x8[:, j]
-        vals = np.union1d(sample[:, j], [0] if missing[j] else []).astype(np.int64)
-        if vals.size <= MAX_VALUES + 1:
-            c = np.array([np.count_nonzero(col == np.int8(v)) for v in vals], dtype=np.int64)
-            if c.sum() == rows:
-                out[j, vals + 128] = c
-                out[j, 128] -= missing[j]
-                continue
-        if col.flags.c_contiguous and rows % 2 == 0 and rows > 0:
-            pairs = np.bincount(col.view(np.uint16), minlength=65536).reshape(256, 256)
-            byte = pairs.sum(axis=0) + pairs.sum(axis=1)
-        else:
-            byte = np.bincount(col.view(np.uint8), minlength=256)
-        out[j] = np.roll(byte, 128)
-        out[j, 128] -= missing[j]
-    return out
-
-
-def _table_values(counts: np.ndarray) -> tuple[tuple, tuple, np.ndarray, np.ndarray]:
-    values, cnts, lo, hi = [], [], [], []
-    for row in counts:
-        nz = np.flatnonzero(row)
-        v = (nz - 128).astype(float)
-        lo.append(v[0] if v.size else np.inf)
-        hi.append(v[-1] if v.size else -np.inf)
-        small = v.size <= MAX_VALUES
-        values.append(v if small else None)
-        cnts.append(row[nz] if small else None)
-    return tuple(values), tuple(cnts), np.array(lo), np.array(hi)
-
-
-def _general_values(X: np.ndarray, nan: np.ndarray | None) -> tuple[tuple, tuple]:
-    """Distinct answers and counts per column (None beyond ``MAX_VALUES``), any numbers."""
-    values, counts = [], []
-    for j in range(X.shape[1]):
-        col = X[:, j] if nan is None else X[~nan[:, j], j]
-        cand = np.unique(col[:: max(1, col.size // 2048)])
-        if cand.size <= MAX_VALUES:
-            c = np.array([np.count_nonzero(col == v) for v in cand], dtype=np.int64)
-            if c.sum() != col.size:
-                cand, c = np.unique(col, return_counts=True)
-        else:
-            c = None
-        if cand.size > MAX_VALUES:
-            values.append(None)
-            counts.append(None)
-        else:
-            values.append(cand.astype(float))
-            counts.append(c.astype(np.int64))
-    return tuple(values), tuple(counts)
-
-
 # ----------------------------------------------------------------------------- the pass
-def _int8_codes(X: np.ndarray) -> np.ndarray:
-    """Column-major int8 copy of ``X`` (truncated and wrapped: callers check exactness).
-
-    A row-major ``X`` is cast in row blocks and each block transposed in cache (a
-    direct column-major cast of a row-major matrix strides through memory).
-    """
-    x8 = np.empty(X.shape, dtype=np.int8, order="F")
-    with np.errstate(invalid="ignore", over="ignore"):
-        if X.flags.f_contiguous or X.ndim != 2:
-            np.copyto(x8, X, casting="unsafe")
-            return x8
-        tmp = np.empty((min(8192, X.shape[0]), X.shape[1]), dtype=np.int8)
-        for r0 in range(0, X.shape[0], tmp.shape[0]):
-            xb = X[r0 : r0 + tmp.shape[0]]
-            tb = tmp[: xb.shape[0]]
-            np.copyto(tb, xb, casting="unsafe")
-            x8[r0 : r0 + xb.shape[0]] = tb
-    return x8
-
-
 def _complete(X: np.ndarray, columns: tuple[str, ...], S: np.ndarray) -> ItemMoments:
     rows, k = X.shape
     sq = np.diag(S).copy()
-    x8 = _int8_codes(X)
-    counts = _code_counts(x8, np.zeros(k, dtype=np.int64))
+    x8 = int8_codes(X)
+    counts = code_counts(x8, np.zeros(k, dtype=np.int64))
     vals = np.arange(-128, 128, dtype=np.int64)
     # int8 truncates towards zero and wraps: |code| <= |x|, equal only for integers (128
     # wraps to -128 with the same square, so -128 is excluded): equal sums of squares
@@ -250,14 +171,9 @@ def _complete(X: np.ndarray, columns: tuple[str, ...], S: np.ndarray) -> ItemMom
         and bool((sq < 2.0**52).all())
         and np.array_equal(counts @ (vals * vals), sq)
     )
-    full = np.full((k, k), float(rows))
     if exact:
-        colsum = (counts @ vals).astype(float)
-        values, cnts, lo, hi = _table_values(counts)
-        return ItemMoments(
-            columns, rows, np.zeros(k), full, np.repeat(colsum[:, None], k, axis=1),
-            np.repeat(sq[:, None], k, axis=1), S, lo, hi, values, cnts, True,
-        )  # fmt: skip
+        return _from_codes(columns, rows, counts, S)
+    full = np.full((k, k), float(rows))
     colsum = X.sum(axis=0)
     centre = np.zeros(k)
     var = (sq - colsum * colsum / rows) / max(rows - 1, 1)
@@ -269,7 +185,7 @@ def _complete(X: np.ndarray, columns: tuple[str, ...], S: np.ndarray) -> ItemMom
         S = Z.T @ Z
         colsum = Z.sum(axis=0)
         sq = np.diag(S).copy()
-    values, cnts = _general_values(X, None)
+    values, cnts = general_values(X, None)
     return ItemMoments(
         columns, rows, centre, full, np.repeat(colsum[:, None], k, axis=1),
         np.repeat(sq[:, None], k, axis=1), S, X.min(axis=0), X.max(axis=0), values, cnts,
@@ -368,10 +284,10 @@ def _missing(
         )
         raise DataError(msg)
     if integral:
-        counts = _code_counts(x8, rows - np.rint(np.diag(n)).astype(np.int64))
-        values, cnts, lo, hi = _table_values(counts)
+        counts = code_counts(x8, rows - np.rint(np.diag(n)).astype(np.int64))
+        values, cnts, lo, hi = table_values(counts)
     else:
-        values, cnts = _general_values(X, np.isnan(X))
+        values, cnts = general_values(X, np.isnan(X))
         with np.errstate(invalid="ignore"):
             lo, hi = np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
         lo, hi = np.where(np.isnan(lo), np.inf, lo), np.where(np.isnan(hi), -np.inf, hi)
@@ -390,9 +306,42 @@ def _sample_centre(X: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(centre), centre, 0.0)
 
 
+def _from_codes(
+    columns: tuple[str, ...], rows: int, counts: np.ndarray, S: np.ndarray
+) -> ItemMoments:
+    """Moments of complete data whose int8 codes are exact (counts and ``X'X`` given)."""
+    k = len(columns)
+    vals = np.arange(-128, 128, dtype=np.int64)
+    colsum = (counts @ vals).astype(float)
+    sq = np.diag(S).copy()
+    values, cnts, lo, hi = table_values(counts)
+    return ItemMoments(
+        columns, rows, np.zeros(k), np.full((k, k), float(rows)),
+        np.repeat(colsum[:, None], k, axis=1), np.repeat(sq[:, None], k, axis=1), S, lo, hi,
+        values, cnts, True,
+    )  # fmt: skip
+
+
+def _integers(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
+    """Integer-typed answers (never missing) within int8: everything from the codes."""
+    if X.size == 0:
+        return None
+    lo, hi = int(X.min()), int(X.max())
+    if lo < -128 or hi > 127:
+        return None
+    x8 = int8_codes(X)
+    counts = code_counts(x8, np.zeros(X.shape[1], dtype=np.int64))
+    return _from_codes(columns, X.shape[0], counts, int8_gram(x8, max(-lo, hi)))
+
+
 def _one(
     X: np.ndarray, columns: tuple[str, ...], raw: RawTotals | None, pairwise_r: bool
 ) -> ItemMoments:
+    if X.dtype.kind in "iu":  # integer dtype: exact codes when within int8
+        out = _integers(X, columns)
+        if out is not None:
+            return out
+        X = X.astype(np.float64)
     if not np.isnan(X[:_BLOCK].sum()):  # no missing answer in the first rows: try X'X
         S = X.T @ X  # NaN or inf anywhere in a column make its diagonal non-finite
         if np.isfinite(np.diag(S)).all():

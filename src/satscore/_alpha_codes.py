@@ -1,0 +1,120 @@
+"""int8 codes of item answers for :func:`satscore.cronbach_alpha`: copies, counts, cross-products.
+
+Likert answers are small integers. Their int8 codes are 8x smaller than float64 answers;
+per-item counts of the codes give psych's response frequencies (and exact column sums),
+and float32 products of the codes are exact while a block's sums stay below ``2**24``.
+Callers prove the codes exact before using them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import blas as _blas
+
+__all__ = ["code_counts", "general_values", "int8_codes", "int8_gram", "table_values"]
+
+MAX_VALUES = 10  # psych tabulates frequencies when at most this many distinct answers occur
+F32_EXACT = 2.0**24  # float32 sums of integers are exact below this
+
+
+def int8_codes(X: np.ndarray) -> np.ndarray:
+    """Column-major int8 copy of ``X`` (truncated and wrapped: callers check exactness).
+
+    A row-major ``X`` is cast in row blocks and each block transposed in cache (a
+    direct column-major cast of a row-major matrix strides through memory).
+    """
+    x8 = np.empty(X.shape, dtype=np.int8, order="F")
+    with np.errstate(invalid="ignore", over="ignore"):
+        if X.flags.f_contiguous or X.ndim != 2:
+            np.copyto(x8, X, casting="unsafe")
+            return x8
+        tmp = np.empty((min(8192, X.shape[0]), X.shape[1]), dtype=np.int8)
+        for r0 in range(0, X.shape[0], tmp.shape[0]):
+            xb = X[r0 : r0 + tmp.shape[0]]
+            tb = tmp[: xb.shape[0]]
+            np.copyto(tb, xb, casting="unsafe")
+            x8[r0 : r0 + xb.shape[0]] = tb
+    return x8
+
+
+def code_counts(x8: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``(k, 256)`` counts of each int8 code per column (index ``code + 128``).
+
+    Missing cells hold the code 0; ``missing`` (per column) is subtracted from its
+    count. A column whose codes (from a row sample) are at most ``MAX_VALUES`` values
+    is counted by comparisons, verified complete by the total; otherwise by
+    ``bincount`` of adjacent row pairs.
+    """
+    rows, k = x8.shape
+    out = np.zeros((k, 256), dtype=np.int64)
+    sample = x8[:: max(1, rows // 2048)]
+    for j in range(k):
+        col = x8[:, j]
+        vals = np.union1d(sample[:, j], [0] if missing[j] else []).astype(np.int64)
+        if vals.size <= MAX_VALUES + 1:
+            c = np.array([np.count_nonzero(col == np.int8(v)) for v in vals], dtype=np.int64)
+            if c.sum() == rows:
+                out[j, vals + 128] = c
+                out[j, 128] -= missing[j]
+                continue
+        if col.flags.c_contiguous and rows % 2 == 0 and rows > 0:
+            pairs = np.bincount(col.view(np.uint16), minlength=65536).reshape(256, 256)
+            byte = pairs.sum(axis=0) + pairs.sum(axis=1)
+        else:
+            byte = np.bincount(col.view(np.uint8), minlength=256)
+        out[j] = np.roll(byte, 128)
+        out[j, 128] -= missing[j]
+    return out
+
+
+def table_values(counts: np.ndarray) -> tuple[tuple, tuple, np.ndarray, np.ndarray]:
+    values, cnts, lo, hi = [], [], [], []
+    for row in counts:
+        nz = np.flatnonzero(row)
+        v = (nz - 128).astype(float)
+        lo.append(v[0] if v.size else np.inf)
+        hi.append(v[-1] if v.size else -np.inf)
+        small = v.size <= MAX_VALUES
+        values.append(v if small else None)
+        cnts.append(row[nz] if small else None)
+    return tuple(values), tuple(cnts), np.array(lo), np.array(hi)
+
+
+def general_values(X: np.ndarray, nan: np.ndarray | None) -> tuple[tuple, tuple]:
+    """Distinct answers and counts per column (None beyond ``MAX_VALUES``), any numbers."""
+    values, counts = [], []
+    for j in range(X.shape[1]):
+        col = X[:, j] if nan is None else X[~nan[:, j], j]
+        cand = np.unique(col[:: max(1, col.size // 2048)])
+        if cand.size <= MAX_VALUES:
+            c = np.array([np.count_nonzero(col == v) for v in cand], dtype=np.int64)
+            if c.sum() != col.size:
+                cand, c = np.unique(col, return_counts=True)
+        else:
+            c = None
+        if cand.size > MAX_VALUES:
+            values.append(None)
+            counts.append(None)
+        else:
+            values.append(cand.astype(float))
+            counts.append(c.astype(np.int64))
+    return tuple(values), tuple(counts)
+
+
+def int8_gram(x8: np.ndarray, max_abs: int) -> np.ndarray:
+    """Exact ``X'X`` of column-major int8 codes: float32 syrk on row blocks, summed in float64.
+
+    A block has at most ``(2**24 - 1) // max_abs**2`` rows, so every float32 sum of
+    products is an exact integer.
+    """
+    rows, k = x8.shape
+    step = int(max(1, min(1 << 13, (F32_EXACT - 1) // max(max_abs * max_abs, 1))))
+    G = np.zeros((k, k))
+    buf = np.empty((min(step, rows), k), dtype=np.float32, order="F")
+    for r0 in range(0, rows, step):
+        block = x8[r0 : r0 + step]
+        if block.shape[0] != buf.shape[0]:
+            buf = np.empty(block.shape, dtype=np.float32, order="F")
+        np.copyto(buf, block)
+        G += _blas.ssyrk(1.0, buf, trans=1)
+    return G + np.triu(G, 1).T
