@@ -4,7 +4,8 @@ Workloads (timed side by side in the same run, median of several repetitions; wa
 is the headline, CPU time of this process, all threads, is in the note):
 
 - ``cronbach_alpha`` with psych's full item table on 1,000,000 x 30 simulated Likert
-  answers, complete and with 5% of answers missing completely at random (pairwise),
+  answers, complete (float64 and int64 codes) and with 5% of answers missing completely
+  at random (pairwise),
   versus one ``pingouin.cronbach_alpha`` call (which returns alpha and the Feldt CI
   only, no item table);
 - the same item table the pingouin way (extra row, complete data): k + 1
@@ -80,8 +81,15 @@ def _alpha_rows(quick: bool, repeats: int) -> list[dict]:
         import pingouin as pg
     except ImportError:
         pg = None
-    for label, missing in (("complete", 0.0), ("5% MCAR missing, pairwise", 0.05)):
+    workloads = (
+        ("complete", 0.0, None),
+        ("complete, int64 codes (e.g. read from CSV)", 0.0, np.int64),
+        ("5% MCAR missing, pairwise", 0.05, None),
+    )
+    for label, missing, dtype in workloads:
         X = _likert(n, 30, missing=missing)
+        if dtype is not None:
+            X = X.astype(dtype)
         ours = timed(lambda X=X: cronbach_alpha(X), repeats)
         peer = None
         if pg is not None:
@@ -99,7 +107,7 @@ def _alpha_rows(quick: bool, repeats: int) -> list[dict]:
                 peer_cpu_s=None if peer is None else peer[1],
             )
         )
-        if missing == 0.0 and pg is not None:
+        if label == "complete" and pg is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 table = timed(lambda X=X: _pingouin_item_table(X), max(1, repeats // 2))
