@@ -312,3 +312,22 @@ def test_integer_dtypes_equal_float_answers(lo, hi, dtype):
     np.testing.assert_allclose(derived(m)["cov"], brute(X)["cov"], rtol=RTOL)
     boot = cronbach_alpha(X.astype(dtype)[:500], keys=[1], ci_method="bootstrap", n_boot=20)
     assert np.isfinite(boot.bootstrap).all()
+
+
+def test_blas_limit_is_restored_after_concurrent_calls():
+    import importlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    # comes with scikit-learn (test group); satscore itself only uses it when installed
+    threadpoolctl = importlib.import_module("threadpoolctl")
+
+    def threads() -> list[int]:
+        return [
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        ]
+
+    before = threads()
+    X = likert(SPLIT + 1, 4, 21, missing=0.05)
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: cronbach_alpha(X), range(3)))
+    assert threads() == before

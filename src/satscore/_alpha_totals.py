@@ -16,8 +16,10 @@ per item, sums of ``t``, ``t**2`` and ``t * x`` over those rows (:class:`TotalSu
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.linalg.blas  # noqa: F401 - loaded before the BLAS thread controller is made
@@ -29,16 +31,11 @@ SPLIT = 200_000  # frames with at least this many rows are summarised in two hal
 
 
 _CONTROLLER: list = []
+_LOCK = threading.Lock()
+_ACTIVE: list = []  # [limiter, depth] while some call holds BLAS at one thread
 
 
-def single_threaded_blas() -> AbstractContextManager:
-    """BLAS limited to one thread while alpha's passes run (they parallelise themselves).
-
-    Many small products in a row are slow on a multi-threaded OpenBLAS when the other
-    cores are busy (each call waits for its worker threads to be scheduled), and the two
-    halves of a frame are already summarised on two threads. Uses ``threadpoolctl`` when
-    it is installed (it comes with scikit-learn); results are the same without it.
-    """
+def _controller() -> object | None:
     if not _CONTROLLER:
         try:
             from threadpoolctl import ThreadpoolController
@@ -46,8 +43,36 @@ def single_threaded_blas() -> AbstractContextManager:
             _CONTROLLER.append(None)
         else:
             _CONTROLLER.append(ThreadpoolController())
-    ctl = _CONTROLLER[0]
-    return nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
+    return _CONTROLLER[0]
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """BLAS limited to one thread while alpha's passes run (they parallelise themselves).
+
+    Many small products in a row are slow on a multi-threaded OpenBLAS when the other
+    cores are busy (each call waits for its worker threads to be scheduled), and the two
+    halves of a frame are already summarised on two threads. Uses ``threadpoolctl`` when
+    it is installed (it comes with scikit-learn); results are the same without it. The
+    limit is process-wide, so it is reference-counted: concurrent or nested calls share
+    one limit and the last one out restores the original thread counts.
+    """
+    ctl = _controller()
+    if ctl is None:
+        yield
+        return
+    with _LOCK:
+        if not _ACTIVE:
+            _ACTIVE.extend([ctl.limit(limits=1, user_api="blas"), 0])
+        _ACTIVE[1] += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _ACTIVE[1] -= 1
+            if _ACTIVE[1] == 0:
+                _ACTIVE[0].restore_original_limits()
+                _ACTIVE.clear()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
