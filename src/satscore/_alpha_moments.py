@@ -44,6 +44,7 @@ from ._alpha_codes import (
     MAX_VALUES,
     code_counts,
     general_values,
+    gram_and_codes,
     int8_codes,
     int8_gram,
     table_values,
@@ -157,10 +158,11 @@ class ItemMoments:
 
 
 # ----------------------------------------------------------------------------- the pass
-def _complete(X: np.ndarray, columns: tuple[str, ...], S: np.ndarray) -> ItemMoments:
+def _complete(
+    X: np.ndarray, columns: tuple[str, ...], S: np.ndarray, x8: np.ndarray
+) -> ItemMoments:
     rows, k = X.shape
     sq = np.diag(S).copy()
-    x8 = int8_codes(X)
     counts = code_counts(x8, np.zeros(k, dtype=np.int64))
     vals = np.arange(-128, 128, dtype=np.int64)
     # int8 truncates towards zero and wraps: |code| <= |x|, equal only for integers (128
@@ -343,9 +345,9 @@ def _one(
             return out
         X = X.astype(np.float64)
     if not np.isnan(X[:_BLOCK].sum()):  # no missing answer in the first rows: try X'X
-        S = X.T @ X  # NaN or inf anywhere in a column make its diagonal non-finite
+        S, x8 = gram_and_codes(X)  # NaN or inf in a column make its diagonal non-finite
         if np.isfinite(np.diag(S)).all():
-            return _complete(X, columns, S)
+            return _complete(X, columns, S, x8)
     return _missing(X, columns, True, raw, pairwise_r)
 
 
