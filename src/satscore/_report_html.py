@@ -1,8 +1,9 @@
 """HTML building blocks of the quarterly report: CSS, inline SVG charts, escaping.
 
-The report is one self-contained HTML file: charts are inline SVG (text drawn
-as paths, so no fonts are needed by the browser), CSS is inline, and there are
-no scripts, links or external references. Every CSS rule is scoped under
+The report is one self-contained HTML file: charts are inline SVG (text kept as
+SVG ``<text>`` naming the chart's font families, with CJK and generic fallbacks,
+so the browser renders it with a local font), CSS is inline, and there are no
+scripts, links or external references. Every CSS rule is scoped under
 ``.satscore-report`` so the fragment can be shown inside Jupyter without
 restyling the notebook.
 """
@@ -20,6 +21,11 @@ from matplotlib.axes import Axes
 __all__ = ["CSS", "document", "esc", "svg_of"]
 
 _counter = itertools.count(1)
+# appended to every font-family list of a chart (browsers pick the first installed)
+_SVG_FALLBACK = (
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
+    "'WenQuanYi Micro Hei', sans-serif"
+)
 
 CSS = """
 .satscore-report { --ink: #1f2933; --muted: #5f6b7a; --line: #d9dee5; --met: #018571;
@@ -86,20 +92,53 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _fallbacks(match: re.Match[str]) -> str:
+    """Append CJK and generic fallbacks to one ``font-family`` list of the SVG."""
+    families = match.group(1).rstrip()
+    return f"font-family: {families}, {_SVG_FALLBACK}"
+
+
+def render_svg(fig: Any) -> str:
+    """The SVG document of *fig*, laid out once and drawn once.
+
+    A constrained-layout figure is otherwise laid out and drawn twice by
+    ``savefig`` (a layout pass with a disabled renderer, then the real draw);
+    here the layout engine runs once and is then switched off, so *fig* keeps
+    its final layout and is drawn a single time. Text stays text
+    (``svg.fonttype="none"``): writing every glyph as a path was the slowest part
+    of the report. The setting applies only inside this call.
+    """
+    import matplotlib
+
+    rc = {
+        "svg.fonttype": "none",
+        "svg.hashsalt": "satscore",
+        "savefig.bbox": None,
+        "figure.autolayout": False,
+        "figure.constrained_layout.use": False,
+    }
+    buf = io.StringIO()
+    with matplotlib.rc_context(rc):
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            engine.execute(fig)
+            # no engine at all: savefig then skips its layout pre-draw (a placeholder
+            # engine from set_layout_engine("none") would still trigger it)
+            fig.set_layout_engine(None)
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
 def svg_of(ax: Axes, *, alt: str) -> str:
     """Inline ``<svg>`` markup of the figure holding *ax*, with ids unique in the page.
 
-    Text is drawn as paths (``svg.fonttype="path"``), so the browser needs no
-    font. Ids and references are prefixed per chart so several charts can share
-    one document.
+    Text is SVG text (see :func:`render_svg`) whose font-family lists end with
+    CJK and generic fallbacks, so Chinese labels render without the chart's
+    exact font. Ids and references are prefixed per chart so several charts can
+    share one document.
     """
-    fig = ax.figure
-    buf = io.StringIO()
-    import matplotlib
-
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "satscore"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    text = buf.getvalue()
+    text = render_svg(ax.figure)
+    text = re.sub(r"font-family: ?([^;\"]*?)(?:, ?sans-serif)?(?=[;\"])", _fallbacks, text)
     text = text[text.index("<svg") :]
     prefix = f"c{next(_counter)}-"
     text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
