@@ -265,6 +265,39 @@ def test_trend_default_target_is_the_scores_target(scores_q, responses):
     assert next(ln for ln in ax.lines if ln.get_gid() == "target").get_ydata()[0] == 0.9
 
 
+def legend_texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_trend_without_any_target_says_so(scores_q, scores_qb):
+    # index_0_100 of a dimension has neither a stored nor a bank target: no line, and the
+    # legend's last entry says that no target is set (in the chosen language)
+    kw = {"metric": "index_0_100", "subject": "service_quality"}
+    ax = plot_trend(scores_q, **kw)
+    assert not [ln for ln in ax.lines if ln.get_gid() == "target"]
+    assert legend_texts(ax)[-1] == "No target set"
+    handle = ax.get_legend().legend_handles[-1]
+    assert handle.get_linestyle() == "None"
+    assert handle.get_marker() in ("None", "none")
+    assert legend_texts(plot_trend(scores_q, language="zh", **kw))[-1] == "未设定目标"
+    # an explicit target draws the line and drops the note; target=False: neither
+    ax = plot_trend(scores_q, target=80, **kw)
+    assert next(ln for ln in ax.lines if ln.get_gid() == "target").get_ydata()[0] == 80
+    assert "No target set" not in legend_texts(ax)
+    ax = plot_trend(scores_q, target=False, **kw)
+    assert not [ln for ln in ax.lines if ln.get_gid() == "target"]
+    assert "No target set" not in legend_texts(ax)
+    # a KPI with its stored target: line, no note
+    assert "No target set" not in legend_texts(plot_trend(scores_q))
+    # the segment chart follows the same rule
+    where = {"quarter": "2026Q1"}
+    ax = plot_segments(scores_qb, by="branch", where=where, **kw)
+    assert not [ln for ln in ax.lines if ln.get_gid() == "target"]
+    assert "No target set" in legend_texts(ax)
+    ax = plot_segments(scores_qb, by="branch", where=where, target=False, **kw)
+    assert "No target set" not in legend_texts(ax)
+
+
 @pytest.fixture(scope="module")
 def example_scores():
     vr = INST.validate(satscore.load_example("bank_survey"), on_invalid="coerce")

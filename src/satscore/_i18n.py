@@ -70,6 +70,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "not_met": {"en": "Not met", "zh": "未达标"},
     "inconclusive": {"en": "Inconclusive", "zh": "无定论"},
     "no_target": {"en": "No target", "zh": "无目标"},
+    "no_target_set": {"en": "No target set", "zh": "未设定目标"},
     "not_measured": {"en": "Not measured by this survey", "zh": "本调查未测量"},
     # ------------------------------------------------------------------ report
     "report_title": {"en": "Customer satisfaction report", "zh": "客户满意度报告"},

@@ -459,7 +459,7 @@ def segment_table(ctx: Context, by: str) -> pd.DataFrame:
 
 
 def segments_html(ctx: Context, tables: dict[str, pd.DataFrame]) -> str:
-    from ._plot_kpi import plot_segments
+    from ._plot_segments import plot_segments
 
     lang = ctx.language
     parts = [f'<section id="segments"><h2>{esc(t("sec_segments", lang))}</h2>']

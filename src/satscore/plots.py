@@ -34,9 +34,10 @@ from __future__ import annotations
 
 from ._fonts import find_cjk_font
 from ._plot_factor import intended_factors, plot_loadings, plot_scree
-from ._plot_kpi import plot_segments, plot_trend
+from ._plot_kpi import plot_trend
 from ._plot_likert import LikertTable, likert_table, plot_likert
 from ._plot_ltr import plot_ltr
+from ._plot_segments import plot_segments
 
 __all__ = [
     "LikertTable",
