@@ -17,7 +17,6 @@ the reliability / coverage results), never recomputed for display.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,29 +26,34 @@ import pandas as pd
 from . import __version__
 from ._i18n import t
 from ._plot_style import prepare
+from ._report_charts import items_html, segment_table, segments_html
 from ._report_html import document, esc, fragment
+from ._report_inputs import (
+    coverage_of,
+    instrument_of,
+    kpi_specs,
+    periods,
+    reliability_of,
+    validated,
+)
 from ._report_method import (
     bases_table,
     coverage_html,
     coverage_row,
-    frame_coverage,
     method_html,
 )
 from ._report_outcomes import funnel_html, funnel_table, ltr_html
 from ._report_sections import (
     Context,
-    items_html,
     kpi_table,
     kpis_html,
     scorecard_html,
     scorecard_table,
-    segment_table,
-    segments_html,
     title_of,
     trend_html,
 )
 from ._results import ResultMixin, to_jsonable
-from .errors import DataError, OptionError, SatscoreTypeError, SatscoreWarning
+from .errors import DataError, OptionError
 
 __all__ = ["Report", "quarterly_report"]
 
@@ -149,122 +153,6 @@ class Report(ResultMixin):
             f"current={self.current!r}, sections={list(self.sections)}, "
             f"html=<{len(self.html):,} characters>)"
         )
-
-
-# ----------------------------------------------------------------------------- helpers
-def _instrument(instrument: Any, responses: Any) -> Any:
-    if instrument is None:
-        instrument = getattr(responses, "instrument", None)
-        if instrument is None:
-            msg = "quarterly_report needs the instrument: pass it (or its id) as the 2nd argument."
-            raise SatscoreTypeError(msg)
-    if isinstance(instrument, str):
-        from .instruments import load_instrument
-
-        return load_instrument(instrument)
-    return instrument
-
-
-def _validated(responses: Any, inst: Any, on_invalid: str) -> Any:
-    if hasattr(responses, "data") and hasattr(responses, "missing_reason"):
-        return responses
-    if not isinstance(responses, pd.DataFrame):
-        msg = (
-            "responses must be a pandas DataFrame or ValidatedResponses; found "
-            f"{type(responses).__name__}. Read the file with satscore.read_responses(path)."
-        )
-        raise SatscoreTypeError(msg)
-    return inst.validate(responses, on_invalid=on_invalid)
-
-
-def _periods(data: pd.DataFrame, period: str | None, current: Any) -> tuple[Any, Any]:
-    if period is None:
-        return None, None
-    if period not in data.columns:
-        msg = (
-            f"the responses have no period column {period!r} (columns: "
-            f"{list(data.columns)[:10]}...); pass period=<column> or period=None for a "
-            "single-period report."
-        )
-        raise DataError(msg)
-    levels = sorted(data[period].dropna().unique().tolist())
-    if not levels:
-        msg = f"the period column {period!r} is empty; fill it or pass period=None."
-        raise DataError(msg)
-    if current is None:
-        current = levels[-1]
-    elif current not in levels:
-        msg = f"current={current!r} is not a value of {period!r}; its values are {levels}."
-        raise OptionError(msg)
-    i = levels.index(current)
-    return current, (levels[i - 1] if i > 0 else None)
-
-
-def _kpi_specs(inst: Any) -> dict[str, tuple[str, str]]:
-    """The instrument's default KPIs as score_survey defines them: name -> (metric, subject)."""
-    from ._score import _kpis
-
-    return dict(_kpis(None, inst))
-
-
-def _reliability(scores: Any, inst: Any, period: str | None, current: Any) -> pd.DataFrame | None:
-    from .reliability import omega
-
-    resp = scores.respondents
-    if period is not None:
-        resp = resp[resp[period] == current]
-    rows = {}
-    for d in inst.dimensions:
-        items = [i for i in d.items if inst.item(i).scored and i in resp.columns]
-        if len(items) < 3:
-            continue
-        data = resp[items].dropna(how="all")
-        if len(data) < 30:
-            continue
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SatscoreWarning)
-            res = omega(data, n_factors=1)
-        improper = [w for w in caught if issubclass(w.category, SatscoreWarning)]
-        for w in caught:  # pass on anything that is not about the factor solution
-            if not issubclass(w.category, SatscoreWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        rows[d.id] = {
-            "alpha": float(res.alpha),
-            # omega from an improper (Heywood) or unconverged one-factor fit is not reported
-            "omega": float("nan") if improper else float(res.omega_total),
-            "omega_note": str(improper[0].message) if improper else None,
-            "n": len(data),
-            "k": len(items),
-        }
-    if not rows:
-        return None
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def _coverage(
-    frame: Any, plan: Any, vr: Any, period: str | None, current: Any, target: float
-) -> Any:
-    """Coverage of the current period: the plan's coverage report, or frame-only counts."""
-    if frame is None and plan is None:
-        return None
-    data = vr.data
-    if period is not None:
-        data = data[data[period] == current]
-    if plan is not None:
-        from .sampling import coverage_report
-
-        plan_quarter = getattr(plan, "quarter", None)
-        if period is not None and plan_quarter is not None and str(plan_quarter) != str(current):
-            msg = (
-                f"the plan is for quarter {plan_quarter!r} but the report is for {current!r}; "
-                f"pass the plan of {current!r} or current={plan_quarter!r}."
-            )
-            raise OptionError(msg)
-        return coverage_report(plan, data, target=target)
-    if not isinstance(frame, pd.DataFrame):
-        msg = f"frame must be a pandas DataFrame of customers; found {type(frame).__name__}."
-        raise SatscoreTypeError(msg)
-    return frame_coverage(frame, data, target=target)
 
 
 # ----------------------------------------------------------------------------- main
@@ -375,16 +263,16 @@ def quarterly_report(
     if on_invalid not in ("coerce", "raise"):
         msg = f"on_invalid={on_invalid!r} is not supported; use 'coerce' or 'raise'."
         raise OptionError(msg)
-    inst = _instrument(instrument, responses)
+    inst = instrument_of(instrument, responses)
     if lang not in inst.languages:
         msg = (
             f"instrument {inst.id!r} has no {lang!r} texts (languages: "
             f"{', '.join(inst.languages)}); pass one of those as language=."
         )
         raise OptionError(msg)
-    vr = _validated(responses, inst, on_invalid)
+    vr = validated(responses, inst, on_invalid)
     data = vr.data
-    current, previous = _periods(data, period, current)
+    current, previous = periods(data, period, current)
     explicit_by = by is not None
     seg_vars = list(by) if explicit_by else [c for c in _DEFAULT_BY if c in data.columns]
     missing = [c for c in seg_vars if c not in data.columns]
@@ -394,8 +282,8 @@ def quarterly_report(
     seg_vars = [c for c in seg_vars if c != period]
 
     all_targets = dict(bank_kpi_targets() if targets is None else targets)
-    kpi_specs = _kpi_specs(inst)
-    kpis = list(kpi_specs)
+    specs = kpi_specs(inst)
+    kpis = list(specs)
     score_targets = {
         k: v
         for k, v in all_targets.items()
@@ -417,7 +305,7 @@ def quarterly_report(
         "suppression": suppression,
     }
     coverage_target = float(all_targets.get("survey_coverage", 0.30))
-    coverage = _coverage(frame, plan, vr, period, current, coverage_target)
+    coverage = coverage_of(frame, plan, vr, period, current, coverage_target)
     scores = score_survey(
         vr, inst, by=[period] if period else None, targets=score_targets, **common
     )
@@ -426,11 +314,11 @@ def quarterly_report(
         seg_by = [period, seg] if period else [seg]
         seg_targets = {k: v for k, v in score_targets.items() if k in kpis}
         # the breakdown shows the KPIs (or the overall top-box): score only their metrics
-        seg_metrics = sorted({m for m, _ in kpi_specs.values()} | {"top_box"})
+        seg_metrics = sorted({m for m, _ in specs.values()} | {"top_box"})
         segment_scores[seg] = score_survey(
             vr, inst, by=seg_by, targets=seg_targets, metrics=seg_metrics, **common
         )
-    reliability = _reliability(scores, inst, period, current)
+    reliability = reliability_of(scores, inst, period, current)
     ctx = Context(
         instrument=inst,
         language=lang,
