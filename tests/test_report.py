@@ -403,3 +403,39 @@ def test_every_builtin_instrument(instrument):
         assert rep.reliability.loc[improper, "omega"].isna().all()
         if improper.any():
             assert "one-factor solution is improper" in rep.html
+
+
+def test_charts_keep_text_as_text_with_cjk_fallbacks(report, report_zh):
+    import matplotlib
+
+    # svg.fonttype="none" applies inside the report only, never globally
+    assert matplotlib.rcParams["svg.fonttype"] == "path"
+    for rep in (report, report_zh):
+        svgs = re.findall(r"<svg\b.*?</svg>", rep.html, flags=re.S)
+        assert len(svgs) >= 6
+        for svg in svgs:
+            assert "<text" in svg
+            families = re.findall(r"font-family: ?([^;\"]*)", svg)
+            assert families
+            assert all(f.rstrip().endswith("'WenQuanYi Micro Hei', sans-serif") for f in families)
+            assert all("'Noto Sans CJK SC'" in f for f in families)
+    # the Chinese chart text is in the SVG as characters (the browser renders it)
+    zh_svgs = "".join(re.findall(r"<svg\b.*?</svg>", report_zh.html, flags=re.S))
+    assert re.search(r"<text[^>]*>[^<]*[\u4e00-\u9fff]", zh_svgs)
+
+
+def test_render_svg_lays_out_once_and_draws_once():
+    from matplotlib.figure import Figure
+
+    from satscore._report_html import render_svg
+
+    fig = Figure(figsize=(3, 2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("title")
+    draws = []
+    fig.draw = (lambda orig: lambda renderer: (draws.append(1), orig(renderer))[1])(fig.draw)
+    text = render_svg(fig)
+    assert len(draws) == 1
+    assert fig.get_layout_engine() is None  # the final layout is kept, not redone
+    assert ">title</text>" in text
