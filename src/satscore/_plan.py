@@ -35,69 +35,33 @@ the finite-population correction of the design is ``N_h``.
 from __future__ import annotations
 
 import dataclasses
-import re
-import warnings
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._checks import check_confidence_level, check_option, check_probability
 from ._chunks import is_out_of_core
+from ._plan_core import (
+    allocate_strata,
+    allocation_table,
+    check_plan_options,
+    parse_quarter,
+    quarter_shift,
+    spill_caveat,
+    windows,
+)
 from ._plan_select import (
     has_duplicates,
-    label,
-    per_stratum,
     prns,
+    shifted,
     smallest_per_stratum,
     stratum_codes,
     top_up,
 )
-from ._plan_sizes import achieved_margin, allocate, respondents_for_margin
 from ._results import ResultMixin
-from .errors import DesignError, InfeasiblePlanError, OptionError, SatscoreWarning
+from .errors import DesignError
 
 __all__ = ["SamplePlan", "parse_quarter", "plan_quarterly_sample", "quarter_shift"]
-
-_QUARTER = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]([1-4])\s*$")
-
-
-def parse_quarter(quarter: Any) -> tuple[int, str]:
-    """Quarter index and label from an int or a label such as ``"2026Q3"``.
-
-    Examples
-    --------
-    >>> parse_quarter("2026Q3")
-    (8106, '2026Q3')
-    >>> parse_quarter(5)
-    (5, 'q5')
-    """
-    if isinstance(quarter, (bool, np.bool_)):
-        quarter = str(quarter)
-    if isinstance(quarter, (int, np.integer)):
-        return int(quarter), f"q{int(quarter)}"
-    match = _QUARTER.match(str(quarter))
-    if match is None:
-        msg = (
-            f"quarter={quarter!r} does not parse; pass an integer index or a label like "
-            "'2026Q3' (year, 'Q', quarter 1-4)."
-        )
-        raise OptionError(msg)
-    year, q = int(match.group(1)), int(match.group(2))
-    return 4 * year + q - 1, f"{year}Q{q}"
-
-
-def quarter_shift(index: int, step: float) -> float:
-    """``(index · step) mod 1`` in exact arithmetic (``step`` read as its decimal text).
-
-    Examples
-    --------
-    >>> [quarter_shift(q, 0.3) for q in range(5)]
-    [0.0, 0.3, 0.6, 0.9, 0.2]
-    """
-    frac = Fraction(repr(float(step))) * index
-    return float(frac - (frac.numerator // frac.denominator))
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -299,13 +263,11 @@ def plan_quarterly_sample(
             selection=selection, on_infeasible=on_infeasible, rotation_step=rotation_step,
             prn_column=prn_column, confidence_level=confidence_level,
         )  # fmt: skip
-    check_option("allocation", allocation, ("proportional", "neyman", "equal"))
-    check_option("selection", selection, ("window", "poisson", "fixed"))
-    check_option("on_infeasible", on_infeasible, ("raise", "cap"))
-    cov = check_probability("coverage", coverage, closed_high=True)
-    level = check_confidence_level(confidence_level)
-    q_index, q_label = parse_quarter(quarter)
-    step = cov if rotation_step is None else check_probability("rotation_step", rotation_step)
+    opts = check_plan_options(
+        quarter=quarter, coverage=coverage, allocation=allocation, selection=selection,
+        on_infeasible=on_infeasible, rotation_step=rotation_step, deff=deff,
+        confidence_level=confidence_level,
+    )  # fmt: skip
     if not isinstance(frame, pd.DataFrame):
         msg = f"frame must be a pandas DataFrame; found {type(frame).__name__}."
         raise DesignError(msg)
@@ -315,21 +277,27 @@ def plan_quarterly_sample(
             "pass id_column=<the customer-id column>."
         )
         raise DesignError(msg)
-    if deff <= 0 or not np.isfinite(deff):
-        msg = f"deff must be a positive number; found {deff!r}."
-        raise OptionError(msg)
-    work = frame
+    cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        msg = f"stratum column {missing[0]!r} is not in the frame; pass existing columns."
+        raise DesignError(msg)
+    keep: np.ndarray | None = None  # active rows (None: all rows)
     if active is not None and active in frame.columns:
         flag = frame[active]
         if flag.isna().any():
             msg = f"active column {active!r} has missing values; mark every customer True/False."
             raise DesignError(msg)
-        work = frame.loc[flag.to_numpy(dtype=bool)]
-    ids = work[id_column]
+        keep = flag.to_numpy(dtype=bool)
+        keep = None if keep.all() else keep
+    ids = frame[id_column] if keep is None else frame[id_column][keep]
     if ids.isna().any():
         msg = f"id column {id_column!r} has {int(ids.isna().sum())} missing id(s); drop them."
         raise DesignError(msg)
-    u = prns(work, prn_column, ids, salt)
+    if ids.shape[0] == 0:
+        msg = "the active frame is empty (zero population); check the active flag."
+        raise DesignError(msg)
+    u = prns(frame, prn_column, ids, salt, keep)
     if has_duplicates(ids, u, check_all=prn_column is not None):
         dup = ids[ids.duplicated()].iloc[0]
         n_dup = int(ids.duplicated().sum())
@@ -338,163 +306,60 @@ def plan_quarterly_sample(
             "frame needs one row per customer. Deduplicate the frame first."
         )
         raise DesignError(msg)
-    cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
-    missing = [c for c in cols if c not in work.columns]
-    if missing:
-        msg = f"stratum column {missing[0]!r} is not in the frame; pass existing columns."
-        raise DesignError(msg)
-    if work.shape[0] == 0:
-        msg = "the active frame is empty (zero population); check the active flag."
-        raise DesignError(msg)
+    strata_frame = frame[cols] if keep is None else frame[cols][keep]
     if cols:
-        h, keys = stratum_codes(work, cols)
+        h, keys = stratum_codes(strata_frame, cols)
     else:
-        h, keys = np.zeros(work.shape[0], dtype=np.int64), pd.DataFrame({"stratum": ["all"]})
-    key_cols = list(keys.columns)
+        h, keys = np.zeros(ids.shape[0], dtype=np.int64), pd.DataFrame({"stratum": ["all"]})
     n_strata = keys.shape[0]
-    rr = per_stratum(response_rate, "response_rate", keys, key_cols, closed_high=True)
-    p_exp = per_stratum(expected_p, "expected_p", keys, key_cols, closed_high=False)
     pop = np.bincount(h, minlength=n_strata)
-
-    excluded_mask = np.zeros(work.shape[0], dtype=bool)
+    v = shifted(u, opts.shift)
+    n_excl = np.zeros(n_strata, dtype=np.int64)
     n_exclude_outside = 0
     if exclude is not None:
         ex = pd.Index(pd.unique(pd.Series(np.asarray(exclude, dtype=object))))
         excluded_mask = ids.isin(ex).to_numpy()
         n_exclude_outside = int(len(ex) - excluded_mask.sum())
-    n_excl = np.bincount(h, weights=excluded_mask.astype(float), minlength=n_strata).astype(int)
-    eligible = pop - n_excl
-
-    need = np.zeros(n_strata)
-    binding = np.array(["coverage"] * n_strata, dtype=object)
-    if precision:
-        for metric, spec in precision.items():
-            try:
-                p_m, e_m = (float(x) for x in spec)
-            except (TypeError, ValueError):
-                msg = f"precision[{metric!r}] must be (expected_p, margin); found {spec!r}."
-                raise OptionError(msg) from None
-            check_probability(f"precision[{metric!r}] expected_p", p_m)
-            check_probability(f"precision[{metric!r}] margin", e_m)
-            resp = respondents_for_margin(
-                p_m, e_m, population=pop.astype(float), deff=deff, confidence_level=level
-            )
-            inv = resp / rr
-            binding = np.where(inv > need, f"precision:{metric}", binding)
-            need = np.maximum(need, inv)
-    if min_respondents is not None:
-        if min_respondents < 0:
-            msg = f"min_respondents must be >= 0; found {min_respondents!r}."
-            raise OptionError(msg)
-        inv = np.minimum(min_respondents, pop) / rr
-        binding = np.where(inv > need, "min_respondents", binding)
-        need = np.maximum(need, inv)
-    share = cov * pop
-    caveats: list[str] = []
-    short = np.flatnonzero(np.maximum(need, share if allocation == "proportional" else 0)
-                            > eligible + 1e-9)  # fmt: skip
-    if short.size:
-        labels = [label(keys, k) for k in short]
-        detail = "; ".join(
-            f"{lab}: needs {max(need[k], share[k] if allocation == 'proportional' else 0):.0f} "
-            f"invitations, has {eligible[k]} eligible (best achievable: "
-            f"{eligible[k] * rr[k]:.0f} respondents, coverage {eligible[k] / pop[k]:.1%})"
-            for lab, k in zip(labels[:5], short[:5], strict=False)
-        )
-        if on_infeasible == "raise":
-            msg = (
-                f"infeasible plan in {short.size} stratum/strata: {detail}. Lower the precision "
-                "or respondent floor, merge small strata, raise the response rate assumption, "
-                "or pass on_infeasible='cap' to invite everyone eligible there."
-            )
-            raise InfeasiblePlanError(msg)
-        warnings.warn(
-            f"plan capped at the eligible customers in {short.size} stratum/strata: {detail}.",
-            SatscoreWarning,
-            stacklevel=2,
-        )
-        caveats.append(f"capped at the whole eligible stratum: {', '.join(map(str, labels))}")
-        binding[short] = "capped"
-    sd = np.sqrt(p_exp * (1.0 - p_exp))
-    target, size = allocate(pop, eligible, need, coverage=cov, method=allocation, sd=sd)
-    floor_binds = (need >= target - 1e-9) & (need > 0)
-    base_label = "coverage" if allocation == "proportional" else allocation
-    binding = np.where(floor_binds, binding, base_label)
-    binding = np.where((target >= eligible - 1e-9) & (binding != "capped"), "all_eligible", binding)
-
-    shift = quarter_shift(q_index, step)
-    v = np.mod(u - shift, 1.0)
-    v_elig = np.where(excluded_mask, np.inf, v)
-    if selection in ("window", "poisson"):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            window = np.where(eligible > 0, np.minimum(target / eligible, 1.0), 0.0)
-            if selection == "window":
-                # keep the window at the rotation step when only exclusions push the target
-                # above it; the top-up then fills the gap from the free arc, outside the
-                # neighbouring quarters' windows
-                floor_w = np.where(eligible > 0, need / eligible, 0.0)
-                window = np.minimum(window, np.maximum(step, floor_w))
-        chosen = v_elig < window[h]
-        if selection == "window":
-            n_spill = top_up(chosen, v_elig, h, size, window, step)
-            if n_spill:
-                caveats.append(
-                    f"{n_spill} top-up invitations fell in a neighbouring quarter's window (free "
-                    "PRN arc too small); those customers may be asked in consecutive quarters"
-                )
+        n_excl = np.bincount(h[excluded_mask], minlength=n_strata)
+        v[excluded_mask] = np.inf
+    a = allocate_strata(
+        pop, n_excl, keys, opts=opts, response_rate=response_rate, expected_p=expected_p,
+        precision=precision, min_respondents=min_respondents, allocation=allocation, deff=deff,
+        on_infeasible=on_infeasible, stacklevel=2,
+    )  # fmt: skip
+    caveats = a.caveats
+    window = windows(a, opts.step, selection)
+    if selection == "fixed":
+        chosen = smallest_per_stratum(v, h, a.size)
     else:
-        window = np.full(n_strata, np.nan)
-        chosen = smallest_per_stratum(v_elig, h, size)
-    invited = np.bincount(h[chosen], minlength=n_strata)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = np.where(invited > 0, pop / invited, np.nan)
-    exp_resp = invited * rr
-    alloc = keys.copy()
-    alloc["N"] = pop
-    alloc["excluded"] = n_excl
-    alloc["eligible"] = eligible
-    alloc["target"] = target
-    alloc["window"] = window
-    alloc["invite"] = invited
-    alloc["coverage"] = invited / pop
-    alloc["response_rate"] = rr
-    alloc["expected_respondents"] = exp_resp
-    alloc["expected_margin"] = achieved_margin(
-        exp_resp,
-        pop,
-        p=float(p_exp.mean()) if p_exp.size else 0.85,
-        deff=deff,
-        confidence_level=level,
-    )
-    alloc["design_weight"] = weight
-    alloc["binding"] = binding
-    if n_excl.sum() or n_exclude_outside:
-        caveats.append(
-            f"{int(n_excl.sum())} active customers excluded (contacted by other programmes) "
-            f"are part of the population but cannot be invited; coverage is measured against "
-            f"all {int(pop.sum())} active customers"
-            + (
-                f"; {n_exclude_outside} excluded ids are not in the active frame"
-                if n_exclude_outside
-                else ""
-            )
-        )
+        chosen = v < window[h]
+        if selection == "window":
+            n_spill = top_up(chosen, v, h, a.size, window, opts.step)
+            if n_spill:
+                caveats.append(spill_caveat(n_spill))
     rows = np.flatnonzero(chosen)
-    sample = pd.DataFrame({id_column: ids.iloc[rows].reset_index(drop=True)})
-    for col in key_cols if cols else []:
-        sample[col] = work[col].iloc[rows].reset_index(drop=True)
+    hr = h[rows]
+    invited = np.bincount(hr, minlength=n_strata)
+    alloc, weight = allocation_table(
+        keys, a, window=window, invited=invited, deff=deff, level=opts.level,
+        n_exclude_outside=n_exclude_outside,
+    )  # fmt: skip
+    data: dict[str, Any] = {id_column: ids.iloc[rows].reset_index(drop=True)}
+    for col in cols:
+        data[col] = strata_frame[col].iloc[rows].reset_index(drop=True)
     if not cols:
-        sample["stratum"] = "all"
-    sample["prn"] = u[rows]
-    sample["inclusion_probability"] = (invited / pop)[h[rows]]
-    sample["design_weight"] = weight[h[rows]]
-    sample["fpc"] = pop[h[rows]]
+        data["stratum"] = "all"
+    data["prn"] = u[rows]
+    data["inclusion_probability"] = (invited / pop)[hr]
+    data["design_weight"] = weight[hr]
+    data["fpc"] = pop[hr]
+    sample = pd.DataFrame(data)
     return SamplePlan(
-        quarter=q_label,
-        quarter_index=q_index,
-        shift=shift,
-        rotation_step=step,
-        coverage=cov,
+        quarter=opts.q_label,
+        quarter_index=opts.q_index,
+        shift=opts.shift,
+        rotation_step=opts.step,
+        coverage=opts.coverage,
         salt=salt,
         selection=selection,
         allocation_method=allocation,
@@ -503,6 +368,6 @@ def plan_quarterly_sample(
         allocation=alloc,
         sample=sample,
         caveats=tuple(caveats),
-        confidence_level=level,
-        expected_p=float(p_exp.mean()),
+        confidence_level=opts.level,
+        expected_p=float(a.p_exp.mean()),
     )

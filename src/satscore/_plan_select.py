@@ -16,6 +16,7 @@ __all__ = [
     "label",
     "per_stratum",
     "prns",
+    "shifted",
     "smallest_per_stratum",
     "stratum_codes",
     "top_up",
@@ -102,17 +103,37 @@ def label(keys: pd.DataFrame, k: int) -> Any:
     return row.iloc[0] if row.shape[0] == 1 else tuple(row)
 
 
-def prns(work: pd.DataFrame, prn_column: str | None, ids: pd.Series, salt: str) -> np.ndarray:
+def prns(
+    frame: pd.DataFrame,
+    prn_column: str | None,
+    ids: pd.Series,
+    salt: str,
+    keep: np.ndarray | None = None,
+) -> np.ndarray:
+    """PRNs of the active rows: hashed from ``ids``, or read from ``prn_column`` of ``frame``."""
     if prn_column is None:
         return prn(ids, salt)
-    if prn_column not in work.columns:
+    if prn_column not in frame.columns:
         msg = f"prn_column {prn_column!r} is not in the frame."
         raise DesignError(msg)
-    u = pd.to_numeric(work[prn_column], errors="coerce").to_numpy(dtype=float)
+    col = frame[prn_column] if keep is None else frame[prn_column][keep]
+    u = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
     if not ((u >= 0) & (u < 1)).all():
         msg = f"prn_column {prn_column!r} must hold numbers in [0, 1) for every customer."
         raise DesignError(msg)
     return u
+
+
+def shifted(u: np.ndarray, start: Any) -> np.ndarray:
+    """``(u - start) mod 1`` for ``u`` and ``start`` in [0, 1) (the same bits as ``np.mod``).
+
+    ``start`` may be an array (NaN gives NaN). One subtraction and a conditional ``+ 1``:
+    for ``|x| < 1``, ``np.mod(x, 1.0)`` is ``x`` or ``x + 1``.
+    """
+    with np.errstate(invalid="ignore"):
+        v = np.subtract(u, start)
+        np.add(v, 1.0, out=v, where=v < 0)
+    return v
 
 
 def top_up(
@@ -132,31 +153,58 @@ def top_up(
     is the part of quarters ``q ± 2`` windows, so a topped-up customer is asked
     again after two quarters). Returns the number of top-ups that had to come
     from a neighbouring window because the free arc was exhausted.
+
+    Only the customers within a short distance ``δ_h`` of the arc's start are
+    ranked (``δ_h`` holds the missing number plus six standard deviations of the
+    PRN count); a stratum where that is not enough is ranked over all its customers.
     """
-    have = np.bincount(h[chosen], minlength=size.size)
-    short = np.flatnonzero(have < size)
-    if short.size == 0:
+    n_strata = size.size
+    have = np.bincount(h[chosen], minlength=n_strata)
+    lacking = size - have
+    if not (lacking > 0).any():
         return 0
-    spill = 0
-    is_short = np.zeros(size.size, dtype=bool)
-    is_short[short] = True
-    idx_all = np.flatnonzero(is_short[h] & ~chosen & np.isfinite(v))
-    hs = small_codes(h[idx_all], size.size)
-    order = np.argsort(hs, kind="stable")  # radix sort on small integer codes
-    idx_all, hs = idx_all[order], hs[order]
-    bounds = np.searchsorted(hs, short), np.searchsorted(hs, short, side="right")
-    for k, lo, hi in zip(short, bounds[0], bounds[1], strict=True):
-        need = int(size[k] - have[k])
-        idx = idx_all[lo:hi]
-        if need <= 0 or idx.size == 0:
-            continue
-        start = window[k] + step
-        dist = np.mod(v[idx] - start, 1.0)
-        free_len = max(1.0 - step - start, 0.0)
-        take = idx if need >= idx.size else idx[np.argpartition(dist, need - 1)[:need]]
-        spill += int((np.mod(v[take] - start, 1.0) >= free_len).sum())
-        chosen[take] = True
-    return spill
+    start = np.where(lacking > 0, window + step, np.nan)
+    start_mod = np.mod(start, 1.0)
+    n_h = np.maximum(np.bincount(h, minlength=n_strata), 1)
+    spread = 6.0 * np.sqrt(np.maximum(lacking, 0)) + 16.0
+    delta = np.where(lacking > 0, (lacking + spread) / n_h, -1.0)
+    idx, d = _arc_candidates(chosen, v, h, start_mod, delta, None)
+    count = np.bincount(h[idx], minlength=n_strata)
+    redo = (lacking > 0) & (count < lacking) & (delta < 1.0)
+    if redo.any():  # too few near the arc's start: rank the whole stratum
+        delta = np.where(redo, 2.0, -1.0)
+        idx2, d2 = _arc_candidates(chosen, v, h, start_mod, delta, redo)
+        keep = ~redo[h[idx]]
+        idx, d = np.concatenate([idx[keep], idx2]), np.concatenate([d[keep], d2])
+    hc = h[idx]
+    order = np.lexsort((d, hc))
+    idx, d, hc = idx[order], d[order], hc[order]
+    first = np.searchsorted(hc, np.arange(n_strata))
+    take = (np.arange(hc.size) - first[hc]) < lacking[hc]
+    rows = idx[take]
+    chosen[rows] = True
+    free_len = np.maximum(1.0 - step - start, 0.0)
+    return int((d[take] >= free_len[hc[take]]).sum())
+
+
+def _arc_candidates(
+    chosen: np.ndarray,
+    v: np.ndarray,
+    h: np.ndarray,
+    start: np.ndarray,
+    delta: np.ndarray,
+    only: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unchosen, eligible rows with arc distance ``(v - start_h) mod 1 < delta_h``."""
+    sel = None if only is None else np.flatnonzero(only[h])
+    hh = h if sel is None else h[sel]
+    vv = v if sel is None else v[sel]
+    d = shifted(vv, start[hh])
+    with np.errstate(invalid="ignore"):
+        ok = d < delta[hh]
+    ok &= ~(chosen if sel is None else chosen[sel])
+    pos = np.flatnonzero(ok)
+    return (pos if sel is None else sel[pos]), d[pos]
 
 
 def small_codes(codes: np.ndarray, n: int) -> np.ndarray:

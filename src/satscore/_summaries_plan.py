@@ -21,7 +21,6 @@ operation) is not repeated here: deduplicate the frame first.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -30,9 +29,17 @@ import pandas as pd
 
 from ._chunks import is_dask, iter_chunks
 from ._dask import PRNThresholds, reduce_summaries
+from ._plan_core import (
+    allocate_strata,
+    allocation_table,
+    check_plan_options,
+    spill_caveat,
+    windows,
+)
+from ._plan_select import shifted
 from ._prn import prn
 from ._summaries_base import _Keyed, segment_keys
-from .errors import DesignError, InfeasiblePlanError, OptionError, SatscoreWarning
+from .errors import DesignError, OptionError
 
 __all__ = ["plan_streamed"]
 
@@ -88,7 +95,7 @@ def _shifted(part: pd.DataFrame, s: _Setup) -> tuple[np.ndarray, np.ndarray]:
         if not ((u >= 0) & (u < 1)).all():
             msg = f"prn_column {s.prn_column!r} must hold numbers in [0, 1) for every customer."
             raise DesignError(msg)
-    v = np.mod(u - s.shift, 1.0)
+    v = shifted(u, s.shift)
     if s.excluded:
         v = np.where(ids.isin(s.excluded).to_numpy(), np.inf, v)
     return u, v
@@ -131,8 +138,7 @@ def _smallest_pass(
     st = np.array([start.get(key, np.nan) for key in keys])
     win = np.array([window.get(key, 0.0) for key in keys])
     ok = ~np.isnan(st[seg]) & np.isfinite(v) & ~(v < win[seg])
-    with np.errstate(invalid="ignore"):
-        d = np.mod(v - st[seg], 1.0)
+    d = shifted(v, np.mod(st, 1.0)[seg])
     smallest = np.full((g_n, k), np.inf)
     order = np.lexsort((d[ok], seg[ok]))
     cs, ds = seg[ok][order], d[ok][order]
@@ -158,8 +164,7 @@ def _select(
         params = np.zeros((0, 6))
     win, st, lim, pi, w, pop = (params[seg, i] for i in range(6))
     inside = v < win
-    with np.errstate(invalid="ignore"):
-        d = np.mod(v - st, 1.0)
+    d = shifted(v, np.mod(st, 1.0))
     top = ~inside & np.isfinite(v) & ~np.isnan(st) & (d <= lim)
     chosen = inside | top
     out = pd.DataFrame({s.id_column: part[s.id_column].to_numpy()[chosen]})
@@ -176,10 +181,7 @@ def _select(
 
 def plan_streamed(frame: Any, **kwargs: Any) -> Any:
     """``plan_quarterly_sample`` for a Dask frame or chunks (see the module docstring)."""
-    from ._checks import check_confidence_level, check_option, check_probability
-    from ._plan import SamplePlan, parse_quarter, quarter_shift
-    from ._plan_select import per_stratum as _per_stratum
-    from ._plan_sizes import achieved_margin, allocate, respondents_for_margin
+    from ._plan import SamplePlan
 
     opts = {
         "coverage": 0.30, "response_rate": 0.25, "strata": None, "id_column": "customer_id",
@@ -194,18 +196,13 @@ def plan_streamed(frame: Any, **kwargs: Any) -> Any:
         msg = f"plan_quarterly_sample got unexpected option(s) {sorted(unknown)}."
         raise OptionError(msg)
     opts.update(kwargs)
-    check_option("allocation", opts["allocation"], ("proportional", "neyman", "equal"))
-    check_option("selection", opts["selection"], ("window", "poisson", "fixed"))
-    check_option("on_infeasible", opts["on_infeasible"], ("raise", "cap"))
-    cov = check_probability("coverage", opts["coverage"], closed_high=True)
-    level = check_confidence_level(opts["confidence_level"])
-    q_index, q_label = parse_quarter(quarter)
-    rstep = opts["rotation_step"]
-    step = cov if rstep is None else check_probability("rotation_step", rstep)
-    deff = opts["deff"]
-    if deff <= 0 or not np.isfinite(deff):
-        msg = f"deff must be a positive number; found {deff!r}."
-        raise OptionError(msg)
+    po = check_plan_options(
+        quarter=quarter, coverage=opts["coverage"], allocation=opts["allocation"],
+        selection=opts["selection"], on_infeasible=opts["on_infeasible"],
+        rotation_step=opts["rotation_step"], deff=opts["deff"],
+        confidence_level=opts["confidence_level"],
+    )  # fmt: skip
+    step = po.step
     strata = opts["strata"]
     cols = () if strata is None else ((strata,) if isinstance(strata, str) else tuple(strata))
     id_column = opts["id_column"]
@@ -224,9 +221,8 @@ def plan_streamed(frame: Any, **kwargs: Any) -> Any:
     excluded = (
         frozenset() if ex is None else frozenset(pd.unique(pd.Series(np.asarray(ex, object))))
     )
-    shift = quarter_shift(q_index, step)
     setup = _Setup(
-        cols, id_column, opts["active"], opts["salt"], opts["prn_column"], excluded, shift
+        cols, id_column, opts["active"], opts["salt"], opts["prn_column"], excluded, po.shift
     )
 
     counts = reduce_summaries(frame, lambda p, i: _count_pass(p, i, setup, None)).sorted()
@@ -234,84 +230,22 @@ def plan_streamed(frame: Any, **kwargs: Any) -> Any:
         msg = "the active frame is empty (zero population); check the active flag."
         raise DesignError(msg)
     keys = counts.segments() if cols else pd.DataFrame({"stratum": ["all"]})
-    key_cols = list(keys.columns)
     key_list = list(counts.keys)
     n_strata = len(key_list)
-    pop = counts.pop.astype(np.int64)
-    n_excl = counts.excl.astype(np.int64)
-    eligible = pop - n_excl
-    n_exclude_outside = int(len(excluded) - n_excl.sum())
-    rr = _per_stratum(opts["response_rate"], "response_rate", keys, key_cols, closed_high=True)
-    p_exp = _per_stratum(opts["expected_p"], "expected_p", keys, key_cols, closed_high=False)
-    need = np.zeros(n_strata)
-    binding = np.array(["coverage"] * n_strata, dtype=object)
-    for metric, spec in (opts["precision"] or {}).items():
-        try:
-            p_m, e_m = (float(x) for x in spec)
-        except (TypeError, ValueError):
-            msg = f"precision[{metric!r}] must be (expected_p, margin); found {spec!r}."
-            raise OptionError(msg) from None
-        check_probability(f"precision[{metric!r}] expected_p", p_m)
-        check_probability(f"precision[{metric!r}] margin", e_m)
-        resp = respondents_for_margin(
-            p_m, e_m, population=pop.astype(float), deff=deff, confidence_level=level
-        )
-        inv = resp / rr
-        binding = np.where(inv > need, f"precision:{metric}", binding)
-        need = np.maximum(need, inv)
-    min_resp = opts["min_respondents"]
-    if min_resp is not None:
-        if min_resp < 0:
-            msg = f"min_respondents must be >= 0; found {min_resp!r}."
-            raise OptionError(msg)
-        inv = np.minimum(min_resp, pop) / rr
-        binding = np.where(inv > need, "min_respondents", binding)
-        need = np.maximum(need, inv)
-    allocation = opts["allocation"]
-    share = cov * pop
-    caveats: list[str] = []
-    floor = np.maximum(need, share if allocation == "proportional" else 0)
-    short = np.flatnonzero(floor > eligible + 1e-9)
-    if short.size:
-        labels = [_label(keys, k) for k in short]
-        detail = "; ".join(
-            f"{lab}: needs {floor[k]:.0f} invitations, has {eligible[k]} eligible (best "
-            f"achievable: {eligible[k] * rr[k]:.0f} respondents, coverage "
-            f"{eligible[k] / pop[k]:.1%})"
-            for lab, k in zip(labels[:5], short[:5], strict=False)
-        )
-        if opts["on_infeasible"] == "raise":
-            msg = (
-                f"infeasible plan in {short.size} stratum/strata: {detail}. Lower the precision "
-                "or respondent floor, merge small strata, raise the response rate assumption, "
-                "or pass on_infeasible='cap' to invite everyone eligible there."
-            )
-            raise InfeasiblePlanError(msg)
-        warnings.warn(
-            f"plan capped at the eligible customers in {short.size} stratum/strata: {detail}.",
-            SatscoreWarning,
-            stacklevel=3,
-        )
-        caveats.append(f"capped at the whole eligible stratum: {', '.join(map(str, labels))}")
-        binding[short] = "capped"
-    sd = np.sqrt(p_exp * (1.0 - p_exp))
-    target, size = allocate(pop, eligible, need, coverage=cov, method=allocation, sd=sd)
-    floor_binds = (need >= target - 1e-9) & (need > 0)
-    base_label = "coverage" if allocation == "proportional" else allocation
-    binding = np.where(floor_binds, binding, base_label)
-    binding = np.where((target >= eligible - 1e-9) & (binding != "capped"), "all_eligible", binding)
-
+    a = allocate_strata(
+        counts.pop, counts.excl, keys, opts=po, response_rate=opts["response_rate"],
+        expected_p=opts["expected_p"], precision=opts["precision"],
+        min_respondents=opts["min_respondents"], allocation=opts["allocation"],
+        deff=opts["deff"], on_infeasible=opts["on_infeasible"], stacklevel=3,
+    )  # fmt: skip
+    pop, size, caveats = a.pop, a.size, a.caveats
+    n_exclude_outside = int(len(excluded) - a.n_excl.sum())
     selection = opts["selection"]
-    window = np.full(n_strata, np.nan)
+    window = windows(a, step, selection)
     start = np.full(n_strata, np.nan)
     limit = np.full(n_strata, -np.inf)
     invited = np.zeros(n_strata)
     if selection in ("window", "poisson"):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            window = np.where(eligible > 0, np.minimum(target / eligible, 1.0), 0.0)
-            if selection == "window":
-                floor_w = np.where(eligible > 0, need / eligible, 0.0)
-                window = np.minimum(window, np.maximum(step, floor_w))
         wmap = dict(zip(key_list, window, strict=True))
         have = reduce_summaries(frame, lambda p, i: _count_pass(p, i, setup, wmap)).sorted()
         have = have.have
@@ -336,11 +270,7 @@ def plan_streamed(frame: Any, **kwargs: Any) -> Any:
                     free_len = max(1.0 - step - start[k], 0.0)
                     spill += int((vals >= free_len).sum())
                 if spill:
-                    caveats.append(
-                        f"{spill} top-up invitations fell in a neighbouring quarter's window "
-                        "(free PRN arc too small); those customers may be asked in "
-                        "consecutive quarters"
-                    )
+                    caveats.append(spill_caveat(spill))
     else:
         m = int(size.max(initial=0))
         fmap = dict.fromkeys(key_list, 0.0)
@@ -355,33 +285,10 @@ def plan_streamed(frame: Any, **kwargs: Any) -> Any:
                 invited[k] = vals.size
         window = np.full(n_strata, np.nan)
     invited = invited.astype(np.int64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = np.where(invited > 0, pop / invited, np.nan)
-    exp_resp = invited * rr
-    alloc = keys.copy()
-    alloc["N"] = pop
-    alloc["excluded"] = n_excl
-    alloc["eligible"] = eligible
-    alloc["target"] = target
-    alloc["window"] = window
-    alloc["invite"] = invited
-    alloc["coverage"] = invited / pop
-    alloc["response_rate"] = rr
-    alloc["expected_respondents"] = exp_resp
-    alloc["expected_margin"] = achieved_margin(
-        exp_resp, pop, p=float(p_exp.mean()) if p_exp.size else 0.85, deff=deff,
-        confidence_level=level,
+    alloc, weight = allocation_table(
+        keys, a, window=window, invited=invited, deff=opts["deff"], level=po.level,
+        n_exclude_outside=n_exclude_outside,
     )  # fmt: skip
-    alloc["design_weight"] = weight
-    alloc["binding"] = binding
-    if n_excl.sum() or n_exclude_outside:
-        caveats.append(
-            f"{int(n_excl.sum())} active customers excluded (contacted by other programmes) "
-            f"are part of the population but cannot be invited; coverage is measured against "
-            f"all {int(pop.sum())} active customers"
-            + (f"; {n_exclude_outside} excluded ids are not in the active frame"
-               if n_exclude_outside else "")
-        )  # fmt: skip
     win_sel = np.where(np.isnan(window), 0.0, window)
     rule = {
         key_list[k]: (win_sel[k], start[k], limit[k], invited[k] / pop[k], weight[k], pop[k])
@@ -402,24 +309,19 @@ def plan_streamed(frame: Any, **kwargs: Any) -> Any:
         parts = [_select(c, setup, rule, out_cols) for c in iter_chunks(frame)]
         sample = pd.concat(parts, ignore_index=True)
     return SamplePlan(
-        quarter=q_label,
-        quarter_index=q_index,
-        shift=shift,
+        quarter=po.q_label,
+        quarter_index=po.q_index,
+        shift=po.shift,
         rotation_step=step,
-        coverage=cov,
+        coverage=po.coverage,
         salt=opts["salt"],
         selection=selection,
-        allocation_method=allocation,
+        allocation_method=opts["allocation"],
         strata=tuple(cols) if cols else ("stratum",),
         id_column=id_column,
         allocation=alloc,
         sample=sample,
         caveats=tuple(caveats),
-        confidence_level=level,
-        expected_p=float(p_exp.mean()),
+        confidence_level=po.level,
+        expected_p=float(a.p_exp.mean()),
     )
-
-
-def _label(keys: pd.DataFrame, k: int) -> Any:
-    row = keys.iloc[int(k)]
-    return row.iloc[0] if row.shape[0] == 1 else tuple(row)
