@@ -154,6 +154,11 @@ class SamplePlan(ResultMixin):
         )
 
 
+def _rows(series: pd.Series, keep: np.ndarray | None) -> pd.Series:
+    """The active rows of a column, positionally indexed (no index take)."""
+    return series.reset_index(drop=True) if keep is None else pd.Series(series.array[keep])
+
+
 def plan_quarterly_sample(
     frame: pd.DataFrame,
     *,
@@ -290,7 +295,7 @@ def plan_quarterly_sample(
             raise DesignError(msg)
         keep = flag.to_numpy(dtype=bool)
         keep = None if keep.all() else keep
-    ids = frame[id_column] if keep is None else frame[id_column][keep]
+    ids = _rows(frame[id_column], keep)
     if ids.isna().any():
         msg = f"id column {id_column!r} has {int(ids.isna().sum())} missing id(s); drop them."
         raise DesignError(msg)
@@ -306,7 +311,7 @@ def plan_quarterly_sample(
             "frame needs one row per customer. Deduplicate the frame first."
         )
         raise DesignError(msg)
-    strata_frame = frame[cols] if keep is None else frame[cols][keep]
+    strata_frame = {col: _rows(frame[col], keep) for col in cols}
     if cols:
         h, keys = stratum_codes(strata_frame, cols)
     else:

@@ -23,8 +23,9 @@ __all__ = [
 ]
 
 
-def stratum_codes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    codes = np.zeros(frame.shape[0], dtype=np.int64)
+def stratum_codes(frame: Any, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Crossed stratum code per row (sorted strata) and keys; ``frame`` maps column -> Series."""
+    codes = np.zeros(len(frame[cols[0]]), dtype=np.int64)
     keys: dict[str, Any] = {}
     radix = 1
     parts = []
@@ -49,7 +50,7 @@ def stratum_codes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.
         parts.append((c, uniq))
     if len(parts) == 1:
         c, uniq = parts[0]
-        return c.astype(np.int64), pd.DataFrame({cols[0]: np.asarray(uniq)})
+        return c.astype(np.int64, copy=False), pd.DataFrame({cols[0]: np.asarray(uniq)})
     for c, uniq in reversed(parts):
         codes += c.astype(np.int64) * radix
         radix *= len(uniq)
@@ -58,7 +59,7 @@ def stratum_codes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.
         rep = np.zeros(len(comb), dtype=np.int64)
         rep[first] = c
         keys[col] = np.asarray(uniq)[rep]
-    return first.astype(np.int64), pd.DataFrame(keys)
+    return first.astype(np.int64, copy=False), pd.DataFrame(keys)
 
 
 def per_stratum(
@@ -132,7 +133,7 @@ def shifted(u: np.ndarray, start: Any) -> np.ndarray:
     """
     with np.errstate(invalid="ignore"):
         v = np.subtract(u, start)
-        np.add(v, 1.0, out=v, where=v < 0)
+        v += v < 0
     return v
 
 
