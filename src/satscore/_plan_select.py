@@ -88,15 +88,43 @@ def per_stratum(
 
 
 def has_duplicates(ids: pd.Series, u: np.ndarray, *, check_all: bool) -> bool:
-    """Duplicate ids share a PRN: only ids with a repeated PRN need an exact check."""
+    """Whether ``ids`` has a repeated value (exact), screened by a vectorised key.
+
+    Duplicate ids share a PRN, so with hashed PRNs only ids with a repeated PRN need
+    the exact check. With stored PRNs (``check_all``) the screen is a 64-bit
+    polynomial hash of each id's bytes; ids whose hash repeats are compared exactly.
+    """
     if check_all:
-        return not ids.is_unique
-    su = np.sort(u)
-    repeated = su[1:][su[1:] == su[:-1]]
+        key = _byte_key(ids)
+        if key is None:
+            return not ids.is_unique
+    else:
+        key = u
+    sk = np.sort(key)
+    repeated = sk[1:][sk[1:] == sk[:-1]]
     if repeated.size == 0:
         return False
-    cand = ids[np.isin(u, repeated)]
+    cand = ids[np.isin(key, repeated)]
     return not cand.is_unique
+
+
+def _byte_key(ids: pd.Series) -> np.ndarray | None:
+    """64-bit polynomial hash of each id's UTF-8 bytes and length (None: ids not text/ints)."""
+    from ._prn import _id_bytes
+
+    try:
+        _, codes, lengths = _id_bytes(ids)
+    except (TypeError, ValueError):
+        return None
+    if codes is None or lengths is None:
+        return None
+    key = lengths.astype(np.uint64)
+    mult = np.uint64(0x100000001B3)
+    with np.errstate(over="ignore"):
+        for j in range(codes.shape[1]):
+            key *= mult
+            key += codes[:, j]
+    return key
 
 
 def label(keys: pd.DataFrame, k: int) -> Any:

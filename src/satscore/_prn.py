@@ -58,112 +58,131 @@ _H0 = np.array(
     ],
     dtype=np.uint32,
 )
-_CHUNK = 1 << 15  # rows per hashing job (measured fastest here)
+_CHUNK = 1 << 14  # rows per hashing job: the ~27 live uint32 arrays stay in a 2 MB L2 cache
+_CHUNK_THREADED = 1 << 16  # rows per job on several threads (each ufunc call releases the GIL)
+_SHIFT = [np.array(n, dtype=np.uint32) for n in range(33)]  # 0-d counts: cheapest dispatch
+_rs, _ls, _xor, _add = np.right_shift, np.left_shift, np.bitwise_xor, np.add
 
 
 def _rotr(x: Any, n: int) -> Any:
     return (x >> np.uint32(n)) ^ (x << np.uint32(32 - n))
 
 
-def _sigma_small(x: Any, r1: int, r2: int, sh: int, acc: np.ndarray, tmp: np.ndarray) -> Any:
-    """``rotr(x, r1) ^ rotr(x, r2) ^ (x >> sh)``: into ``acc`` for arrays, a scalar for scalars."""
+def _big_sigma(x: np.ndarray, r: tuple[int, int, int], out: np.ndarray, tmp: np.ndarray) -> None:
+    """``rotr(x, r0) ^ rotr(x, r1) ^ rotr(x, r2)`` into ``out`` (11 in-place ufunc calls)."""
+    _rs(x, _SHIFT[r[0]], out=out)
+    _ls(x, _SHIFT[32 - r[0]], out=tmp)
+    out ^= tmp
+    for n in r[1:]:
+        _rs(x, _SHIFT[n], out=tmp)
+        out ^= tmp
+        _ls(x, _SHIFT[32 - n], out=tmp)
+        out ^= tmp
+
+
+def _small_sigma(x: Any, r1: int, r2: int, sh: int, out: np.ndarray, tmp: np.ndarray) -> Any:
+    """``rotr(x, r1) ^ rotr(x, r2) ^ (x >> sh)``: into ``out`` for arrays, a scalar for scalars."""
     if np.ndim(x) == 0:
         return _rotr(x, r1) ^ _rotr(x, r2) ^ (x >> np.uint32(sh))
-    np.right_shift(x, sh, out=acc)
-    for r in (r1, r2):
-        np.right_shift(x, r, out=tmp)
-        acc ^= tmp
-        np.left_shift(x, 32 - r, out=tmp)
-        acc ^= tmp
-    return acc
+    _rs(x, _SHIFT[sh], out=out)
+    for n in (r1, r2):
+        _rs(x, _SHIFT[n], out=tmp)
+        out ^= tmp
+        _ls(x, _SHIFT[32 - n], out=tmp)
+        out ^= tmp
+    return out
+
+
+def _schedule_word(ring: list[Any], t: int, m: int, t0: np.ndarray, t1: np.ndarray) -> Any:
+    """``W[t] = W[t-16] + s0(W[t-15]) + W[t-7] + s1(W[t-2])`` with the scalar parts summed once.
+
+    The array of ``W[t-16]`` (dead after this) is overwritten; constant words stay scalars.
+    """
+    w16 = ring[t & 15]
+    out: np.ndarray | None = w16 if np.ndim(w16) else None
+    fresh = out is None  # ``out`` does not hold a partial sum yet
+    scal = w16 if fresh else np.uint32(0)
+    parts: list[Any] = [ring[(t + 9) & 15], (ring[(t + 1) & 15], 7, 18, 3),
+                        (ring[(t + 14) & 15], 17, 19, 10)]  # fmt: skip
+    for part in parts:
+        if isinstance(part, tuple):
+            val = _small_sigma(*part, t0, t1)
+        else:
+            val = part
+        if np.ndim(val) == 0:
+            scal = scal + val
+            continue
+        if out is None:
+            out = np.empty(m, dtype=np.uint32)
+        if fresh:
+            _add(val, scal, out=out)
+            scal, fresh = np.uint32(0), False
+        else:
+            out += val
+    if out is None:
+        return scal
+    if scal:
+        out += scal
+    return out
 
 
 def _compress(state: list[Any], w: list[Any], m: int) -> list[Any]:
-    """One SHA-256 compression of 64-byte blocks into ``state``.
+    """One SHA-256 compression of 64-byte blocks into ``state`` (FIPS 180-4).
 
     ``w`` holds the 16 message words, each a ``uint32`` array (one value per
     message) or a ``np.uint32`` scalar when the word is the same for every
-    message (salt bytes, padding, length): constant words and every value that
-    depends only on them are computed once, as scalars. The message schedule is
-    computed round by round in a ring of 16 words, in place (``w``'s arrays are
-    overwritten), so the working set of a chunk stays in the CPU cache.
+    message (salt bytes, padding, length). Rounds before the first varying word
+    run on scalars; at that round only ``a`` and ``e`` become arrays (one
+    addition each); every later round runs in place on the register arrays with
+    two temporaries (34-35 ufunc calls, no allocation). The message schedule is a
+    ring of 16 words computed round by round (``w``'s arrays are overwritten), so
+    the working set of a chunk stays in the CPU cache.
     """
     ring = list(w)
-    acc = np.empty(m, dtype=np.uint32)
-    tmp = np.empty(m, dtype=np.uint32)
+    t0 = np.empty(m, dtype=np.uint32)
+    t1 = np.empty(m, dtype=np.uint32)
     a, b, c, d, e, f, g, h = state
-    bc = b ^ c
-    regs: list[np.ndarray] | None = None
-    rtmp: list[np.ndarray] = []
+    arrays = any(np.ndim(x) for x in state)
+    bc: Any = None
+    if arrays:
+        a, b, c, d, e, f, g, h = (np.array(np.broadcast_to(x, (m,))) for x in state)
+        bc = _xor(b, c)
     for t in range(64):
-        if t >= 16:  # W[t] = W[t-16] + s0(W[t-15]) + W[t-7] + s1(W[t-2]) into slot t % 16
-            slot = t % 16
-            w16, w15 = ring[slot], ring[(t + 1) % 16]
-            w7, w2 = ring[(t + 9) % 16], ring[(t + 14) % 16]
-            if all(np.ndim(x) == 0 for x in (w16, w15, w7, w2)):
-                ring[slot] = (
-                    w16
-                    + _sigma_small(w15, 7, 18, 3, acc, tmp)
-                    + w7
-                    + (_sigma_small(w2, 17, 19, 10, acc, tmp))
-                )
-            else:
-                out = w16 if np.ndim(w16) else np.full(m, w16, dtype=np.uint32)
-                out += w7
-                out += _sigma_small(w15, 7, 18, 3, acc, tmp)
-                out += _sigma_small(w2, 17, 19, 10, acc, tmp)
-                ring[slot] = out
-        wt = ring[t % 16]
-        if regs is None and np.ndim(wt) == 0:  # rounds on constants only
-            s1 = _rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)
-            t1 = h + s1 + (g ^ (e & (f ^ g))) + (wt + _K[t])
-            s0 = _rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)
-            ab = a ^ b
-            h, g, f, e, d, c, b, a = g, f, e, d + t1, c, b, a, t1 + s0 + (b ^ (ab & bc))
-            bc = ab
+        if t >= 16:
+            ring[t & 15] = _schedule_word(ring, t, m, t0, t1)
+        wt, kt = ring[t & 15], _K[t]
+        if not arrays:  # registers still scalars
+            t1s = h + (_rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)) + (g ^ (e & (f ^ g))) + kt
+            t2s = (_rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))
+            if np.ndim(wt) == 0:
+                h, g, f, e, d, c, b, a = g, f, e, d + t1s + wt, c, b, a, t1s + t2s + wt
+                continue
+            new_e, new_a = _add(wt, d + t1s), _add(wt, t1s + t2s)
+            h, g, f, d, c, b = (np.full(m, x, dtype=np.uint32) for x in (g, f, e, c, b, a))
+            e, a, arrays = new_e, new_a, True
+            bc = _xor(b, c)
             continue
-        if regs is None:
-            regs = [np.full(m, v, dtype=np.uint32) for v in (a, b, c, d, e, f, g, h)]
-            rtmp = [acc, tmp, np.full(m, bc, dtype=np.uint32)]
-            acc, tmp = np.empty(m, dtype=np.uint32), np.empty(m, dtype=np.uint32)
-        regs, rtmp = _round_inplace(regs, rtmp, wt, _K[t])
-    if regs is not None:
-        a, b, c, d, e, f, g, h = regs
+        _big_sigma(e, (6, 11, 25), t0, t1)
+        _xor(f, g, out=t1)  # ch(e, f, g) = g ^ (e & (f ^ g))
+        t1 &= e
+        t1 ^= g
+        h += t0
+        h += t1
+        if np.ndim(wt):
+            h += wt
+            h += kt
+        else:
+            h += wt + kt
+        d += h  # new e = d + temp1
+        _big_sigma(a, (2, 13, 22), t0, t1)
+        h += t0
+        _xor(a, b, out=t1)  # a ^ b: maj = b ^ ((a ^ b) & (b ^ c)); next round's b ^ c
+        bc &= t1
+        bc ^= b
+        h += bc  # new a = temp1 + temp2
+        h, g, f, e, d, c, b, a = g, f, e, d, c, b, a, h
+        bc, t1 = t1, bc
     return [s + v for s, v in zip(state, (a, b, c, d, e, f, g, h), strict=True)]
-
-
-def _round_inplace(
-    regs: list[np.ndarray], tmp: list[np.ndarray], w: Any, k: Any
-) -> tuple[list, list]:
-    """One SHA-256 round on register arrays, in place (no temporaries allocated)."""
-    a, b, c, d, e, f, g, h = regs
-    t0, t1, bc = tmp
-    rs, ls, xor = np.right_shift, np.left_shift, np.bitwise_xor
-    rs(e, 6, out=t0)
-    for n in (26, 11, 21, 25, 7):
-        (ls if n in (26, 21, 7) else rs)(e, n, out=t1)
-        t0 ^= t1
-    xor(f, g, out=t1)
-    t1 &= e
-    t1 ^= g
-    t0 += t1
-    if np.ndim(w) == 0:
-        t0 += w + k
-    else:
-        t0 += w
-        t0 += k
-    h += t0  # temp1
-    d += h  # new e
-    rs(a, 2, out=t0)
-    for n in (30, 13, 19, 22, 10):
-        (ls if n in (30, 19, 10) else rs)(a, n, out=t1)
-        t0 ^= t1
-    xor(a, b, out=t1)  # a ^ b, the next round's b ^ c
-    bc &= t1
-    bc ^= b  # maj
-    h += t0
-    h += bc  # new a
-    return [h, a, b, c, d, e, f, g], [t0, bc, t1]
 
 
 def sha256_words(messages: np.ndarray, lengths: int, *, n_words: int = 2) -> np.ndarray:
@@ -223,6 +242,13 @@ def _arrow_bytes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     if arr.null_count:
         msg = "the id column has missing values; every customer needs an id. Drop those rows."
         raise DataError(msg)
+    return _utf8_matrix(arr)
+
+
+def _utf8_matrix(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Byte matrix (rows zero-padded) and lengths of a pyarrow string array (no copy per id)."""
+    import pyarrow as pa
+
     _, off_buf, data_buf = arr.buffers()
     off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(off_buf, dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
@@ -252,6 +278,9 @@ def _id_bytes(ids: Any) -> tuple[list[bytes] | None, np.ndarray | None, np.ndarr
             return None, fast[0], fast[1]
     arr = ids.to_numpy() if isinstance(ids, (pd.Series, pd.Index)) else np.asarray(ids)
     if arr.dtype.kind in "iu":
+        fast = _int_bytes(arr)
+        if fast is not None:
+            return None, fast[0], fast[1]
         text = arr.astype("U")
     elif arr.dtype.kind == "U":
         text = arr
@@ -265,7 +294,38 @@ def _id_bytes(ids: Any) -> tuple[list[bytes] | None, np.ndarray | None, np.ndarr
     if width == 0 or int(codes.max(initial=0)) < 128:
         lengths = (codes != 0).sum(axis=1)
         return None, codes.astype(np.uint8), lengths
-    return [s.encode("utf-8") for s in text.tolist()], None, None
+    try:  # non-ASCII: UTF-8 encoding in Arrow's C++ (no per-id Python code)
+        import pyarrow as pa
+
+        return (None, *_utf8_matrix(pa.array(text, type=pa.string())))
+    except ImportError:  # pragma: no cover - pandas 3 string columns come with pyarrow
+        return [s.encode("utf-8") for s in text.tolist()], None, None
+
+
+def _int_bytes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """ASCII decimal text (``str(int)``) of integer ids by digit arithmetic, no string formatting.
+
+    Returns None for values outside the int64 range (the caller formats those as text).
+    """
+    if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
+        return None
+    x = arr.astype(np.int64)
+    if x.size and int(x.min()) == np.iinfo(np.int64).min:
+        return None
+    neg = x < 0
+    mag = np.abs(x)
+    n_digits = np.ones(x.size, dtype=np.int64)
+    for k in range(1, 19):
+        n_digits += mag >= 10**k
+    lengths = n_digits + neg
+    codes = np.zeros((x.size, max(int(lengths.max(initial=1)), 1)), dtype=np.uint8)
+    codes[neg, 0] = ord("-")
+    for nd in np.flatnonzero(np.bincount(n_digits)):
+        rows = np.flatnonzero(n_digits == nd)
+        m, off = mag[rows], neg[rows].astype(np.int64)
+        for k in range(nd):  # k-th digit from the left
+            codes[rows, off + k] = 48 + (m // 10 ** (nd - 1 - k)) % 10
+    return codes, lengths
 
 
 def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
@@ -308,11 +368,15 @@ def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
     n = codes.shape[0]
     out = np.empty(n, dtype=np.float64)
     salt_arr = np.frombuffer(salt_b, dtype=np.uint8)
+    n_threads = threads or min(2, os.cpu_count() or 1)
+    # one thread: L2-sized chunks; several: longer ufunc calls, fewer GIL hand-offs (measured)
+    chunk = _CHUNK if n_threads == 1 or n < 8 * _CHUNK_THREADED else _CHUNK_THREADED
+    n_threads = n_threads if chunk == _CHUNK_THREADED else 1
     jobs = []
     for length in np.flatnonzero(np.bincount(lengths)):
         rows = np.flatnonzero(lengths == length) if lengths.size else lengths
-        for start in range(0, rows.size, _CHUNK):
-            jobs.append((int(length), rows[start : start + _CHUNK]))
+        for start in range(0, rows.size, chunk):
+            jobs.append((int(length), rows[start : start + chunk]))
 
     def work(job: tuple[int, np.ndarray]) -> None:
         length, rows = job
@@ -323,7 +387,6 @@ def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
         top = (words[:, 0] << np.uint64(32)) | words[:, 1]
         out[rows] = (top >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
-    n_threads = threads or min(2, os.cpu_count() or 1)
     if n_threads > 1 and len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
             list(pool.map(work, jobs))
