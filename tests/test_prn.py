@@ -65,6 +65,50 @@ def test_single_thread_equals_threaded():
     np.testing.assert_array_equal(prn(ids, "s", threads=1), prn(ids, "s", threads=2))
 
 
+def test_threaded_chunks_of_mixed_lengths_match_hashlib(monkeypatch):
+    import satscore._prn as prn_module
+
+    # tiny chunks: many chunk boundaries inside each id-length group, threaded path taken
+    monkeypatch.setattr(prn_module, "_CHUNK", 7)
+    monkeypatch.setattr(prn_module, "_CHUNK_THREADED", 5)
+    rng = np.random.default_rng(5)
+    ids = [f"K{i}" + "z" * int(rng.integers(0, 60)) for i in range(400)]
+    expected = _hashlib_u(ids, "s")
+    np.testing.assert_array_equal(prn(ids, "s", threads=1), expected)
+    np.testing.assert_array_equal(prn(ids, "s", threads=2), expected)
+    np.testing.assert_array_equal(prn(pd.Series(ids, dtype="str"), "s", threads=2), expected)
+
+
+def test_integer_ids_digit_arithmetic_matches_decimal_text():
+    rng = np.random.default_rng(9)
+    i64 = np.iinfo(np.int64)
+    x = np.concatenate(
+        [
+            rng.integers(-(10**18), 10**18, 300),
+            rng.integers(0, 1000, 100),
+            [0, -1, 9, 10, 99, 100, -10, 10**17, 10**18, -(10**18), i64.max, i64.min + 1],
+        ]
+    )
+    for arr in (x, x[:400].astype(np.int32), np.abs(x[:50]).astype(np.uint64)):
+        expected = _hashlib_u(arr.tolist(), "s")
+        np.testing.assert_array_equal(prn(arr, "s"), expected)
+        np.testing.assert_array_equal(prn(pd.Series(arr), "s"), expected)
+    beyond = np.array([2**64 - 1, 2**63, 5], dtype=np.uint64)  # outside int64: text fallback
+    np.testing.assert_array_equal(prn(beyond, "s"), _hashlib_u(beyond.tolist(), "s"))
+    extreme = np.array([i64.min, 3])
+    np.testing.assert_array_equal(prn(extreme, "s"), _hashlib_u(extreme.tolist(), "s"))
+
+
+def test_non_ascii_ids_in_every_container_match_hashlib():
+    ids = ["Kundé", "顧客1", "C1", "", "ß" * 40, "e\u0301", "😀x", "ab"] * 30
+    for salt in ("satscore", "ü-2026"):
+        expected = _hashlib_u(ids, salt)
+        np.testing.assert_array_equal(prn(ids, salt), expected)
+        np.testing.assert_array_equal(prn(np.array(ids), salt), expected)
+        np.testing.assert_array_equal(prn(pd.Series(ids, dtype=object), salt), expected)
+        np.testing.assert_array_equal(prn(pd.Series(ids, dtype="str"), salt), expected)
+
+
 def test_missing_id_raises():
     from satscore.errors import DataError
 

@@ -399,3 +399,95 @@ def test_window_design_is_unbiased_with_valid_variance():
     est = np.array(est)
     assert abs(est.mean() - truth) < 4 * est.std() / np.sqrt(len(est))
     assert np.mean(var) == pytest.approx(est.var(ddof=1), rel=0.2)
+
+
+# ------------------------------------------------------------------ fast paths
+def _top_up_brute_force(chosen, v, h, size, window, step):
+    """Per stratum, the missing number of unchosen eligible customers nearest the arc start."""
+    chosen = chosen.copy()
+    for k in range(size.size):
+        need = int(size[k] - chosen[h == k].sum())
+        if need <= 0:
+            continue
+        idx = np.flatnonzero((h == k) & ~chosen & np.isfinite(v))
+        dist = np.mod(v[idx] - np.mod(window[k] + step, 1.0), 1.0)
+        chosen[idx[np.argsort(dist, kind="stable")[:need]]] = True
+    return chosen
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_top_up_equals_brute_force_including_whole_stratum_fallback(seed, monkeypatch):
+    from satscore import _plan_select
+
+    rng = np.random.default_rng(seed)
+    n_strata = 12
+    h = rng.integers(0, n_strata, 30000)
+    v = rng.random(h.size)
+    # strata 0-3: most customers excluded, so the near-start screen holds too few (fallback)
+    v[(h < 4) & (rng.random(h.size) < 0.9)] = np.inf
+    window = rng.uniform(0.05, 0.4, n_strata)
+    step = 0.3
+    chosen = v < window[h]
+    have = np.bincount(h[chosen], minlength=n_strata)
+    size = have + rng.integers(0, 60, n_strata)
+    size[5] = have[5]  # a stratum that is not short
+    calls = []
+    original = _plan_select._arc_candidates
+    monkeypatch.setattr(
+        _plan_select,
+        "_arc_candidates",
+        lambda *a: calls.append(a[-1] is not None) or original(*a),
+    )
+    got = chosen.copy()
+    _plan_select.top_up(got, v, h, size, window, step)
+    np.testing.assert_array_equal(got, _top_up_brute_force(chosen, v, h, size, window, step))
+    assert calls == [False, True]  # the whole-stratum fallback ran
+    invited = np.bincount(h[got], minlength=n_strata)
+    eligible = np.bincount(h[np.isfinite(v)], minlength=n_strata)
+    np.testing.assert_array_equal(invited, np.minimum(size, eligible))
+
+
+def test_stored_prns_duplicate_ids_detected_exactly():
+    from satscore._plan_select import has_duplicates
+
+    fr = make_frame(3000)
+    fr["u"] = np.random.default_rng(4).random(len(fr))  # duplicates get different stored PRNs
+    dup = pd.concat([fr, fr.iloc[[10]].assign(u=0.5)], ignore_index=True)
+    with pytest.raises(DesignError, match=r"duplicate ids \(e.g. 'K0000010', 1 duplicates\)"):
+        plan_quarterly_sample(dup, quarter=0, prn_column="u")
+    plan_quarterly_sample(fr, quarter=0, prn_column="u")  # unique ids pass
+    cases = [
+        pd.Series([1, 2, 3, 2]),
+        pd.Series(["a", "ab", "b"]),
+        pd.Series(["ä", "a", "ä"]),
+        pd.Series(["a\x00", "a"], dtype=object),
+        pd.Series([1, "1"], dtype=object),
+        pd.Series(["x", "y", "x"], dtype="str"),
+    ]
+    for ids in cases:
+        assert has_duplicates(ids, np.zeros(len(ids)), check_all=True) == (not ids.is_unique)
+
+
+def test_integer_and_unicode_ids_plan_like_their_text(frame):
+    ints = pd.DataFrame({"customer_id": np.arange(5000) * 7 - 300, "active": True})
+    text = ints.assign(customer_id=ints["customer_id"].astype(str))
+    a = plan_quarterly_sample(ints, quarter=2)
+    b = plan_quarterly_sample(text, quarter=2)
+    assert a.sample["customer_id"].astype(str).tolist() == b.sample["customer_id"].tolist()
+    uni = pd.DataFrame({"customer_id": [f"Kundé-{i}" for i in range(3000)], "active": True})
+    plan = plan_quarterly_sample(uni, quarter=2)
+    from satscore._prn import prn_reference
+
+    got = plan.sample["prn"].to_numpy()
+    want = [prn_reference(i, "satscore") for i in plan.sample["customer_id"]]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_inactive_rows_and_non_default_index_select_like_the_active_subset():
+    fr = make_frame(6000, seed=3)
+    fr["active"] = np.random.default_rng(8).random(len(fr)) > 0.2
+    fr.index = np.arange(len(fr))[::-1] * 5 + 11
+    a = plan_quarterly_sample(fr, quarter=5, strata="seg")
+    b = plan_quarterly_sample(fr[fr["active"]].reset_index(drop=True), quarter=5, strata="seg")
+    pd.testing.assert_frame_equal(a.sample, b.sample)
+    pd.testing.assert_frame_equal(a.allocation, b.allocation)
