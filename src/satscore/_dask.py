@@ -33,7 +33,7 @@ from ._prn import prn
 from ._summaries_base import _Keyed, merge_all
 from .errors import DataError
 
-__all__ = ["PRNThresholds", "prn_select", "prn_thresholds", "reduce_summaries"]
+__all__ = ["PRNThresholds", "k_smallest", "prn_select", "prn_thresholds", "reduce_summaries"]
 
 
 def _merge(a: Any, b: Any) -> Any:
@@ -143,14 +143,19 @@ def _threshold_summary(
     g_n = len(keys)
     ok = code >= 0
     count = np.bincount(code[ok], minlength=g_n).astype(float)
-    smallest = np.full((g_n, k), np.inf)
-    order = np.lexsort((u[ok], code[ok]))
-    cs, us = code[ok][order], u[ok][order]
-    first = np.searchsorted(cs, np.arange(g_n))
-    rank = np.arange(cs.size) - first[cs]
-    keep = rank < k
-    smallest[cs[keep], rank[keep]] = us[keep]
+    smallest = k_smallest(u[ok], code[ok], g_n, k)
     return PRNThresholds(tuple(strata), keys, dtypes, (), count, smallest)
+
+
+def k_smallest(values: np.ndarray, codes: np.ndarray, n_groups: int, k: int) -> np.ndarray:
+    """``(n_groups, k)`` array of each group's ``k`` smallest values in order (``inf`` padding)."""
+    smallest = np.full((n_groups, k), np.inf)
+    order = np.lexsort((values, codes))
+    cs, vs = codes[order], values[order]
+    rank = np.arange(cs.size) - np.searchsorted(cs, np.arange(n_groups))[cs]
+    keep = rank < k
+    smallest[cs[keep], rank[keep]] = vs[keep]
+    return smallest
 
 
 def prn_thresholds(

@@ -359,6 +359,25 @@ def plan_quarterly_sample(
     data["design_weight"] = weight[hr]
     data["fpc"] = pop[hr]
     sample = pd.DataFrame(data)
+    return make_plan(
+        opts, a, salt=salt, selection=selection, allocation=allocation, cols=cols,
+        id_column=id_column, alloc=alloc, sample=sample,
+    )  # fmt: skip
+
+
+def make_plan(
+    opts: Any,
+    a: Any,
+    *,
+    salt: str,
+    selection: str,
+    allocation: str,
+    cols: Any,
+    id_column: str,
+    alloc: pd.DataFrame,
+    sample: Any,
+) -> SamplePlan:
+    """The :class:`SamplePlan` of both planners (``opts``: PlanOptions, ``a``: Allocation)."""
     return SamplePlan(
         quarter=opts.q_label,
         quarter_index=opts.q_index,
@@ -372,7 +391,7 @@ def plan_quarterly_sample(
         id_column=id_column,
         allocation=alloc,
         sample=sample,
-        caveats=tuple(caveats),
+        caveats=tuple(a.caveats),
         confidence_level=opts.level,
         expected_p=float(a.p_exp.mean()),
     )

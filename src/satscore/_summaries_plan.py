@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._chunks import is_dask, iter_chunks
-from ._dask import PRNThresholds, reduce_summaries
+from ._dask import PRNThresholds, k_smallest, reduce_summaries
 from ._plan_core import (
     allocate_strata,
     allocation_table,
@@ -139,13 +139,7 @@ def _smallest_pass(
     win = np.array([window.get(key, 0.0) for key in keys])
     ok = ~np.isnan(st[seg]) & np.isfinite(v) & ~(v < win[seg])
     d = shifted(v, np.mod(st, 1.0)[seg])
-    smallest = np.full((g_n, k), np.inf)
-    order = np.lexsort((d[ok], seg[ok]))
-    cs, ds = seg[ok][order], d[ok][order]
-    first = np.searchsorted(cs, np.arange(g_n))
-    rank = np.arange(cs.size) - first[cs]
-    keep = rank < k
-    smallest[cs[keep], rank[keep]] = ds[keep]
+    smallest = k_smallest(d[ok], seg[ok], g_n, k)
     count = np.bincount(seg[ok], minlength=g_n).astype(float)
     return PRNThresholds(s.cols, keys, dtypes, (), count, smallest)
 
@@ -181,7 +175,7 @@ def _select(
 
 def plan_streamed(frame: Any, **kwargs: Any) -> Any:
     """``plan_quarterly_sample`` for a Dask frame or chunks (see the module docstring)."""
-    from ._plan import SamplePlan
+    from ._plan import make_plan
 
     opts = {
         "coverage": 0.30, "response_rate": 0.25, "strata": None, "id_column": "customer_id",
@@ -308,20 +302,7 @@ def plan_streamed(frame: Any, **kwargs: Any) -> Any:
     else:
         parts = [_select(c, setup, rule, out_cols) for c in iter_chunks(frame)]
         sample = pd.concat(parts, ignore_index=True)
-    return SamplePlan(
-        quarter=po.q_label,
-        quarter_index=po.q_index,
-        shift=po.shift,
-        rotation_step=step,
-        coverage=po.coverage,
-        salt=opts["salt"],
-        selection=selection,
-        allocation_method=opts["allocation"],
-        strata=tuple(cols) if cols else ("stratum",),
-        id_column=id_column,
-        allocation=alloc,
-        sample=sample,
-        caveats=tuple(caveats),
-        confidence_level=po.level,
-        expected_p=float(a.p_exp.mean()),
-    )
+    return make_plan(
+        po, a, salt=opts["salt"], selection=selection, allocation=opts["allocation"], cols=cols,
+        id_column=id_column, alloc=alloc, sample=sample,
+    )  # fmt: skip
