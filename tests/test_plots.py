@@ -429,3 +429,30 @@ def test_string_table_has_every_language():
         assert all(texts.values()), key
     assert t("met", "zh") == "达标"
     assert t("suggested_factors", "en", k=3) == "Suggested factors: 3"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_plot_returns_axes_and_leaves_rcparams_alone(
+    language, responses, scores_q, scores_qb, factor_data
+):
+    from satscore import efa, parallel_analysis
+
+    plt.close("all")
+    before = dict(plt.rcParams)
+    pa = parallel_analysis(factor_data, n_iter=3, seed=1)
+    drawers = {
+        "likert": lambda: plot_likert(responses, INST, items=["SQ01"], language=language),
+        "trend": lambda: plot_trend(scores_q, language=language),
+        "segments": lambda: plot_segments(
+            scores_qb, by="branch", where={"quarter": "2026Q2"}, language=language
+        ),
+        "ltr": lambda: plot_ltr(scores_q, where={"quarter": "2026Q2"}, language=language),
+        "scree": lambda: plot_scree(pa, language=language),
+        "loadings": lambda: plot_loadings(efa(factor_data, 2), language=language),
+    }
+    for name, make in drawers.items():
+        ax = make()
+        assert isinstance(ax, plt.Axes), name
+        draw(ax)
+        assert dict(plt.rcParams) == before, f"{name} changed rcParams"
+    assert plt.get_fignums() == []

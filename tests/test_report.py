@@ -439,3 +439,14 @@ def test_render_svg_lays_out_once_and_draws_once():
     assert len(draws) == 1
     assert fig.get_layout_engine() is None  # the final layout is kept, not redone
     assert ">title</text>" in text
+
+
+def test_every_chart_has_an_accessible_name(report, report_zh):
+    for rep in (report, report_zh):
+        svgs = re.findall(r"<svg [^>]*>", rep.html)
+        assert len(svgs) >= 2
+        for tag in svgs:
+            assert 'role="img"' in tag
+            label = re.search(r'aria-label="([^"]*)"', tag)
+            assert label is not None, tag
+            assert label.group(1).strip(), tag
