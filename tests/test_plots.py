@@ -456,3 +456,15 @@ def test_every_plot_returns_axes_and_leaves_rcparams_alone(
         draw(ax)
         assert dict(plt.rcParams) == before, f"{name} changed rcParams"
     assert plt.get_fignums() == []
+
+
+def test_likert_labels_are_wrapped_to_the_width(responses):
+    ax = plot_likert(responses, INST, items=["SQ01", "SQ02"], wrap=12)
+    draw(ax)
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert labels
+    assert any("\n" in lab for lab in labels)
+    for lab in labels:
+        for line in lab.split("\n"):
+            # a single word longer than the width may stay whole; item texts have none
+            assert len(line) <= 12 or " " not in line, lab
