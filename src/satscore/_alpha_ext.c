@@ -1,0 +1,11 @@
+/* satscore._alpha_ext: placeholder module (the kernel is being written). */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyMethodDef methods[] = {{NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_alpha_ext", "satscore C kernel (placeholder).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__alpha_ext(void) { return PyModule_Create(&module); }
