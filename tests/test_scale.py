@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from satscore import SurveyDesign
 from satscore import _metrics as M
-from satscore._chunks import is_out_of_core, iter_chunks, read_chunks
+from satscore._chunk_files import read_chunks
+from satscore._chunks import is_out_of_core, iter_chunks
 from satscore._dask import prn_select, reduce_summaries
 from satscore._prn import prn
 from satscore._summaries import (

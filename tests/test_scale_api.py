@@ -280,3 +280,41 @@ def test_omega_on_chunks_through_efa_preparation(bfi):
     out = satscore.omega(_chunks(bfi[items], 4), n_factors=3)
     for attr in ("omega_h", "omega_total", "alpha"):
         assert abs(getattr(ref, attr) - getattr(out, attr)) < 1e-9, attr
+
+
+def test_cli_score_chunksize_reads_text_files_as_the_in_memory_path(tmp_path, capsys):
+    """--encoding, --header, a BOM and a semicolon separator reach the streamed reader too."""
+    from satscore.cli import main
+
+    raw = satscore.load_example("bank_survey").iloc[:3000]
+    raw = raw.assign(branch=raw["branch"].astype(str) + "支行")  # text only GBK/UTF-8 can hold
+    args = ["--instrument", "bank_service", "--by", "branch", "--coerce"]
+    files = {
+        "gbk.csv": (raw.to_csv(index=False, sep=";").encode("gbk"), ["--encoding", "gbk"]),
+        "bom.csv": (raw.to_csv(index=False).encode("utf-8-sig"), []),
+        "title.csv": (("季度满意度调查\n导出 2026-10-01\n" + raw.to_csv(index=False)).encode(), []),
+    }
+    files["title.csv"][1].extend(["--header", "2"])
+    for name, (payload, extra) in files.items():
+        path = tmp_path / name
+        path.write_bytes(payload)
+        tables = []
+        for stream in ([], ["--chunksize", "700"]):
+            out = tmp_path / f"{name}{len(stream)}.out.csv"
+            assert main(["score", str(path), *args, *extra, *stream, "--output", str(out)]) == 0
+            tables.append(pd.read_csv(out))
+        capsys.readouterr()
+        assert_frames_close(tables[0], tables[1])
+        assert tables[1]["branch"].astype(str).str.endswith("支行").any(), name
+    gbk = tmp_path / "gbk.csv"
+    assert main(["score", str(gbk), *args, "--chunksize", "700"]) != 0
+    err = capsys.readouterr().err
+    assert "cannot decode" in err
+    assert "--encoding gbk" in err
+    assert main(["score", str(gbk), *args, "--chunksize", "700", "--sheet", "1"]) != 0
+    assert "Excel workbooks cannot be streamed" in capsys.readouterr().err
+
+
+def test_read_chunks_rejects_a_bad_header_row():
+    with pytest.raises(OptionError, match=r"header must be a row number >= 0; found -1"):
+        satscore.read_chunks(__file__, header=-1)

@@ -39,7 +39,7 @@ _LAZY: dict[str, str] = {
     "list_instruments": "satscore.instruments",
     "read_responses": "satscore.io",
     "load_example": "satscore.datasets",
-    "read_chunks": "satscore._chunks",
+    "read_chunks": "satscore._chunk_files",
     # reliability
     "cronbach_alpha": "satscore.reliability",
     "AlphaResult": "satscore.reliability",

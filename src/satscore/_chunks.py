@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,13 +27,11 @@ import pandas as pd
 from .errors import ChunkError, MissingDependencyError, SatscoreTypeError
 
 __all__ = [
-    "FileChunks",
     "import_dask",
     "is_dask",
     "is_out_of_core",
     "is_reiterable",
     "iter_chunks",
-    "read_chunks",
     "require_known_divisions",
 ]
 
@@ -101,7 +98,9 @@ def is_reiterable(data: Any) -> bool:
     >>> is_reiterable([df]), is_reiterable(iter([df])), is_reiterable(lambda: iter([df]))
     (True, False, True)
     """
-    if isinstance(data, (pd.DataFrame, list, tuple, FileChunks, _ValidatedChunks)) or is_dask(data):
+    if isinstance(data, (pd.DataFrame, list, tuple)) or is_dask(data):
+        return True
+    if getattr(type(data), "reiterable", False):  # read_chunks' FileChunks and kin
         return True
     if _is_factory(data):
         return True
@@ -283,157 +282,3 @@ def _generate(source: Iterable[Any], columns: Sequence[str] | None) -> Iterator[
             "consumed); pass a DataFrame or a fresh iterable with at least one chunk."
         )
         raise ChunkError(msg)
-
-
-class FileChunks:
-    """A CSV/TSV or Parquet file read in chunks; every iteration reads it afresh.
-
-    Returned by :func:`read_chunks`. Being re-iterable, it serves statistics that
-    need two passes (alpha with missing answers) and several estimates of a
-    streamed :class:`~satscore.SurveyDesign`.
-    """
-
-    def __init__(
-        self, path: Path, chunksize: int, columns: Sequence[str] | None, dtype: Any = None
-    ) -> None:
-        self.path, self.chunksize, self.columns, self.dtype = path, chunksize, columns, dtype
-
-    def __repr__(self) -> str:
-        return f"FileChunks({str(self.path)!r}, chunksize={self.chunksize})"
-
-    def __iter__(self) -> Iterator[pd.DataFrame]:
-        p, cols = self.path, self.columns
-        suffix = p.suffix.lower()
-        if suffix in (".parquet", ".pq"):
-            try:
-                import pyarrow.parquet as pq
-            except ImportError as err:  # pragma: no cover
-                msg = 'reading Parquet needs pyarrow: pip install "satscore[parquet]".'
-                raise MissingDependencyError(msg) from err
-            # one row group at a time, without pre-buffering: memory stays bounded by a row
-            # group (a single iterator over the file buffers its pages as it goes)
-            pf = pq.ParquetFile(p, pre_buffer=False)
-            wanted = None if cols is None else list(cols)
-            batches = (
-                b
-                for g in range(pf.num_row_groups)
-                for b in pf.iter_batches(batch_size=self.chunksize, row_groups=[g], columns=wanted)
-            )
-            return iter_chunks((b.to_pandas() for b in batches), columns=cols)
-        sep = "\t" if suffix in (".tsv", ".tab") else ","
-        reader = pd.read_csv(
-            p,
-            sep=sep,
-            chunksize=self.chunksize,
-            usecols=None if cols is None else list(cols),
-            dtype=self.dtype,
-        )
-        return iter_chunks(reader, columns=cols)
-
-
-def read_chunks(
-    path: str | os.PathLike,
-    *,
-    chunksize: int = 1_000_000,
-    columns: Sequence[str] | None = None,
-    dtype: Any = None,
-) -> FileChunks:
-    """Read a CSV/TSV or Parquet file in chunks, for out-of-core statistics.
-
-    Parquet files are read by record batches with pyarrow (extra ``parquet``),
-    CSV/TSV with ``pandas.read_csv(chunksize=...)``. Nothing is read until the
-    result is iterated, and every iteration reads the file again, so it can be
-    passed to functions that need two passes.
-
-    Parameters
-    ----------
-    path : str or path-like
-        ``.csv``, ``.tsv``/``.tab`` or ``.parquet``/``.pq`` file.
-    chunksize : int, default 1_000_000
-        Rows per chunk (Parquet: per record batch).
-    columns : sequence of str, optional
-        Read only these columns.
-    dtype : type or dict, optional
-        CSV column types (``pandas.read_csv(dtype=...)``). Give item columns whose
-        answers mix codes and label text ``str`` so that every chunk reads them the
-        same way (e.g. ``{item.id: str for item in instrument.items}``).
-
-    Returns
-    -------
-    FileChunks
-        An iterable of pandas DataFrames, accepted by ``score_survey``,
-        ``SurveyDesign``, ``cronbach_alpha``, ``polychoric``, ``efa``, ``cfa``
-        and ``plan_quarterly_sample``.
-
-    Raises
-    ------
-    OptionError
-        For a chunk size that is not a positive integer.
-    ChunkError
-        When iterated, for a chunk whose columns or types differ from the first.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import pandas as pd
-    >>> import satscore
-    >>> path = os.path.join(tempfile.mkdtemp(), "r.csv")
-    >>> pd.DataFrame({"x": range(5)}).to_csv(path, index=False)
-    >>> chunks = satscore.read_chunks(path, chunksize=2)
-    >>> [len(c) for c in chunks], [len(c) for c in chunks]
-    ([2, 2, 1], [2, 2, 1])
-    """
-    if not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1:
-        from .errors import OptionError
-
-        msg = f"chunksize must be a positive integer; found {chunksize!r}. Use e.g. 100000."
-        raise OptionError(msg)
-    p = Path(path)
-    if not p.exists():
-        from .errors import DataError
-
-        msg = f"file {str(p)!r} does not exist; check the path."
-        raise DataError(msg)
-    return FileChunks(p, chunksize, None if columns is None else list(columns), dtype)
-
-
-class _ValidatedChunks:
-    """Chunks of a response file validated with ``on_invalid="coerce"`` (re-iterable)."""
-
-    def __init__(self, source: FileChunks, instrument: Any, id_column: str | None) -> None:
-        self.source, self.instrument, self.id_column = source, instrument, id_column
-
-    def __iter__(self) -> Iterator[pd.DataFrame]:
-        for chunk in self.source:
-            vr = self.instrument.validate(chunk, id_column=self.id_column, on_invalid="coerce")
-            yield vr.data
-
-
-def response_chunks(
-    path: str | os.PathLike,
-    instrument: Any,
-    *,
-    chunksize: int,
-    on_invalid: str = "raise",
-    id_column: str | None = None,
-) -> Any:
-    """A response file as chunks for ``score_survey`` (used by ``satscore score --chunksize``).
-
-    CSV item columns are read as text (answers may mix codes and labels); with
-    ``on_invalid="coerce"`` every chunk is validated here and invalid cells become
-    missing (reason ``"blank"`` in the streamed ``items`` table).
-    """
-    p = Path(path)
-    if p.suffix.lower() not in (".csv", ".tsv", ".tab", ".parquet", ".pq"):
-        from .errors import DataError
-
-        msg = (
-            f"--chunksize streams CSV/TSV or Parquet files; found {p.suffix or 'no extension'!r} "
-            f"({str(p)!r}). Convert the file (e.g. to Parquet) or drop --chunksize."
-        )
-        raise DataError(msg)
-    dtype = {item.id: str for item in instrument.items}
-    source = read_chunks(p, chunksize=chunksize, dtype=dtype)
-    if on_invalid == "coerce":
-        return _ValidatedChunks(source, instrument, id_column)
-    return source

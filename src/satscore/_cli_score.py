@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     inst = _instrument(args.instrument)
     on_invalid = "coerce" if args.coerce else "raise"
     if args.chunksize is not None:  # out of core: chunks scored by mergeable summaries
-        from ._chunks import response_chunks
+        from ._chunk_files import response_chunks
 
         validated = response_chunks(
             args.file,
@@ -160,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
             chunksize=args.chunksize,
             on_invalid=on_invalid,
             id_column=args.id_column,
+            encoding=args.encoding,
+            header=args.header,
+            sheet=args.sheet,
         )
     else:
         responses = _read_responses(

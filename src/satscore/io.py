@@ -207,6 +207,24 @@ def _looks_chinese(path: Path) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def decode_error(path: Path, enc: str, err: UnicodeDecodeError) -> DataError:
+    """The DataError for a text file that does not decode as ``enc`` (names the likely fix)."""
+    if _looks_chinese(path):
+        hint = (
+            "it decodes as Chinese text in GBK/GB18030 (the encoding of CSV files saved by "
+            "Chinese Excel): if so pass encoding='gbk' (command line: --encoding gbk) or "
+            "save it from Excel as 'CSV UTF-8'; otherwise pass the file's encoding, e.g. "
+            "'latin-1'"
+        )
+    else:
+        hint = (
+            "pass the file's encoding, e.g. encoding='gbk' or 'latin-1' (command line: "
+            "--encoding gbk), or save it as UTF-8"
+        )
+    msg = f"cannot decode {str(path)!r} as {enc} ({err.reason} at byte {err.start}); {hint}."
+    return DataError(msg)
+
+
 def _read_text(path: Path, fmt: str, encoding: str | None, kwargs: dict[str, Any]) -> pd.DataFrame:
     enc, sniffed = _sniff(path, encoding)
     sep = kwargs.pop("sep", "\t" if fmt == "tsv" else sniffed)
@@ -218,20 +236,7 @@ def _read_text(path: Path, fmt: str, encoding: str | None, kwargs: dict[str, Any
         with _damaged(path, "a delimited text file", fix):
             return pd.read_csv(path, sep=sep, encoding=enc, **kwargs)
     except UnicodeDecodeError as err:
-        if _looks_chinese(path):
-            hint = (
-                "it decodes as Chinese text in GBK/GB18030 (the encoding of CSV files saved by "
-                "Chinese Excel): if so pass encoding='gbk' (command line: --encoding gbk) or "
-                "save it from Excel as 'CSV UTF-8'; otherwise pass the file's encoding, e.g. "
-                "'latin-1'"
-            )
-        else:
-            hint = (
-                "pass the file's encoding, e.g. encoding='gbk' or 'latin-1' (command line: "
-                "--encoding gbk), or save it as UTF-8"
-            )
-        msg = f"cannot decode {str(path)!r} as {enc} ({err.reason} at byte {err.start}); {hint}."
-        raise DataError(msg) from None
+        raise decode_error(path, enc, err) from None
     except pd.errors.EmptyDataError:
         msg = (
             f"response file {str(path)!r} is empty (no header row); export the responses "
