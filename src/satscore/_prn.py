@@ -1,4 +1,4 @@
-"""Permanent random numbers: vectorised SHA-256 of ``salt ‖ id``.
+"""Permanent random numbers: SHA-256 of ``salt ‖ id``.
 
 Each customer's permanent random number (PRN) is
 
@@ -9,16 +9,26 @@ the salt and the customer id — not on the frame's order, size or other
 customers — so it can be recomputed by anyone (``hashlib`` gives the same
 number, see :func:`prn_reference`) and needs no stored state.
 
-The hash is FIPS 180-4 SHA-256 implemented on numpy ``uint32`` arrays: the
-messages of one byte length are padded into a ``(n, 16·blocks)`` word matrix
-and compressed together, in cache-sized chunks (optionally on several threads;
-numpy releases the GIL). Integer ids are hashed as their decimal text; string
-ids as UTF-8.
+Ids are first turned into a byte matrix (one zero-padded row of UTF-8 bytes per
+id) and a length per id: integer ids as their decimal text (digit arithmetic),
+string ids as UTF-8 (Arrow buffers read in place, otherwise numpy's vectorised
+encoder). The hash itself runs in one of two implementations that give
+identical numbers (the tests compare them bit for bit, and with ``hashlib``):
+
+- the C kernel ``satscore._prn_ext`` when it was built (the usual case): FIPS
+  180-4 SHA-256 with the salt's whole blocks compressed once, on the CPU's SHA
+  instructions (SHA-NI) when it has them, portable C otherwise; it releases the
+  GIL, so large frames are split in row ranges over up to two threads;
+- otherwise FIPS 180-4 SHA-256 on numpy ``uint32`` arrays: the messages of one
+  byte length are padded into a ``(n, 16·blocks)`` word matrix and compressed
+  together, in cache-sized chunks (optionally on several threads; numpy
+  releases the GIL).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -27,6 +37,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+
+try:  # the C kernel (setup.py builds it; optional: numpy below is the fallback)
+    from . import _prn_ext
+except ImportError:  # pragma: no cover - built without a C compiler
+    _prn_ext = None
 
 __all__ = ["prn", "prn_reference", "sha256_words"]
 
@@ -270,8 +285,11 @@ def _utf8_matrix(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     return codes, lengths
 
 
-def _id_bytes(ids: Any) -> tuple[list[bytes] | None, np.ndarray | None, np.ndarray | None]:
-    """ASCII ids as a code-unit matrix and lengths; non-ASCII ids as a list of UTF-8 bytes."""
+def _id_bytes(ids: Any) -> tuple[None, np.ndarray, np.ndarray]:
+    """UTF-8 byte matrix (one zero-padded row per id) and byte lengths of the ids.
+
+    The first element is always None (kept so callers unpacking three values work).
+    """
     if isinstance(ids, pd.Series) and pd.api.types.is_string_dtype(ids.dtype):
         fast = _arrow_bytes(ids) if hasattr(ids.array, "__arrow_array__") else None
         if fast is not None:
@@ -291,15 +309,18 @@ def _id_bytes(ids: Any) -> tuple[list[bytes] | None, np.ndarray | None, np.ndarr
         text = np.asarray(arr.astype(str), dtype="U")
     width = text.dtype.itemsize // 4
     codes = text.view(np.uint32).reshape(text.shape[0], max(width, 1))
-    if width == 0 or int(codes.max(initial=0)) < 128:
-        lengths = (codes != 0).sum(axis=1)
-        return None, codes.astype(np.uint8), lengths
-    try:  # non-ASCII: UTF-8 encoding in Arrow's C++ (no per-id Python code)
+    if width == 0 or int(codes.max(initial=0)) < 128:  # ASCII: code points are the bytes
+        return None, codes.astype(np.uint8), np.char.str_len(text).astype(np.int64)
+    try:  # non-ASCII: UTF-8 encoding in Arrow's C++
         import pyarrow as pa
 
         return (None, *_utf8_matrix(pa.array(text, type=pa.string())))
-    except ImportError:  # pragma: no cover - pandas 3 string columns come with pyarrow
-        return [s.encode("utf-8") for s in text.tolist()], None, None
+    except ImportError:  # numpy's element-wise encoder (no per-id Python code)
+        encoded = np.char.encode(text, "utf-8")
+        n_bytes = max(encoded.dtype.itemsize, 1)
+        matrix = np.zeros((encoded.shape[0], n_bytes), dtype=np.uint8)
+        matrix[:, : encoded.dtype.itemsize] = encoded.view(np.uint8).reshape(encoded.shape[0], -1)
+        return None, matrix, np.char.str_len(encoded).astype(np.int64)
 
 
 def _int_bytes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -328,24 +349,40 @@ def _int_bytes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return codes, lengths
 
 
+def backend() -> str:
+    """Which SHA-256 implementation :func:`prn` uses: ``"sha-ni"``, ``"portable C"`` or ``"numpy"``.
+
+    Examples
+    --------
+    >>> backend() in ("sha-ni", "portable C", "numpy")
+    True
+    """
+    if _prn_ext is None:
+        return "numpy"
+    return "sha-ni" if _prn_ext.has_sha_ni() else "portable C"
+
+
 def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
-    """Permanent random numbers in [0, 1) for customer ``ids`` (vectorised SHA-256).
+    """Permanent random numbers in [0, 1) for customer ``ids`` (SHA-256 of ``salt ‖ id``).
 
     Parameters
     ----------
     ids : array_like or pandas.Series
-        Customer ids (strings, or integers hashed as decimal text). ASCII ids
-        take the vectorised path; ids with other characters are UTF-8 encoded
-        one by one first.
+        Customer ids (strings, hashed as UTF-8, or integers, hashed as decimal text).
     salt : str
         Programme salt; changing it draws a new, independent set of numbers.
     threads : int, optional
-        Worker threads (default: up to 2, the hash releases the GIL).
+        Worker threads (default: up to 2; the hash releases the GIL).
 
     Returns
     -------
     ndarray of float64
         ``u`` per id: top 53 bits of ``SHA-256(salt ‖ id)`` over ``2**53``.
+
+    Notes
+    -----
+    The C kernel (SHA-NI or portable C) is used when it was built, the numpy
+    implementation otherwise; both give the same numbers, bit for bit.
 
     Examples
     --------
@@ -356,19 +393,47 @@ def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
     0.428328
     """
     salt_b = salt.encode("utf-8")
-    as_list, codes, lengths = _id_bytes(ids)
-    if as_list is not None or codes is None or lengths is None:
-        as_list = as_list or []
-        n = len(as_list)
-        width = max((len(b) for b in as_list), default=0)
-        codes = np.zeros((n, max(width, 1)), dtype=np.uint8)
-        lengths = np.fromiter((len(b) for b in as_list), dtype=np.int64, count=n)
-        for i, b in enumerate(as_list):  # non-ASCII ids only: byte copy per id
-            codes[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
+    _, codes, lengths = _id_bytes(ids)
     n = codes.shape[0]
     out = np.empty(n, dtype=np.float64)
-    salt_arr = np.frombuffer(salt_b, dtype=np.uint8)
-    n_threads = threads or min(2, os.cpu_count() or 1)
+    n_threads = max(1, threads or min(2, os.cpu_count() or 1))
+    if _prn_ext is not None:
+        _prn_c(_prn_ext, salt_b, codes, lengths, out, n_threads)
+    else:
+        _prn_numpy(salt_b, codes, lengths, out, n_threads)
+    return out
+
+
+_MIN_ROWS_PER_THREAD = 1 << 15  # C kernel: below this, one thread (~4 ms of SHA-NI work)
+
+
+def _prn_c(
+    ext: Any, salt: bytes, codes: np.ndarray, lengths: np.ndarray, out: np.ndarray, n_threads: int
+) -> None:
+    """PRNs with the C kernel ``ext``, the rows split in ``n_threads`` contiguous ranges."""
+    codes = np.ascontiguousarray(codes, dtype=np.uint8)
+    lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+    n = codes.shape[0]
+    n_threads = max(1, min(n_threads, n // _MIN_ROWS_PER_THREAD))
+    if n_threads == 1:
+        ext.prn_batch(salt, codes, lengths, out)
+        return
+    bounds = np.linspace(0, n, n_threads + 1).astype(np.int64).tolist()
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        jobs = [
+            pool.submit(ext.prn_batch, salt, codes, lengths, out, lo, hi)
+            for lo, hi in itertools.pairwise(bounds)
+        ]
+        for job in jobs:
+            job.result()
+
+
+def _prn_numpy(
+    salt: bytes, codes: np.ndarray, lengths: np.ndarray, out: np.ndarray, n_threads: int
+) -> None:
+    """PRNs with the numpy SHA-256, ids grouped by byte length and hashed in chunks."""
+    n = codes.shape[0]
+    salt_arr = np.frombuffer(salt, dtype=np.uint8)
     # one thread: L2-sized chunks; several: longer ufunc calls, fewer GIL hand-offs (measured)
     chunk = _CHUNK if n_threads == 1 or n < 8 * _CHUNK_THREADED else _CHUNK_THREADED
     n_threads = n_threads if chunk == _CHUNK_THREADED else 1
@@ -393,7 +458,6 @@ def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
     else:
         for job in jobs:
             work(job)
-    return out
 
 
 def prn_reference(customer_id: Any, salt: str) -> float:

@@ -1,11 +1,547 @@
-/* satscore._prn_ext: placeholder module (the kernel is being written). */
+/*
+ * satscore._prn_ext -- batched SHA-256 for permanent random numbers (PRNs).
+ *
+ * For every customer i the PRN is
+ *
+ *     u_i = (first 8 bytes of SHA-256(salt || id_i), read big-endian) >> 11, times 2**-53
+ *
+ * exactly as defined in satscore/_prn.py (prn_reference computes it with hashlib).
+ *
+ * SHA-256 follows FIPS 180-4. The salt's whole 64-byte blocks are compressed once (the
+ * "midstate"); each id then only needs the salt's leftover bytes, its own bytes, the
+ * padding and the bit length (usually a single block).
+ *
+ * Two compression functions, chosen at run time:
+ *   - SHA-NI: the x86 SHA extensions (SHA256RNDS2 does two rounds, SHA256MSG1/MSG2 the
+ *     message schedule), compiled with GCC/Clang on x86-64 only and used when CPUID
+ *     reports SHA, SSSE3 and SSE4.1;
+ *   - portable C: the FIPS 180-4 rounds as written in the standard (every other CPU and
+ *     compiler, e.g. ARM, MSVC).
+ *
+ * Arrays arrive through the buffer protocol (no numpy C API). The hashing loop runs
+ * without the GIL, so Python threads can hash disjoint row ranges in parallel.
+ */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-static PyMethodDef methods[] = {{NULL, NULL, 0, NULL}};
+#include <stdint.h>
+#include <string.h>
 
-static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_prn_ext", "satscore C kernel (placeholder).", -1, methods,
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SATSCORE_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#else
+#define SATSCORE_SHA_NI 0
+#endif
+
+/* ------------------------------------------------------------------------------------ */
+/* SHA-256 constants (FIPS 180-4, sections 4.2.2 and 5.3.3)                             */
+/* ------------------------------------------------------------------------------------ */
+
+/* Round constants K[0..63]; 16-byte aligned so SHA-NI can load four at a time. */
+#if defined(_MSC_VER)
+__declspec(align(16))
+#endif
+static const uint32_t K256[64]
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((aligned(16)))
+#endif
+    = {
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
 };
 
-PyMODINIT_FUNC PyInit__prn_ext(void) { return PyModule_Create(&module); }
+/* Initial hash value H(0). */
+static const uint32_t H256[8] = {
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+/* Compress n_blocks consecutive 64-byte blocks into state[0..7] (= a..h). */
+typedef void (*compress_fn)(uint32_t state[8], const uint8_t *blocks, size_t n_blocks);
+
+/* ------------------------------------------------------------------------------------ */
+/* Portable compression (FIPS 180-4, section 6.2.2)                                     */
+/* ------------------------------------------------------------------------------------ */
+
+#define ROTR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+#define BSIG0(x) (ROTR32(x, 2) ^ ROTR32(x, 13) ^ ROTR32(x, 22))  /* Sigma0 */
+#define BSIG1(x) (ROTR32(x, 6) ^ ROTR32(x, 11) ^ ROTR32(x, 25))  /* Sigma1 */
+#define SSIG0(x) (ROTR32(x, 7) ^ ROTR32(x, 18) ^ ((x) >> 3))     /* sigma0 */
+#define SSIG1(x) (ROTR32(x, 17) ^ ROTR32(x, 19) ^ ((x) >> 10))   /* sigma1 */
+#define CH(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))          /* = (x & y) ^ (~x & z) */
+#define MAJ(x, y, z) (((x) & (y)) | ((z) & ((x) | (y))))  /* = (x&y) ^ (x&z) ^ (y&z) */
+
+/*
+ * Round t (FIPS 180-4 6.2.2 step 3) without moving the eight working variables: the
+ * round writes the new e into d's variable and the new a into h's variable, and the
+ * next round is called with the names rotated by one place.
+ */
+#define ROUND(a, b, c, d, e, f, g, h, t)                                                  \
+    do {                                                                                  \
+        const uint32_t t1_ = (h) + BSIG1(e) + CH(e, f, g) + K256[t] + w[t];               \
+        (d) += t1_;                                                                       \
+        (h) = t1_ + BSIG0(a) + MAJ(a, b, c);                                              \
+    } while (0)
+
+static uint32_t load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+           (uint32_t)p[3];
+}
+
+static void store_be64(uint8_t *p, uint64_t v)
+{
+    for (int k = 7; k >= 0; k--) {
+        p[k] = (uint8_t)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+static void compress_portable(uint32_t state[8], const uint8_t *blocks, size_t n_blocks)
+{
+    uint32_t w[64];
+    for (size_t blk = 0; blk < n_blocks; blk++, blocks += 64) {
+        /* 1. message schedule W[0..63] */
+        for (int t = 0; t < 16; t++) {
+            w[t] = load_be32(blocks + 4 * t);
+        }
+        for (int t = 16; t < 64; t++) {
+            w[t] = SSIG1(w[t - 2]) + w[t - 7] + SSIG0(w[t - 15]) + w[t - 16];
+        }
+        /* 2.-3. working variables and the 64 rounds */
+        uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+        uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+        for (int t = 0; t < 64; t += 8) {
+            ROUND(a, b, c, d, e, f, g, h, t);
+            ROUND(h, a, b, c, d, e, f, g, t + 1);
+            ROUND(g, h, a, b, c, d, e, f, t + 2);
+            ROUND(f, g, h, a, b, c, d, e, t + 3);
+            ROUND(e, f, g, h, a, b, c, d, t + 4);
+            ROUND(d, e, f, g, h, a, b, c, t + 5);
+            ROUND(c, d, e, f, g, h, a, b, t + 6);
+            ROUND(b, c, d, e, f, g, h, a, t + 7);
+        }
+        /* 4. intermediate hash value */
+        state[0] += a;
+        state[1] += b;
+        state[2] += c;
+        state[3] += d;
+        state[4] += e;
+        state[5] += f;
+        state[6] += g;
+        state[7] += h;
+    }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* SHA-NI compression (x86-64, GCC/Clang)                                               */
+/* ------------------------------------------------------------------------------------ */
+#if SATSCORE_SHA_NI
+
+/*
+ * Register layout used by SHA256RNDS2 (Intel SHA extensions): one register holds
+ * {A, B, E, F} (A in the highest 32-bit lane, F in the lowest), the other {C, D, G, H}.
+ * _mm_sha256rnds2_epu32(cdgh, abef, wk) runs two rounds with W[t]+K[t] in lane 0 and
+ * W[t+1]+K[t+1] in lane 1 of wk and returns the new {A, B, E, F}; after two rounds the
+ * old {A, B, E, F} is exactly the new {C, D, G, H}, so the two registers swap roles.
+ *
+ * The schedule works on four words per register, msg[j] holding W[4j..4j+3] (W[4j] in
+ * lane 0). For j >= 4:
+ *   SHA256MSG1(W[4j-16..4j-13], W[4j-12..])   -> W[t-16] + sigma0(W[t-15])
+ *   + W[4j-7..4j-4] (lanes taken across msg[j-2] and msg[j-1] by PALIGNR)
+ *   SHA256MSG2(that, W[4j-4..4j-1])           -> + sigma1(W[t-2]), lane by lane
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+compress_shani(uint32_t state[8], const uint8_t *blocks, size_t n_blocks)
+{
+    /* byte shuffle turning each little-endian lane into the big-endian message word */
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i abef = _mm_set_epi32((int)state[0], (int)state[1], (int)state[4], (int)state[5]);
+    __m128i cdgh = _mm_set_epi32((int)state[2], (int)state[3], (int)state[6], (int)state[7]);
+
+    for (size_t blk = 0; blk < n_blocks; blk++, blocks += 64) {
+        const __m128i abef_in = abef, cdgh_in = cdgh;
+        __m128i msg[4];
+#if defined(__clang__)
+#pragma clang loop unroll(full)
+#else
+#pragma GCC unroll 16
+#endif
+        for (int j = 0; j < 16; j++) {
+            __m128i m;
+            if (j < 4) {
+                m = _mm_loadu_si128((const __m128i *)(const void *)(blocks + 16 * j));
+                m = _mm_shuffle_epi8(m, bswap);
+            }
+            else {
+                m = _mm_sha256msg1_epu32(msg[j & 3], msg[(j + 1) & 3]);  /* j-4, j-3 */
+                m = _mm_add_epi32(m, _mm_alignr_epi8(msg[(j + 3) & 3], msg[(j + 2) & 3], 4));
+                m = _mm_sha256msg2_epu32(m, msg[(j + 3) & 3]);           /* j-1 */
+            }
+            msg[j & 3] = m;
+            __m128i wk = _mm_add_epi32(m, _mm_load_si128((const __m128i *)(const void *)
+                                                             (K256 + 4 * j)));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);  /* rounds 4j, 4j+1 */
+            wk = _mm_shuffle_epi32(wk, 0x0e);              /* lanes 2, 3 -> 0, 1 */
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);  /* rounds 4j+2, 4j+3 */
+            /* (the names swapped roles twice: abef is {A,B,E,F} again) */
+        }
+        abef = _mm_add_epi32(abef, abef_in);
+        cdgh = _mm_add_epi32(cdgh, cdgh_in);
+    }
+
+    uint32_t lanes[4];
+    _mm_storeu_si128((__m128i *)(void *)lanes, abef);
+    state[0] = lanes[3];
+    state[1] = lanes[2];
+    state[4] = lanes[1];
+    state[5] = lanes[0];
+    _mm_storeu_si128((__m128i *)(void *)lanes, cdgh);
+    state[2] = lanes[3];
+    state[3] = lanes[2];
+    state[6] = lanes[1];
+    state[7] = lanes[0];
+}
+
+/* CPUID: SSSE3 = leaf 1 ECX bit 9, SSE4.1 = leaf 1 ECX bit 19, SHA = leaf 7 EBX bit 29. */
+static int cpu_has_sha_ni(void)
+{
+    unsigned int eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+        return 0;
+    }
+    if (!(ecx & (1u << 9)) || !(ecx & (1u << 19))) {
+        return 0;
+    }
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+        return 0;
+    }
+    return (ebx >> 29) & 1u;
+}
+
+#else
+static int cpu_has_sha_ni(void) { return 0; }
+#endif /* SATSCORE_SHA_NI */
+
+static int have_sha_ni = 0; /* set once at import */
+
+static compress_fn pick_compress(int portable)
+{
+#if SATSCORE_SHA_NI
+    if (have_sha_ni && !portable) {
+        return compress_shani;
+    }
+#else
+    (void)portable;
+#endif
+    return compress_portable;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* salt || message hashing                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/* The salt, compressed as far as its whole blocks go. */
+typedef struct {
+    uint32_t mid[8];   /* state after the salt's whole 64-byte blocks */
+    uint8_t tail[64];  /* the salt's remaining bytes */
+    size_t tail_len;   /* 0..63 */
+    uint64_t salt_len; /* salt length in bytes */
+} salt_prefix;
+
+static void prefix_init(salt_prefix *p, const uint8_t *salt, size_t len, compress_fn compress)
+{
+    size_t whole = len / 64;
+    memcpy(p->mid, H256, sizeof p->mid);
+    compress(p->mid, salt, whole);
+    p->tail_len = len - 64 * whole;
+    memcpy(p->tail, salt + 64 * whole, p->tail_len);
+    p->salt_len = (uint64_t)len;
+}
+
+/* SHA-256 state of salt || msg (all blocks, padding and length included; FIPS 180-4 5.1.1). */
+static void hash_with_prefix(const salt_prefix *p, const uint8_t *msg, size_t len,
+                             compress_fn compress, uint32_t state[8])
+{
+    uint8_t buf[128];
+    const uint64_t bits = 8 * (p->salt_len + (uint64_t)len);
+    size_t pos = p->tail_len;
+
+    memcpy(state, p->mid, 8 * sizeof(uint32_t));
+    memcpy(buf, p->tail, pos);
+    while (len > 0) { /* stream the message through a one-block buffer */
+        size_t take = 64 - pos < len ? 64 - pos : len;
+        memcpy(buf + pos, msg, take);
+        pos += take;
+        msg += take;
+        len -= take;
+        if (pos == 64) {
+            compress(state, buf, 1);
+            pos = 0;
+        }
+    }
+    /* padding: 0x80, zeros, 64-bit big-endian bit length; one or two final blocks */
+    buf[pos++] = 0x80;
+    size_t end = pos <= 56 ? 64 : 128;
+    memset(buf + pos, 0, end - 8 - pos);
+    store_be64(buf + end - 8, bits);
+    compress(state, buf, end / 64);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Buffer checks                                                                        */
+/* ------------------------------------------------------------------------------------ */
+
+/* Single type code of a native-order struct format ('\0' if not one plain code). */
+static char format_code(const char *fmt)
+{
+    if (fmt == NULL) {
+        return 'B'; /* PEP 3118: NULL means unsigned bytes */
+    }
+    if (*fmt == '@' || *fmt == '=') {
+        fmt++;
+    }
+    else if (*fmt == '<' || *fmt == '>' || *fmt == '!') {
+        const uint16_t one = 1;
+        const int little = *(const uint8_t *)&one == 1;
+        if ((*fmt == '<') != little) {
+            return '\0'; /* non-native byte order */
+        }
+        fmt++;
+    }
+    return (fmt[0] != '\0' && fmt[1] == '\0') ? fmt[0] : '\0';
+}
+
+/*
+ * Get a C-contiguous buffer of `ndim` dimensions whose items match `codes` (a set of
+ * struct codes) and `itemsize`; raise TypeError/ValueError naming `name` otherwise.
+ */
+static int get_array(PyObject *obj, Py_buffer *view, const char *name, int ndim,
+                     const char *codes, Py_ssize_t itemsize, const char *dtype, int writable)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_RECORDS_RO) < 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a %s array supporting the buffer protocol; found %.100s. "
+                     "Pass a numpy array.",
+                     name, dtype, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    const char code = format_code(view->format);
+    if (code == '\0' || strchr(codes, code) == NULL || view->itemsize != itemsize) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must hold %s items; found format '%s' with itemsize %zd. "
+                     "Convert it with np.ascontiguousarray(%s, dtype=np.%s).",
+                     name, dtype, view->format ? view->format : "B", view->itemsize, name,
+                     dtype);
+        goto fail;
+    }
+    if (view->ndim != ndim) {
+        PyErr_Format(PyExc_ValueError, "%s must be %d-dimensional; found %d dimension(s).",
+                     name, ndim, view->ndim);
+        goto fail;
+    }
+    if (!PyBuffer_IsContiguous(view, 'C')) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s must be C-contiguous; found a strided view. "
+                     "Pass np.ascontiguousarray(%s).",
+                     name, name);
+        goto fail;
+    }
+    if (writable && view->readonly) {
+        PyErr_Format(PyExc_ValueError, "%s is read-only; pass a writable %s array.", name,
+                     dtype);
+        goto fail;
+    }
+    return 0;
+fail:
+    PyBuffer_Release(view);
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Python functions                                                                     */
+/* ------------------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(prn_batch_doc,
+"prn_batch(salt, codes, lengths, out, start=0, stop=None, *, portable=False)\n"
+"--\n\n"
+"Fill out[start:stop] with the PRNs of ids start..stop-1.\n\n"
+"salt: bytes-like (the UTF-8 salt). codes: C-contiguous uint8 array (n, width), row i\n"
+"holding id i's UTF-8 bytes left-aligned. lengths: C-contiguous int64 array (n,), the\n"
+"byte length of each id (0 <= lengths[i] <= width). out: writable C-contiguous float64\n"
+"array (n,). out[i] = (first 8 bytes of SHA-256(salt + id_i), big-endian) >> 11, times\n"
+"2**-53. The GIL is released while hashing. portable=True forces the portable C\n"
+"compression even when the CPU has SHA-NI.");
+
+static PyObject *prn_batch(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"salt", "codes", "lengths", "out", "start", "stop", "portable",
+                             NULL};
+    Py_buffer salt = {0}, codes = {0}, lengths = {0}, out = {0};
+    PyObject *codes_obj, *lengths_obj, *out_obj, *stop_obj = Py_None, *result = NULL;
+    Py_ssize_t start = 0, stop;
+    int portable = 0;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*OOO|nO$p:prn_batch", kwlist, &salt,
+                                     &codes_obj, &lengths_obj, &out_obj, &start, &stop_obj,
+                                     &portable)) {
+        return NULL;
+    }
+    if (get_array(codes_obj, &codes, "codes", 2, "B", 1, "uint8", 0) < 0) {
+        goto done;
+    }
+    if (get_array(lengths_obj, &lengths, "lengths", 1, "ql", 8, "int64", 0) < 0) {
+        goto done;
+    }
+    if (get_array(out_obj, &out, "out", 1, "d", 8, "float64", 1) < 0) {
+        goto done;
+    }
+    const Py_ssize_t n = codes.shape[0], width = codes.shape[1];
+    if (lengths.shape[0] != n || out.shape[0] != n) {
+        PyErr_Format(PyExc_ValueError,
+                     "lengths and out must have one entry per row of codes (%zd); "
+                     "found len(lengths) = %zd, len(out) = %zd.",
+                     n, lengths.shape[0], out.shape[0]);
+        goto done;
+    }
+    if (stop_obj == Py_None) {
+        stop = n;
+    }
+    else {
+        stop = PyNumber_AsSsize_t(stop_obj, PyExc_OverflowError);
+        if (stop == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+    }
+    if (start < 0 || stop < start || stop > n) {
+        PyErr_Format(PyExc_ValueError,
+                     "need 0 <= start <= stop <= n = %zd; found start = %zd, stop = %zd.", n,
+                     start, stop);
+        goto done;
+    }
+
+    const uint8_t *code_rows = (const uint8_t *)codes.buf;
+    const int64_t *lens = (const int64_t *)lengths.buf;
+    double *u = (double *)out.buf;
+    const compress_fn compress = pick_compress(portable);
+    const double scale = 1.0 / 9007199254740992.0; /* 2**-53, exact */
+    Py_ssize_t bad = -1;
+    salt_prefix prefix;
+
+    Py_BEGIN_ALLOW_THREADS
+    prefix_init(&prefix, (const uint8_t *)salt.buf, (size_t)salt.len, compress);
+    for (Py_ssize_t i = start; i < stop; i++) {
+        const int64_t len = lens[i];
+        if (len < 0 || len > (int64_t)width) {
+            bad = i;
+            break;
+        }
+        uint32_t state[8];
+        hash_with_prefix(&prefix, code_rows + i * width, (size_t)len, compress, state);
+        const uint64_t top = (((uint64_t)state[0] << 32) | state[1]) >> 11;
+        u[i] = (double)top * scale;
+    }
+    Py_END_ALLOW_THREADS
+
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "lengths[%zd] = %lld is outside 0..%zd (the width of codes); every "
+                     "length must fit in its row.",
+                     bad, (long long)lens[bad], width);
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyBuffer_Release(&salt);
+    if (codes.obj) {
+        PyBuffer_Release(&codes);
+    }
+    if (lengths.obj) {
+        PyBuffer_Release(&lengths);
+    }
+    if (out.obj) {
+        PyBuffer_Release(&out);
+    }
+    return result;
+}
+
+PyDoc_STRVAR(sha256_doc,
+"sha256(salt, message, *, portable=False)\n"
+"--\n\n"
+"The 32-byte SHA-256 digest of salt + message through the same midstate path as\n"
+"prn_batch (for tests against hashlib).");
+
+static PyObject *sha256(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"salt", "message", "portable", NULL};
+    Py_buffer salt = {0}, message = {0};
+    int portable = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*|$p:sha256", kwlist, &salt, &message,
+                                     &portable)) {
+        return NULL;
+    }
+    const compress_fn compress = pick_compress(portable);
+    salt_prefix prefix;
+    uint32_t state[8];
+    uint8_t digest[32];
+    prefix_init(&prefix, (const uint8_t *)salt.buf, (size_t)salt.len, compress);
+    hash_with_prefix(&prefix, (const uint8_t *)message.buf, (size_t)message.len, compress,
+                     state);
+    for (int k = 0; k < 8; k++) {
+        digest[4 * k] = (uint8_t)(state[k] >> 24);
+        digest[4 * k + 1] = (uint8_t)(state[k] >> 16);
+        digest[4 * k + 2] = (uint8_t)(state[k] >> 8);
+        digest[4 * k + 3] = (uint8_t)state[k];
+    }
+    PyBuffer_Release(&salt);
+    PyBuffer_Release(&message);
+    return PyBytes_FromStringAndSize((const char *)digest, 32);
+}
+
+PyDoc_STRVAR(has_sha_ni_doc,
+"has_sha_ni()\n"
+"--\n\n"
+"True when this build has the SHA-NI kernel and the CPU supports it (it is then the\n"
+"default path).");
+
+static PyObject *has_sha_ni(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(ignored))
+{
+    return PyBool_FromLong(have_sha_ni);
+}
+
+static PyMethodDef methods[] = {
+    {"prn_batch", (PyCFunction)(void (*)(void))prn_batch, METH_VARARGS | METH_KEYWORDS,
+     prn_batch_doc},
+    {"sha256", (PyCFunction)(void (*)(void))sha256, METH_VARARGS | METH_KEYWORDS, sha256_doc},
+    {"has_sha_ni", has_sha_ni, METH_NOARGS, has_sha_ni_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    "_prn_ext",
+    "Batched SHA-256 permanent random numbers (SHA-NI when available, portable C otherwise).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC PyInit__prn_ext(void)
+{
+    have_sha_ni = cpu_has_sha_ni();
+    return PyModule_Create(&module);
+}
