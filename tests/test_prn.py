@@ -1,4 +1,4 @@
-"""Permanent random numbers: vectorised SHA-256 against hashlib."""
+"""Permanent random numbers against hashlib, with the C kernel and with the numpy SHA-256."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import satscore._prn as prn_module
 from satscore._prn import prn, prn_reference, sha256_words
+
+
+@pytest.fixture(autouse=True, params=["c-kernel", "numpy"])
+def backend(request, monkeypatch):
+    """Every test runs with the C kernel and again with the numpy fallback."""
+    if request.param == "numpy":
+        monkeypatch.setattr(prn_module, "_prn_ext", None)
+    return request.param
 
 
 def _hashlib_u(ids, salt):
@@ -66,11 +75,11 @@ def test_single_thread_equals_threaded():
 
 
 def test_threaded_chunks_of_mixed_lengths_match_hashlib(monkeypatch):
-    import satscore._prn as prn_module
-
-    # tiny chunks: many chunk boundaries inside each id-length group, threaded path taken
+    # tiny chunks (numpy) and tiny per-thread row ranges (C kernel): many chunk boundaries
+    # inside each id-length group, threaded path taken
     monkeypatch.setattr(prn_module, "_CHUNK", 7)
     monkeypatch.setattr(prn_module, "_CHUNK_THREADED", 5)
+    monkeypatch.setattr(prn_module, "_MIN_ROWS_PER_THREAD", 3)
     rng = np.random.default_rng(5)
     ids = [f"K{i}" + "z" * int(rng.integers(0, 60)) for i in range(400)]
     expected = _hashlib_u(ids, "s")
