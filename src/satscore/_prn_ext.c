@@ -148,6 +148,8 @@ static void compress_portable(uint32_t state[8], const uint8_t *blocks, size_t n
 /* ------------------------------------------------------------------------------------ */
 #if SATSCORE_SHA_NI
 
+#define SHA_NI_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+
 /*
  * Register layout used by SHA256RNDS2 (Intel SHA extensions): one register holds
  * {A, B, E, F} (A in the highest 32-bit lane, F in the lowest), the other {C, D, G, H}.
@@ -160,57 +162,94 @@ static void compress_portable(uint32_t state[8], const uint8_t *blocks, size_t n
  *   SHA256MSG1(W[4j-16..4j-13], W[4j-12..])   -> W[t-16] + sigma0(W[t-15])
  *   + W[4j-7..4j-4] (lanes taken across msg[j-2] and msg[j-1] by PALIGNR)
  *   SHA256MSG2(that, W[4j-4..4j-1])           -> + sigma1(W[t-2]), lane by lane
+ *
+ * `lanes` (1 or 2) independent messages are compressed together, their instructions
+ * interleaved: each SHA256RNDS2 waits for the previous one of its own message, so a
+ * second message keeps the SHA unit busy in those gaps (measured: 84 -> 59 ns per block
+ * on this Xeon). Inlined with a constant `lanes`, every loop unrolls and the arrays live
+ * in registers.
  */
-__attribute__((target("sha,sse4.1,ssse3"))) static void
-compress_shani(uint32_t state[8], const uint8_t *blocks, size_t n_blocks)
+SHA_NI_TARGET static inline __attribute__((always_inline)) void
+shani_lanes(uint32_t *const state[], const uint8_t *const blocks[], size_t n_blocks,
+            const int lanes)
 {
     /* byte shuffle turning each little-endian lane into the big-endian message word */
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-    __m128i abef = _mm_set_epi32((int)state[0], (int)state[1], (int)state[4], (int)state[5]);
-    __m128i cdgh = _mm_set_epi32((int)state[2], (int)state[3], (int)state[6], (int)state[7]);
+    __m128i abef[2], cdgh[2], abef_in[2], cdgh_in[2], msg[2][4];
 
-    for (size_t blk = 0; blk < n_blocks; blk++, blocks += 64) {
-        const __m128i abef_in = abef, cdgh_in = cdgh;
-        __m128i msg[4];
+    for (int s = 0; s < lanes; s++) {
+        const uint32_t *st = state[s];
+        abef[s] = _mm_set_epi32((int)st[0], (int)st[1], (int)st[4], (int)st[5]);
+        cdgh[s] = _mm_set_epi32((int)st[2], (int)st[3], (int)st[6], (int)st[7]);
+    }
+    for (size_t blk = 0; blk < n_blocks; blk++) {
+        for (int s = 0; s < lanes; s++) {
+            abef_in[s] = abef[s];
+            cdgh_in[s] = cdgh[s];
+        }
 #if defined(__clang__)
 #pragma clang loop unroll(full)
 #else
 #pragma GCC unroll 16
 #endif
         for (int j = 0; j < 16; j++) {
-            __m128i m;
-            if (j < 4) {
-                m = _mm_loadu_si128((const __m128i *)(const void *)(blocks + 16 * j));
-                m = _mm_shuffle_epi8(m, bswap);
+            const __m128i k = _mm_load_si128((const __m128i *)(const void *)(K256 + 4 * j));
+            for (int s = 0; s < lanes; s++) {
+                __m128i *w = msg[s], m;
+                if (j < 4) {
+                    const uint8_t *src = blocks[s] + 64 * blk + 16 * j;
+                    m = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)src),
+                                         bswap);
+                }
+                else {
+                    m = _mm_sha256msg1_epu32(w[j & 3], w[(j + 1) & 3]); /* j-4, j-3 */
+                    m = _mm_add_epi32(m, _mm_alignr_epi8(w[(j + 3) & 3], w[(j + 2) & 3], 4));
+                    m = _mm_sha256msg2_epu32(m, w[(j + 3) & 3]); /* j-1 */
+                }
+                w[j & 3] = m;
+                __m128i wk = _mm_add_epi32(m, k);
+                cdgh[s] = _mm_sha256rnds2_epu32(cdgh[s], abef[s], wk); /* rounds 4j, 4j+1 */
+                wk = _mm_shuffle_epi32(wk, 0x0e);                      /* lanes 2,3 -> 0,1 */
+                abef[s] = _mm_sha256rnds2_epu32(abef[s], cdgh[s], wk); /* rounds 4j+2, 4j+3 */
+                /* (the names swapped roles twice: abef is {A,B,E,F} again) */
             }
-            else {
-                m = _mm_sha256msg1_epu32(msg[j & 3], msg[(j + 1) & 3]);  /* j-4, j-3 */
-                m = _mm_add_epi32(m, _mm_alignr_epi8(msg[(j + 3) & 3], msg[(j + 2) & 3], 4));
-                m = _mm_sha256msg2_epu32(m, msg[(j + 3) & 3]);           /* j-1 */
-            }
-            msg[j & 3] = m;
-            __m128i wk = _mm_add_epi32(m, _mm_load_si128((const __m128i *)(const void *)
-                                                             (K256 + 4 * j)));
-            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);  /* rounds 4j, 4j+1 */
-            wk = _mm_shuffle_epi32(wk, 0x0e);              /* lanes 2, 3 -> 0, 1 */
-            abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);  /* rounds 4j+2, 4j+3 */
-            /* (the names swapped roles twice: abef is {A,B,E,F} again) */
         }
-        abef = _mm_add_epi32(abef, abef_in);
-        cdgh = _mm_add_epi32(cdgh, cdgh_in);
+        for (int s = 0; s < lanes; s++) {
+            abef[s] = _mm_add_epi32(abef[s], abef_in[s]);
+            cdgh[s] = _mm_add_epi32(cdgh[s], cdgh_in[s]);
+        }
     }
 
-    uint32_t lanes[4];
-    _mm_storeu_si128((__m128i *)(void *)lanes, abef);
-    state[0] = lanes[3];
-    state[1] = lanes[2];
-    state[4] = lanes[1];
-    state[5] = lanes[0];
-    _mm_storeu_si128((__m128i *)(void *)lanes, cdgh);
-    state[2] = lanes[3];
-    state[3] = lanes[2];
-    state[6] = lanes[1];
-    state[7] = lanes[0];
+    for (int s = 0; s < lanes; s++) {
+        uint32_t v[4], *st = state[s];
+        _mm_storeu_si128((__m128i *)(void *)v, abef[s]);
+        st[0] = v[3];
+        st[1] = v[2];
+        st[4] = v[1];
+        st[5] = v[0];
+        _mm_storeu_si128((__m128i *)(void *)v, cdgh[s]);
+        st[2] = v[3];
+        st[3] = v[2];
+        st[6] = v[1];
+        st[7] = v[0];
+    }
+}
+
+SHA_NI_TARGET static void compress_shani(uint32_t state[8], const uint8_t *blocks,
+                                         size_t n_blocks)
+{
+    uint32_t *const st[1] = {state};
+    const uint8_t *const data[1] = {blocks};
+    shani_lanes(st, data, n_blocks, 1);
+}
+
+SHA_NI_TARGET static void compress2_shani(uint32_t state0[8], uint32_t state1[8],
+                                          const uint8_t *blocks0, const uint8_t *blocks1,
+                                          size_t n_blocks)
+{
+    uint32_t *const st[2] = {state0, state1};
+    const uint8_t *const data[2] = {blocks0, blocks1};
+    shani_lanes(st, data, n_blocks, 2);
 }
 
 /* CPUID: SSSE3 = leaf 1 ECX bit 9, SSE4.1 = leaf 1 ECX bit 19, SHA = leaf 7 EBX bit 29. */
@@ -235,16 +274,34 @@ static int cpu_has_sha_ni(void) { return 0; }
 
 static int have_sha_ni = 0; /* set once at import */
 
-static compress_fn pick_compress(int portable)
+/* Two messages of the same block count at once (interleaved on SHA-NI). */
+typedef void (*compress2_fn)(uint32_t state0[8], uint32_t state1[8], const uint8_t *blocks0,
+                             const uint8_t *blocks1, size_t n_blocks);
+
+static void compress2_portable(uint32_t state0[8], uint32_t state1[8], const uint8_t *blocks0,
+                               const uint8_t *blocks1, size_t n_blocks)
 {
+    compress_portable(state0, blocks0, n_blocks);
+    compress_portable(state1, blocks1, n_blocks);
+}
+
+typedef struct {
+    compress_fn one;
+    compress2_fn two;
+} sha_kernel;
+
+static sha_kernel pick_kernel(int portable)
+{
+    sha_kernel kernel = {compress_portable, compress2_portable};
 #if SATSCORE_SHA_NI
     if (have_sha_ni && !portable) {
-        return compress_shani;
+        kernel.one = compress_shani;
+        kernel.two = compress2_shani;
     }
 #else
     (void)portable;
 #endif
-    return compress_portable;
+    return kernel;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -296,6 +353,85 @@ static void hash_with_prefix(const salt_prefix *p, const uint8_t *msg, size_t le
     memset(buf + pos, 0, end - 8 - pos);
     store_be64(buf + end - 8, bits);
     compress(state, buf, end / 64);
+}
+
+/*
+ * salt tail || message || padding for messages that fit in two blocks (the usual case).
+ * Everything but the message bytes depends only on the message length, so the buffer
+ * is re-laid-out only when the length changes (ids of one length: one memcpy per id).
+ */
+typedef struct {
+    uint8_t buf[128];
+    size_t len;      /* message length the layout is for (SIZE_MAX: none yet) */
+    size_t n_blocks; /* 1 or 2 */
+} short_message;
+
+/* Put msg into m; return its block count (1 or 2), or 0 if it needs more than two. */
+static size_t pad_short(const salt_prefix *p, short_message *m, const uint8_t *msg, size_t len)
+{
+    if (len != m->len) {
+        const size_t used = p->tail_len + len; /* bytes before the 0x80 */
+        if (len > 128 || used + 9 > 128) {
+            return 0;
+        }
+        const size_t end = used + 9 <= 64 ? 64 : 128;
+        memcpy(m->buf, p->tail, p->tail_len);
+        m->buf[used] = 0x80;
+        memset(m->buf + used + 1, 0, end - 8 - (used + 1));
+        store_be64(m->buf + end - 8, 8 * (p->salt_len + (uint64_t)len));
+        m->len = len;
+        m->n_blocks = end / 64;
+    }
+    memcpy(m->buf + p->tail_len, msg, len);
+    return m->n_blocks;
+}
+
+/* PRN of a final state: top 53 bits of the first 64 digest bits, times 2**-53 (exact). */
+static double to_unit(const uint32_t state[8])
+{
+    const uint64_t top = (((uint64_t)state[0] << 32) | state[1]) >> 11;
+    return (double)top * (1.0 / 9007199254740992.0);
+}
+
+/*
+ * u[i] for i in [start, stop): consecutive ids of the same (short) block count go two at
+ * a time through kernel.two, the others one by one. Returns -1, or the first index whose
+ * length is outside 0..width (the rows before it are done). Runs without the GIL.
+ */
+static Py_ssize_t prn_range(const salt_prefix *p, sha_kernel kernel, const uint8_t *rows,
+                            Py_ssize_t width, const int64_t *lens, double *u, Py_ssize_t start,
+                            Py_ssize_t stop)
+{
+    short_message m0, m1;
+    uint32_t st0[8], st1[8];
+    m0.len = m1.len = SIZE_MAX;
+    Py_ssize_t i = start;
+    while (i < stop) {
+        const int64_t len0 = lens[i];
+        if (len0 < 0 || len0 > (int64_t)width) {
+            return i;
+        }
+        const size_t nb0 = pad_short(p, &m0, rows + i * width, (size_t)len0);
+        if (nb0 > 0 && i + 1 < stop) {
+            const int64_t len1 = lens[i + 1];
+            if (len1 < 0 || len1 > (int64_t)width) {
+                return i + 1;
+            }
+            if (pad_short(p, &m1, rows + (i + 1) * width, (size_t)len1) == nb0) {
+                memcpy(st0, p->mid, sizeof st0);
+                memcpy(st1, p->mid, sizeof st1);
+                kernel.two(st0, st1, m0.buf, m1.buf, nb0);
+                u[i] = to_unit(st0);
+                u[i + 1] = to_unit(st1);
+                i += 2;
+                continue;
+            }
+        }
+        hash_with_prefix(p, rows + i * width, (size_t)len0, kernel.one, st0);
+        u[i] = to_unit(st0);
+        i += 1;
+    }
+    return -1;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -430,27 +566,15 @@ static PyObject *prn_batch(PyObject *Py_UNUSED(self), PyObject *args, PyObject *
         goto done;
     }
 
-    const uint8_t *code_rows = (const uint8_t *)codes.buf;
     const int64_t *lens = (const int64_t *)lengths.buf;
-    double *u = (double *)out.buf;
-    const compress_fn compress = pick_compress(portable);
-    const double scale = 1.0 / 9007199254740992.0; /* 2**-53, exact */
-    Py_ssize_t bad = -1;
+    const sha_kernel kernel = pick_kernel(portable);
+    Py_ssize_t bad;
     salt_prefix prefix;
 
     Py_BEGIN_ALLOW_THREADS
-    prefix_init(&prefix, (const uint8_t *)salt.buf, (size_t)salt.len, compress);
-    for (Py_ssize_t i = start; i < stop; i++) {
-        const int64_t len = lens[i];
-        if (len < 0 || len > (int64_t)width) {
-            bad = i;
-            break;
-        }
-        uint32_t state[8];
-        hash_with_prefix(&prefix, code_rows + i * width, (size_t)len, compress, state);
-        const uint64_t top = (((uint64_t)state[0] << 32) | state[1]) >> 11;
-        u[i] = (double)top * scale;
-    }
+    prefix_init(&prefix, (const uint8_t *)salt.buf, (size_t)salt.len, kernel.one);
+    bad = prn_range(&prefix, kernel, (const uint8_t *)codes.buf, width, lens, (double *)out.buf,
+                    start, stop);
     Py_END_ALLOW_THREADS
 
     if (bad >= 0) {
@@ -491,7 +615,7 @@ static PyObject *sha256(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwa
                                      &portable)) {
         return NULL;
     }
-    const compress_fn compress = pick_compress(portable);
+    const compress_fn compress = pick_kernel(portable).one;
     salt_prefix prefix;
     uint32_t state[8];
     uint8_t digest[32];
