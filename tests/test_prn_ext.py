@@ -74,17 +74,23 @@ def test_full_digest_matches_hashlib_for_every_salt_and_message_length(portable)
 
 @PATHS
 def test_prn_batch_matches_hashlib_for_ids_of_every_length(portable):
+    """Ids of every length 0..200 (three of each, distinct bytes) under every salt 0..140.
+
+    Sorted by length, neighbours share a length (ids go two at a time, the padded layout
+    is reused); shuffled, lengths and block counts change from id to id.
+    """
     rng = np.random.default_rng(21)
-    ids = [_random_bytes(rng, k) for k in range(201)] * 2
-    rng.shuffle(ids)
-    codes, lengths = _matrix(ids)
-    boundary_salts = [0, 1, 7, 55, 56, 63, 64, 65, 100, 119, 120, 127, 128, 129, 140]
-    for k in sorted(set(boundary_salts) | set(range(0, 141, 9))):
-        salt = _random_bytes(rng, k)
-        out = np.full(len(ids), np.nan)
-        _prn_ext.prn_batch(salt, codes, lengths, out, portable=portable)
-        expected = np.array([_u(hashlib.sha256(salt + m).digest()) for m in ids])
-        np.testing.assert_array_equal(out, expected)
+    by_length = [_random_bytes(rng, k) for k in range(201) for _ in range(3)]
+    shuffled = list(by_length)
+    rng.shuffle(shuffled)
+    for ids in (by_length, shuffled):
+        codes, lengths = _matrix(ids)
+        for k in range(141):  # salt + id lengths cross every padding boundary up to 340 bytes
+            salt = _random_bytes(rng, k)
+            out = np.full(len(ids), np.nan)
+            _prn_ext.prn_batch(salt, codes, lengths, out, portable=portable)
+            expected = np.array([_u(hashlib.sha256(salt + m).digest()) for m in ids])
+            np.testing.assert_array_equal(out, expected)
 
 
 @PATHS

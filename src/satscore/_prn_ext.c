@@ -14,7 +14,7 @@
  * Two compression functions, chosen at run time:
  *   - SHA-NI: the x86 SHA extensions (SHA256RNDS2 does two rounds, SHA256MSG1/MSG2 the
  *     message schedule), compiled with GCC/Clang on x86-64 only and used when CPUID
- *     reports SHA, SSSE3 and SSE4.1;
+ *     reports SHA, SSSE3 and SSE4.1; two ids are compressed at a time, interleaved;
  *   - portable C: the FIPS 180-4 rounds as written in the standard (every other CPU and
  *     compiler, e.g. ARM, MSVC).
  *
@@ -603,8 +603,9 @@ done:
 PyDoc_STRVAR(sha256_doc,
 "sha256(salt, message, *, portable=False)\n"
 "--\n\n"
-"The 32-byte SHA-256 digest of salt + message through the same midstate path as\n"
-"prn_batch (for tests against hashlib).");
+"The 32-byte SHA-256 digest of salt + message, computed like prn_batch computes an id\n"
+"that is hashed on its own: salt midstate, then the message streamed block by block\n"
+"(for tests against hashlib).");
 
 static PyObject *sha256(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwargs)
 {
