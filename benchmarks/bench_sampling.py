@@ -4,10 +4,15 @@ Workloads
 
 1. ``plan_quarterly_sample`` on a 10M-customer frame (ids ``C000000000``…, 500
    strata, 5% inactive) with a respondent floor: sizes, allocation and PRN window
-   selection, PRNs hashed on the fly (vectorised SHA-256 in numpy). No peer.
+   selection, PRNs hashed on the fly. The note says which SHA-256 ran: the C kernel
+   on SHA-NI, the portable C kernel, or the numpy fallback (``satscore._prn.backend()``).
+   No peer.
 2. The same plan with the PRNs stored in the frame (``prn_column=``), i.e. the
    planning and selection cost without hashing. No peer.
-3. Design-based proportions with Korn–Graubard intervals for 100 domains on 1M
+3. PRN hashing alone (``prn`` on the 10M ids, two threads allowed) with each SHA-256
+   implementation available here: SHA-NI, portable C (SHA-NI switched off) and numpy
+   (C kernel switched off); wall and CPU seconds. No peer.
+4. Design-based proportions with Korn–Graubard intervals for 100 domains on 1M
    respondents (50 strata, 5,000 PSUs, unequal weights): ``SurveyDesign.by(...,
    statistic="proportion")`` vs R ``svyby(~y, ~dom, design, svyciprop, method =
    "beta", vartype = "ci")`` (survey 4.1) on the same data, timed inside R with
@@ -25,6 +30,8 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +54,42 @@ def _cpu_note(fn: Any) -> str:
     fn()
     cpu = time.process_time() - c0
     return f"CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+class _PortableKernel:
+    """The C kernel with its SHA-NI path switched off (``portable=True``)."""
+
+    def __init__(self, ext: Any) -> None:
+        self._ext = ext
+
+    def prn_batch(self, *args: Any) -> None:
+        self._ext.prn_batch(*args, portable=True)
+
+    def has_sha_ni(self) -> bool:
+        return False
+
+
+@contextmanager
+def _prn_backend(name: str) -> Iterator[None]:
+    """Run ``prn`` with one SHA-256 implementation: "sha-ni", "portable C" or "numpy"."""
+    import satscore._prn as prn_module
+
+    ext = prn_module._prn_ext
+    prn_module._prn_ext = {"numpy": None, "portable C": _PortableKernel(ext)}.get(name, ext)
+    try:
+        yield
+    finally:
+        prn_module._prn_ext = ext
+
+
+def _backends() -> list[str]:
+    """The SHA-256 implementations that can run on this machine and build."""
+    from satscore._prn import backend
+
+    default = backend()
+    return {"sha-ni": ["sha-ni", "portable C", "numpy"], "portable C": ["portable C", "numpy"]}.get(
+        default, ["numpy"]
+    )
 
 
 def _frame(n: int, n_strata: int = 500, seed: int = 0) -> pd.DataFrame:
@@ -106,8 +149,10 @@ def _r_svyby(df: pd.DataFrame, reps: int) -> tuple[float | None, pd.DataFrame | 
 
 def run(quick: bool = False) -> list[dict]:
     """Time the workloads (``quick``: smaller sizes, fewer repetitions)."""
+    from _common import timed
+
     from satscore import SurveyDesign, plan_quarterly_sample
-    from satscore._prn import prn
+    from satscore._prn import backend, prn
 
     rows: list[dict] = []
     n_frame = 1_000_000 if quick else 10_000_000
@@ -127,7 +172,8 @@ def run(quick: bool = False) -> list[dict]:
             "peer": None,
             "peer_s": None,
             "ratio": None,
-            "note": f"{len(plan().sample):,} invited; {_cpu_note(plan)}; target <= 5 s at 10M",
+            "note": f"{len(plan().sample):,} invited; SHA-256: {backend()}; {_cpu_note(plan)}; "
+            "target <= 5 s at 10M",
         }
     )
     stored = frame.assign(u=prn(frame["customer_id"], "satscore"))
@@ -148,6 +194,22 @@ def run(quick: bool = False) -> list[dict]:
             "note": f"PRNs kept in the frame (prn_column=); {_cpu_note(plan_stored)}",
         }
     )
+
+    ids = frame["customer_id"]
+    for name in _backends():
+        with _prn_backend(name):
+            wall, cpu = timed(lambda: prn(ids, "satscore"), reps)
+        rows.append(
+            {
+                "workload": f"PRN hashing alone, {n_frame:,} ids ({name})",
+                "satscore_s": wall,
+                "peer": None,
+                "peer_s": None,
+                "ratio": None,
+                "note": f"SHA-256 of salt + id, up to 2 threads; CPU {cpu:.2f} s, load average "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+            }
+        )
 
     n_resp = 100_000 if quick else 1_000_000
     survey = _survey(n_resp)
