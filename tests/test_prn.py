@@ -130,3 +130,11 @@ def test_arrow_backed_strings_fast_path():
     np.testing.assert_array_equal(prn(ser, "q"), _hashlib_u(ser.tolist(), "q"))
     sliced = ser.iloc[100:250]  # non-zero Arrow offset
     np.testing.assert_array_equal(prn(sliced, "q"), _hashlib_u(sliced.tolist(), "q"))
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
+def test_bad_threads_raise(threads):
+    from satscore.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"threads must be a positive integer; found"):
+        prn(["a"], "s", threads=threads)

@@ -36,14 +36,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, OptionError
 
 try:  # the C kernel (setup.py builds it; optional: numpy below is the fallback)
     from . import _prn_ext
 except ImportError:  # pragma: no cover - built without a C compiler
     _prn_ext = None
 
-__all__ = ["prn", "prn_reference", "sha256_words"]
+__all__ = ["backend", "prn", "prn_reference", "sha256_words"]
 
 _K = np.array(
     [
@@ -392,11 +392,16 @@ def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
     >>> print(f"{u[0]:.6f}")
     0.428328
     """
+    if threads is not None and (
+        isinstance(threads, bool) or int(threads) != threads or threads < 1
+    ):
+        msg = f"threads must be a positive integer; found {threads!r}. Pass e.g. threads=1."
+        raise OptionError(msg)
     salt_b = salt.encode("utf-8")
     _, codes, lengths = _id_bytes(ids)
     n = codes.shape[0]
     out = np.empty(n, dtype=np.float64)
-    n_threads = max(1, threads or min(2, os.cpu_count() or 1))
+    n_threads = int(threads) if threads is not None else min(2, os.cpu_count() or 1)
     if _prn_ext is not None:
         _prn_c(_prn_ext, salt_b, codes, lengths, out, n_threads)
     else:
@@ -404,7 +409,8 @@ def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
     return out
 
 
-_MIN_ROWS_PER_THREAD = 1 << 15  # C kernel: below this, one thread (~4 ms of SHA-NI work)
+# C kernel: rows per thread at least this many (about 2 ms of SHA-NI work, 14 ms portable)
+_MIN_ROWS_PER_THREAD = 1 << 15
 
 
 def _prn_c(
