@@ -27,7 +27,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* (define SATSCORE_NO_SHA_NI to build the portable path only, e.g. to test that build) */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&                    \
+    !defined(SATSCORE_NO_SHA_NI)
 #define SATSCORE_SHA_NI 1
 #include <cpuid.h>
 #include <immintrin.h>
