@@ -138,3 +138,11 @@ def test_bad_threads_raise(threads):
 
     with pytest.raises(OptionError, match=r"threads must be a positive integer; found"):
         prn(["a"], "s", threads=threads)
+
+
+def test_ascii_ids_with_embedded_nul_hash_every_byte():
+    ids = ["a\x00b", "\x00x", "C1", "q\x00\x00z"]
+    expected = _hashlib_u(ids, "s")
+    np.testing.assert_array_equal(prn(ids, "s"), expected)
+    np.testing.assert_array_equal(prn(np.array(ids), "s"), expected)
+    np.testing.assert_array_equal(prn(pd.Series(ids, dtype="str"), "s"), expected)
