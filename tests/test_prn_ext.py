@@ -11,6 +11,7 @@ import hashlib
 import platform
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -206,6 +207,28 @@ def test_concurrent_calls_from_threads():
         w.join()
     for o in outs:
         np.testing.assert_array_equal(o, one)
+
+
+def test_gil_is_released_while_hashing():
+    """Python code keeps running in another thread during one long prn_batch call."""
+    n = 1_000_000
+    codes = np.zeros((n, 10), dtype=np.uint8)
+    codes[:, 0] = ord("C")
+    lengths = np.full(n, 10, dtype=np.int64)
+    out = np.empty(n)
+    worker = threading.Thread(
+        target=_prn_ext.prn_batch, args=(b"s", codes, lengths, out), kwargs={"portable": True}
+    )
+    stamps = []
+    t0 = time.perf_counter()
+    worker.start()
+    while worker.is_alive():
+        stamps.append(time.perf_counter())
+    duration = time.perf_counter() - t0
+    gaps = np.diff([t0, *stamps])
+    # holding the GIL, the call would block this loop for (nearly) its whole duration
+    assert len(stamps) > 100
+    assert gaps.max() < 0.5 * duration
 
 
 def test_inputs_are_not_modified():
