@@ -670,5 +670,13 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__prn_ext(void)
 {
     have_sha_ni = cpu_has_sha_ni();
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+#ifdef Py_GIL_DISABLED
+    /* free-threaded builds: no shared mutable state (have_sha_ni is fixed per process) */
+    if (m != NULL && PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
+    return m;
 }
