@@ -39,7 +39,8 @@ def assert_frames_close(a: pd.DataFrame, b: pd.DataFrame, tol: float = TOL) -> N
             err = np.nanmax(np.abs(xv - yv) / np.maximum(1.0, np.abs(xv)), initial=0.0)
             assert err < tol, (col, err)
         else:
-            same = x.astype(object).fillna("<NA>").to_numpy() == y.astype(object).fillna("<NA>")
+            xo, yo = x.astype(object), y.astype(object)
+            same = xo.where(xo.notna(), "<NA>").to_numpy() == yo.where(yo.notna(), "<NA>")
             assert np.all(same), col
 
 

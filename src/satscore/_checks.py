@@ -157,3 +157,49 @@ def _is_numeric(series: pd.Series) -> bool:
         non_null = series.dropna()
         return bool(len(non_null) == 0 or non_null.map(lambda v: isinstance(v, (int, float))).all())
     return False
+
+
+def as_flags(values: Any) -> np.ndarray:
+    """Boolean array of yes/no flags: missing values are False, others by truthiness.
+
+    The same on pandas 2 and 3 (``Series.fillna(False)`` on object data warns about
+    downcasting on pandas 2.2).
+
+    Examples
+    --------
+    >>> as_flags([True, None, 0, 1.0, float("nan")]).tolist()
+    [True, False, False, True, False]
+    """
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    present = s.notna().to_numpy()
+    out = np.zeros(len(s), dtype=bool)
+    out[present] = s[present].astype(bool).to_numpy()
+    return out
+
+
+def append_total(table: pd.DataFrame, total: dict[str, Any]) -> pd.DataFrame:
+    """``table`` with a ``total`` row appended (columns the total leaves out are missing).
+
+    Each column of the new row takes the table column's dtype where it can hold the
+    value (a missing value in an integer or boolean column makes that column float or
+    object, as pandas does), so pandas 2.2 and 3 give the same result and no warning
+    about all-missing entries.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"stratum": ["a", "b"], "N": [10, 20], "rate": [0.1, 0.2]})
+    >>> append_total(t, {"stratum": "total", "N": 30}).to_dict("list")
+    {'stratum': ['a', 'b', 'total'], 'N': [10, 20, 30], 'rate': [0.1, 0.2, nan]}
+    """
+    row = {}
+    for col in table.columns:
+        value = total.get(col)
+        dtype = table[col].dtype
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            kind = getattr(dtype, "kind", "O")
+            # integers cannot hold a missing value (float, as pandas), nor can booleans
+            missing_dtype = float if kind in "iu" else object if kind == "b" else dtype
+            row[col] = pd.Series([None], dtype=missing_dtype)
+        else:
+            row[col] = pd.Series([value])
+    return pd.concat([table, pd.DataFrame(row)], ignore_index=True)

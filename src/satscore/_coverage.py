@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import check_probability
+from ._checks import append_total, check_probability
 from ._design import SurveyDesign
 from ._plan import SamplePlan
 from ._results import ResultMixin
@@ -160,7 +160,7 @@ def coverage_report(
     total["response_rate"] = n_resp.sum() / max(invited.sum(), 1)
     total["coverage"] = invited.sum() / pop.sum()
     total["response_coverage"] = n_resp.sum() / pop.sum()
-    tab = pd.concat([tab, pd.DataFrame([total])], ignore_index=True)
+    tab = append_total(tab, total)
     cov = tab["coverage"].to_numpy(dtype=float)
     tab["verdict"] = verdict(cov, cov, goal)
     caveats = list(plan.caveats)

@@ -371,7 +371,7 @@ def efa(
         },
         index=pd.Index(names, name="factor"),
     )
-    cols = list(names)
+    cols = [str(c) for c in names]  # Python str, also on pandas 2 (not np.str_)
     idx = pd.Index(items, name="item")
     loadings = pd.DataFrame(Lr, index=idx, columns=cols)
     complexity = np.sum(Lr**2, axis=1) ** 2 / np.sum(Lr**4, axis=1)

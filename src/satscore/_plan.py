@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._checks import append_total
 from ._chunks import is_out_of_core
 from ._plan_core import (
     allocate_strata,
@@ -142,7 +143,7 @@ class SamplePlan(ResultMixin):
             total[col] = tab[col].sum()
         total[tab.columns[0]] = "total"
         total["coverage"] = total["invite"] / total["N"] if total["N"] else np.nan
-        return pd.concat([tab, pd.DataFrame([total])], ignore_index=True)
+        return append_total(tab, total)
 
     def __repr__(self) -> str:
         n = int(self.allocation["N"].sum())

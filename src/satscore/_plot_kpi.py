@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
+from ._checks import as_flags
 from ._fonts import apply_font
 from ._i18n import t
 from ._plot_style import BAND, ESTIMATE, TARGET, new_axes, prepare
@@ -115,7 +116,7 @@ def sort_segments(rows: pd.DataFrame) -> pd.DataFrame:
     Suppressed estimates are too imprecise to rank, so they never head the list.
     """
     supp = (
-        rows["suppressed"].fillna(False).astype(bool)
+        pd.Series(as_flags(rows["suppressed"]), index=rows.index)
         if "suppressed" in rows.columns
         else pd.Series(False, index=rows.index)
     )

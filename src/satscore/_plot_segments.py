@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.transforms import offset_copy
 
+from ._checks import as_flags
 from ._fonts import apply_font
 from ._i18n import t
 from ._plot_kpi import (
@@ -100,7 +101,7 @@ def plot_segments(
     rows = sort_segments(rows)
     ax = new_axes(ax, (7.5, 0.28 * len(rows) + 1.4))
     supp = (
-        rows["suppressed"].fillna(False).astype(bool)
+        pd.Series(as_flags(rows["suppressed"]), index=rows.index)
         if "suppressed" in rows.columns
         else pd.Series(False, index=rows.index)
     )

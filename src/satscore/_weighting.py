@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._checks import as_flags
 from ._design import SurveyDesign
 from .errors import ConvergenceWarning, DesignError
 
@@ -311,7 +312,7 @@ def nonresponse_adjust(
     if resp.shape[0] != sample.shape[0]:
         msg = f"responded has {resp.shape[0]} values for {sample.shape[0]} rows."
         raise DesignError(msg)
-    resp = pd.Series(resp).fillna(False).astype(bool).to_numpy()
+    resp = as_flags(resp)
     if weights not in sample.columns:
         msg = f"weights column {weights!r} is not in the sample; pass the design-weight column."
         raise DesignError(msg)
