@@ -213,11 +213,13 @@ def test_plots_do_not_mutate_or_use_pyplot(responses, scores_q):
 def test_missing_cjk_font_raises_with_fix(monkeypatch, responses):
     import satscore._fonts as fonts
 
+    installed = fonts.find_cjk_font()  # e.g. "Noto Sans CJK SC" (matplotlib < 3.11: "... JP")
+    assert installed is not None, "CI installs fonts-noto-cjk"
     monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
     with pytest.raises(MissingDependencyError, match=r"apt-get install fonts-noto-cjk.*font="):
         plot_likert(responses, INST, items=["SQ01"], language="zh")
     # an explicit font still works
-    ax = plot_likert(responses, INST, items=["SQ01"], language="zh", font="Noto Sans CJK SC")
+    ax = plot_likert(responses, INST, items=["SQ01"], language="zh", font=installed)
     draw(ax)
 
 
