@@ -11,8 +11,13 @@ BLAS release the GIL) and merged exactly like chunks.
 
 The pass (``psych::alpha`` only needs these sums):
 
-- complete data: one symmetric cross-product ``X'X`` (BLAS) and one int8 copy whose
-  per-item counts give the response frequencies and, when every answer is a small
+- complete integer codes within int8 (Likert answers, float64 or int64): one pass of
+  the C kernel ``satscore._alpha_ext`` gives the exact ``X'X`` and the answer counts;
+  the numpy passes below are its fallback (no C compiler at install) and give the
+  same numbers;
+- complete data otherwise (or without the kernel): one symmetric cross-product
+  ``X'X`` (BLAS) and one int8 copy whose per-item counts give the response
+  frequencies and, when every answer is a small
   integer (proved exactly: the codes' sum of squares equals the diagonal of ``X'X``
   and no code wrapped), the column sums;
 - missing data: in row blocks that stay in cache, the int8 codes as float32 with zeros
@@ -53,6 +58,11 @@ from ._alpha_totals import BLOCK as _BLOCK
 from ._alpha_totals import SPLIT as _SPLIT
 from ._alpha_totals import RawTotals, single_threaded_blas
 from .errors import ChunkError, DataError
+
+try:  # the one-pass C kernel for complete integer codes (built when a compiler was present)
+    from . import _alpha_ext
+except ImportError:  # pragma: no cover - the numpy passes below give the same numbers
+    _alpha_ext = None
 
 __all__ = ["ItemMoments", "array_moments"]
 
@@ -336,9 +346,23 @@ def _integers(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
     return _from_codes(columns, X.shape[0], counts, int8_gram(x8, max(-lo, hi)))
 
 
+def _kernel(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
+    """Complete int8-integer answers in one C pass (``X'X`` and counts), else None."""
+    if _alpha_ext is None or X.dtype not in (np.float64, np.int64) or X.shape[0] == 0:
+        return None
+    k = X.shape[1]
+    gram, counts = np.zeros((k, k)), np.zeros((k, 256), dtype=np.int64)
+    if not _alpha_ext.complete_moments(X, 0, X.shape[0], gram, counts):
+        return None  # a missing, fractional or out-of-int8 answer: the numpy passes
+    return _from_codes(columns, X.shape[0], counts, gram)
+
+
 def _one(
     X: np.ndarray, columns: tuple[str, ...], raw: RawTotals | None, pairwise_r: bool
 ) -> ItemMoments:
+    out = _kernel(X, columns)
+    if out is not None:
+        return out
     if X.dtype.kind in "iu":  # integer dtype: exact codes when within int8
         out = _integers(X, columns)
         if out is not None:
