@@ -125,6 +125,12 @@ def test_bad_buffers_raise_saying_what_was_found():
         ValueError, match=r"counts must be a C-contiguous int64 array of shape \(3, 256\)"
     ):
         f(X, 0, 10, gram, np.zeros((3, 256)))
+    with pytest.raises(ValueError, match=r"gram must be .* found format 'd' with 1 dimension"):
+        f(X, 0, 10, np.zeros(k * k), counts)  # right size, wrong shape
+    with pytest.raises(ValueError, match=r"counts .* \(3, 256\); found format '[lq]' with 2 dim"):
+        f(X, 0, 10, gram, np.zeros((256, 3), dtype=np.int64))  # transposed shape
+    with pytest.raises(ValueError, match=r"counts must be .* found format 'i'"):
+        f(X, 0, 10, gram, np.zeros((k, 256), dtype=np.int32))
     read_only = np.zeros((k, k))
     read_only.setflags(write=False)
     with pytest.raises((BufferError, ValueError), match=r"read-only|writable"):

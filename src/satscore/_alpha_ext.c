@@ -4,9 +4,10 @@
  * complete_moments(X, start, stop, gram, counts) -> bool
  *
  * For the rows [start, stop) of a 2-D float64 or int64 matrix X (any strides), if
- * every value is an integer in [-128, 127], adds to `gram` (k x k float64, C order)
- * the exact cross-products X'X and to `counts` (k x 256 int64, C order) the number of
- * times each code occurs per column (index code + 128), and returns True. Returns
+ * every value is an integer in [-128, 127], writes into `gram` (k x k float64, C order)
+ * the exact cross-products X'X (both triangles) and into `counts` (k x 256 int64, C
+ * order) the number of times each code occurs per column (index code + 128), and
+ * returns True. Returns
  * False as soon as a value is not such an integer (NaN, +-inf, 2.5, 128, ...): the
  * outputs are then unspecified and the caller takes its general path.
  *
@@ -275,13 +276,17 @@ static int check_out(Py_buffer *view, const char *name, const char *fmt, Py_ssiz
     if (f[0] == '<' || f[0] == '=' || f[0] == '@') {
         f++;
     }
-    int fmt_ok = view->itemsize == itemsize && strchr(fmt, f[0]) != NULL && f[1] == '\0';
-    if (!fmt_ok || view->len != rows * cols * itemsize) {
+    int fmt_ok = view->itemsize == itemsize && f[0] != '\0' && strchr(fmt, f[0]) != NULL
+                 && f[1] == '\0';
+    int shape_ok = view->ndim == 2 && view->shape != NULL && view->shape[0] == rows
+                   && view->shape[1] == cols;
+    if (!fmt_ok || !shape_ok) {
         PyErr_Format(PyExc_ValueError,
                      "%s must be a C-contiguous %s array of shape (%zd, %zd); found format "
-                     "'%s' with %zd bytes. Allocate it with np.zeros((%zd, %zd), dtype=%s).",
-                     name, itemsize == 8 && fmt[0] == 'd' ? "float64" : "int64", rows, cols,
-                     view->format ? view->format : "B", view->len, rows, cols,
+                     "'%s' with %d dimension(s) and %zd bytes. Allocate it with "
+                     "np.zeros((%zd, %zd), dtype=%s).",
+                     name, fmt[0] == 'd' ? "float64" : "int64", rows, cols,
+                     view->format ? view->format : "B", view->ndim, view->len, rows, cols,
                      fmt[0] == 'd' ? "np.float64" : "np.int64");
         return 0;
     }
