@@ -151,34 +151,28 @@ static int codes_i64(const char *src, Py_ssize_t stride, Py_ssize_t n, int16_t *
     return ok;
 }
 
-/* Sum of products of two int16 code columns of length n (n <= BLOCK). */
+/* The 4 x 4 sums of products of code columns a[0..3] with b[0..3] (column c at + c * LD)
+ * over n <= BLOCK rows: every loaded vector is used four times, so the loop runs at the
+ * speed of the multiplies (vpmaddwd) instead of the loads. */
 MULTIVERSION
-static int32_t dot16(const int16_t *a, const int16_t *b, Py_ssize_t n)
+static void dot_tile(const int16_t *a, const int16_t *b, Py_ssize_t n, int32_t s[16])
 {
-    int32_t s = 0;
+    const int16_t *a0 = a, *a1 = a + LD, *a2 = a + 2 * LD, *a3 = a + 3 * LD;
+    const int16_t *b0 = b, *b1 = b + LD, *b2 = b + 2 * LD, *b3 = b + 3 * LD;
+    int32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+    int32_t s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
     for (Py_ssize_t r = 0; r < n; r++) {
-        s += (int32_t)a[r] * (int32_t)b[r];
+        int32_t x0 = a0[r], x1 = a1[r], x2 = a2[r], x3 = a3[r];
+        int32_t y0 = b0[r], y1 = b1[r], y2 = b2[r], y3 = b3[r];
+        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+        s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+        s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
     }
-    return s;
-}
-
-/* Four dot products of column a with columns b0..b3 (a is loaded once). */
-MULTIVERSION
-static void dot16x4(const int16_t *a, const int16_t *b0, const int16_t *b1,
-                    const int16_t *b2, const int16_t *b3, Py_ssize_t n, int32_t *s)
-{
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (Py_ssize_t r = 0; r < n; r++) {
-        int32_t x = a[r];
-        s0 += x * b0[r];
-        s1 += x * b1[r];
-        s2 += x * b2[r];
-        s3 += x * b3[r];
-    }
-    s[0] = s0;
-    s[1] = s1;
-    s[2] = s2;
-    s[3] = s3;
+    s[0] = s00; s[1] = s01; s[2] = s02; s[3] = s03;
+    s[4] = s10; s[5] = s11; s[6] = s12; s[7] = s13;
+    s[8] = s20; s[9] = s21; s[10] = s22; s[11] = s23;
+    s[12] = s30; s[13] = s31; s[14] = s32; s[15] = s33;
 }
 
 /* How many of the n codes equal v (n <= BLOCK < 2**15: an int16 tally, vectorised). */
@@ -237,32 +231,68 @@ static int block_codes(const char *base, char kind, Py_ssize_t rs, Py_ssize_t cs
     return 1;
 }
 
-/* The pass; returns 1 when every value was exact, 0 otherwise. Runs without the GIL. */
-static int moments(const char *base, char kind, Py_ssize_t rs, Py_ssize_t cs, Py_ssize_t start,
-                   Py_ssize_t stop, Py_ssize_t k, int16_t *buf, int16_t *tmp, int64_t *acc,
-                   int64_t *counts)
+/* Prefetch the next `bytes` bytes of a row block's input: `nseg` segments of `seg` bytes,
+ * `step` bytes apart (one per column when column-major, one in all when row-major).
+ * Spreading these over the block's arithmetic keeps memory busy while the CPU computes,
+ * so the next block is converted from cache. */
+typedef struct {
+    const char *p;
+    Py_ssize_t seg, step, nseg, done;  /* done: bytes issued so far */
+} Prefetch;
+
+static void prefetch_more(Prefetch *pf, Py_ssize_t bytes)
 {
-    int32_t s[4];
+#if defined(__GNUC__) || defined(__clang__)
+    Py_ssize_t end = pf->done + bytes, total = pf->seg * pf->nseg;
+    end = end < total ? end : total;
+    for (; pf->done < end; pf->done += 64) {
+        Py_ssize_t j = pf->done / pf->seg, off = pf->done - j * pf->seg;
+        __builtin_prefetch(pf->p + j * pf->step + off, 0, 2);
+    }
+#else
+    (void)pf;
+    (void)bytes;
+#endif
+}
+
+/* The pass; returns 1 when every value was exact, 0 otherwise. Runs without the GIL.
+ * buf holds kp >= k columns of LD codes (columns k..kp-1 stay zero) and then tmp. */
+static int moments(const char *base, char kind, Py_ssize_t rs, Py_ssize_t cs, Py_ssize_t start,
+                   Py_ssize_t stop, Py_ssize_t k, Py_ssize_t kp, int16_t *buf, int16_t *tmp,
+                   int64_t *acc, int64_t *counts)
+{
+    int32_t s[16];
+    Py_ssize_t tiles = (kp / 4) * (kp / 4 + 1) / 2;
     for (Py_ssize_t r0 = start; r0 < stop; r0 += BLOCK) {
         Py_ssize_t n = stop - r0 < BLOCK ? stop - r0 : BLOCK;
         if (!block_codes(base, kind, rs, cs, r0, n, k, buf, tmp)) {
             return 0;
         }
+        /* the next block's input, when it is one or k contiguous runs */
+        Py_ssize_t next = stop - r0 - n < BLOCK ? stop - r0 - n : BLOCK;
+        Prefetch pf = {base + (r0 + n) * rs, 0, 0, 0, 0};
+        if (next > 0 && rs == 8) {
+            pf.seg = next * 8, pf.step = cs, pf.nseg = k;
+        } else if (next > 0 && cs == 8 && rs == 8 * k) {
+            pf.seg = next * 8 * k, pf.step = 0, pf.nseg = 1;
+        }
+        Py_ssize_t share = (pf.seg * pf.nseg) / (tiles + k) + 64;
         for (Py_ssize_t j = 0; j < k; j++) {
             tally(buf + j * LD, n, counts + j * 256 + 128);
+            prefetch_more(&pf, share);
         }
-        for (Py_ssize_t i = 0; i < k; i++) {  /* upper triangle, four columns at a time */
-            const int16_t *a = buf + i * LD;
-            Py_ssize_t j = i;
-            for (; j + 4 <= k; j += 4) {
-                dot16x4(a, buf + j * LD, buf + (j + 1) * LD, buf + (j + 2) * LD,
-                        buf + (j + 3) * LD, n, s);
-                for (int c = 0; c < 4; c++) {
-                    acc[i * k + j + c] += s[c];
+        /* upper triangle in 4 x 4 tiles of columns (the zero columns past k add nothing) */
+        for (Py_ssize_t i = 0; i < kp; i += 4) {
+            for (Py_ssize_t j = i; j < kp; j += 4) {
+                dot_tile(buf + i * LD, buf + j * LD, n, s);
+                prefetch_more(&pf, share);
+                for (int a = 0; a < 4 && i + a < k; a++) {
+                    for (int b = 0; b < 4 && j + b < k; b++) {
+                        if (i + a <= j + b) {
+                            acc[(i + a) * k + j + b] += s[4 * a + b];
+                        }
+                    }
                 }
-            }
-            for (; j < k; j++) {
-                acc[i * k + j] += dot16(a, buf + j * LD, n);
             }
         }
     }
@@ -344,7 +374,8 @@ static PyObject *complete_moments(PyObject *self, PyObject *args)
     if (!check_out(&g, "gram", "d", 8, k, k) || !check_out(&c, "counts", "ql", 8, k, 256)) {
         goto done;
     }
-    buf = PyMem_Malloc(sizeof(int16_t) * (size_t)(k > 0 ? k : 1) * (LD + BLOCK));
+    Py_ssize_t kp = (k + 3) / 4 * 4;  /* columns rounded up to whole tiles */
+    buf = PyMem_Calloc((size_t)(kp * LD + (k > 0 ? k : 1) * BLOCK), sizeof(int16_t));
     acc = PyMem_Calloc((size_t)(k > 0 ? k * k : 1), sizeof(int64_t));
     int64_t *counts = PyMem_Calloc((size_t)(k > 0 ? k * 256 : 1), sizeof(int64_t));
     if (buf == NULL || acc == NULL || counts == NULL) {
@@ -354,8 +385,8 @@ static PyObject *complete_moments(PyObject *self, PyObject *args)
     }
     int exact;
     Py_BEGIN_ALLOW_THREADS
-    exact = moments((const char *)x.buf, kind, x.strides[0], x.strides[1], start, stop, k, buf,
-                    buf + (k > 0 ? k : 1) * LD, acc, counts);
+    exact = moments((const char *)x.buf, kind, x.strides[0], x.strides[1], start, stop, k, kp,
+                    buf, buf + kp * LD, acc, counts);
     Py_END_ALLOW_THREADS
     if (exact) {
         double *gram = (double *)g.buf;
