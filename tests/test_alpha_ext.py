@@ -70,7 +70,10 @@ def test_likert_codes_and_row_ranges(order):
 def test_strided_views_are_read_in_place():
     rng = np.random.default_rng(4)
     base = rng.integers(0, 11, (3000, 40)).astype(np.float64)
-    for view in (base[::3, ::2], base[:, 5:17], np.asfortranarray(base)[100:2900:7]):
+    fortran = np.asfortranarray(base)
+    views = (base[::3, ::2], base[:, 5:17], fortran[100:2900:7], base[::-1], fortran[:, ::-1],
+             fortran[::-1, 3:9], base[1:, :1])  # fmt: skip
+    for view in views:
         ok, gram, counts = kernel(view)
         ref_gram, ref_counts = reference(view)
         assert ok
