@@ -316,6 +316,18 @@ def test_cli_score_chunksize_reads_text_files_as_the_in_memory_path(tmp_path, ca
     assert "Excel workbooks cannot be streamed" in capsys.readouterr().err
 
 
+def test_streamed_parquet_rejects_text_file_options(tmp_path):
+    from satscore._chunk_files import response_chunks
+
+    inst = satscore.load_instrument("bank_service")
+    pq = tmp_path / "r.parquet"
+    pd.DataFrame({"SQ01": [1.0, 2.0]}).to_parquet(pq)
+    with pytest.raises(DataError, match=r"--encoding and --header apply to CSV/TSV files"):
+        response_chunks(pq, inst, chunksize=10, encoding="gbk")
+    with pytest.raises(DataError, match=r"found the Parquet file"):
+        response_chunks(pq, inst, chunksize=10, header=2)
+
+
 def test_read_chunks_rejects_a_bad_header_row():
     with pytest.raises(OptionError, match=r"header must be a row number >= 0; found -1"):
         satscore.read_chunks(__file__, header=-1)

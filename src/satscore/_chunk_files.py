@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from ._chunks import iter_chunks
-from .errors import MissingDependencyError
+from .errors import DataError, MissingDependencyError, OptionError
+from .io import _sniff, decode_error
 
 __all__ = ["FileChunks", "read_chunks", "response_chunks"]
 
@@ -66,8 +67,6 @@ class FileChunks:
                 for b in pf.iter_batches(batch_size=self.chunksize, row_groups=[g], columns=wanted)
             )
             return iter_chunks((b.to_pandas() for b in batches), columns=cols)
-        from .io import _sniff
-
         # as read_responses: UTF-8 with or without a byte-order mark (or UTF-16 with one)
         # unless told, and the separator (comma, semicolon, tab) from the header line
         enc, sniffed = _sniff(p, self.encoding)
@@ -84,8 +83,6 @@ class FileChunks:
 
 def _text_chunks(path: Path, options: dict[str, Any]) -> Iterator[pd.DataFrame]:
     """``pandas.read_csv`` chunks; a decoding error becomes a DataError naming the fix."""
-    from .io import decode_error
-
     try:
         yield from pd.read_csv(path, **options)
     except UnicodeDecodeError as err:
@@ -156,19 +153,13 @@ def read_chunks(
     ([2, 2, 1], [2, 2, 1])
     """
     if not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1:
-        from .errors import OptionError
-
         msg = f"chunksize must be a positive integer; found {chunksize!r}. Use e.g. 100000."
         raise OptionError(msg)
     p = Path(path)
     if not p.exists():
-        from .errors import DataError
-
         msg = f"file {str(p)!r} does not exist; check the path."
         raise DataError(msg)
     if not isinstance(header, int) or isinstance(header, bool) or header < 0:
-        from .errors import OptionError
-
         msg = f"header must be a row number >= 0; found {header!r}. Use e.g. header=2."
         raise OptionError(msg)
     cols = None if columns is None else list(columns)
@@ -210,8 +201,6 @@ def response_chunks(
     """
     p = Path(path)
     if sheet is not None:
-        from .errors import DataError
-
         msg = (
             f"--sheet {sheet!r} was given with --chunksize, but Excel workbooks cannot be "
             f"streamed; found {str(p)!r}. Drop --chunksize, or save the sheet as CSV or "
@@ -219,8 +208,6 @@ def response_chunks(
         )
         raise DataError(msg)
     if p.suffix.lower() not in (".csv", ".tsv", ".tab", ".parquet", ".pq"):
-        from .errors import DataError
-
         msg = (
             f"--chunksize streams CSV/TSV or Parquet files; found {p.suffix or 'no extension'!r} "
             f"({str(p)!r}). Convert the file (e.g. to Parquet) or drop --chunksize."
@@ -231,16 +218,12 @@ def response_chunks(
         dtype[id_column] = str
     text = p.suffix.lower() in (".csv", ".tsv", ".tab")
     if not text and (encoding is not None or header not in (None, 0)):
-        from .errors import DataError
-
         msg = (
             f"--encoding and --header apply to CSV/TSV files; found the Parquet file "
             f"{str(p)!r}. Drop those options."
         )
         raise DataError(msg)
-    source = read_chunks(
-        p, chunksize=chunksize, dtype=dtype if text else None, encoding=encoding, header=header or 0
-    )
+    source = read_chunks(p, chunksize=chunksize, dtype=dtype, encoding=encoding, header=header or 0)
     if on_invalid == "coerce":
         return _ValidatedChunks(source, instrument, id_column)
     return source

@@ -113,10 +113,8 @@ def _byte_key(ids: pd.Series) -> np.ndarray | None:
     from ._prn import _id_bytes
 
     try:
-        _, codes, lengths = _id_bytes(ids)
+        codes, lengths = _id_bytes(ids)
     except (TypeError, ValueError):
-        return None
-    if codes is None or lengths is None:
         return None
     key = lengths.astype(np.uint64)
     mult = np.uint64(0x100000001B3)

@@ -285,20 +285,17 @@ def _utf8_matrix(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     return codes, lengths
 
 
-def _id_bytes(ids: Any) -> tuple[None, np.ndarray, np.ndarray]:
-    """UTF-8 byte matrix (one zero-padded row per id) and byte lengths of the ids.
-
-    The first element is always None (kept so callers unpacking three values work).
-    """
+def _id_bytes(ids: Any) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 byte matrix (one zero-padded row per id) and byte lengths of the ids."""
     if isinstance(ids, pd.Series) and pd.api.types.is_string_dtype(ids.dtype):
         fast = _arrow_bytes(ids) if hasattr(ids.array, "__arrow_array__") else None
         if fast is not None:
-            return None, fast[0], fast[1]
+            return fast[0], fast[1]
     arr = ids.to_numpy() if isinstance(ids, (pd.Series, pd.Index)) else np.asarray(ids)
     if arr.dtype.kind in "iu":
         fast = _int_bytes(arr)
         if fast is not None:
-            return None, fast[0], fast[1]
+            return fast[0], fast[1]
         text = arr.astype("U")
     elif arr.dtype.kind == "U":
         text = arr
@@ -310,17 +307,17 @@ def _id_bytes(ids: Any) -> tuple[None, np.ndarray, np.ndarray]:
     width = text.dtype.itemsize // 4
     codes = text.view(np.uint32).reshape(text.shape[0], max(width, 1))
     if width == 0 or int(codes.max(initial=0)) < 128:  # ASCII: code points are the bytes
-        return None, codes.astype(np.uint8), np.char.str_len(text).astype(np.int64)
+        return codes.astype(np.uint8), np.char.str_len(text).astype(np.int64)
     try:  # non-ASCII: UTF-8 encoding in Arrow's C++
         import pyarrow as pa
 
-        return (None, *_utf8_matrix(pa.array(text, type=pa.string())))
+        return _utf8_matrix(pa.array(text, type=pa.string()))
     except ImportError:  # numpy's element-wise encoder (no per-id Python code)
         encoded = np.char.encode(text, "utf-8")
         n_bytes = max(encoded.dtype.itemsize, 1)
         matrix = np.zeros((encoded.shape[0], n_bytes), dtype=np.uint8)
         matrix[:, : encoded.dtype.itemsize] = encoded.view(np.uint8).reshape(encoded.shape[0], -1)
-        return None, matrix, np.char.str_len(encoded).astype(np.int64)
+        return matrix, np.char.str_len(encoded).astype(np.int64)
 
 
 def _int_bytes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -398,7 +395,7 @@ def prn(ids: Any, salt: str, *, threads: int | None = None) -> np.ndarray:
         msg = f"threads must be a positive integer; found {threads!r}. Pass e.g. threads=1."
         raise OptionError(msg)
     salt_b = salt.encode("utf-8")
-    _, codes, lengths = _id_bytes(ids)
+    codes, lengths = _id_bytes(ids)
     n = codes.shape[0]
     out = np.empty(n, dtype=np.float64)
     n_threads = int(threads) if threads is not None else min(2, os.cpu_count() or 1)
