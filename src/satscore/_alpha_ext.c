@@ -33,6 +33,18 @@
 #define MULTIVERSION
 #endif
 
+/* The int8 code of a double, clamped first (NaN becomes -128): converting an
+ * out-of-range double to an integer is undefined behaviour. Exact iff it converts back. */
+static inline int32_t clamp_f64(double v)
+{
+    double c = v > -128.0 ? v : -128.0;
+    c = c < 127.0 ? c : 127.0;
+    return (int32_t)c;
+}
+
+/* The int8 code of an int64 (clamped); exact iff equal to the value. */
+static inline int64_t clamp_i64(int64_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
+
 /* Smallest and largest of n int16 codes. */
 MULTIVERSION
 static void range16(const int16_t *x, Py_ssize_t n, int16_t *lo, int16_t *hi)
@@ -53,10 +65,7 @@ static int codes_f64_contig(const double *x, Py_ssize_t n, int16_t *out)
     int bad = 0;
     for (Py_ssize_t r = 0; r < n; r++) {
         double v = x[r];
-        /* clamp first (NaN becomes -128): converting an out-of-range double is UB */
-        double c = v > -128.0 ? v : -128.0;
-        c = c < 127.0 ? c : 127.0;
-        int32_t code = (int32_t)c;
+        int32_t code = clamp_f64(v);
         bad |= ((double)code != v);
         out[r] = (int16_t)code;
     }
@@ -112,9 +121,7 @@ static int codes_f64(const char *src, Py_ssize_t stride, Py_ssize_t n, int16_t *
     int ok = 1;
     for (Py_ssize_t r = 0; r < n; r++) {
         double v = *(const double *)(src + r * stride);
-        double c = v > -128.0 ? v : -128.0;
-        c = c < 127.0 ? c : 127.0;
-        int32_t code = (int32_t)c;
+        int32_t code = clamp_f64(v);
         ok &= ((double)code == v);
         out[r] = (int16_t)code;
     }
@@ -128,7 +135,7 @@ static int codes_i64_contig(const int64_t *x, Py_ssize_t n, int16_t *out)
     int64_t bad = 0;
     for (Py_ssize_t r = 0; r < n; r++) {
         int64_t v = x[r];
-        int64_t c = v < -128 ? -128 : (v > 127 ? 127 : v);
+        int64_t c = clamp_i64(v);
         bad |= c ^ v;
         out[r] = (int16_t)c;
     }
@@ -144,7 +151,7 @@ static int codes_i64(const char *src, Py_ssize_t stride, Py_ssize_t n, int16_t *
     int ok = 1;
     for (Py_ssize_t r = 0; r < n; r++) {
         int64_t v = *(const int64_t *)(src + r * stride);
-        int64_t c = v < -128 ? -128 : (v > 127 ? 127 : v);
+        int64_t c = clamp_i64(v);
         ok &= (c == v);
         out[r] = (int16_t)c;
     }
