@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
@@ -37,15 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-
-def _median_time(fn: Any, reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _cpu_note(fn: Any) -> str:
@@ -149,7 +139,7 @@ def _r_svyby(df: pd.DataFrame, reps: int) -> tuple[float | None, pd.DataFrame | 
 
 def run(quick: bool = False) -> list[dict]:
     """Time the workloads (``quick``: smaller sizes, fewer repetitions)."""
-    from _common import timed
+    from _common import median_time, timed
 
     from satscore import SurveyDesign, plan_quarterly_sample
     from satscore._prn import backend, prn
@@ -164,7 +154,7 @@ def run(quick: bool = False) -> list[dict]:
             frame, quarter="2026Q3", strata="branch", response_rate=0.2, min_respondents=50
         )
 
-    t_plan = _median_time(plan, reps)
+    t_plan = median_time(plan, reps)
     rows.append(
         {
             "workload": f"plan + PRN selection, {n_frame:,} customers, 500 strata (SHA-256 PRNs)",
@@ -187,7 +177,7 @@ def run(quick: bool = False) -> list[dict]:
     rows.append(
         {
             "workload": f"plan + PRN selection, {n_frame:,} customers, 500 strata (stored PRNs)",
-            "satscore_s": _median_time(plan_stored, reps),
+            "satscore_s": median_time(plan_stored, reps),
             "peer": None,
             "peer_s": None,
             "ratio": None,
@@ -218,7 +208,7 @@ def run(quick: bool = False) -> list[dict]:
         d = SurveyDesign(survey, weights="w", strata="stratum", cluster="psu")
         return d.by("dom", "y", statistic="proportion")
 
-    t_ours = _median_time(props, reps)
+    t_ours = median_time(props, reps)
     r_reps = 1 if not quick else 2
     t_r, r_out = _r_svyby(survey, r_reps)
     note = f"Korn-Graubard intervals; design built inside the timing; {_cpu_note(props)}"
