@@ -2,9 +2,9 @@
 
 Two small C extensions speed up the hot loops that numpy cannot fuse:
 
-- ``satscore._prn_ext``: batched SHA-256 of ``salt || id`` (hardware SHA
+- ``satscore._stats._prn_ext``: batched SHA-256 of ``salt || id`` (hardware SHA
   instructions when the CPU has them) for permanent random numbers;
-- ``satscore._alpha_ext``: one pass over complete integer-coded answers giving the
+- ``satscore._psychometrics._alpha_ext``: one pass over complete integer-coded answers giving the
   exact cross-products and response counts that alpha's item table needs.
 
 Both are optional: when no C compiler is available the build goes on and satscore
@@ -28,8 +28,8 @@ class BuildExt(build_ext):
 
 setup(
     ext_modules=[
-        Extension("satscore._prn_ext", ["src/satscore/_prn_ext.c"], optional=True),
-        Extension("satscore._alpha_ext", ["src/satscore/_alpha_ext.c"], optional=True),
+        Extension("satscore._stats._prn_ext", ["src/satscore/_stats/_prn_ext.c"], optional=True),
+        Extension("satscore._psychometrics._alpha_ext", ["src/satscore/_psychometrics/_alpha_ext.c"], optional=True),
     ],
     cmdclass={"build_ext": BuildExt},
 )

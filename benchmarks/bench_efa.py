@@ -15,9 +15,9 @@ import pandas as pd
 from _common import median_time as _median_time
 from _common import r_times
 
-from satscore._efa import efa
-from satscore._omega import omega
-from satscore._parallel import parallel_analysis
+from satscore._psychometrics.efa import efa
+from satscore._psychometrics.omega import omega
+from satscore._psychometrics.parallel import parallel_analysis
 
 BFI = Path(__file__).resolve().parents[1] / "tests" / "data" / "bfi.csv"
 

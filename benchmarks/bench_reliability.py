@@ -19,7 +19,7 @@ is the headline, CPU time of this process, all threads, is in the note):
 satscore summarises a large frame in two halves on two threads; on a shared machine the
 wall-time ratio therefore depends on whether the second core is free (see the CPU times).
 Complete int8-integer answers (the first two workloads) go through the optional C kernel
-``satscore._alpha_ext`` (one pass giving the exact ``X'X`` and the answer counts); the
+``satscore._psychometrics._alpha_ext`` (one pass giving the exact ``X'X`` and the answer counts); the
 note of each alpha row names the path that ran (C kernel or numpy). Missing answers use
 the numpy block passes.
 """
@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 from _common import load_average, r_times, row, timed
 
-from satscore._alpha import cronbach_alpha
-from satscore._alpha_moments import _alpha_ext
-from satscore._polychoric import polychoric
+from satscore._psychometrics.alpha import cronbach_alpha
+from satscore._psychometrics.alpha_moments import _alpha_ext
+from satscore._psychometrics.polychoric import polychoric
 from satscore.errors import SatscoreWarning
 
 BFI = Path(__file__).resolve().parents[1] / "tests" / "data" / "bfi.csv"

@@ -3,7 +3,7 @@
 Workloads
 
 * ``plot_likert`` of the 9 service-quality items of one quarter, rendered to SVG the way
-  the report does (:func:`satscore._report_html.render_svg`: layout once, one draw, text
+  the report does (:func:`satscore._report.html.render_svg`: layout once, one draw, text
   as SVG text), against the plain pandas chart of the same shares
   (``DataFrame.plot.barh(stacked=True)`` -> SVG): the peer draws the bars only (no
   diverging layout, grouping, sorting, labels, n axis or legend wrapping), so it is a
@@ -45,7 +45,7 @@ def run(quick: bool = False) -> list[dict]:
     from matplotlib.figure import Figure
 
     import satscore
-    from satscore import _report_html
+    from satscore._report import html as _report_html
     from satscore.plots import likert_table, plot_likert
 
     reps = 2 if quick else 5

@@ -5,7 +5,7 @@ Workloads
 1. ``plan_quarterly_sample`` on a 10M-customer frame (ids ``C000000000``…, 500
    strata, 5% inactive) with a respondent floor: sizes, allocation and PRN window
    selection, PRNs hashed on the fly. The note says which SHA-256 ran: the C kernel
-   on SHA-NI, the portable C kernel, or the numpy fallback (``satscore._prn.backend()``).
+   on SHA-NI, the portable C kernel, or the numpy fallback (``satscore._stats.prn.backend()``).
    No peer.
 2. The same plan with the PRNs stored in the frame (``prn_column=``), i.e. the
    planning and selection cost without hashing. No peer.
@@ -62,7 +62,7 @@ class _PortableKernel:
 @contextmanager
 def _prn_backend(name: str) -> Iterator[None]:
     """Run ``prn`` with one SHA-256 implementation: "sha-ni", "portable C" or "numpy"."""
-    import satscore._prn as prn_module
+    import satscore._stats.prn as prn_module
 
     ext = prn_module._prn_ext
     prn_module._prn_ext = {"numpy": None, "portable C": _PortableKernel(ext)}.get(name, ext)
@@ -74,7 +74,7 @@ def _prn_backend(name: str) -> Iterator[None]:
 
 def _backends() -> list[str]:
     """The SHA-256 implementations that can run on this machine and build."""
-    from satscore._prn import backend
+    from satscore._stats.prn import backend
 
     default = backend()
     return {"sha-ni": ["sha-ni", "portable C", "numpy"], "portable C": ["portable C", "numpy"]}.get(
@@ -142,7 +142,7 @@ def run(quick: bool = False) -> list[dict]:
     from _common import median_time, timed
 
     from satscore import SurveyDesign, plan_quarterly_sample
-    from satscore._prn import backend, prn
+    from satscore._stats.prn import backend, prn
 
     rows: list[dict] = []
     n_frame = 1_000_000 if quick else 10_000_000

@@ -62,7 +62,7 @@ def generate(path: Path, n_rows: int, *, seed: int = 0) -> float:
 
 
 def _summarize(chunk, number):
-    from satscore._summaries import CategoryCounts, CrossProducts
+    from satscore._stream.summaries import CategoryCounts, CrossProducts
 
     counts = CategoryCounts.from_frame(chunk, dict.fromkeys(ITEMS, CODES), by=["segment"])
     cross = CrossProducts.from_frame(chunk, ITEMS)
@@ -85,8 +85,8 @@ def _rss_mb(who: int) -> float:
 
 # ----------------------------------------------------------------------------- jobs (subprocess)
 def job_stream(path: str, chunksize: int) -> dict:
-    from satscore._chunks import read_chunks
-    from satscore._dask import reduce_summaries
+    from satscore._stream.chunks import read_chunks
+    from satscore._stream.reduce import reduce_summaries
 
     start = time.perf_counter()
     out = reduce_summaries(read_chunks(path, chunksize=chunksize), _summarize)
@@ -155,7 +155,7 @@ def job_dask(path: str, which: str) -> dict:
     import dask
     import dask.dataframe as dd
 
-    from satscore._dask import reduce_summaries
+    from satscore._stream.reduce import reduce_summaries
 
     cluster, client = _cluster()
     try:

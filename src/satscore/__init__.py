@@ -21,12 +21,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from satscore._core.version import __version__
 
 # public name -> module that defines (or re-exports) it
 _LAZY: dict[str, str] = {
     # results and errors
-    "ConfidenceInterval": "satscore._results",
+    "ConfidenceInterval": "satscore._core.results",
     "SatscoreError": "satscore.errors",
     # instruments
     "Instrument": "satscore.instruments",
@@ -39,7 +39,7 @@ _LAZY: dict[str, str] = {
     "list_instruments": "satscore.instruments",
     "read_responses": "satscore.io",
     "load_example": "satscore.datasets",
-    "read_chunks": "satscore._chunk_files",
+    "read_chunks": "satscore.io",
     # reliability
     "cronbach_alpha": "satscore.reliability",
     "AlphaResult": "satscore.reliability",
@@ -120,4 +120,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return list(__all__)

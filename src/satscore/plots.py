@@ -22,7 +22,7 @@ function                draws
 Chinese labels
 --------------
 With ``language="zh"`` satscore uses the first installed CJK font among
-:data:`satscore._fonts.CJK_FAMILIES` (Noto Sans CJK SC first) and raises
+:data:`satscore._plots.fonts.CJK_FAMILIES` (Noto Sans CJK SC first) and raises
 :class:`~satscore.errors.MissingDependencyError` if there is none, naming the
 fix: ``apt-get install fonts-noto-cjk`` (Debian/Ubuntu; then restart Python),
 or pass ``font="<family or .ttf/.otf/.ttc path>"``. Raising (rather than
@@ -32,12 +32,12 @@ empty boxes.
 
 from __future__ import annotations
 
-from ._fonts import find_cjk_font
-from ._plot_factor import intended_factors, plot_loadings, plot_scree
-from ._plot_kpi import plot_trend
-from ._plot_likert import LikertTable, likert_table, plot_likert
-from ._plot_ltr import plot_ltr
-from ._plot_segments import plot_segments
+from satscore._plots.factor import intended_factors, plot_loadings, plot_scree
+from satscore._plots.fonts import find_cjk_font
+from satscore._plots.kpi import plot_trend
+from satscore._plots.likert import LikertTable, likert_table, plot_likert
+from satscore._plots.ltr import plot_ltr
+from satscore._plots.segments import plot_segments
 
 __all__ = [
     "LikertTable",

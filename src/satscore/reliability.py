@@ -17,17 +17,28 @@ All are checked number-for-number against R ``psych`` 2.2.9.
 from __future__ import annotations
 
 # --- item analysis, polychoric, adequacy (engineer A) ---
-from ._adequacy import BartlettResult, KMOResult, bartlett_sphericity, kmo
-from ._alpha import AlphaResult, cronbach_alpha, ordinal_alpha
-from ._correlation import cor_smooth, correlation, covariance, is_positive_definite, smc
+from satscore._psychometrics.adequacy import BartlettResult, KMOResult, bartlett_sphericity, kmo
+from satscore._psychometrics.alpha import AlphaResult, cronbach_alpha, ordinal_alpha
 
 # --- factor analysis (engineer B) ---
-from ._efa import EFAResult, efa
-from ._omega import OmegaResult, omega
-from ._parallel import MAPResult, ParallelAnalysisResult, parallel_analysis, velicer_map
-from ._polychoric import PolychoricResult, polychoric
-from ._reliability_report import ReliabilityReport, reliability_report
-from ._splithalf import GuttmanResult, SplitHalfResult, guttman, split_half
+from satscore._psychometrics.efa import EFAResult, efa
+from satscore._psychometrics.omega import OmegaResult, omega
+from satscore._psychometrics.parallel import (
+    MAPResult,
+    ParallelAnalysisResult,
+    parallel_analysis,
+    velicer_map,
+)
+from satscore._psychometrics.polychoric import PolychoricResult, polychoric
+from satscore._psychometrics.splithalf import GuttmanResult, SplitHalfResult, guttman, split_half
+from satscore._questionnaire.report import ReliabilityReport, reliability_report
+from satscore._stats.correlation import (
+    cor_smooth,
+    correlation,
+    covariance,
+    is_positive_definite,
+    smc,
+)
 
 __all__ = [
     "AlphaResult",

@@ -7,12 +7,12 @@ reports, nonresponse adjustment, post-stratification and raking, and
 
 from __future__ import annotations
 
-from ._compare_waves import WaveComparison, compare_waves
-from ._coverage import CoverageReport, coverage_report, respondent_design
-from ._design import DesignEstimate, SurveyDesign
-from ._plan import SamplePlan, plan_quarterly_sample
-from ._prn import prn
-from ._weighting import nonresponse_adjust, post_stratify, rake
+from satscore._sampling.coverage import CoverageReport, coverage_report, respondent_design
+from satscore._sampling.plan import SamplePlan, plan_quarterly_sample
+from satscore._stats.prn import prn
+from satscore._survey.design import DesignEstimate, SurveyDesign
+from satscore._survey.waves import WaveComparison, compare_waves
+from satscore._survey.weighting import nonresponse_adjust, post_stratify, rake
 
 __all__ = [
     "CoverageReport",

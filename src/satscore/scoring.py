@@ -22,12 +22,12 @@ Examples
 
 from __future__ import annotations
 
-from ._compare import Comparison, adjust_p_values, compare, newcombe_interval
-from ._intervals import beta_interval, proportion_ci
-from ._kpi import KPIResult, RateChangeResult, bank_kpi_targets, kpi, rate_change
-from ._metrics import METRICS
-from ._score import score_survey
-from ._scores import SCHEMA_VERSION, SurveyScores
+from satscore._scoring.compare import Comparison, adjust_p_values, compare, newcombe_interval
+from satscore._scoring.kpi import KPIResult, RateChangeResult, bank_kpi_targets, kpi, rate_change
+from satscore._scoring.result import SCHEMA_VERSION, SurveyScores
+from satscore._scoring.score import score_survey
+from satscore._stats.grouped import METRICS
+from satscore._stats.intervals import beta_interval, proportion_ci
 
 __all__ = [
     "METRICS",

@@ -71,10 +71,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import OptionError, SatscoreTypeError
-from ._generate import make_bank_survey, make_customer_frame
-from ._model import DEFAULT_SEED, MODEL, QUARTERS
-from ._truth import compute_true_values
+from satscore._core.errors import OptionError, SatscoreTypeError
+from satscore.datasets._generate import make_bank_survey, make_customer_frame
+from satscore.datasets._model import DEFAULT_SEED, MODEL, QUARTERS
+from satscore.datasets._truth import compute_true_values
 
 __all__ = [
     "DEFAULT_SEED",

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ..errors import OptionError
-from ._model import (
+from satscore._core.errors import OptionError
+from satscore.datasets._model import (
     _BRANCHES_PER_REGION,
     _CHANNEL_P,
     _REGION_SIZE,
@@ -179,7 +179,7 @@ def make_bank_survey(
     _check_frame(frame)
     sizes = _sizes(n_per_quarter)
     if instrument is None:
-        from ..instruments import load_instrument
+        from satscore.instruments import load_instrument
 
         instrument = load_instrument("bank_service")
     root = _seed_sequence(seed, stream=2)

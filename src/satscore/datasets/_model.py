@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from .._checks import check_rng
-from ..errors import OptionError, SatscoreTypeError
+from satscore._core.checks import check_rng
+from satscore._core.errors import OptionError, SatscoreTypeError
 
 __all__ = ["CHANNELS", "DEFAULT_SEED", "ITEM_ORDER", "MODEL", "QUARTERS", "REGIONS", "SEGMENTS"]
 

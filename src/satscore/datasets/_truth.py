@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from ..errors import SatscoreTypeError
-from ._generate import make_customer_frame
-from ._model import (
+from satscore._core.errors import SatscoreTypeError
+from satscore.datasets._generate import make_customer_frame
+from satscore.datasets._model import (
     DEFAULT_SEED,
     MODEL,
     QUARTERS,

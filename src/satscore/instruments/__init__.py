@@ -16,8 +16,8 @@ Examples
 
 from __future__ import annotations
 
-from ._io import list_instruments, load_instrument
-from ._model import (
+from satscore.instruments._io import list_instruments, load_instrument
+from satscore.instruments._model import (
     ROLES,
     SCHEMA_VERSION,
     Condition,
@@ -27,8 +27,13 @@ from ._model import (
     MissingCode,
     ResponseScale,
 )
-from ._responses import reason_dtype
-from ._validate import Problem, ValidatedResponses, ValidationReport, validate_responses
+from satscore.instruments._responses import reason_dtype
+from satscore.instruments._validate import (
+    Problem,
+    ValidatedResponses,
+    ValidationReport,
+    validate_responses,
+)
 
 __all__ = [
     "ROLES",

@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InstrumentError
+from satscore._core.errors import InstrumentError
 
 if TYPE_CHECKING:
-    from ._model import Instrument, ResponseScale
+    from satscore.instruments._model import Instrument, ResponseScale
 
 __all__ = ["ITEM_ID_RE", "SNAKE_RE", "check_instrument", "normalise_label"]
 
@@ -175,7 +175,7 @@ def _check_scale(scale: ResponseScale, languages: tuple[str, ...]) -> None:
 
 def check_instrument(inst: Instrument) -> None:
     """Raise :class:`InstrumentError` if *inst* is inconsistent."""
-    from ._model import ROLES, Condition, Dimension, Item, ResponseScale
+    from satscore.instruments._model import ROLES, Condition, Dimension, Item, ResponseScale
 
     _check_id(inst.id, "id", SNAKE_RE, _SNAKE_RULE)
     if not isinstance(inst.version, str) or not inst.version.strip():

@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import InstrumentError
-from ._model import (
+from satscore._core.errors import InstrumentError
+from satscore.instruments._model import (
     SCHEMA_VERSION,
     Condition,
     Dimension,
@@ -376,7 +376,7 @@ def load_instrument(name: str | Path) -> Instrument:
         return _load_builtin(name)
     path = Path(name)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from ._xlsform import read_xlsform
+        from satscore.instruments._xlsform import read_xlsform
 
         return read_xlsform(path)
     if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists():

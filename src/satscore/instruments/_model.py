@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from ..errors import InstrumentError
-from ._parts import (
+from satscore._core.errors import InstrumentError
+from satscore.instruments._parts import (
     ROLES,
     SCHEMA_VERSION,
     Condition,
@@ -30,7 +30,7 @@ from ._parts import (
 )
 
 if TYPE_CHECKING:
-    from ._validate import ValidatedResponses
+    from satscore.instruments._validate import ValidatedResponses
 
 __all__ = [
     "ROLES",
@@ -99,7 +99,7 @@ class Instrument:
     references: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        from ._checks import check_instrument
+        from satscore.instruments._checks import check_instrument
 
         _set(self, "title", _text_map(self.title, "title"))
         _set(self, "description", _text_map(self.description, "description"))
@@ -165,7 +165,7 @@ class Instrument:
 
         ``Instrument.from_dict(inst.to_dict()) == inst`` always holds.
         """
-        from ._io import instrument_to_dict
+        from satscore.instruments._io import instrument_to_dict
 
         return instrument_to_dict(self)
 
@@ -175,7 +175,7 @@ class Instrument:
 
         *source* names the origin in error messages.
         """
-        from ._io import instrument_from_dict
+        from satscore.instruments._io import instrument_from_dict
 
         return instrument_from_dict(data, source=source)
 
@@ -195,7 +195,7 @@ class Instrument:
         >>> Instrument.from_file(path) == inst
         True
         """
-        from ._io import read_instrument_file
+        from satscore.instruments._io import read_instrument_file
 
         return read_instrument_file(path)
 
@@ -204,7 +204,7 @@ class Instrument:
 
         Returns the path written. See :meth:`from_file` for an example.
         """
-        from ._io import write_instrument_file
+        from satscore.instruments._io import write_instrument_file
 
         return write_instrument_file(self, path)
 
@@ -225,7 +225,7 @@ class Instrument:
         >>> Instrument.from_xlsform(path) == inst
         True
         """
-        from ._xlsform import write_xlsform
+        from satscore.instruments._xlsform import write_xlsform
 
         return write_xlsform(self, path)
 
@@ -241,7 +241,7 @@ class Instrument:
         with a :class:`~satscore.errors.SatscoreWarning`. See :meth:`to_xlsform`
         for an example.
         """
-        from ._xlsform import read_xlsform
+        from satscore.instruments._xlsform import read_xlsform
 
         return read_xlsform(path)
 
@@ -259,7 +259,7 @@ class Instrument:
         >>> field["name"], field["categories"][-1]
         ('LTR01', {'value': 10, 'label': '10 - 极有可能'})
         """
-        from ._table_schema import table_schema
+        from satscore.instruments._table_schema import table_schema
 
         return table_schema(self, language=language)
 
@@ -284,7 +284,7 @@ class Instrument:
         >>> vr.data["LTR01"].tolist(), vr.missing_reason["LTR01"].tolist()
         ([10.0, 9.0, 0.0, nan], [nan, nan, nan, 'blank'])
         """
-        from ._validate import validate_responses
+        from satscore.instruments._validate import validate_responses
 
         return validate_responses(self, responses, id_column=id_column, on_invalid=on_invalid)
 

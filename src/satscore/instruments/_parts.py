@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..errors import InstrumentError
+from satscore._core.errors import InstrumentError
 
 __all__ = [
     "ROLES",

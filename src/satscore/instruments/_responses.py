@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._results import ResultMixin
+from satscore._core.results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._model import Instrument
+    from satscore.instruments._model import Instrument
 
 __all__ = [
     "RESERVED_REASONS",

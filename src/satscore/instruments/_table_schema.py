@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InstrumentError
+from satscore._core.errors import InstrumentError
 
 if TYPE_CHECKING:
-    from ._model import Instrument
+    from satscore.instruments._model import Instrument
 
 __all__ = ["TABLE_SCHEMA_PROFILE", "table_schema"]
 

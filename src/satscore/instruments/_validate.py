@@ -18,14 +18,19 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._checks import check_option
-from ..errors import ResponseValidationError, SatscoreTypeError
-from ._checks import normalise_label
-from ._responses import Problem, ValidatedResponses, ValidationReport, reason_dtype
-from ._validate_columns import column_problems, value_label_problems
+from satscore._core.checks import check_option
+from satscore._core.errors import ResponseValidationError, SatscoreTypeError
+from satscore.instruments._checks import normalise_label
+from satscore.instruments._responses import (
+    Problem,
+    ValidatedResponses,
+    ValidationReport,
+    reason_dtype,
+)
+from satscore.instruments._validate_columns import column_problems, value_label_problems
 
 if TYPE_CHECKING:
-    from ._model import Instrument, ResponseScale
+    from satscore.instruments._model import Instrument, ResponseScale
 
 __all__ = ["Problem", "ValidatedResponses", "ValidationReport", "validate_responses"]
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._checks import normalise_label
-from ._responses import Problem
+from satscore.instruments._checks import normalise_label
+from satscore.instruments._responses import Problem
 
 if TYPE_CHECKING:
-    from ._model import Instrument
+    from satscore.instruments._model import Instrument
 
 __all__ = ["column_problems", "value_label_problems"]
 

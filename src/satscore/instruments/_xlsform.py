@@ -22,9 +22,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import InstrumentError, MissingDependencyError
-from ._model import SCHEMA_VERSION, Condition, Dimension, Instrument, Item, MissingCode
-from ._model import ResponseScale as Scale
+from satscore._core.errors import InstrumentError, MissingDependencyError
+from satscore.instruments._model import (
+    SCHEMA_VERSION,
+    Condition,
+    Dimension,
+    Instrument,
+    Item,
+    MissingCode,
+)
+from satscore.instruments._model import ResponseScale as Scale
 
 __all__ = ["read_xlsform", "write_xlsform"]
 
@@ -254,7 +261,7 @@ def read_xlsform(path: str | Path) -> Instrument:
 
 def _read(wb: Any, source: str) -> Instrument:
     if "satscore_instrument" not in wb.sheetnames:
-        from ._xlsform_plain import read_plain_xlsform
+        from satscore.instruments._xlsform_plain import read_plain_xlsform
 
         return read_plain_xlsform(wb, source)
     meta: dict[str, Any] = {}

@@ -21,10 +21,10 @@ import re
 import warnings
 from typing import Any
 
-from ..errors import InstrumentError, SatscoreWarning
-from ._checks import LANG_RE
-from ._model import Dimension, Instrument, Item, MissingCode, ResponseScale
-from ._xlsform import LANGUAGE_NAMES, _flag, _records, as_int, parse_relevant
+from satscore._core.errors import InstrumentError, SatscoreWarning
+from satscore.instruments._checks import LANG_RE
+from satscore.instruments._model import Dimension, Instrument, Item, MissingCode, ResponseScale
+from satscore.instruments._xlsform import LANGUAGE_NAMES, _flag, _records, as_int, parse_relevant
 
 __all__ = ["read_plain_xlsform"]
 

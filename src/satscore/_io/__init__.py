@@ -1,0 +1,1 @@
+"""L1 reading response files, whole or in chunks."""

@@ -1,0 +1,1 @@
+"""L3 quarterly sample plans: entry, allocation, PRN selection, coverage."""

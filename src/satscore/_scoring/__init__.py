@@ -1,0 +1,1 @@
+"""L3 scoring: entry, metrics, rows, respondents, targets, verdicts, suppression, KPIs, compare."""

@@ -1,0 +1,1 @@
+"""L2 design-based inference: SurveyDesign, Taylor variance, weighting, wave comparison."""

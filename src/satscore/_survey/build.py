@@ -1,0 +1,440 @@
+"""Construction pieces of :class:`satscore.SurveyDesign`: result type, codes, FPC, weights."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from satscore._core.errors import DesignError
+from satscore._core.results import ConfidenceInterval, ResultMixin
+from satscore._survey.variance import DesignStructure, Stage
+
+__all__ = [
+    "BuiltDesign",
+    "DesignEstimate",
+    "build_structure",
+    "check_lonely",
+    "check_weights",
+    "column_list",
+    "fpc_factors",
+    "make_stages",
+    "psu_codes",
+    "sampling_weights",
+    "stage_fpc",
+    "stage_list",
+    "stage_plan",
+    "stratum_codes",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class DesignEstimate(ResultMixin):
+    """A design-based estimate with its linearised standard error.
+
+    Attributes
+    ----------
+    statistic : str
+        ``"mean"``, ``"total"`` or ``"proportion"``.
+    variable : str
+        The variable (and level, for a proportion) estimated.
+    estimate : float
+        Point estimate.
+    se : float
+        Linearised (Taylor) standard error.
+    ci : ConfidenceInterval
+        Confidence interval at ``confidence_level``.
+    deff : float
+        Design effect: design variance over the SRS variance (``"wor"``: R
+        ``deff = TRUE``, SRS without replacement with ``N̂ = Σw``; ``"replace"``:
+        with replacement, Kish's deft²).
+    n : int
+        Rows with a non-missing value.
+    n_eff : float
+        Effective sample size ``σ̂²/v`` (``p(1-p)/v`` for a proportion).
+    df : float
+        Design degrees of freedom (PSUs minus strata).
+    method : str
+        Interval method.
+    confidence_level : float
+        Coverage of ``ci``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from satscore import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"sat": [1, 1, 1, 0] * 25, "h": ["a", "b"] * 50}), strata="h")
+    >>> est = d.proportion("sat")
+    >>> print(f"{est.estimate:.2f} [{est.ci.low:.3f}, {est.ci.high:.3f}] df={est.df:.0f}")
+    0.75 [0.672, 0.818] df=98
+    >>> # R: svyciprop(~sat, svydesign(id=~1, strata=~h, data=d), method = "beta")
+    """
+
+    statistic: str
+    variable: str
+    estimate: float
+    se: float
+    ci: ConfidenceInterval
+    deff: float
+    n: int
+    n_eff: float
+    df: float
+    method: str
+    confidence_level: float
+    _title = "Design-based estimate"
+
+    def summary(self) -> pd.DataFrame:
+        """One-row tidy table of the estimate."""
+        return pd.DataFrame(
+            [
+                {
+                    "statistic": self.statistic,
+                    "variable": self.variable,
+                    "estimate": self.estimate,
+                    "se": self.se,
+                    "ci_low": self.ci.low,
+                    "ci_high": self.ci.high,
+                    "deff": self.deff,
+                    "n": self.n,
+                    "n_eff": self.n_eff,
+                    "df": self.df,
+                    "method": self.method,
+                }
+            ]
+        )
+
+
+def stratum_codes(
+    frame: pd.DataFrame, columns: Sequence[str], what: str
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer codes of the combinations of ``columns`` (sorted), and the key table."""
+    sub = frame.loc[:, list(columns)]
+    if sub.isna().any().any():
+        col = next(c for c in columns if sub[c].isna().any())
+        rows = np.flatnonzero(sub[col].isna().to_numpy())[:5].tolist()
+        msg = (
+            f"{what} column {col!r} has missing values (rows {rows}); every row needs a "
+            f"{what} value. Fill or drop those rows first."
+        )
+        raise DesignError(msg)
+    grouped = sub.groupby(list(columns), sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    keys = grouped.size().reset_index().loc[:, list(columns)]
+    return codes, keys
+
+
+def column_list(value: Any, data: pd.DataFrame, what: str) -> list[str]:
+    cols = [value] if isinstance(value, str) else list(value)
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        msg = (
+            f"{what} column {missing[0]!r} is not in the data (columns: "
+            f"{list(map(str, data.columns))[:12]}). Pass an existing column name."
+        )
+        raise DesignError(msg)
+    return cols
+
+
+def psu_codes(data: pd.DataFrame, col: str, h: np.ndarray, nest: bool) -> np.ndarray:
+    ids = data[col]
+    if ids.isna().any():
+        rows = np.flatnonzero(ids.isna().to_numpy())[:5].tolist()
+        msg = f"cluster column {col!r} has missing values (rows {rows}); fill or drop them."
+        raise DesignError(msg)
+    raw = pd.factorize(ids, sort=True)[0].astype(np.int64)
+    k = int(raw.max()) + 1
+    key = h * k + raw
+    size = (int(h.max()) + 1) * k
+    if size <= max(8_000_000, 4 * key.size):  # dense: the (group, id) pairs present, in order
+        present = np.flatnonzero(np.bincount(key, minlength=size))
+        lookup = np.zeros(size, dtype=np.int64)
+        lookup[present] = np.arange(present.size)
+        pair = lookup[key]
+    else:
+        present, pair = np.unique(key, return_inverse=True)
+        pair = pair.reshape(-1).astype(np.int64)
+    if not nest:
+        per_id = np.bincount(present % k, minlength=k)
+        if (per_id > 1).any():
+            bad = ids.iloc[np.flatnonzero(raw == int(np.argmax(per_id > 1)))[0]]
+            msg = (
+                f"cluster id {bad!r} in column {col!r} appears in more than one stratum; "
+                "cluster ids must be nested in strata. If ids are only unique within "
+                "strata pass nest=True."
+            )
+            raise DesignError(msg)
+    return pair
+
+
+def _fpc_values(fpc: Any, data: pd.DataFrame, stage: int) -> tuple[np.ndarray, str]:
+    if isinstance(fpc, str):
+        if fpc not in data.columns:
+            msg = f"fpc column {fpc!r} is not in the data; pass an existing column name."
+            raise DesignError(msg)
+        values = pd.to_numeric(data[fpc], errors="coerce").to_numpy(dtype=float)
+        where = f"column {fpc!r}"
+    else:
+        values = np.broadcast_to(np.asarray(fpc, dtype=float), (data.shape[0],)).copy()
+        where = "fpc" if stage == 0 else f"fpc of stage {stage + 1}"
+    if not np.isfinite(values).all() or (values <= 0).any():
+        bad = float(values[~(np.isfinite(values) & (values > 0))][0])
+        msg = (
+            f"fpc ({where}) has the value {bad!r}; it must be a positive population size "
+            "(> 1) or sampling fraction (<= 1) on every row."
+        )
+        raise DesignError(msg)
+    return values, where
+
+
+def fpc_factors(
+    label: Callable[[int, int], Any],
+    fpc: Sequence[Any],
+    data: pd.DataFrame,
+    row_groups: Sequence[np.ndarray],
+    n_units: Sequence[np.ndarray],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``1 - n/N`` and the population sizes ``N`` of every group of every stage.
+
+    ``fpc[s]`` is a column or number per row, constant within the groups of stage
+    ``s`` (``row_groups[s]``: the group of each row). As R ``as.fpc``: when every
+    value of every stage is <= 1 they are sampling fractions, else population sizes.
+    """
+    values = [_fpc_values(f, data, s) for s, f in enumerate(fpc)]
+    fractions = all((v <= 1).all() for v, _ in values)
+    factors, pops = [], []
+    for s, ((vals, where), h, n_s) in enumerate(zip(values, row_groups, n_units, strict=True)):
+        lo = np.full(n_s.shape[0], np.inf)
+        hi = np.full(n_s.shape[0], -np.inf)
+        np.minimum.at(lo, h, vals)
+        np.maximum.at(hi, h, vals)
+        factor, pop = stage_fpc(lo, hi, n_s, where=where, label=label, stage=s, fractions=fractions)
+        factors.append(factor)
+        pops.append(pop)
+    return factors, pops
+
+
+def stage_fpc(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    n_s: np.ndarray,
+    *,
+    where: str,
+    label: Callable[[int, int], Any],
+    stage: int,
+    fractions: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(1 - n/N, N)`` per group from the range ``[lo, hi]`` of the FPC values in the group."""
+    varying = np.flatnonzero(hi - lo > 1e-9 * np.maximum(1.0, hi))
+    what = ["stratum", "first-stage cluster"][stage] if stage < 2 else f"stage-{stage} unit"
+    what += f" (stage {stage + 1})" if stage else ""
+    if varying.size:
+        k = varying[0]
+        msg = (
+            f"fpc ({where}) varies within {what} {label(stage, k)!r} (from {lo[k]!r} to "
+            f"{hi[k]!r}); it must be constant within each {what.split(' (')[0]} (the "
+            "population size or sampling fraction of its units)."
+        )
+        raise DesignError(msg)
+    pop = n_s / hi if fractions else hi.copy()
+    too_small = np.flatnonzero(pop < n_s - 1e-9)
+    if too_small.size:
+        k = too_small[0]
+        msg = (
+            f"fpc ({where}) gives a population of {pop[k]:g} {'PSUs' if stage == 0 else 'units'} "
+            f"in {what} {label(stage, k)!r}, smaller than the {int(n_s[k])} sampled there (FPC "
+            "smaller than the sample). Pass the population size N (>= n) or the sampling "
+            "fraction n/N."
+        )
+        raise DesignError(msg)
+    return (pop - n_s) / pop, pop
+
+
+def sampling_weights(weights: Any, data: pd.DataFrame, fpc_weight: np.ndarray | None) -> np.ndarray:
+    """Validated sampling weights; without ``weights``, ``Π N/n`` from the FPCs (or 1)."""
+    n = data.shape[0]
+    if weights is None:
+        return np.ones(n) if fpc_weight is None else fpc_weight
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            msg = f"weights column {weights!r} is not in the data; pass an existing column."
+            raise DesignError(msg)
+        w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float).copy()
+        where = f"weights column {weights!r}"
+    else:
+        w = np.asarray(weights, dtype=float).reshape(-1).copy()
+        where = "weights"
+        if w.shape[0] != n:
+            msg = f"weights has {w.shape[0]} values for {n} rows; pass one weight per row."
+            raise DesignError(msg)
+    return check_weights(w, where)
+
+
+def check_weights(w: np.ndarray, where: str, chunk: int | None = None) -> np.ndarray:
+    """``w`` if every weight is finite and > 0, else a DesignError naming the rows."""
+    bad = ~(np.isfinite(w) & (w > 0))
+    if bad.any():
+        rows = np.flatnonzero(bad)[:5].tolist()
+        place = "" if chunk is None else f" in chunk {chunk}"
+        of = "" if chunk is None else " of the chunk"
+        msg = (
+            f"{where} has {int(bad.sum())} non-positive, missing or infinite value(s){place} "
+            f"(rows {rows}{of}, e.g. {float(w[bad][0])!r}); sampling weights must be finite "
+            "and > 0. Drop those rows or fix the weights."
+        )
+        raise DesignError(msg)
+    return w
+
+
+@dataclasses.dataclass(frozen=True)
+class BuiltDesign:
+    """What :func:`build_structure` derives from the design columns (internal)."""
+
+    struct: DesignStructure
+    fpc_weight: np.ndarray | None
+    strata_keys: pd.DataFrame
+    cluster_ids: tuple[pd.Series, ...]
+
+
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the Python scalar (readable in messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def stage_list(value: Any) -> list[Any]:
+    """``cluster``/``fpc`` argument as a list with one entry per stage."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, (str, int, float, np.number)) else list(value)
+
+
+def stage_plan(clusters: Sequence[str], fpcs: Sequence[Any]) -> list[str]:
+    """The cluster columns whose stages enter the variance (R: all with FPCs, else the first)."""
+    if len(fpcs) > max(1, len(clusters)):
+        msg = (
+            f"fpc gives {len(fpcs)} stages but cluster gives {max(1, len(clusters))}; pass one "
+            "fpc per sampling stage (first stage first), or None."
+        )
+        raise DesignError(msg)
+    if len(clusters) > 1 and len(fpcs) not in (0, len(clusters)):
+        msg = (
+            f"cluster gives {len(clusters)} stages {list(clusters)} but fpc only {len(fpcs)}; a "
+            "multistage variance needs the FPC of every stage (R svydesign(id=~psu+ssu, "
+            "fpc=~N1+N2)). Pass one fpc per stage, or fpc=None for the with-replacement "
+            "(ultimate cluster) approximation."
+        )
+        raise DesignError(msg)
+    return list(clusters) if len(fpcs) == len(clusters) else list(clusters[:1])
+
+
+def make_stages(
+    groups: Sequence[np.ndarray | None],
+    n_units: Sequence[np.ndarray],
+    factors: Sequence[np.ndarray],
+) -> list[Stage]:
+    """Stages with the scale of each group: the product of the earlier sampling fractions."""
+    stages: list[Stage] = []
+    for s, (group, n_s, factor) in enumerate(zip(groups, n_units, factors, strict=True)):
+        if s == 0:
+            scale = np.ones(n_s.shape[0])
+        else:
+            prev = stages[-1]
+            scale = (prev.scale * (1.0 - prev.fpc_factor))[groups[s - 1]]
+        stages.append(Stage(group, n_s, factor, scale))
+    return stages
+
+
+def build_structure(
+    data: pd.DataFrame,
+    *,
+    strata: Any,
+    cluster: Any,
+    fpc: Any,
+    nest: bool,
+    lonely_psu: str,
+) -> BuiltDesign:
+    """Integer-coded stages of a design (R ``svydesign`` with ``ids``, ``strata``, ``fpc``).
+
+    ``cluster`` lists one column per stage. Later stages enter the variance only
+    when every stage has an FPC (R's multistage estimator); otherwise the first
+    stage is the ultimate cluster and the later columns are not used.
+    """
+    n = data.shape[0]
+    if strata is None:
+        h = np.zeros(n, dtype=np.int64)
+        keys = pd.DataFrame({"stratum": [0]})
+    else:
+        h, keys = stratum_codes(data, column_list(strata, data, "strata"), "strata")
+    n_strata = int(h.max()) + 1
+    clusters = [] if cluster is None else column_list(cluster, data, "cluster")
+    fpcs = stage_list(fpc)
+    used = stage_plan(clusters, fpcs)
+    # units of every stage: codes, the group (stratum / parent unit) of each unit
+    row_units: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
+    parent = h
+    for s, col in enumerate(used):
+        unit = psu_codes(data, col, parent, nest or s > 0)
+        group = np.zeros(int(unit.max()) + 1, dtype=np.int64)
+        group[unit] = parent
+        row_units.append(unit)
+        groups.append(group)
+        parent = unit
+    row_groups = [h, *row_units[:-1]] if used else [h]
+    if used:
+        n_units = [
+            np.bincount(g, minlength=k)
+            for g, k in zip(groups, [n_strata, *[u.shape[0] for u in groups[:-1]]], strict=True)
+        ]
+    else:
+        n_units = [np.bincount(h, minlength=n_strata)]
+
+    def label(stage: int, k: int) -> Any:
+        if stage == 0:
+            row = [_scalar(v) for v in keys.iloc[int(k)]]
+            return row[0] if len(row) == 1 else tuple(row)
+        first = int(np.flatnonzero(row_units[stage - 1] == k)[0])
+        return _scalar(data[used[stage - 1]].iloc[first])
+
+    if fpcs:
+        factors, pops = fpc_factors(label, fpcs, data, row_groups, n_units)
+    else:
+        factors, pops = [np.ones(n_strata)], None
+    stages = make_stages(groups if used else [None], n_units, factors)
+    check_lonely(stages, lonely_psu, label, used)
+    fpc_weight = None
+    if pops is not None:
+        fpc_weight = np.ones(n)
+        for g_rows, pop, n_s in zip(row_groups, pops, n_units, strict=True):
+            fpc_weight = fpc_weight * (pop / n_s)[g_rows]
+    struct = DesignStructure(
+        stages=tuple(stages), lonely_psu=lonely_psu, row_stratum=h, row_units=tuple(row_units)
+    )
+    return BuiltDesign(struct, fpc_weight, keys, tuple(data[c] for c in used))
+
+
+def check_lonely(stages: Sequence[Stage], rule: str, label: Callable, used: Sequence[str]) -> None:
+    """Raise for lonely units the rule cannot handle (stage 1 "fail"; later "fail", "average")."""
+    for s, stage in enumerate(stages):
+        lonely = np.flatnonzero(stage.lonely)
+        if not lonely.size or rule not in ("fail", "average") or (rule == "average" and s == 0):
+            continue
+        labels = [label(s, k) for k in lonely[:5]]
+        if s == 0:
+            msg = (
+                f"stratum {labels[0]!r} has a single PSU (lonely PSU; {lonely.size} such "
+                f"strata: {labels}); its variance cannot be estimated. Pass "
+                "lonely_psu='adjust' (centre at the grand mean, conservative), 'average', "
+                "'remove' or 'certainty', or merge the stratum with a similar one."
+            )
+        else:
+            msg = (
+                f"{used[s - 1]} {labels[0]!r} has a single sampled unit at stage {s + 1} and is "
+                f"not fully sampled (lonely unit; {lonely.size} such: {labels}); "
+                f"lonely_psu={rule!r} cannot estimate its variance (R stops with 'fail' and "
+                "gives NaN with 'average'). Pass lonely_psu='adjust', 'remove' or 'certainty', "
+                "or an fpc of 1 unit if it was the only one."
+            )
+        raise DesignError(msg)
