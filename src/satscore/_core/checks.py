@@ -6,6 +6,7 @@ what was found, what is required and how to fix it.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,12 +16,73 @@ import pandas as pd
 from satscore._core.errors import DataError, OptionError, SatscoreTypeError
 
 __all__ = [
+    "check_columns",
     "check_confidence_level",
     "check_option",
     "check_probability",
     "check_rng",
     "numeric_frame",
 ]
+
+
+def close_matches(name: Any, columns: Iterable[Any]) -> str:
+    """`` Close matches: 'a', 'b'.`` for a misspelt column name, or ``""``."""
+    labels = [str(c) for c in columns]
+    close = difflib.get_close_matches(str(name), labels, n=3, cutoff=0.5)
+    return f" Close matches: {', '.join(repr(c) for c in close)}." if close else ""
+
+
+def check_columns(
+    columns: Iterable[Any],
+    names: Iterable[Any],
+    *,
+    what: str = "column",
+    where: str = "in the data",
+    fix: str = "pass an existing column name",
+    error: type[Exception] = DataError,
+) -> None:
+    """Raise *error* naming the first of *names* that is not one of *columns*.
+
+    Every "column not in the data" check of satscore goes through here, so each says the
+    same three things: which name was not found (with close matches), which columns there
+    are, and how to fix it.
+
+    Parameters
+    ----------
+    columns : iterable
+        The columns there are (``frame.columns``, a schema's names).
+    names : iterable
+        The columns needed.
+    what : str
+        What the caller calls the column (``"stratum column"``, ``"item"``).
+    where : str
+        The rest of the sentence after ``is not``: ``"in the frame"``,
+        ``"a column of design_a.data"``.
+    fix : str
+        How to fix it, in the caller's terms.
+    error : type
+        The exception class (a :class:`~satscore.errors.SatscoreError` subclass).
+
+    Examples
+    --------
+    >>> check_columns(["branch", "quarter"], ["quarter"])
+    >>> check_columns(["branch", "quarter"], ["brnch"], what="segment column")
+    Traceback (most recent call last):
+    ...
+    satscore.errors.DataError: segment column 'brnch' is not in the data. Close matches: 'branch'. Columns: ...
+    """
+    present = list(columns)
+    have = set(present)
+    for name in names:
+        if name in have:
+            continue
+        shown = ", ".join(repr(c) for c in present[:10])
+        more = f" (and {len(present) - 10} more)" if len(present) > 10 else ""
+        msg = (
+            f"{what} {name!r} is not {where}.{close_matches(name, present)} "
+            f"Columns: {shown or 'none'}{more}. Fix: {fix}."
+        )
+        raise error(msg)
 
 
 def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
