@@ -1,3 +1,4 @@
-"""L0 of satscore: argument and column checks, result mixin, table helpers, fixed texts (en/zh), errors.
+"""L0 of satscore: argument and column checks, result mixin, table helpers, en/zh texts, errors.
 
-Imports nothing else from satscore."""
+Imports nothing else from satscore.
+"""

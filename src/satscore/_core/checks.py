@@ -66,10 +66,10 @@ def check_columns(
     Examples
     --------
     >>> check_columns(["branch", "quarter"], ["quarter"])
-    >>> check_columns(["branch", "quarter"], ["brnch"], what="segment column")
+    >>> check_columns(["branch", "quarter"], ["brnch"], what="by column")
     Traceback (most recent call last):
     ...
-    satscore.errors.DataError: segment column 'brnch' is not in the data. Close matches: 'branch'. Columns: ...
+    satscore.errors.DataError: by column 'brnch' is not in the data. Close matches: 'branch'. ...
     """
     present = list(columns)
     have = set(present)
