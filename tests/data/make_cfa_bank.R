@@ -1,5 +1,5 @@
 # Reference values for the CFA of the built-in bank_service instrument on the example data, with
-# the reverse-keyed item SQ09 reversed (tests/test_cfa_keys.py, tests/test_reliability_report*.py).
+# the reverse-keyed item SQ09 reversed (tests/sem/test_cfa_keys.py, tests/test_reliability_report*.py).
 #
 # Input: cfa_bank.csv, written by make_cfa_bank_data.py (the listwise-complete respondents of
 # satscore.load_example("bank_survey") on the 19 scored items of the three dimensions; raw codes).

@@ -1,4 +1,4 @@
-# Reference values for the issue-5 audit tests (tests/test_intervals_reference.py):
+# Reference values for the issue-5 audit tests (tests/stats/test_intervals_reference.py):
 # every proportion_ci method and side on a k = 0..n grid, two-proportion comparisons and
 # p-value adjustment, the BCa/percentile bootstrap (R boot) and the NCHS presentation rules.
 # Run from the repository root:  Rscript tests/data/make_scoring_audit.R

@@ -1,4 +1,4 @@
-"""The fast paths of alpha's moment pass (src/satscore/_alpha_moments.py) against plain float64.
+"""The fast paths of alpha's moment pass (src/satscore/_psychometrics/alpha_moments.py) against plain float64.
 
 Every path (complete int8 codes: the C kernel ``satscore._psychometrics._alpha_ext``; complete data without
 it: X'X + int8 counts; missing data: exact int8 codes in float32

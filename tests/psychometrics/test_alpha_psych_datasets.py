@@ -1,4 +1,4 @@
-"""cronbach_alpha against psych 2.2.9 on data no other test uses (tests/data/make_alpha_unseen.R).
+"""cronbach_alpha against psych 2.2.9 on data no other test uses (tests/data/make_alpha_psych_datasets.R).
 
 sat.act (pairwise NA, very different item scales), lsat6/lsat7 (binary items: alpha equals
 KR-20), attitude (n = 30, and its first 6 rows: n < k, singular matrices), and simulated items
@@ -18,7 +18,7 @@ import pytest
 from satscore import cronbach_alpha
 from satscore.errors import SatscoreWarning
 
-REF = json.loads((Path(__file__).parents[1] / "data" / "alpha_unseen_R.json").read_text())
+REF = json.loads((Path(__file__).parents[1] / "data" / "alpha_psych_datasets_R.json").read_text())
 TOL = 1e-6
 
 

@@ -1,6 +1,6 @@
 """satscore.efa against psych 2.2.9 ``fa`` on data the other EFA tests do not use.
 
-Reference: tests/data/make_psych_unseen.R -> psych_unseen_R.json (psych 2.2.9, GPArotation
+Reference: tests/data/make_psych_datasets.R -> psych_datasets_R.json (psych 2.2.9, GPArotation
 2022.10-2, R 4.2.2; the exact ``fa`` calls are in the script). Data: psych's ``sat.act`` (NA in
 SATQ), ``Thurstone``, ``Bechtoldt.1``, ``Reise`` and base R's ``Harman74.cor`` (correlation
 matrices with ``n.obs``), and R-simulated ordinal / binary items (tests/data/*.csv). Every
@@ -25,7 +25,7 @@ from satscore import efa
 from satscore.errors import HeywoodWarning, NonPositiveDefiniteWarning
 
 DATA = Path(__file__).parents[1] / "data"
-REF = json.loads((DATA / "psych_unseen_R.json").read_text())
+REF = json.loads((DATA / "psych_datasets_R.json").read_text())
 SAT = pd.read_csv(DATA / "sat_act.csv")
 FRAMES = {
     "sat5": SAT[["education", "age", "ACT", "SATV", "SATQ"]],

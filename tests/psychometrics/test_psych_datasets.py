@@ -1,7 +1,7 @@
 """Polychoric, omega, split-half / Guttman, KMO / Bartlett, MAP and parallel analysis against
 psych 2.2.9 on data the other tests do not use.
 
-Reference: tests/data/make_psych_unseen.R -> psych_unseen_R.json (psych 2.2.9, GPArotation
+Reference: tests/data/make_psych_datasets.R -> psych_datasets_R.json (psych 2.2.9, GPArotation
 2022.10-2, R 4.2.2; exact calls in the script). Tolerances: 1e-6 for closed forms (KMO,
 Bartlett, split-half enumeration, Guttman's lambdas, MAP, observed eigenvalues), 1e-3 for
 iterative estimates (polychoric correlations -- psych's ``optimize`` stops at about 1e-4 --
@@ -25,7 +25,7 @@ from satscore import reliability
 from satscore.errors import DataError, NonPositiveDefiniteWarning, SatscoreWarning
 
 DATA = Path(__file__).parents[1] / "data"
-REF = json.loads((DATA / "psych_unseen_R.json").read_text())
+REF = json.loads((DATA / "psych_datasets_R.json").read_text())
 SAT = pd.read_csv(DATA / "sat_act.csv")
 FRAMES = {
     "sat5": SAT[["education", "age", "ACT", "SATV", "SATQ"]],

@@ -116,7 +116,7 @@ def test_flags_bfi(bfi_report):
         ("raises_alpha", "A1"),
     }
     assert bfi_report.items.set_index("item").loc["O4", "low_r_drop"]
-    # openness: 3 flags above plus the CFA's (tests/test_reliability_report_cfa.py)
+    # openness: 3 flags above plus the CFA's (tests/questionnaire/test_reliability_report_cfa.py)
     n_cfa = (bfi_report.flags["dimension"] == "openness").sum() - 3
     assert (
         n_cfa

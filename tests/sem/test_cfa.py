@@ -18,7 +18,7 @@ from satscore._core.results import ConfidenceInterval
 
 # bfi (A1, C4, C5, ...) and the random models (negative loadings by design) are fitted
 # unreversed, as lavaan's references are; the ReverseKeyWarning this triggers is tested in
-# tests/test_cfa_keys.py.
+# tests/sem/test_cfa_keys.py.
 pytestmark = pytest.mark.filterwarnings("ignore::satscore.errors.ReverseKeyWarning")
 
 # satscore name -> lavaan fitMeasures name

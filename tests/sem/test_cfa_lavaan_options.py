@@ -1,9 +1,9 @@
 """CFA, validity and invariance on models and data not used while developing the fit.
 
-References: lavaan 0.6-14 / semTools 0.5-6 via tests/data/make_cfa_unseen.R -> cfa_unseen_R.json
+References: lavaan 0.6-14 / semTools 0.5-6 via tests/data/make_cfa_lavaan_options.R -> cfa_lavaan_options_R.json
 (PoliticalDemocracy measurement model: marker and std.lv, residual covariances, a two-indicator
 factor, FIML with a stored MCAR mask; Holzinger-Swineford invariance by sex up to strict, also
-std.lv and FIML). Tolerances as tests/test_cfa.py: fit measures rel 1e-5, parameters, SEs and
+std.lv and FIML). Tolerances as tests/sem/test_cfa.py: fit measures rel 1e-5, parameters, SEs and
 standardized values abs 1e-3.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from satscore import cfa, measurement_invariance, validity_report
 from satscore.errors import SatscoreWarning
 
-# satscore name -> lavaan fitMeasures name (as tests/test_cfa.py)
+# satscore name -> lavaan fitMeasures name (as tests/sem/test_cfa.py)
 FIT_KEYS = {
     "chi2": "chisq",
     "df": "df",
@@ -69,7 +69,7 @@ def check_estimates(fit, pe, groups=None):
 
 @pytest.fixture(scope="module")
 def ref(data_dir):
-    return json.loads((data_dir / "cfa_unseen_R.json").read_text())
+    return json.loads((data_dir / "cfa_lavaan_options_R.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from satscore import measurement_invariance
 from satscore.errors import DataError, OptionError
 
 # bfi's A1, C4 and C5 are fitted unreversed, as lavaan's references are; the
-# ReverseKeyWarning this triggers is tested in tests/test_cfa_keys.py.
+# ReverseKeyWarning this triggers is tested in tests/sem/test_cfa_keys.py.
 pytestmark = pytest.mark.filterwarnings("ignore::satscore.errors.ReverseKeyWarning")
 
 

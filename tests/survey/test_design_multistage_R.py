@@ -1,6 +1,6 @@
 """SurveyDesign on designs it was not written against, vs R survey 4.1-1 (tol 1e-6).
 
-Reference: tests/data/make_survey_unseen.R -> survey_unseen_R.json (R 4.2.2, survey 4.1-1,
+Reference: tests/data/make_design_multistage.R -> design_multistage_R.json (R 4.2.2, survey 4.1-1,
 data(api): apisrs, apiclus2 exported to tests/data; apistrat, apiclus1 as before). Designs:
 SRS with FPC, weights-only, two-stage cluster sampling with both FPCs (R's multistage
 variance), the with-replacement (ultimate cluster) approximation, calibration on apistrat,
@@ -38,7 +38,7 @@ METHODS = {
 
 @pytest.fixture(scope="module")
 def ref(data_dir):
-    return json.loads((data_dir / "survey_unseen_R.json").read_text())
+    return json.loads((data_dir / "design_multistage_R.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -132,7 +132,7 @@ def _likelihood(
     limits differ from the exact root in about the fifth significant digit, up to
     ~2e-3 relative in small domains; against the exact roots of R's own profile
     equation (``uniroot``) satscore agrees to R's glm convergence (≤ 3e-4,
-    ``tests/test_survey_unseen.py``).
+    ``tests/survey/test_design_multistage_R.py``).
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         target = tq * tq * var * n / ((n - 1.0) * p * (1.0 - p))

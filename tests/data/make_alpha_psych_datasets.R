@@ -1,7 +1,7 @@
 # Reference values for satscore's cronbach_alpha on data NOT used by the other reference scripts
-# (tests/test_alpha_unseen.py).
-# R 4.2.2, psych 2.2.9, jsonlite. Run from tests/data:  Rscript make_alpha_unseen.R
-# Writes alpha_unseen_R.json (jsonlite::toJSON(digits = NA); non-finite numbers as null) with the
+# (tests/psychometrics/test_alpha_psych_datasets.py).
+# R 4.2.2, psych 2.2.9, jsonlite. Run from tests/data:  Rscript make_alpha_psych_datasets.R
+# Writes alpha_psych_datasets_R.json (jsonlite::toJSON(digits = NA); non-finite numbers as null) with the
 # data sets embedded (the tests read nothing else):
 #   sat_act    psych::sat.act[, c("ACT", "SATV", "SATQ")], 700 rows, 13 NA in SATQ (pairwise and
 #              listwise), scales of very different size, no frequency table (range > 10)
@@ -62,4 +62,4 @@ S[as.matrix(expand.grid(1:n, 1:6))[sample(n * 6, round(.04 * n * 6)), ]] <- NA
 out$data_sim_keys <- frame(S)
 out$sim_keys <- alpha_ref(alpha(S, keys = c("r2", "r5"), warnings = FALSE))
 out$sim_checkkeys <- alpha_ref(alpha(S, check.keys = TRUE, warnings = FALSE))
-writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", null = "null"), "alpha_unseen_R.json")
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", null = "null"), "alpha_psych_datasets_R.json")

@@ -1,8 +1,8 @@
 # Reference values for satscore's psych-side functions on data NOT used by the other reference
 # scripts (polychoric, fa, rotations, omega, splitHalf/guttman, KMO, Bartlett, VSS map,
 # fa.parallel's deterministic parts).
-# Run from tests/data:  Rscript make_psych_unseen.R
-# Writes psych_unseen_R.json (jsonlite::toJSON(digits = NA)) and the data sets the tests read:
+# Run from tests/data:  Rscript make_psych_datasets.R
+# Writes psych_datasets_R.json (jsonlite::toJSON(digits = NA)) and the data sets the tests read:
 #   sat_act.csv         psych::sat.act (700 x 6, 13 NA in SATQ)
 #   thurstone.csv       psych::Thurstone (9 x 9 correlations, n = 213)
 #   harman74.csv        datasets::Harman74.cor$cov (24 x 24 correlations, n = 145)
@@ -333,4 +333,4 @@ for (nm in c("ord_mixed", "bin_sim")) {
 out$parallel_dist <- pdist
 
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null"),
-           "psych_unseen_R.json")
+           "psych_datasets_R.json")

@@ -1,10 +1,10 @@
 # Reference values for satscore's SurveyDesign on designs not used while it was written
-# (tests/test_survey_unseen.py): SRS with FPC, weights-only designs, two-stage cluster
+# (tests/survey/test_design_multistage_R.py): SRS with FPC, weights-only designs, two-stage cluster
 # sampling with FPCs at both stages, the with-replacement (ultimate cluster) approximation,
 # domain estimates with every svyciprop method, post-stratification and raking on apistrat
 # and apiclus1/apiclus2, lonely-PSU rules on a new stratification, certainty strata.
-# R 4.2.2, survey 4.1-1, jsonlite. Run in tests/data:  Rscript make_survey_unseen.R
-# Writes apisrs.csv, apiclus2.csv (exports of survey::data(api)) and survey_unseen_R.json.
+# R 4.2.2, survey 4.1-1, jsonlite. Run in tests/data:  Rscript make_design_multistage.R
+# Writes apisrs.csv, apiclus2.csv (exports of survey::data(api)) and design_multistage_R.json.
 suppressMessages({library(survey); library(jsonlite)})
 data(api)
 keep <- c("snum", "dnum", "cname", "stype", "sch.wide", "awards", "both", "api00", "api99",
@@ -13,7 +13,7 @@ write.csv(apisrs[, c(keep, "fpc")], "apisrs.csv", row.names = FALSE)
 write.csv(apiclus2[, c(keep, "fpc1", "fpc2")], "apiclus2.csv", row.names = FALSE)
 
 out <- list(meta = list(R = R.version.string, survey = as.character(packageVersion("survey")),
-                        script = "make_survey_unseen.R"))
+                        script = "make_design_multistage.R"))
 num <- function(x) as.numeric(unname(x))
 methods <- c("logit", "likelihood", "asin", "beta", "mean", "xlogit")
 
@@ -183,4 +183,4 @@ for (nm in names(cal)) {
 }
 out$pop <- list(types = pop.types, schwide = pop.schwide, awards = pop.awards, both = pop.both)
 
-writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE), "survey_unseen_R.json")
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE), "design_multistage_R.json")

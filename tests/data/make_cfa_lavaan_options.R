@@ -1,10 +1,10 @@
-# Reference values on models/data not used while developing satscore's CFA (tests/test_cfa_unseen.py):
+# Reference values on models/data not used while developing satscore's CFA (tests/sem/test_cfa_lavaan_options.py):
 # lavaan's PoliticalDemocracy measurement model (marker and std.lv, with and without residual
 # covariances, a two-indicator factor, FIML with an MCAR mask) and measurement invariance of the
 # Holzinger-Swineford three-factor model by sex (listwise, std.lv, strict level, FIML).
 #
 # R 4.2.2, lavaan 0.6-14, semTools 0.5-6, jsonlite. Run from this folder:
-#     Rscript make_cfa_unseen.R      # writes political_democracy.csv and cfa_unseen_R.json
+#     Rscript make_cfa_lavaan_options.R      # writes political_democracy.csv and cfa_lavaan_options_R.json
 # lavaan defaults throughout (estimator = "ML", likelihood = "normal", information = "expected"
 # for complete data / "observed" for missing = "ml", sample covariances with divisor N).
 suppressPackageStartupMessages({
@@ -63,7 +63,7 @@ single <- function(call, model, fit, data = NULL) {
 out <- list(provenance = list(
   R = R.version.string, lavaan = as.character(packageVersion("lavaan")),
   semTools = as.character(packageVersion("semTools")),
-  script = "tests/data/make_cfa_unseen.R"))
+  script = "tests/data/make_cfa_lavaan_options.R"))
 
 # --- PoliticalDemocracy measurement model (Bollen 1989; lavaan's sem() example without the
 #     structural part) ------------------------------------------------------------------------
@@ -172,5 +172,5 @@ m <- "A =~ A2 + A3 + A4 + A5 + A1"
 out$more$bfi_fiml_1f <- extra(m, cfa(m, bfi, missing = "ml"), list(data = "bfi", missing = "ml"))
 
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = FALSE, na = "null"),
-           "cfa_unseen_R.json")
-cat("wrote cfa_unseen_R.json\n")
+           "cfa_lavaan_options_R.json")
+cat("wrote cfa_lavaan_options_R.json\n")
