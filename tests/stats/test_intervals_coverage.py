@@ -56,7 +56,8 @@ def test_korn_graubard_without_design_is_the_exact_binomial_interval(n):
     inner = (k > 0) & (k < n)
     np.testing.assert_allclose(stats.binom.sf(k[inner] - 1, n, ci.low[inner]), 0.025, atol=1e-9)
     np.testing.assert_allclose(stats.binom.cdf(k[inner], n, ci.high[inner]), 0.025, atol=1e-9)
-    assert ci.low[0] == 0.0 and ci.high[-1] == 1.0
+    assert ci.low[0] == 0.0
+    assert ci.high[-1] == 1.0
 
 
 def korn_graubard_reference(p, se, df, rows, level=0.95):
@@ -80,8 +81,9 @@ def test_korn_graubard_with_design_effect_is_not_clopper_pearson(deff, df):
     np.testing.assert_allclose(high, ref_high, rtol=1e-10)
     np.testing.assert_allclose(n_eff, n / deff, rtol=1e-12)
     # ... and differs from Clopper-Pearson on the n answers, wider when deff > 1
-    cp_low, cp_high = stats.beta.ppf(0.025, p * n, n - p * n + 1), stats.beta.ppf(
-        0.975, p * n + 1, n - p * n
+    cp_low, cp_high = (
+        stats.beta.ppf(0.025, p * n, n - p * n + 1),
+        stats.beta.ppf(0.975, p * n + 1, n - p * n),
     )
     assert np.all(np.abs(low - cp_low) > 1e-4)
     assert np.all(np.abs(high - cp_high) > 1e-4)

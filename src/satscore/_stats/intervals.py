@@ -257,8 +257,9 @@ def likelihood_bounds(
 
     Examples
     --------
-    >>> low, high = likelihood_bounds(np.array([0.8]), np.array([0.0016]), np.array([1.96]),
-    ...                               np.array([100.0]))
+    >>> low, high = likelihood_bounds(
+    ...     np.array([0.8]), np.array([0.0016]), np.array([1.96]), np.array([100.0])
+    ... )
     >>> print(f"{low[0]:.4f} {high[0]:.4f}")
     0.7141 0.8706
     """
