@@ -43,6 +43,7 @@ from satscore._core.results import ConfidenceInterval
 __all__ = [
     "METHODS",
     "SIDES",
+    "agresti_coull_adjust",
     "asin_bounds",
     "beta_interval",
     "korn_graubard_n_eff",
@@ -179,6 +180,21 @@ def wald_bounds(estimate: Any, se: Any, q: Any) -> tuple[np.ndarray, np.ndarray]
     return est - half, est + half
 
 
+def agresti_coull_adjust(x: Any, n: Any, z: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Agresti–Coull adjusted proportion and size: ``((x + z²/2)/(n + z²), n + z²)``.
+
+    Examples
+    --------
+    >>> centre, n_c = agresti_coull_adjust(178, 200, 1.96)
+    >>> print(f"{centre:.4f} {n_c:.4f}")
+    0.8827 203.8416
+    """
+    z2 = np.asarray(z, dtype=float) ** 2
+    n_c = np.asarray(n, dtype=float) + z2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (np.asarray(x, dtype=float) + z2 / 2.0) / n_c, n_c
+
+
 def korn_graubard_n_eff(n_eff: Any, rows: Any, df: Any, tail: float) -> np.ndarray:
     """Korn–Graubard degrees-of-freedom adjusted effective size ``n_eff·(t_{rows-1}/t_df)²``.
 
@@ -301,8 +317,7 @@ def proportion_bounds(
         if method == "wilson":
             return wilson_bounds(p, n, z)
         if method == "agresti_coull":
-            n_c = n + z * z
-            center = (x + z * z / 2.0) / n_c
+            center, n_c = agresti_coull_adjust(x, n, z)
             low, high = wald_bounds(center, np.sqrt(center * (1.0 - center) / n_c), z)
         elif method == "wald":
             low, high = wald_bounds(p, np.sqrt(p * (1.0 - p) / n), z)
