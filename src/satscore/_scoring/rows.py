@@ -38,7 +38,7 @@ from scipy import special, stats
 from satscore._scoring.suppression import presentation_flags
 from satscore._stats import grouped as M
 from satscore._stats.bootstrap import bootstrap_means
-from satscore._stats.intervals import proportion_bounds
+from satscore._stats.intervals import korn_graubard_n_eff, proportion_bounds, wilson_bounds
 from satscore._stats.verdict import normal_p_values, proportion_p_values, t_p_values
 
 __all__ = ["RowBlock", "compute_rows", "row_blocks"]
@@ -127,15 +127,17 @@ def compute_rows(
         # the limits of R svyciprop(level = 1 - 2a), as the verdict definition says)
         ne_ci = ne_ci1 = n_eff
         if design is not None:
-            ne_ci, ne_ci1 = (_kg_effective_n(n_eff, se, n, rows_kg, df, q) for q in (a / 2, a))
+            ne_ci, ne_ci1 = (
+                np.where(se > 0, korn_graubard_n_eff(n_eff, rows_kg, df, q), n) for q in (a / 2, a)
+            )
         method = "korn_graubard" if opts.ci_method.startswith("bootstrap") else opts.ci_method
         q_t2 = stats.t.ppf(1 - a / 2, df)
         q_t1 = stats.t.ppf(1 - a, df)
         wilson_t = design is not None and method == "wilson"
         if wilson_t:  # R >= 4.5 svyciprop(method = "wilson"): n_eff, t_df quantile
             ne_ci = ne_ci1 = np.where(se > 0, n_eff, n)
-            pl2, ph2 = _wilson(est, ne_ci, q_t2)
-            pl1, ph1 = _wilson(est, ne_ci, q_t1)
+            pl2, ph2 = wilson_bounds(est, ne_ci, q_t2)
+            pl1, ph1 = wilson_bounds(est, ne_ci, q_t1)
         else:
             pl2, ph2 = proportion_bounds(est * ne_ci, ne_ci, method, a / 2)
             pl1, ph1 = proportion_bounds(est * ne_ci1, ne_ci1, method, a)
@@ -210,24 +212,6 @@ def compute_rows(
         "bca": opts.ci_method == "bootstrap",
     }
     return table
-
-
-def _kg_effective_n(
-    n_eff: np.ndarray, se: np.ndarray, n: np.ndarray, rows: np.ndarray, df: np.ndarray, q: float
-) -> np.ndarray:
-    """Korn-Graubard df-adjusted effective size ``n_eff (t_{rows-1,q} / t_{df,q})²`` for a
-    tail ``q`` (``n`` where the SE is 0, i.e. at 0% or 100%)."""
-    ratio = stats.t.ppf(q, np.maximum(rows - 1, 1)) / stats.t.ppf(q, df)
-    return np.where(se > 0, n_eff * ratio**2, n)
-
-
-def _wilson(p: np.ndarray, n: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score limits with critical value ``q`` (clipped to [0, 1])."""
-    q2 = q * q
-    denom = 1.0 + q2 / n
-    centre = (p + q2 / (2.0 * n)) / denom
-    half = q * np.sqrt(p * (1.0 - p) / n + q2 / (4.0 * n * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def _design_se(

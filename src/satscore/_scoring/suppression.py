@@ -33,10 +33,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from satscore._core.errors import OptionError
-from satscore._stats.intervals import beta_interval
+from satscore._stats.intervals import beta_interval, korn_graubard_n_eff
 
 __all__ = ["check_suppression", "presentation_flags"]
 
@@ -108,8 +107,8 @@ def presentation_flags(
         ne_w = ne
         if design_rows is not None:  # Korn-Graubard df adjustment of the raw n_eff, then the
             # cap at the domain's rows (surveytable svyciprop_adjusted: min(nrow, n_eff * r^2))
-            ratio = stats.t.ppf(0.025, np.maximum(design_rows - 1, 1)) / stats.t.ppf(0.025, df)
-            ne_w = np.where(boundary | ~(se > 0), n, np.minimum(raw * ratio**2, design_rows))
+            ne_kg = korn_graubard_n_eff(raw, design_rows, df, 0.025)
+            ne_w = np.where(boundary | ~(se > 0), n, np.minimum(ne_kg, design_rows))
         low, high = beta_interval(p * ne_w, ne_w, confidence_level=0.95)
         width = np.where(boundary, 0.0, np.asarray(high) - np.asarray(low))
         small = ~(ne >= 30) & ~empty

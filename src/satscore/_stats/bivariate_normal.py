@@ -1,12 +1,23 @@
-"""Vectorised standard bivariate normal CDF and density.
+"""Vectorised standard bivariate normal CDF (rectangle probabilities of psych::polychoric).
 
 The CDF uses the Drezner & Wesolowsky (1990) method in the double-precision form of
 Genz (2004), "Numerical computation of rectangular bivariate and trivariate normal and t
-probabilities", Statistics and Computing 14: for ``|r| < 0.925`` Gauss-Legendre
-quadrature of Sheppard's integral over ``asin(r)``; closer to ``|r| = 1`` an asymptotic
-expansion plus a quadrature of the remainder. Here every argument is an array and a
-20-point rule is used throughout (absolute error about 1e-15); there is no Python loop
-over evaluation points.
+probabilities", Statistics and Computing 14 (Genz's ``BVND``, the two-dimensional routine
+behind ``mnormt::pmnorm``/``biv.nt.prob`` and ``pbivnorm``): for ``|r| < 0.925``
+Gauss-Legendre quadrature of Sheppard's integral over ``asin(r)`` (Genz's 6-, 12- or
+20-point rule by ``|r|``); closer to ``|r| = 1`` an asymptotic expansion plus a 20-point
+quadrature of the remainder. Absolute error about 1e-15; every argument is an array and
+there is no Python loop over evaluation points.
+
+Why not scipy: ``scipy.stats.multivariate_normal.cdf`` integrates by randomised
+quasi-Monte Carlo (default ``abseps = 1e-5``), one correlation matrix per call and a
+Python-level loop over the points. Its error (up to that tolerance, different on every
+call unless seeded) would move R ``optimize``'s search for each polychoric ``rho``
+(:mod:`satscore._stats.brent`), and calling it for every cell of every item pair at every
+search step is too slow. psych
+itself evaluates each cell with ``mnormt::sadmvn`` (Genz's 1992 adaptive cubature,
+``abseps = 1e-6``); this deterministic, essentially exact CDF agrees with it within that
+tolerance.
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["bvn_cdf", "bvn_pdf", "bvn_pdf_drho"]
+__all__ = ["bvn_cdf"]
 
 _RULES = {n: np.polynomial.legendre.leggauss(n) for n in (6, 12, 20)}
 _NODES, _WEIGHTS = _RULES[20]
@@ -109,38 +120,4 @@ def bvn_cdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
     only_k = kinf & ~np.isnan(h)
     out[only_k] = special.ndtr(h[only_k])
     out[np.isneginf(h) | np.isneginf(k)] = 0.0
-    return out
-
-
-def bvn_pdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Standard bivariate normal density (zero where ``h`` or ``k`` is infinite).
-
-    This is also ``d bvn_cdf / d r`` (Plackett's identity).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> round(float(bvn_pdf(np.array(0.0), np.array(0.0), np.array(0.0))), 6)
-    0.159155
-    """
-    h, k, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, r)))
-    fin = np.isfinite(h) & np.isfinite(k)
-    out = np.zeros(h.shape)
-    hh, kk, rr = h[fin], k[fin], r[fin]
-    one = 1.0 - rr * rr
-    q = (hh * hh - 2.0 * rr * hh * kk + kk * kk) / one
-    out[fin] = np.exp(-q / 2.0) / (_TWO_PI * np.sqrt(one))
-    return out
-
-
-def bvn_pdf_drho(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Derivative of :func:`bvn_pdf` in ``r`` (zero where ``h`` or ``k`` is infinite)."""
-    h, k, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, r)))
-    fin = np.isfinite(h) & np.isfinite(k)
-    out = np.zeros(h.shape)
-    hh, kk, rr = h[fin], k[fin], r[fin]
-    one = 1.0 - rr * rr
-    q = hh * hh - 2.0 * rr * hh * kk + kk * kk
-    dens = np.exp(-q / one / 2.0) / (_TWO_PI * np.sqrt(one))
-    out[fin] = dens * (rr / one + (hh * kk * one - rr * q) / (one * one))
     return out

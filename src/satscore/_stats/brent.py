@@ -9,6 +9,14 @@ maximum. This is Brent (1973), *Algorithms for Minimization without Derivatives*
 ``localmin``, in the form of R's ``Brent_fmin`` (``src/library/stats/src/optimize.c``), with
 every step written as array operations so that all problems advance together; each keeps its
 own state and stops on its own criterion, exactly as the scalar loop would.
+
+Why not scipy: ``scipy.optimize.minimize_scalar(method="bounded")`` (``fminbound``) is the
+same Brent procedure, but it solves one problem per call (a Python loop over every item
+pair) and differs from R's ``Brent_fmin`` in the details that decide where a flat search
+stops: it hard-codes ``sqrt(2.2e-16)`` instead of ``sqrt(DBL_EPSILON)`` in the tolerance
+``tol1 = sqrt_eps·|x| + tol/3``, and breaks ties the other way (a zero step, or a parabolic
+step too close to an end with ``x`` exactly at the midpoint, moves ``+tol1`` where R moves
+``-tol1``).
 """
 
 from __future__ import annotations

@@ -18,6 +18,14 @@ Algorithms (re-implemented from the published descriptions and checked against R
   element-wise powered target, columns rescaled; ``Phi = U^-1 U^-T``.
 * ``promax``: psych's ``kaiser(rotate = "Promax")``: rows normalised to unit communality,
   Promax, rows scaled back (SPSS-style).
+
+Why not scipy/statsmodels: scipy has no factor rotations. ``statsmodels``'
+``rotate_factors`` implements the same gradient projection algorithm but stops after 501
+iterations (GPArotation: 1000), has no geomin, no Kaiser row normalisation, computes
+varimax by gradient projection instead of ``stats::varimax``'s SVD iterations with their
+relative-change stopping rule, and its ``promax`` (default power 2, its own column scaling)
+is neither psych's ``Promax`` nor ``kaiser(rotate = "Promax")``; loadings would agree with
+psych only to the convergence tolerance, and not at all for promax.
 """
 
 from __future__ import annotations

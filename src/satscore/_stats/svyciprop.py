@@ -21,20 +21,32 @@ the design degrees of freedom ``df`` and the number of rows ``n`` of the
     Score interval with ``n_eff = p(1-p)/v`` (no df adjustment) and ``t_df``.
 ``likelihood``
     Rao–Scott scaled profile likelihood of the intercept-only quasi-binomial
-    model, solved exactly (see :func:`_likelihood`).
+    model, solved exactly (see :func:`~satscore._stats.intervals.likelihood_bounds`).
 
 When ``v = 0`` (``p`` is 0 or 1, or no variation) R returns NaN; satscore
 instead returns the exact Clopper–Pearson interval on the ``n`` rows (NCHS
 convention), so a small segment where everyone is satisfied does not report
 certainty.
+
+Every formula lives in :mod:`satscore._stats.intervals`; this module only
+composes them into the design-based methods (effective size, caps, the
+degenerate-case convention).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import stats
 
-from satscore._stats.intervals import beta_interval
+from satscore._stats.intervals import (
+    asin_bounds,
+    beta_interval,
+    korn_graubard_n_eff,
+    likelihood_bounds,
+    logit_bounds,
+    wald_bounds,
+    wilson_bounds,
+)
 
 __all__ = ["CI_METHODS", "N_EFF_CAPS", "design_proportion_ci"]
 
@@ -60,6 +72,15 @@ def design_proportion_ci(
     ``n`` of the likelihood method's quasi-binomial fit; it differs from ``n``
     (``nrow`` of the domain design) for domains of calibrated designs, whose
     subsets keep every row.
+
+    Examples
+    --------
+    >>> low, high, n_eff = design_proportion_ci(
+    ...     0.827948, 0.024345**2, 197, 200, method="korn_graubard", level=0.95
+    ... )
+    >>> print(f"{float(low):.4f} {float(high):.4f}")
+    0.7742 0.8734
+    >>> # R: svyciprop(~I(sch.wide == "Yes"), dstrat, method = "beta")
     """
     p, var, df, n = (np.asarray(a, float) for a in np.broadcast_arrays(p, var, df, n))
     alpha = 1.0 - level
@@ -69,29 +90,19 @@ def design_proportion_ci(
         tq = np.where(df > 0, stats.t.ppf(1.0 - alpha / 2.0, np.where(df > 0, df, 1.0)), np.nan)
         degenerate = ~(var > 0) | (p <= 0) | (p >= 1)
         if method in ("korn_graubard", "beta"):
-            ratio = stats.t.ppf(alpha / 2.0, np.maximum(n - 1.0, 1.0)) / stats.t.ppf(
-                alpha / 2.0, np.where(df > 0, df, np.nan)
-            )
-            n_star = _cap(n_eff * ratio**2, n, n_eff_cap, sum_w)
+            n_adj = korn_graubard_n_eff(n_eff, n, np.where(df > 0, df, np.nan), alpha / 2.0)
+            n_star = _cap(n_adj, n, n_eff_cap, sum_w)
             low, high = beta_interval(p * n_star, n_star, confidence_level=level)
         elif method in ("logit", "xlogit"):
-            eta = np.log(p / (1.0 - p))
-            half = tq * se / (p * (1.0 - p))
-            low, high = special.expit(eta - half), special.expit(eta + half)
+            low, high = logit_bounds(p, se, tq)
         elif method == "asin":
-            eta = np.arcsin(np.sqrt(p))
-            half = tq * se / (2.0 * np.sqrt(p * (1.0 - p)))
-            low, high = np.sin(eta - half) ** 2, np.sin(eta + half) ** 2
+            low, high = asin_bounds(p, se, tq)
         elif method == "mean":
-            low, high = p - tq * se, p + tq * se
+            low, high = wald_bounds(p, se, tq)
         elif method == "wilson":
-            m = _cap(n_eff, n, n_eff_cap, sum_w)
-            t2 = tq * tq
-            centre = p + t2 / (2.0 * m)
-            half = tq / (2.0 * m) * np.sqrt(4.0 * m * p * (1.0 - p) + t2)
-            low, high = (centre - half) / (1.0 + t2 / m), (centre + half) / (1.0 + t2 / m)
+            low, high = wilson_bounds(p, _cap(n_eff, n, n_eff_cap, sum_w), tq)
         else:  # likelihood
-            low, high = _likelihood(p, var, tq, n if n_model is None else n_model)
+            low, high = likelihood_bounds(p, var, tq, n if n_model is None else n_model)
         low = np.asarray(low, float)
         high = np.asarray(high, float)
     if degenerate.any():
@@ -114,38 +125,3 @@ def _cap(
         return np.minimum(n_star, n)
     f = np.clip(n / sum_w, 0.0, 1.0 - 1e-12) if sum_w is not None else 0.0
     return np.minimum(n_star, n / (1.0 - f))
-
-
-def _likelihood(
-    p: np.ndarray, var: np.ndarray, tq: np.ndarray, n: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rao–Scott scaled profile-likelihood limits of an intercept-only quasi-binomial fit.
-
-    R ``confint(svyglm(y ~ 1, family = quasibinomial), method = "likelihood")``
-    profiles the binomial deviance of the (mean-1 rescaled) weights and compares
-    it with ``t²_df·λ``, ``λ`` = design variance / model variance of the
-    intercept (model variance with the Pearson dispersion on ``n - 1`` residual
-    df). For an intercept-only model this reduces to the closed equation
-    ``2·KL(p̂‖π) = t²_df · v(p̂) · n / ((n - 1) · p̂(1 - p̂))``, solved exactly
-    here for ``π`` below and above ``p̂`` (``n``: rows with a non-zero weight).
-    R evaluates the same profile on a grid with spline interpolation, so R's
-    limits differ from the exact root in about the fifth significant digit, up to
-    ~2e-3 relative in small domains; against the exact roots of R's own profile
-    equation (``uniroot``) satscore agrees to R's glm convergence (≤ 3e-4,
-    ``tests/survey/test_design_multistage_R.py``).
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        target = tq * tq * var * n / ((n - 1.0) * p * (1.0 - p))
-    low = np.full(p.shape, np.nan)
-    high = np.full(p.shape, np.nan)
-    for i in np.flatnonzero(np.isfinite(target) & (p > 0) & (p < 1)):
-        pi, ti = float(p[i]), float(target[i])
-
-        def dev(x: float, pi: float = pi, ti: float = ti) -> float:
-            kl = pi * np.log(pi / x) + (1.0 - pi) * np.log((1.0 - pi) / (1.0 - x))
-            return 2.0 * kl - ti
-
-        low[i] = optimize.brentq(dev, 1e-300, pi, xtol=1e-15) if dev(1e-300) > 0 else 0.0
-        hi_end = 1.0 - 1e-16
-        high[i] = optimize.brentq(dev, pi, hi_end, xtol=1e-15) if dev(hi_end) > 0 else 1.0
-    return low, high

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
+from satscore._stats.intervals import agresti_coull_adjust
+
 __all__ = [
     "directional_p_value",
     "normal_p_values",
@@ -121,9 +123,7 @@ def proportion_p_values(
             z = (p_hat - t) / np.sqrt(p_hat * (1.0 - p_hat) / n)
             z = np.where(np.isnan(z), np.sign(p_hat - t) * np.inf, z)
         elif method == "agresti_coull":
-            crit = special.ndtri(confidence_level)
-            n_c = n + crit * crit
-            p_c = (x + crit * crit / 2.0) / n_c
+            p_c, n_c = agresti_coull_adjust(x, n, special.ndtri(confidence_level))
             z = (p_c - t) / np.sqrt(p_c * (1.0 - p_c) / n_c)
         else:
             msg = f"no p-value for method {method!r}"
