@@ -1,4 +1,4 @@
-"""Construction pieces of :class:`satscore.SurveyDesign`: result type, codes, FPC, weights."""
+"""Construction pieces of :class:`satscore.SurveyDesign`: codes, stages, FPC, weights."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import DesignError
-from satscore._core.results import ConfidenceInterval, ResultMixin
 from satscore._survey.variance import DesignStructure, Stage
 
 __all__ = [
+    "LONELY_PSU",
     "BuiltDesign",
-    "DesignEstimate",
     "build_structure",
     "check_lonely",
     "check_weights",
@@ -30,81 +29,7 @@ __all__ = [
     "stratum_codes",
 ]
 
-
-@dataclasses.dataclass(frozen=True)
-class DesignEstimate(ResultMixin):
-    """A design-based estimate with its linearised standard error.
-
-    Attributes
-    ----------
-    statistic : str
-        ``"mean"``, ``"total"`` or ``"proportion"``.
-    variable : str
-        The variable (and level, for a proportion) estimated.
-    estimate : float
-        Point estimate.
-    se : float
-        Linearised (Taylor) standard error.
-    ci : ConfidenceInterval
-        Confidence interval at ``confidence_level``.
-    deff : float
-        Design effect: design variance over the SRS variance (``"wor"``: R
-        ``deff = TRUE``, SRS without replacement with ``N̂ = Σw``; ``"replace"``:
-        with replacement, Kish's deft²).
-    n : int
-        Rows with a non-missing value.
-    n_eff : float
-        Effective sample size ``σ̂²/v`` (``p(1-p)/v`` for a proportion).
-    df : float
-        Design degrees of freedom (PSUs minus strata).
-    method : str
-        Interval method.
-    confidence_level : float
-        Coverage of ``ci``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from satscore import SurveyDesign
-    >>> d = SurveyDesign(pd.DataFrame({"sat": [1, 1, 1, 0] * 25, "h": ["a", "b"] * 50}), strata="h")
-    >>> est = d.proportion("sat")
-    >>> print(f"{est.estimate:.2f} [{est.ci.low:.3f}, {est.ci.high:.3f}] df={est.df:.0f}")
-    0.75 [0.672, 0.818] df=98
-    >>> # R: svyciprop(~sat, svydesign(id=~1, strata=~h, data=d), method = "beta")
-    """
-
-    statistic: str
-    variable: str
-    estimate: float
-    se: float
-    ci: ConfidenceInterval
-    deff: float
-    n: int
-    n_eff: float
-    df: float
-    method: str
-    confidence_level: float
-    _title = "Design-based estimate"
-
-    def summary(self) -> pd.DataFrame:
-        """One-row tidy table of the estimate."""
-        return pd.DataFrame(
-            [
-                {
-                    "statistic": self.statistic,
-                    "variable": self.variable,
-                    "estimate": self.estimate,
-                    "se": self.se,
-                    "ci_low": self.ci.low,
-                    "ci_high": self.ci.high,
-                    "deff": self.deff,
-                    "n": self.n,
-                    "n_eff": self.n_eff,
-                    "df": self.df,
-                    "method": self.method,
-                }
-            ]
-        )
+LONELY_PSU = ("fail", "adjust", "remove", "certainty", "average")
 
 
 def stratum_codes(

@@ -1,8 +1,8 @@
-"""``SurveyDesign`` on streamed chunks or a Dask frame (Taylor linearisation from totals).
+"""The streamed backend of ``SurveyDesign``: chunks or a Dask frame, reduced to design totals.
 
 ``SurveyDesign(chunks, weights=..., strata=..., cluster=..., fpc=...)`` with
-out-of-core data returns a :class:`StreamedDesign`: it keeps the source and
-the design's column names, and each estimate (``mean``, ``total``,
+out-of-core data estimates through a :class:`StreamedEngine`: it keeps the
+source and the design's column names, and each estimate (``mean``, ``total``,
 ``proportion``, ``by``) reads the chunks once, reducing them to
 :class:`~satscore._survey.totals.DesignTotals`. The results equal the
 in-memory design's (same combination step, FPC and lonely-PSU rules).
@@ -21,16 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from satscore._core.checks import check_option
+from satscore._core.checks import check_columns, check_option
 from satscore._core.errors import ChunkError, DataError, DesignError, SatscoreTypeError
 from satscore._stream.chunks import is_reiterable
 from satscore._stream.reduce import reduce_summaries
-from satscore._survey.build import stage_list, stage_plan
-from satscore._survey.design import LONELY_PSU, SurveyDesign
+from satscore._survey.build import LONELY_PSU, stage_list, stage_plan
+from satscore._survey.engine import DesignEngine
 from satscore._survey.rows import check_binary, column_values
 from satscore._survey.totals import DesignSpec, DesignTotals, design_estimates
 
-__all__ = ["StreamedDesign"]
+__all__ = ["StreamedEngine"]
 
 
 def _names(value: Any, what: str) -> tuple[str, ...]:
@@ -46,13 +46,15 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
     return cols
 
 
-class StreamedDesign(SurveyDesign):
+class StreamedEngine(DesignEngine):
     """A survey design over chunks or a Dask frame (see the module docstring).
 
     Attributes
     ----------
     data : None
         Rows are not kept.
+    spec : DesignSpec
+        The design's columns (``score_survey`` reads the same chunks with it).
     df : int
         Design degrees of freedom (one pass over the design columns on first use).
     n_psu, n_strata : int
@@ -74,7 +76,7 @@ class StreamedDesign(SurveyDesign):
         clusters = _names(cluster, "cluster")
         fpcs = tuple(f if isinstance(f, str) else float(f) for f in stage_list(fpc))
         stage_plan(clusters, fpcs)  # one fpc per stage, or none (raises otherwise)
-        self._spec = DesignSpec(
+        self.spec = DesignSpec(
             weights=(_names(weights, "weights") or (None,))[0],
             strata=_names(strata, "strata"),
             cluster=clusters or None,
@@ -97,7 +99,7 @@ class StreamedDesign(SurveyDesign):
             )
             raise ChunkError(msg)
         self._reads += 1
-        spec = self._spec
+        spec = self.spec
 
         def summarize(chunk: pd.DataFrame, number: int) -> DesignTotals:
             return DesignTotals.from_frame(
@@ -106,9 +108,10 @@ class StreamedDesign(SurveyDesign):
 
         return reduce_summaries(self._source, summarize)
 
-    def _domain_results(
+    def domain_results(
         self, var: Any, level: Any, statistic: str, deff: str, columns: Any = None
     ) -> tuple[dict[str, Any], pd.DataFrame | None, str, float]:
+        """Estimates of ``var`` in each domain of ``columns``: one pass over the chunks."""
         if not isinstance(var, str):
             msg = (
                 f"with streamed data the variable must be a column name; found "
@@ -145,7 +148,8 @@ class StreamedDesign(SurveyDesign):
 
     # ------------------------------------------------------------------ properties
     @property
-    def weights(self) -> np.ndarray:  # type: ignore[override]
+    def weights(self) -> np.ndarray:
+        """Not kept: raises :class:`~satscore.errors.DesignError`."""
         msg = (
             "a streamed design does not keep per-row weights: calibration (post_stratify, "
             "rake) and row-level access need the rows in memory. Build the design on a "
@@ -155,39 +159,49 @@ class StreamedDesign(SurveyDesign):
 
     @property
     def df(self) -> int:
+        """PSUs minus strata (one pass over the design columns on first use)."""
         return int(self._ensure_structure()["df"])
 
     @property
     def n_psu(self) -> int:
+        """First-stage clusters."""
         return int(self._ensure_structure()["n_psu"])
 
     @property
     def n_strata(self) -> int:
+        """Number of strata."""
         return int(self._ensure_structure()["n_strata"])
 
     @property
     def n_stages(self) -> int:
-        return max(1, len(self._spec.clusters))
+        """Sampling stages entering the variance."""
+        return max(1, len(self.spec.clusters))
 
     @property
     def calibrated(self) -> bool:
+        """Always False: calibration needs the rows in memory."""
         return False
 
-    def __repr__(self) -> str:
-        s = self._spec
+    def describe(self) -> str:
+        """``StreamedDesign(weights='pw', strata=['stype'], cluster=[])``."""
+        s = self.spec
         parts = [f"weights={s.weights!r}", f"strata={list(s.strata)}", f"cluster={s.clusters}"]
         if s.fpc is not None:
             parts.append(f"fpc={s.fpc!r}")
         return f"StreamedDesign({', '.join(parts)})"
 
-    def _with(self, weights: np.ndarray, step: tuple) -> SurveyDesign:
+    def calibrate(self, weights: np.ndarray, step: tuple) -> DesignEngine:
+        """Not available: raises :class:`~satscore.errors.DesignError`."""
         msg = (
             "post-stratification and raking need the rows in memory (calibrated variances use "
             "row-level residuals); build the design on a DataFrame to calibrate it."
         )
         raise DesignError(msg)
 
-    def domain_means(self, y: Any, **kwargs: Any) -> dict[str, Any]:
+    def domain_means(
+        self, y: Any, *, domains: Any = None, n_domains: int | None = None, deff: str = "wor"
+    ) -> dict[str, Any]:
+        """Not available: raises :class:`~satscore.errors.DesignError`."""
         msg = (
             "domain_means takes row-aligned arrays, which a streamed design does not have; use "
             "design.by(columns, var) or score_survey(<same chunks>, ..., design=design)."
@@ -196,10 +210,8 @@ class StreamedDesign(SurveyDesign):
 
 
 def _column_values(chunk: pd.DataFrame, var: str, level: Any) -> np.ndarray:
-    if var not in chunk.columns:
-        msg = (
-            f"variable {var!r} is not a column of the chunks; pass one of "
-            f"{[str(c) for c in chunk.columns][:12]}."
-        )
-        raise DataError(msg)
+    check_columns(
+        chunk.columns, [var], what="variable", where="a column of the chunks",
+        fix="pass a column that every chunk has", error=DataError,
+    )  # fmt: skip
     return column_values(chunk[var], var, level)
