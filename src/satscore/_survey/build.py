@@ -16,6 +16,7 @@ from satscore._survey.variance import DesignStructure, Stage, key_index
 __all__ = [
     "LONELY_PSU",
     "BuiltDesign",
+    "DesignArgs",
     "build_structure",
     "check_complete",
     "check_fpc",
@@ -40,6 +41,22 @@ __all__ = [
 ]
 
 LONELY_PSU = ("fail", "adjust", "remove", "certainty", "average")
+
+
+@dataclasses.dataclass(frozen=True)
+class DesignArgs:
+    """The design arguments of :class:`satscore.SurveyDesign`, as given (internal).
+
+    Each backend reads them its own way: the in-memory one accepts columns or
+    arrays, the streamed one column names only.
+    """
+
+    weights: Any = None
+    strata: Any = None
+    cluster: Any = None
+    fpc: Any = None
+    nest: bool = False
+    lonely_psu: str = "fail"
 
 
 def stratum_codes(

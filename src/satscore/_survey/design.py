@@ -27,6 +27,7 @@ from satscore._core.checks import check_confidence_level, check_option
 from satscore._core.errors import DesignError
 from satscore._stats.svyciprop import CI_METHODS, N_EFF_CAPS
 from satscore._stream.chunks import is_out_of_core
+from satscore._survey.build import DesignArgs
 from satscore._survey.engine import DEFF_TYPES, DesignEngine, DesignEstimate
 from satscore._survey.memory import MemoryEngine
 from satscore._survey.streamed import StreamedEngine
@@ -124,16 +125,13 @@ class SurveyDesign:
         nest: bool = False,
         lonely_psu: str = "fail",
     ) -> None:
-        kwargs = {
-            "weights": weights, "strata": strata, "cluster": cluster, "fpc": fpc,
-            "nest": nest, "lonely_psu": lonely_psu,
-        }  # fmt: skip
+        args = DesignArgs(weights, strata, cluster, fpc, nest, lonely_psu)
         # the backend, chosen once: rows in memory, or design totals per stratum/PSU/domain
         engine: DesignEngine
         if is_out_of_core(data):
-            engine = StreamedEngine(data, **kwargs)
+            engine = StreamedEngine(data, args)
         else:
-            engine = MemoryEngine(data, **kwargs)
+            engine = MemoryEngine(data, args)
         self._engine = engine
 
     # ------------------------------------------------------------------ properties

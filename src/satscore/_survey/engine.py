@@ -109,45 +109,28 @@ class DesignEstimate(ResultMixin):
 class DesignEngine(abc.ABC):
     """Base of the design backends: estimates from :meth:`domain_results` (internal).
 
+    A backend also gives the attributes (or properties) below and the ``weights``
+    property; :class:`satscore.SurveyDesign` documents them.
+
     Attributes
     ----------
     data : pandas.DataFrame or None
         The rows (None when streamed).
+    df, n_psu, n_strata, n_stages : int
+        The design's structure.
+    calibrated : bool
+        Whether post-stratification or raking has been applied.
     """
 
     data: pd.DataFrame | None
+    df: int
+    n_psu: int
+    n_strata: int
+    n_stages: int
+    calibrated: bool
+    weights: np.ndarray
 
     # ------------------------------------------------------------------ the backend
-    @property
-    @abc.abstractmethod
-    def df(self) -> int:
-        """Design degrees of freedom: PSUs minus strata."""
-
-    @property
-    @abc.abstractmethod
-    def n_psu(self) -> int:
-        """Number of first-stage clusters."""
-
-    @property
-    @abc.abstractmethod
-    def n_strata(self) -> int:
-        """Number of strata."""
-
-    @property
-    @abc.abstractmethod
-    def n_stages(self) -> int:
-        """Sampling stages entering the variance."""
-
-    @property
-    @abc.abstractmethod
-    def calibrated(self) -> bool:
-        """Whether post-stratification or raking has been applied."""
-
-    @property
-    @abc.abstractmethod
-    def weights(self) -> np.ndarray:
-        """Per-row weights (a copy)."""
-
     @abc.abstractmethod
     def describe(self) -> str:
         """The design's ``repr``."""

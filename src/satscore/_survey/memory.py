@@ -19,7 +19,13 @@ import pandas as pd
 
 from satscore._core.checks import check_columns, check_option
 from satscore._core.errors import DataError, DesignError, SatscoreTypeError
-from satscore._survey.build import LONELY_PSU, build_structure, column_list, sampling_weights
+from satscore._survey.build import (
+    LONELY_PSU,
+    DesignArgs,
+    build_structure,
+    column_list,
+    sampling_weights,
+)
 from satscore._survey.engine import DEFF_TYPES, DesignEngine
 from satscore._survey.rows import (
     calibrated_variance,
@@ -34,7 +40,7 @@ __all__ = ["MemoryEngine"]
 
 
 class MemoryEngine(DesignEngine):
-    """A design whose rows are in memory (arguments as :class:`satscore.SurveyDesign`).
+    """A design whose rows are in memory (``args`` as :class:`satscore.SurveyDesign`'s).
 
     Attributes
     ----------
@@ -42,19 +48,12 @@ class MemoryEngine(DesignEngine):
         The rows (not copied, never modified).
     struct : DesignStructure
         The integer-coded stages, with the calibration steps.
+    df, n_psu, n_strata, n_stages : int
+        PSUs minus strata, first-stage clusters (rows when unclustered), strata, and
+        the sampling stages entering the variance.
     """
 
-    def __init__(
-        self,
-        data: pd.DataFrame,
-        *,
-        weights: Any = None,
-        strata: Any = None,
-        cluster: Any = None,
-        fpc: Any = None,
-        nest: bool = False,
-        lonely_psu: str = "fail",
-    ) -> None:
+    def __init__(self, data: pd.DataFrame, args: DesignArgs) -> None:
         if not isinstance(data, pd.DataFrame):
             msg = (
                 f"data must be a pandas DataFrame; found {type(data).__name__}. "
@@ -64,40 +63,24 @@ class MemoryEngine(DesignEngine):
         if data.shape[0] < 2:
             msg = f"data has {data.shape[0]} row(s); a survey design needs at least 2."
             raise DesignError(msg)
-        check_option("lonely_psu", lonely_psu, LONELY_PSU)
+        check_option("lonely_psu", args.lonely_psu, LONELY_PSU)
         self.data = data
         built = build_structure(
-            data, strata=strata, cluster=cluster, fpc=fpc, nest=nest, lonely_psu=lonely_psu
-        )
+            data, strata=args.strata, cluster=args.cluster, fpc=args.fpc, nest=args.nest,
+            lonely_psu=args.lonely_psu,
+        )  # fmt: skip
         self.struct: DesignStructure = built.struct
-        self._w = sampling_weights(weights, data, built.fpc_weight)
-        self._has_fpc = fpc is not None
+        self._w = sampling_weights(args.weights, data, built.fpc_weight)
+        self._has_fpc = args.fpc is not None
+        self.df = self.struct.df
+        self.n_psu = self.struct.n_clusters
+        self.n_strata = self.struct.n_strata
+        self.n_stages = len(self.struct.stages)
 
-    # ------------------------------------------------------------------ structure
     @property
     def weights(self) -> np.ndarray:
         """Sampling (or calibrated) weights, one per row (a copy)."""
         return self._w.copy()
-
-    @property
-    def df(self) -> int:
-        """PSUs minus strata."""
-        return self.struct.df
-
-    @property
-    def n_psu(self) -> int:
-        """First-stage clusters (rows when unclustered)."""
-        return self.struct.n_clusters
-
-    @property
-    def n_strata(self) -> int:
-        """Number of strata."""
-        return self.struct.n_strata
-
-    @property
-    def n_stages(self) -> int:
-        """Sampling stages entering the variance."""
-        return len(self.struct.stages)
 
     @property
     def calibrated(self) -> bool:

@@ -25,7 +25,7 @@ from satscore._core.checks import check_columns, check_option
 from satscore._core.errors import ChunkError, DataError, DesignError, SatscoreTypeError
 from satscore._stream.chunks import is_reiterable
 from satscore._stream.reduce import reduce_summaries
-from satscore._survey.build import LONELY_PSU, stage_list, stage_plan
+from satscore._survey.build import LONELY_PSU, DesignArgs, stage_list, stage_plan
 from satscore._survey.engine import DesignEngine
 from satscore._survey.rows import check_binary, column_values
 from satscore._survey.totals import DesignSpec, DesignTotals, design_estimates
@@ -61,28 +61,20 @@ class StreamedEngine(DesignEngine):
         Number of first-stage clusters and strata.
     """
 
-    def __init__(
-        self,
-        data: Any,
-        *,
-        weights: Any = None,
-        strata: Any = None,
-        cluster: Any = None,
-        fpc: Any = None,
-        nest: bool = False,
-        lonely_psu: str = "fail",
-    ) -> None:
-        check_option("lonely_psu", lonely_psu, LONELY_PSU)
-        clusters = _names(cluster, "cluster")
-        fpcs = tuple(f if isinstance(f, str) else float(f) for f in stage_list(fpc))
+    calibrated = False  # calibration needs the rows in memory
+
+    def __init__(self, data: Any, args: DesignArgs) -> None:
+        check_option("lonely_psu", args.lonely_psu, LONELY_PSU)
+        clusters = _names(args.cluster, "cluster")
+        fpcs = tuple(f if isinstance(f, str) else float(f) for f in stage_list(args.fpc))
         stage_plan(clusters, fpcs)  # one fpc per stage, or none (raises otherwise)
         self.spec = DesignSpec(
-            weights=(_names(weights, "weights") or (None,))[0],
-            strata=_names(strata, "strata"),
+            weights=(_names(args.weights, "weights") or (None,))[0],
+            strata=_names(args.strata, "strata"),
             cluster=clusters or None,
             fpc=fpcs or None,
-            nest=bool(nest),
-            lonely_psu=lonely_psu,
+            nest=bool(args.nest),
+            lonely_psu=args.lonely_psu,
         )
         self._source = data
         self._reads = 0
@@ -176,11 +168,6 @@ class StreamedEngine(DesignEngine):
     def n_stages(self) -> int:
         """Sampling stages entering the variance."""
         return max(1, len(self.spec.clusters))
-
-    @property
-    def calibrated(self) -> bool:
-        """Always False: calibration needs the rows in memory."""
-        return False
 
     def describe(self) -> str:
         """``StreamedDesign(weights='pw', strata=['stype'], cluster=[])``."""

@@ -28,6 +28,7 @@ from scipy import stats
 from satscore._core.checks import check_columns, check_confidence_level
 from satscore._core.errors import DesignError
 from satscore._core.results import ConfidenceInterval, ResultMixin
+from satscore._survey.build import DesignArgs
 from satscore._survey.design import SurveyDesign
 from satscore._survey.memory import MemoryEngine
 from satscore._survey.variance import influence_variance
@@ -206,7 +207,7 @@ def _stacked(
         raise DesignError(msg)
     wave = np.r_[np.zeros(ya.size, dtype=np.int64), np.ones(yb.size, dtype=np.int64)]
     stacked = pd.DataFrame({"_id": ids.to_numpy(), "_w": np.r_[rows_a.weights, rows_b.weights]})
-    design = MemoryEngine(stacked, weights="_w", cluster="_id")
+    design = MemoryEngine(stacked, DesignArgs(weights="_w", cluster="_id"))
     y = np.r_[ya, yb]
     w = design.weights
     member = ~np.isnan(y)
