@@ -128,6 +128,7 @@ class MemoryEngine(DesignEngine):
         return values, str(name) if level is None else f"{name}={level}"
 
     def _domain_codes(self, by: Any) -> tuple[np.ndarray, pd.DataFrame]:
+        """Domain code of each row (-1: a domain column is missing) and the sorted keys."""
         cols = column_list(by, self.data, "by")
         grouped = self.data.loc[:, cols].groupby(cols, sort=True, observed=True, dropna=True)
         codes = grouped.ngroup().to_numpy()

@@ -34,6 +34,7 @@ __all__ = ["StreamedEngine"]
 
 
 def _names(value: Any, what: str) -> tuple[str, ...]:
+    """Column name(s) of a design argument as a tuple (streamed designs take names only)."""
     if value is None:
         return ()
     cols = (value,) if isinstance(value, str) else tuple(value)
@@ -83,6 +84,7 @@ class StreamedEngine(DesignEngine):
 
     # ------------------------------------------------------------------ streaming
     def _totals(self, values: Any, domains: tuple[str, ...]) -> DesignTotals:
+        """The design totals of ``values(chunk)`` over the whole source (one pass)."""
         if self._reads and not is_reiterable(self._source):
             msg = (
                 "this design's data is a one-shot iterator that was already read; pass a list "
@@ -129,11 +131,13 @@ class StreamedEngine(DesignEngine):
         return out, keys, name, float(res["n_total"])
 
     def _ensure_structure(self) -> dict[str, Any]:
+        """``df``, ``n_psu``, ``n_strata`` and rows (one pass on first use)."""
         if self._structure is None:
             self._totals_structure()
         return self._structure  # type: ignore[return-value]
 
     def _totals_structure(self) -> None:
+        """Read the design columns once for the design's structure."""
         totals = self._totals(lambda c: {"_one": np.ones(len(c))}, ())
         res = design_estimates(totals)
         self._structure = {k: res[k] for k in ("df", "n_psu", "n_strata", "n_total")}
@@ -197,6 +201,7 @@ class StreamedEngine(DesignEngine):
 
 
 def _column_values(chunk: pd.DataFrame, var: str, level: Any) -> np.ndarray:
+    """Float values of the variable ``var`` in one chunk."""
     check_columns(
         chunk.columns, [var], what="variable", where="a column of the chunks",
         fix="pass a column that every chunk has", error=DataError,

@@ -78,11 +78,13 @@ class DesignSpec:
         return stage_plan(stage_list(self.cluster), self.fpcs)
 
     def columns(self) -> list[str]:
+        """Every column the design reads from a chunk."""
         extra = [c for c in [*stage_list(self.cluster), self.weights, *self.fpcs] if c is not None]
         return [*self.strata, *(c for c in extra if isinstance(c, str))]
 
 
 def _none(v: Any) -> Any:
+    """A key value as a Python scalar, None for a missing one."""
     v = _py(v)
     try:
         return None if pd.isna(v) else v
@@ -116,6 +118,7 @@ class _Extremes(_Keyed):
     _fill: ClassVar[dict[str, float]] = {"lo": np.inf, "hi": -np.inf}
 
     def merge(self, other: _Extremes) -> _Extremes:
+        """Ranges over the union of the two chunks' rows."""
         self._check_compatible(other)
         keys, a, b = self._aligned(other)
         return dataclasses.replace(
@@ -221,6 +224,7 @@ class DesignTotals:
         )
 
     def __add__(self, other: DesignTotals) -> DesignTotals:
+        """``a + b`` is :meth:`merge`."""
         return self.merge(other)
 
 
@@ -235,6 +239,7 @@ def _fpc_extremes(chunk: pd.DataFrame, fpc: Any, by: list[str], number: int) -> 
 
 
 def _chunk_weights(chunk: pd.DataFrame, spec: DesignSpec, number: int) -> np.ndarray:
+    """Checked weights of a chunk's rows (1 without a weights column)."""
     if spec.weights is None:
         return np.ones(len(chunk))
     w = pd.to_numeric(chunk[spec.weights], errors="coerce").to_numpy(dtype=float)
@@ -339,6 +344,7 @@ def design_estimates(
 
 
 def _sorted(pairs: set[tuple]) -> list[tuple]:
+    """Unit keys in the in-memory design's order (by ``repr`` for ids of mixed types)."""
     try:
         return sorted(pairs)
     except TypeError:  # ids of mixed types

@@ -108,6 +108,7 @@ class DesignStructure:
 
     @property
     def n_strata(self) -> int:
+        """Number of strata."""
         return int(self.stages[0].n_units.shape[0])
 
     @property
@@ -261,6 +262,7 @@ def residualise(struct: DesignStructure, zmat: np.ndarray) -> np.ndarray:
 
 
 def _group_sum(codes: np.ndarray, mat: np.ndarray, k: int) -> np.ndarray:
+    """Column sums of ``mat`` within each of the ``k`` groups ``codes`` (sparse product)."""
     n = codes.shape[0]
     ind = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
     return np.asarray(ind @ mat)

@@ -160,6 +160,7 @@ def compare_waves(
 def _mover(
     a: SurveyDesign, b: SurveyDesign, var: str, level: Any, method: str, conf: float
 ) -> WaveComparison:
+    """Independent waves: the MOVER interval from each wave's own interval."""
     proportion = level is not None or (_is_binary(a, var) and _is_binary(b, var))
     if proportion:
         ea = a.proportion(var, level=level, method=method, confidence_level=conf)
@@ -185,6 +186,7 @@ def _mover(
 
 
 def _is_binary(d: SurveyDesign, var: str) -> bool:
+    """Whether every non-missing value of ``var`` is 0 or 1."""
     y, _ = d._rows("compare_waves without level= (telling a 0/1 variable from a mean)").values(var)
     vals = y[~np.isnan(y)]
     return bool(vals.size) and bool(np.isin(vals, (0.0, 1.0)).all())
@@ -193,6 +195,7 @@ def _is_binary(d: SurveyDesign, var: str) -> bool:
 def _stacked(
     a: SurveyDesign, b: SurveyDesign, var: str, level: Any, overlap_id: str, conf: float
 ) -> WaveComparison:
+    """Overlapping waves: the stacked design with the customer as cluster."""
     rows_a, rows_b = (d._rows("compare_waves with overlap_id") for d in (a, b))
     for name, rows in (("design_a", rows_a), ("design_b", rows_b)):
         check_columns(

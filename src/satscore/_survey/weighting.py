@@ -87,6 +87,7 @@ def _cells(data: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, list[tuple]
 def _post_weights(
     data: pd.DataFrame, w: np.ndarray, cols: list[str], population: Any, partial: bool
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Weights post-stratified to ``population`` in the cells of ``cols``, and the cell codes."""
     codes, labels = _cells(data, cols)
     pop = _population_table(population, cols)
     lookup = {(tuple(str(x) for x in k)): v for k, v in pop.items()}
