@@ -52,7 +52,9 @@ class SurveyDesign:
         :attr:`data`. Chunks (e.g. ``satscore.read_chunks(path)``) or a dask
         DataFrame give a streamed design whose estimates are computed from
         per-stratum/PSU totals, one pass per estimate (see the "Data larger than
-        memory" guide).
+        memory" guide); it is the same class, but row-level operations
+        (:attr:`weights`, :meth:`domain_means`, post-stratification, raking) need
+        a DataFrame.
     weights : str or array_like, optional
         Column name or vector of sampling weights (> 0, finite). Without
         weights they are derived from ``fpc`` (``N_h/n_h``) or set to 1.
@@ -79,10 +81,10 @@ class SurveyDesign:
 
     Attributes
     ----------
-    data : pandas.DataFrame
-        The data the design was built on.
+    data : pandas.DataFrame or None
+        The data the design was built on (None when streamed).
     weights : ndarray
-        Sampling (or calibrated) weights.
+        Sampling (or calibrated) weights (in-memory designs).
     df : int
         Design degrees of freedom, PSUs minus strata.
     n_psu : int
@@ -177,6 +179,7 @@ class SurveyDesign:
         return engine.spec if isinstance(engine, StreamedEngine) else None
 
     def __repr__(self) -> str:
+        """``SurveyDesign(200 rows, 3 strata, 200 PSUs, FPC, df=197)`` (streamed: its columns)."""
         return self._engine.describe()
 
     def _rows(self, purpose: str) -> MemoryEngine:
