@@ -1,4 +1,4 @@
-"""Construction pieces of :class:`satscore.SurveyDesign`: result type, codes, FPC, weights."""
+"""Construction pieces of :class:`satscore.SurveyDesign`: codes, stages, FPC, weights."""
 
 from __future__ import annotations
 
@@ -9,102 +9,54 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from satscore._core.checks import check_columns
 from satscore._core.errors import DesignError
-from satscore._core.results import ConfidenceInterval, ResultMixin
-from satscore._survey.variance import DesignStructure, Stage
+from satscore._survey.variance import DesignStructure, Stage, key_index
 
 __all__ = [
+    "LONELY_PSU",
     "BuiltDesign",
-    "DesignEstimate",
+    "DesignArgs",
     "build_structure",
+    "check_complete",
+    "check_fpc",
     "check_lonely",
     "check_weights",
     "column_list",
+    "fpc_column",
     "fpc_factors",
+    "fpc_number",
+    "fpc_weight",
+    "group_range",
     "make_stages",
+    "not_nested",
     "psu_codes",
     "sampling_weights",
+    "stage_factors",
     "stage_fpc",
     "stage_list",
     "stage_plan",
     "stratum_codes",
+    "units_per_group",
 ]
+
+LONELY_PSU = ("fail", "adjust", "remove", "certainty", "average")
 
 
 @dataclasses.dataclass(frozen=True)
-class DesignEstimate(ResultMixin):
-    """A design-based estimate with its linearised standard error.
+class DesignArgs:
+    """The design arguments of :class:`satscore.SurveyDesign`, as given (internal).
 
-    Attributes
-    ----------
-    statistic : str
-        ``"mean"``, ``"total"`` or ``"proportion"``.
-    variable : str
-        The variable (and level, for a proportion) estimated.
-    estimate : float
-        Point estimate.
-    se : float
-        Linearised (Taylor) standard error.
-    ci : ConfidenceInterval
-        Confidence interval at ``confidence_level``.
-    deff : float
-        Design effect: design variance over the SRS variance (``"wor"``: R
-        ``deff = TRUE``, SRS without replacement with ``N̂ = Σw``; ``"replace"``:
-        with replacement, Kish's deft²).
-    n : int
-        Rows with a non-missing value.
-    n_eff : float
-        Effective sample size ``σ̂²/v`` (``p(1-p)/v`` for a proportion).
-    df : float
-        Design degrees of freedom (PSUs minus strata).
-    method : str
-        Interval method.
-    confidence_level : float
-        Coverage of ``ci``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from satscore import SurveyDesign
-    >>> d = SurveyDesign(pd.DataFrame({"sat": [1, 1, 1, 0] * 25, "h": ["a", "b"] * 50}), strata="h")
-    >>> est = d.proportion("sat")
-    >>> print(f"{est.estimate:.2f} [{est.ci.low:.3f}, {est.ci.high:.3f}] df={est.df:.0f}")
-    0.75 [0.672, 0.818] df=98
-    >>> # R: svyciprop(~sat, svydesign(id=~1, strata=~h, data=d), method = "beta")
+    Each backend reads them its own way: the in-memory one accepts columns or
+    arrays, the streamed one column names only.
     """
 
-    statistic: str
-    variable: str
-    estimate: float
-    se: float
-    ci: ConfidenceInterval
-    deff: float
-    n: int
-    n_eff: float
-    df: float
-    method: str
-    confidence_level: float
-    _title = "Design-based estimate"
-
-    def summary(self) -> pd.DataFrame:
-        """One-row tidy table of the estimate."""
-        return pd.DataFrame(
-            [
-                {
-                    "statistic": self.statistic,
-                    "variable": self.variable,
-                    "estimate": self.estimate,
-                    "se": self.se,
-                    "ci_low": self.ci.low,
-                    "ci_high": self.ci.high,
-                    "deff": self.deff,
-                    "n": self.n,
-                    "n_eff": self.n_eff,
-                    "df": self.df,
-                    "method": self.method,
-                }
-            ]
-        )
+    weights: Any = None
+    strata: Any = None
+    cluster: Any = None
+    fpc: Any = None
+    nest: bool = False
+    lonely_psu: str = "fail"
 
 
 def stratum_codes(
@@ -127,66 +79,82 @@ def stratum_codes(
 
 
 def column_list(value: Any, data: pd.DataFrame, what: str) -> list[str]:
+    """``value`` (a column name or several) as a list of columns of ``data``."""
     cols = [value] if isinstance(value, str) else list(value)
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        msg = (
-            f"{what} column {missing[0]!r} is not in the data (columns: "
-            f"{list(map(str, data.columns))[:12]}). Pass an existing column name."
-        )
-        raise DesignError(msg)
+    check_columns(data.columns, cols, what=f"{what} column", error=DesignError)
     return cols
 
 
-def psu_codes(data: pd.DataFrame, col: str, h: np.ndarray, nest: bool) -> np.ndarray:
-    ids = data[col]
-    if ids.isna().any():
-        rows = np.flatnonzero(ids.isna().to_numpy())[:5].tolist()
-        msg = f"cluster column {col!r} has missing values (rows {rows}); fill or drop them."
+def check_complete(ids: pd.Series, col: str, what: str, chunk: int | None = None) -> None:
+    """Raise unless every row has a value in the design column ``col``."""
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)[:5].tolist()
+        place = "" if chunk is None else f"chunk {chunk}, "
+        msg = (
+            f"{what} column {col!r} has missing values ({place}rows {rows}); every row needs a "
+            f"{what} value. Fill or drop those rows first."
+        )
         raise DesignError(msg)
+
+
+def not_nested(cluster_id: Any, col: str) -> DesignError:
+    """The error for a first-stage cluster id found in several strata."""
+    return DesignError(
+        f"cluster id {cluster_id!r} in column {col!r} appears in more than one stratum; "
+        "cluster ids must be nested in strata. If ids are only unique within strata pass "
+        "nest=True."
+    )
+
+
+def psu_codes(data: pd.DataFrame, col: str, h: np.ndarray, nest: bool) -> np.ndarray:
+    """Unit code of each row at a stage: its (group ``h``, id in ``col``) pair, pairs sorted."""
+    ids = data[col]
+    check_complete(ids, col, "cluster")
     raw = pd.factorize(ids, sort=True)[0].astype(np.int64)
     k = int(raw.max()) + 1
-    key = h * k + raw
-    size = (int(h.max()) + 1) * k
-    if size <= max(8_000_000, 4 * key.size):  # dense: the (group, id) pairs present, in order
-        present = np.flatnonzero(np.bincount(key, minlength=size))
-        lookup = np.zeros(size, dtype=np.int64)
-        lookup[present] = np.arange(present.size)
-        pair = lookup[key]
-    else:
-        present, pair = np.unique(key, return_inverse=True)
-        pair = pair.reshape(-1).astype(np.int64)
+    present, pair = key_index(h * k + raw, (int(h.max()) + 1) * k)  # (group, id) pairs, sorted
     if not nest:
         per_id = np.bincount(present % k, minlength=k)
         if (per_id > 1).any():
             bad = ids.iloc[np.flatnonzero(raw == int(np.argmax(per_id > 1)))[0]]
-            msg = (
-                f"cluster id {bad!r} in column {col!r} appears in more than one stratum; "
-                "cluster ids must be nested in strata. If ids are only unique within "
-                "strata pass nest=True."
-            )
-            raise DesignError(msg)
+            raise not_nested(bad, col)
     return pair
 
 
-def _fpc_values(fpc: Any, data: pd.DataFrame, stage: int) -> tuple[np.ndarray, str]:
-    if isinstance(fpc, str):
-        if fpc not in data.columns:
-            msg = f"fpc column {fpc!r} is not in the data; pass an existing column name."
-            raise DesignError(msg)
-        values = pd.to_numeric(data[fpc], errors="coerce").to_numpy(dtype=float)
-        where = f"column {fpc!r}"
-    else:
-        values = np.broadcast_to(np.asarray(fpc, dtype=float), (data.shape[0],)).copy()
-        where = "fpc" if stage == 0 else f"fpc of stage {stage + 1}"
-    if not np.isfinite(values).all() or (values <= 0).any():
-        bad = float(values[~(np.isfinite(values) & (values > 0))][0])
+def fpc_column(frame: pd.DataFrame, fpc: str, chunk: int | None = None) -> np.ndarray:
+    """The values of the FPC column ``fpc``, checked to be positive and finite."""
+    values = pd.to_numeric(frame[fpc], errors="coerce").to_numpy(dtype=float)
+    return check_fpc(values, f"column {fpc!r}", chunk)
+
+
+def check_fpc(values: np.ndarray, where: str, chunk: int | None = None) -> np.ndarray:
+    """``values`` if every FPC value is finite and > 0, else a DesignError naming one."""
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        place = "" if chunk is None else f" in chunk {chunk}"
         msg = (
-            f"fpc ({where}) has the value {bad!r}; it must be a positive population size "
-            "(> 1) or sampling fraction (<= 1) on every row."
+            f"fpc ({where}) has the value {float(values[bad][0])!r}{place}; it must be a "
+            "positive population size (> 1) or sampling fraction (<= 1) on every row."
         )
         raise DesignError(msg)
-    return values, where
+    return values
+
+
+def fpc_number(fpc: Any, stage: int, size: int) -> tuple[np.ndarray, str]:
+    """A numeric FPC of a stage as ``size`` checked values, and how messages name it."""
+    where = "fpc" if stage == 0 else f"fpc of stage {stage + 1}"
+    values = np.broadcast_to(np.asarray(fpc, dtype=float), (size,))
+    return check_fpc(values, where), where
+
+
+def group_range(codes: np.ndarray, k: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and maximum of ``values`` in each of the ``k`` groups ``codes`` (±inf if empty)."""
+    lo = np.full(k, np.inf)
+    hi = np.full(k, -np.inf)
+    np.minimum.at(lo, codes, values)
+    np.maximum.at(hi, codes, values)
+    return lo, hi
 
 
 def fpc_factors(
@@ -199,21 +167,51 @@ def fpc_factors(
     """``1 - n/N`` and the population sizes ``N`` of every group of every stage.
 
     ``fpc[s]`` is a column or number per row, constant within the groups of stage
-    ``s`` (``row_groups[s]``: the group of each row). As R ``as.fpc``: when every
-    value of every stage is <= 1 they are sampling fractions, else population sizes.
+    ``s`` (``row_groups[s]``: the group of each row).
     """
-    values = [_fpc_values(f, data, s) for s, f in enumerate(fpc)]
-    fractions = all((v <= 1).all() for v, _ in values)
-    factors, pops = [], []
-    for s, ((vals, where), h, n_s) in enumerate(zip(values, row_groups, n_units, strict=True)):
-        lo = np.full(n_s.shape[0], np.inf)
-        hi = np.full(n_s.shape[0], -np.inf)
-        np.minimum.at(lo, h, vals)
-        np.maximum.at(hi, h, vals)
-        factor, pop = stage_fpc(lo, hi, n_s, where=where, label=label, stage=s, fractions=fractions)
-        factors.append(factor)
-        pops.append(pop)
-    return factors, pops
+    ranges = []
+    for s, (f, h, n_s) in enumerate(zip(fpc, row_groups, n_units, strict=True)):
+        if isinstance(f, str):
+            check_columns(data.columns, [f], what="fpc column", error=DesignError)
+            ranges.append((*group_range(h, n_s.shape[0], fpc_column(data, f)), f"column {f!r}"))
+        else:
+            values, where = fpc_number(f, s, h.shape[0])
+            ranges.append((*group_range(h, n_s.shape[0], values), where))
+    return stage_factors(ranges, n_units, label)
+
+
+def stage_factors(
+    ranges: Sequence[tuple[np.ndarray, np.ndarray, str]],
+    n_units: Sequence[np.ndarray],
+    label: Callable[[int, int], Any],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``(1 - n/N, N)`` per group of every stage from the FPC range ``(lo, hi, where)`` in it.
+
+    As R ``as.fpc``: when every value of every stage is <= 1 they are sampling
+    fractions, else population sizes.
+    """
+    fractions = all((hi <= 1).all() for _, hi, _ in ranges)
+    out = [
+        stage_fpc(lo, hi, n_s, where=where, label=label, stage=s, fractions=fractions)
+        for s, ((lo, hi, where), n_s) in enumerate(zip(ranges, n_units, strict=True))
+    ]
+    return [f for f, _ in out], [p for _, p in out]
+
+
+def units_per_group(groups: Sequence[np.ndarray], n_strata: int) -> list[np.ndarray]:
+    """Sampled units in each group of every stage (``groups[s]``: the group of each unit)."""
+    sizes = [n_strata, *(g.shape[0] for g in groups[:-1])]
+    return [np.bincount(g, minlength=k) for g, k in zip(groups, sizes, strict=True)]
+
+
+def fpc_weight(
+    groups: Sequence[np.ndarray], pops: Sequence[np.ndarray], n_units: Sequence[np.ndarray]
+) -> np.ndarray:
+    """``Π N/n`` over the stages: the sampling weight implied by the FPCs (R ``svydesign``)."""
+    out = np.ones(groups[0].shape[0])
+    for group, pop, n_s in zip(groups, pops, n_units, strict=True):
+        out = out * (pop / n_s)[group]
+    return out
 
 
 def stage_fpc(
@@ -258,9 +256,10 @@ def sampling_weights(weights: Any, data: pd.DataFrame, fpc_weight: np.ndarray | 
     if weights is None:
         return np.ones(n) if fpc_weight is None else fpc_weight
     if isinstance(weights, str):
-        if weights not in data.columns:
-            msg = f"weights column {weights!r} is not in the data; pass an existing column."
-            raise DesignError(msg)
+        check_columns(
+            data.columns, [weights], what="weights column", fix="pass an existing column",
+            error=DesignError,
+        )  # fmt: skip
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float).copy()
         where = f"weights column {weights!r}"
     else:
@@ -384,10 +383,7 @@ def build_structure(
         parent = unit
     row_groups = [h, *row_units[:-1]] if used else [h]
     if used:
-        n_units = [
-            np.bincount(g, minlength=k)
-            for g, k in zip(groups, [n_strata, *[u.shape[0] for u in groups[:-1]]], strict=True)
-        ]
+        n_units = units_per_group(groups, n_strata)
     else:
         n_units = [np.bincount(h, minlength=n_strata)]
 
@@ -404,15 +400,11 @@ def build_structure(
         factors, pops = [np.ones(n_strata)], None
     stages = make_stages(groups if used else [None], n_units, factors)
     check_lonely(stages, lonely_psu, label, used)
-    fpc_weight = None
-    if pops is not None:
-        fpc_weight = np.ones(n)
-        for g_rows, pop, n_s in zip(row_groups, pops, n_units, strict=True):
-            fpc_weight = fpc_weight * (pop / n_s)[g_rows]
     struct = DesignStructure(
         stages=tuple(stages), lonely_psu=lonely_psu, row_stratum=h, row_units=tuple(row_units)
     )
-    return BuiltDesign(struct, fpc_weight, keys, tuple(data[c] for c in used))
+    weight = None if pops is None else fpc_weight(row_groups, pops, n_units)
+    return BuiltDesign(struct, weight, keys, tuple(data[c] for c in used))
 
 
 def check_lonely(stages: Sequence[Stage], rule: str, label: Callable, used: Sequence[str]) -> None:

@@ -2,35 +2,41 @@
 
 Taylor linearisation for stratified, clustered (one or more stages) designs
 with finite-population corrections, matching R ``survey`` 4.1 (``svydesign``,
-``svymean``, ``svytotal``, ``svyciprop``, ``svyby``). The rows are reduced to
-per (unit, domain) cells (:mod:`satscore._survey.rows`) and go through the one
-variance core :mod:`satscore._survey.variance`, which the streamed design
-(:mod:`satscore._survey.streamed`) shares; proportion intervals are in
+``svymean``, ``svytotal``, ``svyciprop``, ``svyby``).
+
+:class:`SurveyDesign` is the one public class. Its constructor chooses the
+backend from the data, here and nowhere else: a DataFrame gives a
+:class:`~satscore._survey.memory.MemoryEngine` (rows reduced to per (unit,
+domain) cells by :mod:`satscore._survey.rows`); chunks or a Dask frame give a
+:class:`~satscore._survey.streamed.StreamedEngine` (chunks reduced to
+:mod:`satscore._survey.totals`). Both go through the one variance core
+:mod:`satscore._survey.variance` and share the estimates and intervals of
+:mod:`satscore._survey.engine`; proportion intervals are in
 :mod:`satscore._stats.svyciprop`.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from satscore._core.checks import check_confidence_level, check_option
-from satscore._core.errors import DesignError, SatscoreTypeError
+from satscore._core.errors import DesignError
 from satscore._stats.svyciprop import CI_METHODS, N_EFF_CAPS
 from satscore._stream.chunks import is_out_of_core
-from satscore._survey.build import DesignEstimate, build_structure, sampling_weights
-from satscore._survey.engine import DEFF_TYPES, DesignEngine
-from satscore._survey.rows import domain_arrays
+from satscore._survey.build import DesignArgs
+from satscore._survey.engine import DEFF_TYPES, DesignEngine, DesignEstimate
+from satscore._survey.memory import MemoryEngine
+from satscore._survey.streamed import StreamedEngine
+from satscore._survey.totals import DesignSpec
 
 __all__ = ["DesignEstimate", "SurveyDesign"]
 
-LONELY_PSU = ("fail", "adjust", "remove", "certainty", "average")
 
-
-class SurveyDesign(DesignEngine):
+class SurveyDesign:
     """A stratified, clustered survey design with a finite-population correction.
 
     The design-based counterpart of R ``survey::svydesign(ids=, strata=,
@@ -46,7 +52,9 @@ class SurveyDesign(DesignEngine):
         :attr:`data`. Chunks (e.g. ``satscore.read_chunks(path)``) or a dask
         DataFrame give a streamed design whose estimates are computed from
         per-stratum/PSU totals, one pass per estimate (see the "Data larger than
-        memory" guide).
+        memory" guide); it is the same class, but row-level operations
+        (:attr:`weights`, :meth:`domain_means`, post-stratification, raking) need
+        a DataFrame.
     weights : str or array_like, optional
         Column name or vector of sampling weights (> 0, finite). Without
         weights they are derived from ``fpc`` (``N_h/n_h``) or set to 1.
@@ -73,10 +81,10 @@ class SurveyDesign(DesignEngine):
 
     Attributes
     ----------
-    data : pandas.DataFrame
-        The data the design was built on.
+    data : pandas.DataFrame or None
+        The data the design was built on (None when streamed).
     weights : ndarray
-        Sampling (or calibrated) weights.
+        Sampling (or calibrated) weights (in-memory designs).
     df : int
         Design degrees of freedom, PSUs minus strata.
     n_psu : int
@@ -108,17 +116,9 @@ class SurveyDesign(DesignEngine):
     >>> # R: svymean(~api00, svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2))
     """
 
-    def __new__(cls, data: Any = None, *args: Any, **kwargs: Any) -> SurveyDesign:
-        # chunks or a dask DataFrame: a StreamedDesign (design totals per stratum/PSU/domain)
-        if cls is SurveyDesign and is_out_of_core(data):
-            from satscore._survey.streamed import StreamedDesign
-
-            return object.__new__(StreamedDesign)
-        return object.__new__(cls)
-
     def __init__(
         self,
-        data: pd.DataFrame,
+        data: Any,
         *,
         weights: Any = None,
         strata: Any = None,
@@ -127,73 +127,77 @@ class SurveyDesign(DesignEngine):
         nest: bool = False,
         lonely_psu: str = "fail",
     ) -> None:
-        if not isinstance(data, pd.DataFrame):
-            msg = (
-                f"data must be a pandas DataFrame; found {type(data).__name__}. "
-                "Wrap your data with pandas.DataFrame(...)."
-            )
-            raise SatscoreTypeError(msg)
-        if data.shape[0] < 2:
-            msg = f"data has {data.shape[0]} row(s); a survey design needs at least 2."
-            raise DesignError(msg)
-        check_option("lonely_psu", lonely_psu, LONELY_PSU)
-        self.data = data
-        built = build_structure(
-            data, strata=strata, cluster=cluster, fpc=fpc, nest=nest, lonely_psu=lonely_psu
-        )
-        self._struct = built.struct
-        self._w = sampling_weights(weights, data, built.fpc_weight)
-        self._has_fpc = fpc is not None
+        args = DesignArgs(weights, strata, cluster, fpc, nest, lonely_psu)
+        # the backend, chosen once: rows in memory, or design totals per stratum/PSU/domain
+        engine: DesignEngine
+        if is_out_of_core(data):
+            engine = StreamedEngine(data, args)
+        else:
+            engine = MemoryEngine(data, args)
+        self._engine = engine
 
     # ------------------------------------------------------------------ properties
     @property
+    def data(self) -> pd.DataFrame | None:
+        """The data the design was built on (None for chunks or a Dask frame)."""
+        return self._engine.data
+
+    @property
     def weights(self) -> np.ndarray:
-        """Sampling (or calibrated) weights, one per row (a copy)."""
-        return self._w.copy()
+        """Sampling (or calibrated) weights, one per row (a copy; in-memory designs only)."""
+        return self._engine.weights
 
     @property
     def df(self) -> int:
         """Design degrees of freedom: PSUs minus strata (R ``degf``)."""
-        return self._struct.df
+        return self._engine.df
 
     @property
     def n_psu(self) -> int:
         """Number of first-stage clusters (rows when unclustered)."""
-        return self._struct.n_clusters
+        return self._engine.n_psu
 
     @property
     def n_strata(self) -> int:
         """Number of strata."""
-        return self._struct.n_strata
+        return self._engine.n_strata
 
     @property
     def n_stages(self) -> int:
         """Sampling stages entering the variance (1 = ultimate cluster)."""
-        return len(self._struct.stages)
+        return self._engine.n_stages
 
     @property
     def calibrated(self) -> bool:
         """Whether post-stratification or raking has been applied."""
-        return bool(self._struct.calibration)
+        return self._engine.calibrated
+
+    @property
+    def _spec(self) -> DesignSpec | None:
+        """The design's columns when streamed (``score_survey`` reads its chunks with them)."""
+        engine = self._engine
+        return engine.spec if isinstance(engine, StreamedEngine) else None
 
     def __repr__(self) -> str:
-        parts = [f"{self._w.size} rows", f"{self.n_strata} strata", f"{self.n_psu} PSUs"]
-        if self.n_stages > 1:
-            parts.append(f"{self.n_stages} stages")
-        if self._has_fpc:
-            parts.append("FPC")
-        if self.calibrated:
-            parts.append("calibrated")
-        return f"SurveyDesign({', '.join(parts)}, df={self.df})"
+        """``SurveyDesign(200 rows, 3 strata, 200 PSUs, FPC, df=197)`` (streamed: its columns)."""
+        return self._engine.describe()
+
+    def _rows(self, purpose: str) -> MemoryEngine:
+        """The in-memory backend, or a DesignError saying that ``purpose`` needs the rows."""
+        engine = self._engine
+        if not isinstance(engine, MemoryEngine):
+            msg = (
+                f"{purpose} works on the rows, which a streamed design (chunks or a dask "
+                "DataFrame) does not keep: calibration and row-level access need the rows in "
+                "memory. Build the design on a DataFrame."
+            )
+            raise DesignError(msg)
+        return engine
 
     def _with(self, weights: np.ndarray, step: tuple) -> SurveyDesign:
         """A copy with new weights and one more calibration step (used by weighting)."""
-        new = object.__new__(SurveyDesign)
-        new.__dict__.update(self.__dict__)
-        new._w = weights
-        new._struct = dataclasses.replace(
-            self._struct, calibration=(*self._struct.calibration, step)
-        )
+        new = copy.copy(self)
+        new._engine = self._engine.calibrate(weights, step)
         return new
 
     # ------------------------------------------------------------------ public API
@@ -230,7 +234,7 @@ class SurveyDesign(DesignEngine):
         >>> # R: dclus1 <- svydesign(id=~dnum, weights=~pw, fpc=~fpc, data=apiclus1)
         >>> # R: svymean(~api00, dclus1, deff = TRUE)
         """
-        return self._one("mean", var, None, "t", confidence_level, deff, None)
+        return self._engine.estimate("mean", var, None, "t", confidence_level, deff, None)
 
     def total(
         self, var: Any, *, confidence_level: float = 0.95, deff: str = "wor"
@@ -260,7 +264,7 @@ class SurveyDesign(DesignEngine):
         3687178 114642
         >>> # R: svytotal(~enroll, dstrat)
         """
-        return self._one("total", var, None, "t", confidence_level, deff, None)
+        return self._engine.estimate("total", var, None, "t", confidence_level, deff, None)
 
     def proportion(
         self,
@@ -309,7 +313,9 @@ class SurveyDesign(DesignEngine):
         """
         check_option("method", method, CI_METHODS)
         check_option("n_eff_cap", n_eff_cap, N_EFF_CAPS)
-        return self._one("proportion", var, level, method, confidence_level, deff, n_eff_cap)
+        return self._engine.estimate(
+            "proportion", var, level, method, confidence_level, deff, n_eff_cap
+        )
 
     def by(
         self,
@@ -370,22 +376,7 @@ class SurveyDesign(DesignEngine):
         check_option("n_eff_cap", n_eff_cap, N_EFF_CAPS)
         check_option("deff", deff, DEFF_TYPES)
         conf = check_confidence_level(confidence_level)
-        res, keys, _, _ = self._domain_results(var, level, statistic, deff, columns)
-        low, high, n_eff = self._interval(
-            statistic, res, res["df_domain"], res["n_rows"], method, conf, n_eff_cap
-        )
-        out = keys.copy()
-        out["estimate"] = res["estimate"]
-        out["se"] = np.sqrt(res["var"])
-        out["ci_low"] = low
-        out["ci_high"] = high
-        out["deff"] = res["deff"]
-        out["n"] = res["n"].astype(np.int64)
-        out["n_eff"] = n_eff
-        out["df"] = res["df_domain"]
-        out["sum_w"] = res["sum_w"]
-        out.columns = pd.Index(list(out.columns), dtype=object)
-        return out
+        return self._engine.by(columns, var, statistic, level, method, conf, n_eff_cap, deff)
 
     def domain_means(
         self, y: Any, *, domains: Any = None, n_domains: int | None = None, deff: str = "wor"
@@ -426,14 +417,4 @@ class SurveyDesign(DesignEngine):
         >>> print(np.round(out["estimate"][:, 0], 3), out["df"])
         [648.868 618.571 631.44 ] 14
         """
-        check_option("deff", deff, DEFF_TYPES)
-        arr, groups, n_groups = domain_arrays(y, domains, n_domains, self._w.size)
-        res = self._stats(arr, groups, n_groups, "mean", deff)
-        out = {k: res[k] for k in ("estimate", "n", "deff", "sum_w", "n_eff")}
-        out["se"] = np.sqrt(res["var"])
-        out["n"] = res["n"].astype(np.int64)
-        m = arr.shape[1]
-        out["df_domain"] = np.repeat(res["df_domain"][:, None], m, axis=1)
-        out["n_rows"] = np.repeat(res["n_rows"][:, None], m, axis=1)
-        out["df"] = self.df
-        return out
+        return self._engine.domain_means(y, domains=domains, n_domains=n_domains, deff=deff)

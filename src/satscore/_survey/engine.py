@@ -1,14 +1,19 @@
-"""The estimation engine behind :class:`satscore.SurveyDesign` (private methods).
+"""Estimates shared by both design backends: one estimate, a domain table, intervals.
 
-Turns a variable (column, array or category share) and optional domain columns
-into the variance core's results (:func:`satscore._survey.variance.domain_stats`)
-and confidence intervals. :class:`~satscore._survey.streamed.StreamedDesign`
-overrides only :meth:`DesignEngine._domain_results`, so the in-memory and the
-streamed design share everything after the reduction to cells.
+:class:`DesignEngine` is the base of the two backends behind
+:class:`satscore.SurveyDesign`: :class:`~satscore._survey.memory.MemoryEngine`
+(rows in memory) and :class:`~satscore._survey.streamed.StreamedEngine` (chunks or
+a Dask frame, reduced to design totals). A backend supplies
+:meth:`DesignEngine.domain_results` (the variance core's results per domain) and
+the design's structure (``df``, ``n_psu``, ...); everything after that —
+:class:`DesignEstimate`, the ``svyby`` table, ``t_df`` and proportion
+intervals — is here, once.
 """
 
 from __future__ import annotations
 
+import abc
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -17,93 +22,142 @@ from scipy import stats
 
 from satscore._core.checks import check_confidence_level, check_option
 from satscore._core.errors import DataError
-from satscore._core.results import ConfidenceInterval
+from satscore._core.results import ConfidenceInterval, ResultMixin
 from satscore._stats.svyciprop import design_proportion_ci
-from satscore._survey.build import DesignEstimate, column_list
-from satscore._survey.rows import calibrated_variance, check_binary, column_values, row_cells
-from satscore._survey.variance import domain_stats
 
-__all__ = ["DEFF_TYPES", "DesignEngine"]
+__all__ = ["DEFF_TYPES", "DesignEngine", "DesignEstimate"]
 
 DEFF_TYPES = ("wor", "replace")
 
 
-class DesignEngine:
-    """Private estimation methods shared by the in-memory and streamed designs."""
+@dataclasses.dataclass(frozen=True)
+class DesignEstimate(ResultMixin):
+    """A design-based estimate with its linearised standard error.
 
-    data: Any
-    _w: np.ndarray
-    _struct: Any
+    Attributes
+    ----------
+    statistic : str
+        ``"mean"``, ``"total"`` or ``"proportion"``.
+    variable : str
+        The variable (and level, for a proportion) estimated.
+    estimate : float
+        Point estimate.
+    se : float
+        Linearised (Taylor) standard error.
+    ci : ConfidenceInterval
+        Confidence interval at ``confidence_level``.
+    deff : float
+        Design effect: design variance over the SRS variance (``"wor"``: R
+        ``deff = TRUE``, SRS without replacement with ``N̂ = Σw``; ``"replace"``:
+        with replacement, Kish's deft²).
+    n : int
+        Rows with a non-missing value.
+    n_eff : float
+        Effective sample size ``σ̂²/v`` (``p(1-p)/v`` for a proportion).
+    df : float
+        Design degrees of freedom (PSUs minus strata).
+    method : str
+        Interval method.
+    confidence_level : float
+        Coverage of ``ci``.
 
-    # ------------------------------------------------------------------ variables
-    def _values(self, var: Any, level: Any = None) -> tuple[np.ndarray, str]:
-        n = self._w.size
-        if isinstance(var, str):
-            if var not in self.data.columns:
-                msg = (
-                    f"variable {var!r} is not a column of the design data; pass one of "
-                    f"{list(map(str, self.data.columns))[:12]} or an array with one value per row."
-                )
-                raise DataError(msg)
-            series, name = self.data[var], var
-        else:
-            series = pd.Series(np.asarray(var).reshape(-1))
-            name = getattr(var, "name", None) or "y"
-            if series.shape[0] != n:
-                msg = (
-                    f"variable has {series.shape[0]} values for {n} design rows; pass one per row."
-                )
-                raise DataError(msg)
-        values = column_values(series, str(name), level).astype(float)
-        return values, str(name) if level is None else f"{name}={level}"
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from satscore import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"sat": [1, 1, 1, 0] * 25, "h": ["a", "b"] * 50}), strata="h")
+    >>> est = d.proportion("sat")
+    >>> print(f"{est.estimate:.2f} [{est.ci.low:.3f}, {est.ci.high:.3f}] df={est.df:.0f}")
+    0.75 [0.672, 0.818] df=98
+    >>> # R: svyciprop(~sat, svydesign(id=~1, strata=~h, data=d), method = "beta")
+    """
 
-    def _domain_codes(self, by: Any) -> tuple[np.ndarray, pd.DataFrame]:
-        cols = column_list(by, self.data, "by")
-        grouped = self.data.loc[:, cols].groupby(cols, sort=True, observed=True, dropna=True)
-        codes = grouped.ngroup().to_numpy()
-        codes = np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
-        return codes, grouped.size().reset_index().loc[:, cols]
+    statistic: str
+    variable: str
+    estimate: float
+    se: float
+    ci: ConfidenceInterval
+    deff: float
+    n: int
+    n_eff: float
+    df: float
+    method: str
+    confidence_level: float
+    _title = "Design-based estimate"
 
-    # ------------------------------------------------------------------ engine
-    def _stats(
-        self, y: np.ndarray, groups: np.ndarray, n_groups: int, statistic: str, deff: str
-    ) -> dict[str, np.ndarray]:
-        """Domain estimates of the columns of ``y`` (n, m) through the variance core."""
-        cells = row_cells(self._struct, self._w, y, groups, n_groups)
-        row_variance = None
-        if self.calibrated:
-            row_variance = calibrated_variance(self._struct, self._w, y, groups, statistic)
-        res = domain_stats(
-            self._struct, cells, n_groups, statistic=statistic, deff=deff,
-            row_variance=row_variance,
-        )  # fmt: skip
-        if self.calibrated:  # R keeps every row of a calibrated design in a domain subset
-            res["n_model"] = res["n_rows"]  # (zero-weight rows do not count in svyglm)
-            res["n_rows"] = np.full(n_groups, float(self._w.size))
-        return res
+    def summary(self) -> pd.DataFrame:
+        """One-row tidy table of the estimate."""
+        return pd.DataFrame(
+            [
+                {
+                    "statistic": self.statistic,
+                    "variable": self.variable,
+                    "estimate": self.estimate,
+                    "se": self.se,
+                    "ci_low": self.ci.low,
+                    "ci_high": self.ci.high,
+                    "deff": self.deff,
+                    "n": self.n,
+                    "n_eff": self.n_eff,
+                    "df": self.df,
+                    "method": self.method,
+                }
+            ]
+        )
 
-    def _domain_results(
+
+class DesignEngine(abc.ABC):
+    """Base of the design backends: estimates from :meth:`domain_results` (internal).
+
+    A backend also gives the attributes (or properties) below and the ``weights``
+    property; :class:`satscore.SurveyDesign` documents them.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame or None
+        The rows (None when streamed).
+    df, n_psu, n_strata, n_stages : int
+        The design's structure.
+    calibrated : bool
+        Whether post-stratification or raking has been applied.
+    """
+
+    data: pd.DataFrame | None
+    df: int
+    n_psu: int
+    n_strata: int
+    n_stages: int
+    calibrated: bool
+    weights: np.ndarray
+
+    # ------------------------------------------------------------------ the backend
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """The design's ``repr``."""
+
+    @abc.abstractmethod
+    def calibrate(self, weights: np.ndarray, step: tuple) -> DesignEngine:
+        """A copy with new weights and one more calibration step."""
+
+    @abc.abstractmethod
+    def domain_means(
+        self, y: Any, *, domains: Any, n_domains: int | None, deff: str
+    ) -> dict[str, Any]:
+        """``SurveyDesign.domain_means`` (row-aligned arrays)."""
+
+    @abc.abstractmethod
+    def domain_results(
         self, var: Any, level: Any, statistic: str, deff: str, columns: Any = None
     ) -> tuple[dict[str, Any], pd.DataFrame | None, str, float]:
         """Estimates of ``var`` in each domain of ``columns`` (None = whole design).
 
-        Returns the core results (``(G,)`` arrays), the domain keys, the variable's
-        name and the number of design rows. The one hook of the streamed design.
+        Returns the variance core's results (``(G,)`` arrays), the domain keys
+        (None without ``columns``), the variable's name and the number of design
+        rows.
         """
-        y, name = self._values(var, level)
-        if statistic == "proportion":
-            check_binary(y, name)
-        if columns is None:
-            groups, keys = np.zeros(y.shape[0], dtype=np.int64), None
-        else:
-            groups, keys = self._domain_codes(columns)
-        n_groups = 1 if keys is None else keys.shape[0]
-        kind = "total" if statistic == "total" else "mean"
-        res = self._stats(y[:, None], groups, n_groups, kind, deff)
-        res = {k: v[:, 0] if v.ndim == 2 else v for k, v in res.items()}
-        return res, keys, name, float(self._w.size)
 
-    def _one(
+    # ------------------------------------------------------------------ estimates
+    def estimate(
         self,
         statistic: str,
         var: Any,
@@ -113,9 +167,10 @@ class DesignEngine:
         deff: str,
         n_eff_cap: str | None,
     ) -> DesignEstimate:
+        """One whole-design estimate (``mean``, ``total``, ``proportion``)."""
         conf = check_confidence_level(confidence_level)
         check_option("deff", deff, DEFF_TYPES)
-        res, _, name, n_rows = self._domain_results(var, level, statistic, deff)
+        res, _, name, n_rows = self.domain_results(var, level, statistic, deff)
         if res["n"][0] == 0:
             msg = f"variable {name!r} has no non-missing values; nothing to estimate."
             raise DataError(msg)
@@ -137,6 +192,35 @@ class DesignEngine:
             confidence_level=conf,
         )
 
+    def by(
+        self,
+        columns: Any,
+        var: Any,
+        statistic: str,
+        level: Any,
+        method: str,
+        conf: float,
+        n_eff_cap: str | None,
+        deff: str,
+    ) -> pd.DataFrame:
+        """The ``svyby`` table of ``SurveyDesign.by`` (options already checked)."""
+        res, keys, _, _ = self.domain_results(var, level, statistic, deff, columns)
+        low, high, n_eff = self._interval(
+            statistic, res, res["df_domain"], res["n_rows"], method, conf, n_eff_cap
+        )
+        out = keys.copy()
+        out["estimate"] = res["estimate"]
+        out["se"] = np.sqrt(res["var"])
+        out["ci_low"] = low
+        out["ci_high"] = high
+        out["deff"] = res["deff"]
+        out["n"] = res["n"].astype(np.int64)
+        out["n_eff"] = n_eff
+        out["df"] = res["df_domain"]
+        out["sum_w"] = res["sum_w"]
+        out.columns = pd.Index(list(out.columns), dtype=object)
+        return out
+
     @staticmethod
     def _interval(
         statistic: str,
@@ -157,5 +241,3 @@ class DesignEngine:
             tq = np.where(df > 0, stats.t.ppf(0.5 + conf / 2.0, np.where(df > 0, df, 1.0)), np.nan)
             se = np.sqrt(var)
         return est - tq * se, est + tq * se, res["n_eff"]
-
-    _check_binary = staticmethod(check_binary)

@@ -14,11 +14,9 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import DataError, DesignError
-from satscore._survey.variance import Cells, DesignStructure, influence_variance
+from satscore._survey.variance import Cells, DesignStructure, influence_variance, key_index
 
 __all__ = ["calibrated_variance", "check_binary", "column_values", "domain_arrays", "row_cells"]
-
-_LOOKUP_LIMIT = 8_000_000  # (unit, domain) key space indexed densely below this size
 
 
 def column_values(series: pd.Series, name: str, level: Any = None) -> np.ndarray:
@@ -48,18 +46,6 @@ def check_binary(y: np.ndarray, name: str) -> None:
             "True/False) values. Pass level=<category> to estimate the share of one category."
         )
         raise DataError(msg)
-
-
-def _cell_index(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct keys, rows per key, cell index of each row)."""
-    if size <= max(_LOOKUP_LIMIT, 4 * key.size):
-        counts = np.bincount(key, minlength=size)
-        present = np.flatnonzero(counts)
-        lookup = np.zeros(size, dtype=np.int64)
-        lookup[present] = np.arange(present.size)
-        return present, counts[present], lookup[key]
-    present, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
-    return present, counts, inv.reshape(-1)
 
 
 def row_cells(
@@ -93,8 +79,9 @@ def row_cells(
         )
     last = units[-1]
     u_n = int(struct.stages[-1].group.shape[0])
-    present, rows, cell = _cell_index(last * n_groups + groups, u_n * n_groups)
+    present, cell = key_index(last * n_groups + groups, u_n * n_groups)
     c_n = present.shape[0]
+    rows = np.bincount(cell, minlength=c_n)
     m = y.shape[1]
     n, sum_w, mean, m2 = (np.empty((c_n, m), order="F") for _ in range(4))
     for j in range(m):

@@ -27,17 +27,25 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from satscore._core.checks import check_columns
 from satscore._core.errors import DesignError
 from satscore._stats import grouped as M
 from satscore._stream.base import _Keyed, _py
 from satscore._stream.summaries import Moments
 from satscore._survey.build import (
+    check_complete,
     check_lonely,
     check_weights,
+    fpc_column,
+    fpc_number,
+    fpc_weight,
+    group_range,
     make_stages,
-    stage_fpc,
+    not_nested,
+    stage_factors,
     stage_list,
     stage_plan,
+    units_per_group,
 )
 from satscore._survey.variance import Cells, DesignStructure, domain_stats
 
@@ -70,11 +78,13 @@ class DesignSpec:
         return stage_plan(stage_list(self.cluster), self.fpcs)
 
     def columns(self) -> list[str]:
+        """Every column the design reads from a chunk."""
         extra = [c for c in [*stage_list(self.cluster), self.weights, *self.fpcs] if c is not None]
         return [*self.strata, *(c for c in extra if isinstance(c, str))]
 
 
 def _none(v: Any) -> Any:
+    """A key value as a Python scalar, None for a missing one."""
     v = _py(v)
     try:
         return None if pd.isna(v) else v
@@ -108,6 +118,7 @@ class _Extremes(_Keyed):
     _fill: ClassVar[dict[str, float]] = {"lo": np.inf, "hi": -np.inf}
 
     def merge(self, other: _Extremes) -> _Extremes:
+        """Ranges over the union of the two chunks' rows."""
         self._check_compatible(other)
         keys, a, b = self._aligned(other)
         return dataclasses.replace(
@@ -162,25 +173,16 @@ class DesignTotals:
     ) -> DesignTotals:
         """Totals of one chunk; ``values`` maps each variable to one value per row (NaN = none)."""
         n = len(chunk)
-        for col in [*spec.columns(), *domains]:
-            if col not in chunk.columns:
-                msg = (
-                    f"design column {col!r} is not in chunk {chunk_number} (columns: "
-                    f"{[str(c) for c in chunk.columns][:10]}); every chunk needs the design "
-                    "columns."
-                )
-                raise DesignError(msg)
+        check_columns(
+            chunk.columns, [*spec.columns(), *domains], what="design column",
+            where=f"in chunk {chunk_number}", fix="every chunk needs the design columns",
+            error=DesignError,
+        )  # fmt: skip
         w = _chunk_weights(chunk, spec, chunk_number)
         clusters = spec.clusters
         for col in (*clusters, *spec.strata):
-            if chunk[col].isna().any():
-                rows = np.flatnonzero(chunk[col].isna().to_numpy())[:5].tolist()
-                what = "cluster" if col in clusters else "strata"
-                msg = (
-                    f"{what} column {col!r} has missing values (chunk {chunk_number}, rows "
-                    f"{rows}); every row needs a {what} value. Fill or drop those rows first."
-                )
-                raise DesignError(msg)
+            what = "cluster" if col in clusters else "strata"
+            check_complete(chunk[col], col, what, chunk_number)
         names = tuple(values)
         y = np.column_stack([np.asarray(values[c], dtype=float).reshape(-1) for c in names])
         x = np.concatenate([y, np.ones((n, 1))], axis=1)
@@ -222,6 +224,7 @@ class DesignTotals:
         )
 
     def __add__(self, other: DesignTotals) -> DesignTotals:
+        """``a + b`` is :meth:`merge`."""
         return self.merge(other)
 
 
@@ -229,23 +232,14 @@ def _fpc_extremes(chunk: pd.DataFrame, fpc: Any, by: list[str], number: int) -> 
     """Range of an FPC column within each group of ``by`` (None for a number)."""
     if not isinstance(fpc, str):
         return None
-    vals = pd.to_numeric(chunk[fpc], errors="coerce").to_numpy(dtype=float)
-    if not (np.isfinite(vals).all() and (vals > 0).all()):
-        bad = vals[~(np.isfinite(vals) & (vals > 0))][0]
-        msg = (
-            f"fpc (column {fpc!r}) has the value {bad!r} in chunk {number}; it must be a "
-            "positive population size (> 1) or sampling fraction (<= 1)."
-        )
-        raise DesignError(msg)
+    vals = fpc_column(chunk, fpc, number)
     code, keys = _row_keys(chunk, by)
-    lo = np.full(len(keys), np.inf)
-    hi = np.full(len(keys), -np.inf)
-    np.minimum.at(lo, code, vals)
-    np.maximum.at(hi, code, vals)
+    lo, hi = group_range(code, len(keys), vals)
     return _Extremes(tuple(by), tuple(keys), (), ("fpc",), lo, hi)
 
 
 def _chunk_weights(chunk: pd.DataFrame, spec: DesignSpec, number: int) -> np.ndarray:
+    """Checked weights of a chunk's rows (1 without a weights column)."""
     if spec.weights is None:
         return np.ones(len(chunk))
     w = pd.to_numeric(chunk[spec.weights], errors="coerce").to_numpy(dtype=float)
@@ -307,8 +301,7 @@ def design_estimates(
         unit_keys.append(code)
         parent = unit
     if used:
-        sizes = [n_strata, *(len(c) for c in unit_keys[:-1])]
-        n_units = [np.bincount(g, minlength=k) for g, k in zip(groups, sizes, strict=True)]
+        n_units = units_per_group(groups, n_strata)
     else:
         n_units = [np.bincount(h, weights=rows, minlength=n_strata).astype(np.int64)]
         groups = [None]
@@ -326,8 +319,7 @@ def design_estimates(
     g, domains = _domain_codes(totals, [k[nh + n_stage_cols :] for k in keys])
     sc = np.ones(len(keys))
     if spec.weights is None and pops is not None:  # weights Π N/n from the FPCs
-        for grp, pop, n_s in zip([h, *units[:-1]], pops, n_units, strict=True):
-            sc = sc * (pop / n_s)[grp]
+        sc = fpc_weight([h, *units[:-1]], pops, n_units)
     sq = _squares(totals, keys, nh, sc) if not used else None
     core = Cells(
         stratum=h,
@@ -352,6 +344,7 @@ def design_estimates(
 
 
 def _sorted(pairs: set[tuple]) -> list[tuple]:
+    """Unit keys in the in-memory design's order (by ``repr`` for ids of mixed types)."""
     try:
         return sorted(pairs)
     except TypeError:  # ids of mixed types
@@ -363,12 +356,7 @@ def _check_nested(pairs: list[tuple], spec: DesignSpec) -> None:
     seen: dict[Any, int] = {}
     for hh, p in pairs:
         if seen.setdefault(p, hh) != hh:
-            msg = (
-                f"cluster id {p!r} in column {spec.clusters[0]!r} appears in more than one "
-                "stratum; cluster ids must be nested in strata. If ids are only unique "
-                "within strata pass nest=True."
-            )
-            raise DesignError(msg)
+            raise not_nested(p, spec.clusters[0])
 
 
 def _domain_codes(totals: DesignTotals, dkeys: list[tuple]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -417,7 +405,8 @@ def _fpc_factors(
     for s, (f, ext) in enumerate(zip(fpcs, totals.fpc, strict=True)):
         k_n = n_units[s].shape[0]
         if ext is None:
-            ranges.append((np.full(k_n, float(f)), np.full(k_n, float(f)), "fpc"))
+            values, where = fpc_number(f, s, k_n)
+            ranges.append((values, values, where))
             continue
         if s == 0:
             at = np.array([h_of[key] for key in ext.keys], dtype=np.int64)
@@ -428,14 +417,7 @@ def _fpc_factors(
                 for t in range(s):
                     parent = unit_keys[t][(parent, key[nh + t])]
                 at[i] = parent
-        lo = np.full(k_n, np.inf)
-        hi = np.full(k_n, -np.inf)
-        np.minimum.at(lo, at, ext.lo)
-        np.maximum.at(hi, at, ext.hi)
+        lo = group_range(at, k_n, ext.lo)[0]
+        hi = group_range(at, k_n, ext.hi)[1]
         ranges.append((lo, hi, f"column {f!r}"))
-    fractions = all((hi <= 1).all() for _, hi, _ in ranges)
-    out = [
-        stage_fpc(lo, hi, n_s, where=where, label=label, stage=s, fractions=fractions)
-        for s, ((lo, hi, where), n_s) in enumerate(zip(ranges, n_units, strict=True))
-    ]
-    return [f for f, _ in out], [p for _, p in out]
+    return stage_factors(ranges, n_units, label)

@@ -45,6 +45,7 @@ __all__ = [
     "Stage",
     "domain_stats",
     "influence_variance",
+    "key_index",
     "residualise",
 ]
 
@@ -107,6 +108,7 @@ class DesignStructure:
 
     @property
     def n_strata(self) -> int:
+        """Number of strata."""
         return int(self.stages[0].n_units.shape[0])
 
     @property
@@ -155,13 +157,32 @@ class Cells:
 
 
 # ----------------------------------------------------------------------------- keys
-def _sums(key: np.ndarray, size: int, *values: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Distinct keys (< size) and the sums of ``values`` over each."""
+def key_index(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``key`` (ints in ``[0, size)``), sorted, and each key's position.
+
+    One implementation for every (group, unit, domain) key of the design: a dense
+    lookup table while ``size`` is at most ``_DENSE_LIMIT``, else ``np.unique``
+    (same result, less memory).
+
+    Examples
+    --------
+    >>> present, index = key_index(np.array([7, 2, 7, 5]), 10)
+    >>> present.tolist(), index.tolist()
+    ([2, 5, 7], [2, 0, 2, 1])
+    """
     if size <= _DENSE_LIMIT:
         present = np.flatnonzero(np.bincount(key, minlength=size))
-        return (present, *(np.bincount(key, weights=v, minlength=size)[present] for v in values))
-    uniq, inv = np.unique(key, return_inverse=True)
-    return (uniq, *(np.bincount(inv, weights=v, minlength=uniq.shape[0]) for v in values))
+        lookup = np.empty(size, dtype=np.int64)
+        lookup[present] = np.arange(present.size)
+        return present, lookup[key]
+    present, inverse = np.unique(key, return_inverse=True)
+    return present, inverse.reshape(-1).astype(np.int64)
+
+
+def _sums(key: np.ndarray, size: int, *values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Distinct keys (< size) and the sums of ``values`` over each."""
+    present, index = key_index(key, size)
+    return (present, *(np.bincount(index, weights=v, minlength=present.size) for v in values))
 
 
 def _distinct_per_domain(key: np.ndarray, size: int, n_groups: int) -> np.ndarray:
@@ -241,6 +262,7 @@ def residualise(struct: DesignStructure, zmat: np.ndarray) -> np.ndarray:
 
 
 def _group_sum(codes: np.ndarray, mat: np.ndarray, k: int) -> np.ndarray:
+    """Column sums of ``mat`` within each of the ``k`` groups ``codes`` (sparse product)."""
     n = codes.shape[0]
     ind = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
     return np.asarray(ind @ mat)

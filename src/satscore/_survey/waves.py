@@ -25,10 +25,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from satscore._core.checks import check_confidence_level
+from satscore._core.checks import check_columns, check_confidence_level
 from satscore._core.errors import DesignError
 from satscore._core.results import ConfidenceInterval, ResultMixin
+from satscore._survey.build import DesignArgs
 from satscore._survey.design import SurveyDesign
+from satscore._survey.memory import MemoryEngine
 from satscore._survey.variance import influence_variance
 
 __all__ = ["WaveComparison", "compare_waves"]
@@ -158,6 +160,7 @@ def compare_waves(
 def _mover(
     a: SurveyDesign, b: SurveyDesign, var: str, level: Any, method: str, conf: float
 ) -> WaveComparison:
+    """Independent waves: the MOVER interval from each wave's own interval."""
     proportion = level is not None or (_is_binary(a, var) and _is_binary(b, var))
     if proportion:
         ea = a.proportion(var, level=level, method=method, confidence_level=conf)
@@ -183,7 +186,8 @@ def _mover(
 
 
 def _is_binary(d: SurveyDesign, var: str) -> bool:
-    y, _ = d._values(var)
+    """Whether every non-missing value of ``var`` is 0 or 1."""
+    y, _ = d._rows("compare_waves without level= (telling a 0/1 variable from a mean)").values(var)
     vals = y[~np.isnan(y)]
     return bool(vals.size) and bool(np.isin(vals, (0.0, 1.0)).all())
 
@@ -191,22 +195,22 @@ def _is_binary(d: SurveyDesign, var: str) -> bool:
 def _stacked(
     a: SurveyDesign, b: SurveyDesign, var: str, level: Any, overlap_id: str, conf: float
 ) -> WaveComparison:
-    for name, d in (("design_a", a), ("design_b", b)):
-        if overlap_id not in d.data.columns:
-            msg = (
-                f"overlap_id {overlap_id!r} is not a column of {name}.data; pass the customer-id "
-                "column present in both waves."
-            )
-            raise DesignError(msg)
-    ya, name = a._values(var, level)
-    yb, _ = b._values(var, level)
-    ids = pd.concat([a.data[overlap_id], b.data[overlap_id]], ignore_index=True)
+    """Overlapping waves: the stacked design with the customer as cluster."""
+    rows_a, rows_b = (d._rows("compare_waves with overlap_id") for d in (a, b))
+    for name, rows in (("design_a", rows_a), ("design_b", rows_b)):
+        check_columns(
+            rows.data.columns, [overlap_id], what="overlap_id", where=f"a column of {name}.data",
+            fix="pass the customer-id column present in both waves", error=DesignError,
+        )  # fmt: skip
+    ya, name = rows_a.values(var, level)
+    yb, _ = rows_b.values(var, level)
+    ids = pd.concat([rows_a.data[overlap_id], rows_b.data[overlap_id]], ignore_index=True)
     if ids.isna().any():
         msg = f"overlap_id column {overlap_id!r} has missing ids; every row needs a customer id."
         raise DesignError(msg)
     wave = np.r_[np.zeros(ya.size, dtype=np.int64), np.ones(yb.size, dtype=np.int64)]
-    stacked = pd.DataFrame({"_id": ids.to_numpy(), "_w": np.r_[a.weights, b.weights]})
-    design = SurveyDesign(stacked, weights="_w", cluster="_id")
+    stacked = pd.DataFrame({"_id": ids.to_numpy(), "_w": np.r_[rows_a.weights, rows_b.weights]})
+    design = MemoryEngine(stacked, DesignArgs(weights="_w", cluster="_id"))
     y = np.r_[ya, yb]
     w = design.weights
     member = ~np.isnan(y)
@@ -215,12 +219,12 @@ def _stacked(
     means = means / sum_w
     sign = np.where(wave == 1, 1.0, -1.0)
     z = np.where(member, sign * w * (np.where(member, y, 0.0) - means[wave]) / sum_w[wave], 0.0)
-    var_d = influence_variance(design._struct, z[:, None])[0]
+    var_d = influence_variance(design.struct, z[:, None])[0]
     se = float(np.sqrt(var_d))
     df = float(design.df)
     d = float(means[1] - means[0])
     tq = stats.t.ppf(0.5 + conf / 2.0, df)
-    shared = int(pd.Index(a.data[overlap_id]).intersection(pd.Index(b.data[overlap_id])).size)
+    shared = pd.Index(rows_a.data[overlap_id]).intersection(pd.Index(rows_b.data[overlap_id]))
     return WaveComparison(
         variable=name,
         estimate_a=float(means[0]),
@@ -229,7 +233,7 @@ def _stacked(
         se=se,
         ci=ConfidenceInterval(d - tq * se, d + tq * se),
         method="stacked_cluster",
-        n_shared=shared,
+        n_shared=int(shared.size),
         df=df,
         confidence_level=conf,
     )

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from satscore._core.checks import as_flags
+from satscore._core.checks import as_flags, check_columns
 from satscore._core.errors import ConvergenceWarning, DesignError
+from satscore._survey.build import check_weights, stratum_codes
 from satscore._survey.design import SurveyDesign
 
 __all__ = ["nonresponse_adjust", "post_stratify", "rake"]
@@ -38,9 +39,13 @@ __all__ = ["nonresponse_adjust", "post_stratify", "rake"]
 def _population_table(population: Any, cols: list[str]) -> pd.Series:
     """Population counts as a Series indexed by cell label tuples."""
     if isinstance(population, pd.DataFrame):
+        check_columns(
+            population.columns, cols, what="post-stratum column", where="in the population table",
+            fix="give the population table the post-stratum columns plus one count column",
+            error=DesignError,
+        )  # fmt: skip
         counts = [c for c in population.columns if c not in cols]
-        missing = [c for c in cols if c not in population.columns]
-        if missing or len(counts) != 1:
+        if len(counts) != 1:
             msg = (
                 f"population table must have the columns {cols} plus one count column (e.g. "
                 f"'Freq'); found {list(population.columns)}."
@@ -69,30 +74,21 @@ def _population_table(population: Any, cols: list[str]) -> pd.Series:
     return pd.Series(values, index=pd.Index(keys, tupleize_cols=False))
 
 
-def _cells(design: SurveyDesign, cols: list[str]) -> tuple[np.ndarray, list[tuple]]:
-    data = design.data
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        msg = f"post-stratum column {missing[0]!r} is not in the design data."
-        raise DesignError(msg)
-    sub = data.loc[:, cols]
-    if sub.isna().any().any():
-        col = next(c for c in cols if sub[c].isna().any())
-        msg = (
-            f"post-stratum column {col!r} has missing values; every row needs a cell. "
-            "Impute or drop those rows before calibrating."
-        )
-        raise DesignError(msg)
-    grouped = sub.groupby(cols, sort=True, observed=True)
-    codes = grouped.ngroup().to_numpy(np.int64)
-    labels = [k if isinstance(k, tuple) else (k,) for k in grouped.size().index]
-    return codes, labels
+def _cells(data: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, list[tuple]]:
+    """Post-stratum code of each row (cells sorted) and the cells' labels."""
+    check_columns(
+        data.columns, cols, what="post-stratum column", where="in the design data",
+        fix="pass a column of design.data", error=DesignError,
+    )  # fmt: skip
+    codes, keys = stratum_codes(data, cols, what="post-stratum")
+    return codes, list(keys.itertuples(index=False, name=None))
 
 
 def _post_weights(
-    design: SurveyDesign, w: np.ndarray, cols: list[str], population: Any, partial: bool
+    data: pd.DataFrame, w: np.ndarray, cols: list[str], population: Any, partial: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    codes, labels = _cells(design, cols)
+    """Weights post-stratified to ``population`` in the cells of ``cols``, and the cell codes."""
+    codes, labels = _cells(data, cols)
     pop = _population_table(population, cols)
     lookup = {(tuple(str(x) for x in k)): v for k, v in pop.items()}
     sample = np.bincount(codes, weights=w, minlength=len(labels))
@@ -161,8 +157,9 @@ def post_stratify(
     >>> # R: svymean(~api00, postStratify(dclus1, ~stype, pop.types))
     """
     cols = [strata] if isinstance(strata, str) else list(strata)
-    old = design.weights
-    new, codes = _post_weights(design, old, cols, population, partial)
+    rows = design._rows("post-stratification (post_stratify)")
+    old = rows.weights
+    new, codes = _post_weights(rows.data, old, cols, population, partial)
     return design._with(new, ("post", codes, new, old))
 
 
@@ -217,9 +214,10 @@ def rake(
         raise DesignError(msg)
     specs = [([k] if isinstance(k, str) else list(k), v) for k, v in margins.items()]
     allcols = list(dict.fromkeys(c for cols, _ in specs for c in cols))
-    table_codes, _ = _cells(design, allcols)
+    rows = design._rows("raking (rake)")
+    table_codes, _ = _cells(rows.data, allcols)
     n_cells = int(table_codes.max()) + 1
-    w = design.weights
+    w = rows.weights
     eps = epsilon * w.sum() if epsilon < 1 else epsilon
     old_table = np.bincount(table_codes, weights=w, minlength=n_cells)
     steps: list[tuple[np.ndarray, np.ndarray]] = []
@@ -227,7 +225,7 @@ def rake(
     for _ in range(int(max_iter)):
         steps = []
         for cols, pop in specs:
-            w, codes = _post_weights(design, w, cols, pop, False)
+            w, codes = _post_weights(rows.data, w, cols, pop, False)
             steps.append((codes, w.copy()))
         new_table = np.bincount(table_codes, weights=w, minlength=n_cells)
         delta = np.max(np.abs(old_table - new_table))
@@ -303,9 +301,10 @@ def nonresponse_adjust(
     [20.0, 20.0, 20.0]
     """
     if isinstance(responded, str):
-        if responded not in sample.columns:
-            msg = f"responded column {responded!r} is not in the sample; pass the response flag."
-            raise DesignError(msg)
+        check_columns(
+            sample.columns, [responded], what="responded column", where="in the sample",
+            fix="pass the response-flag column", error=DesignError,
+        )  # fmt: skip
         resp = sample[responded].to_numpy()
     else:
         resp = np.asarray(responded)
@@ -313,18 +312,21 @@ def nonresponse_adjust(
         msg = f"responded has {resp.shape[0]} values for {sample.shape[0]} rows."
         raise DesignError(msg)
     resp = as_flags(resp)
-    if weights not in sample.columns:
-        msg = f"weights column {weights!r} is not in the sample; pass the design-weight column."
-        raise DesignError(msg)
+    check_columns(
+        sample.columns, [weights], what="weights column", where="in the sample",
+        fix="pass the design-weight column", error=DesignError,
+    )  # fmt: skip
     w = pd.to_numeric(sample[weights], errors="coerce").to_numpy(float)
-    if not (np.isfinite(w) & (w > 0)).all():
-        msg = f"weights column {weights!r} has missing or non-positive values; fix them first."
-        raise DesignError(msg)
+    check_weights(w, f"weights column {weights!r}")
     if classes is None:
         codes = np.zeros(sample.shape[0], dtype=np.int64)
         labels: list[Any] = ["all"]
     else:
         cols = [classes] if isinstance(classes, str) else list(classes)
+        check_columns(
+            sample.columns, cols, what="classes column", where="in the sample",
+            fix="pass adjustment-class columns of the sample", error=DesignError,
+        )  # fmt: skip
         grouped = sample.groupby(cols, sort=True, observed=True, dropna=False)
         codes = grouped.ngroup().to_numpy(np.int64)
         labels = list(grouped.size().index)
