@@ -427,7 +427,7 @@ def test_charts_keep_text_as_text_with_cjk_fallbacks(report, report_zh):
 def test_render_svg_lays_out_once_and_draws_once():
     from matplotlib.figure import Figure
 
-    from satscore._report.html import render_svg
+    from satscore._report.svg import render_svg
 
     fig = Figure(figsize=(3, 2), layout="constrained")
     ax = fig.add_subplot()
