@@ -9,7 +9,7 @@ from satscore._core.i18n import STRINGS, t
 from satscore._plots.kpi import metric_rows, sort_segments
 from satscore._plots.likert import plot_likert
 from satscore._plots.segments import plot_segments
-from satscore._report.context import Context
+from satscore._report.context import ESTIMATE_COLUMNS, Context
 from satscore._report.format import (
     cell,
     flag_of,
@@ -66,20 +66,7 @@ def segment_table(ctx: Context, by: str) -> pd.DataFrame:
         subjects = scores.metrics.loc[scores.metrics["metric"] == "top_box", "subject"]
         subject = "overall" if (subjects == "overall").any() else str(subjects.iloc[0])
     rows = metric_rows(scores, metric=metric, subject=subject, along=by, where=ctx.where or None)
-    cols = [
-        by,
-        "n",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "target",
-        "verdict",
-        "flag",
-        "suppressed",
-        "kind",
-        "metric",
-        "subject",
-    ]
+    cols = [by, *ESTIMATE_COLUMNS, "flag", "suppressed", "kind", "metric", "subject"]
     out = rows[[c for c in cols if c in rows.columns]]
     return sort_segments(out)
 

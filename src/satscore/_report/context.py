@@ -13,7 +13,10 @@ from matplotlib.axes import Axes
 
 from satscore._report.svg import inline_svg
 
-__all__ = ["Context"]
+__all__ = ["ESTIMATE_COLUMNS", "Context"]
+
+#: the columns of an estimate row shown in tiles and tables, in display order
+ESTIMATE_COLUMNS = ("n", "estimate", "ci_low", "ci_high", "target", "verdict")
 
 
 @dataclasses.dataclass

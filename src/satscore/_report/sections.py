@@ -19,7 +19,7 @@ from satscore._core.errors import InstrumentError
 from satscore._core.i18n import t
 from satscore._plots.kpi import plot_trend
 from satscore._plots.style import new_axes
-from satscore._report.context import Context
+from satscore._report.context import ESTIMATE_COLUMNS, Context
 from satscore._report.format import cell, fmt_change, fmt_value, kpi_title, num, pct, title_of
 
 __all__ = ["kpi_table", "kpis_view", "scorecard_table", "scorecard_view", "trend_view"]
@@ -37,19 +37,7 @@ def kpi_table(ctx: Context) -> pd.DataFrame:
     m = ctx.rows()
     m = m[(m["subject_type"] == "kpi") | m["target"].notna()]
     m = m.sort_values("subject_type", key=lambda s: s != "kpi", kind="stable")
-    cols = [
-        "metric",
-        "subject",
-        "n",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "target",
-        "verdict",
-        "p_value",
-        "flag",
-        "kind",
-    ]
+    cols = ["metric", "subject", *ESTIMATE_COLUMNS, "p_value", "flag", "kind"]
     out = m[[c for c in cols if c in m.columns]].reset_index(drop=True)
     kpi = (m["subject_type"] == "kpi").to_numpy()
     out.insert(
