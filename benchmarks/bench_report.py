@@ -3,7 +3,7 @@
 Workloads
 
 * ``plot_likert`` of the 9 service-quality items of one quarter, rendered to SVG the way
-  the report does (:func:`satscore._report.html.render_svg`: layout once, one draw, text
+  the report does (:func:`satscore._report.svg.render_svg`: layout once, one draw, text
   as SVG text), against the plain pandas chart of the same shares
   (``DataFrame.plot.barh(stacked=True)`` -> SVG): the peer draws the bars only (no
   diverging layout, grouping, sorting, labels, n axis or legend wrapping), so it is a
@@ -27,12 +27,12 @@ from typing import Any
 from _common import load_average, timed
 
 
-def _legacy_render(fig: Any) -> str:
+def _legacy_render(fig: Any, *, salt: str = "satscore") -> str:
     """The pre-issue-7 chart rendering: constrained layout kept (pre-draw + draw), text as paths."""
     import matplotlib
 
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "satscore"}):
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": salt}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     return buf.getvalue()
 
@@ -45,7 +45,7 @@ def run(quick: bool = False) -> list[dict]:
     from matplotlib.figure import Figure
 
     import satscore
-    from satscore._report import html as _report_html
+    from satscore._report import svg as _report_svg
     from satscore.plots import likert_table, plot_likert
 
     reps = 2 if quick else 5
@@ -59,13 +59,13 @@ def run(quick: bool = False) -> list[dict]:
 
     def ours() -> None:
         ax = plot_likert(scores, inst, items=items, where=where)
-        _report_html.render_svg(ax.figure)
+        _report_svg.render_svg(ax.figure)
 
     def peer() -> None:
         fig = Figure(figsize=(10, 5), layout="constrained")
         ax = fig.add_subplot()
         shares.plot.barh(stacked=True, ax=ax, legend=True)
-        _report_html.render_svg(fig)
+        _report_svg.render_svg(fig)
 
     rows = []
     ours_w, ours_c = timed(ours, reps)
@@ -89,14 +89,14 @@ def run(quick: bool = False) -> list[dict]:
         new_w, new_c = timed(
             lambda lang=lang: satscore.quarterly_report(vr, inst, language=lang), report_reps
         )
-        current = _report_html.render_svg
-        _report_html.render_svg = _legacy_render
+        current = _report_svg.render_svg
+        _report_svg.render_svg = _legacy_render
         try:
             old_w, old_c = timed(
                 lambda lang=lang: satscore.quarterly_report(vr, inst, language=lang), report_reps
             )
         finally:
-            _report_html.render_svg = current
+            _report_svg.render_svg = current
         rows.append(
             {
                 "workload": f"quarterly_report ({lang}) 20,000 respondents x 4 quarters",

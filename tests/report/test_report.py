@@ -427,7 +427,7 @@ def test_charts_keep_text_as_text_with_cjk_fallbacks(report, report_zh):
 def test_render_svg_lays_out_once_and_draws_once():
     from matplotlib.figure import Figure
 
-    from satscore._report.html import render_svg
+    from satscore._report.svg import render_svg
 
     fig = Figure(figsize=(3, 2), layout="constrained")
     ax = fig.add_subplot()
@@ -450,3 +450,40 @@ def test_every_chart_has_an_accessible_name(report, report_zh):
             label = re.search(r'aria-label="([^"]*)"', tag)
             assert label is not None, tag
             assert label.group(1).strip(), tag
+
+
+def test_same_inputs_give_the_same_bytes():
+    # no dates, no random ids, no per-process counters: two runs are byte-identical
+    df = pd.DataFrame(
+        {
+            "quarter": ["2026Q1"] * 200 + ["2026Q2"] * 200,
+            "CSAT01": [5, 4, 3, 4, 2] * 40 + [5, 4, 4, 4, 3] * 40,
+        }
+    )
+    first = quarterly_report(df, "csat")
+    second = quarterly_report(df, "csat")
+    assert first.html.count("<svg") >= 2
+    assert first.html == second.html
+    ids = re.findall(r'\bid="([^"]+)"', first.html)
+    assert len(ids) == len(set(ids))
+    # the SVG is trimmed for HTML: no XML prolog, namespaces, metadata or comments
+    for bad in ("<?xml", "<!DOCTYPE svg", "xmlns", "<metadata", "<!--", "xlink:"):
+        assert bad not in first.html
+
+
+def test_values_are_escaped():
+    # autoescaping is on: text from the caller or the instrument cannot inject markup
+    df = pd.DataFrame({"quarter": ["2026Q1"] * 50, "CSAT01": [5, 4, 3, 4, 2] * 10})
+    rep = quarterly_report(df, "csat", title='<script>alert("x")</script> & Co')
+    assert "<script" not in rep.html
+    assert "<title>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co</title>" in rep.html
+    assert "<h1>&lt;script&gt;" in rep.body
+
+
+def test_templates_are_package_data():
+    from importlib.resources import files
+
+    folder = files("satscore._report") / "templates"
+    names = {p.name for p in folder.iterdir()}
+    assert {"document.html.j2", "report.html.j2", "macros.html.j2", "quarterly.html.j2"} <= names
+    assert (folder / "sections" / "kpis.html.j2").is_file()

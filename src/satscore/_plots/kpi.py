@@ -19,7 +19,7 @@ from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
 from satscore._core.checks import as_flags
 from satscore._core.errors import DataError, OptionError, SatscoreTypeError
-from satscore._core.i18n import t
+from satscore._core.i18n import STRINGS, t
 from satscore._plots.fonts import apply_font
 from satscore._plots.style import BAND, ESTIMATE, TARGET, new_axes, prepare
 
@@ -172,8 +172,6 @@ def no_target_handle(lang: str) -> Line2D:
 
 
 def _metric_title(metric: str, lang: str) -> str:
-    from satscore._core.i18n import STRINGS
-
     return t(metric, lang) if metric in STRINGS else metric
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import to_hex
+from matplotlib.colors import LinearSegmentedColormap, to_hex
 from matplotlib.figure import Figure
 
 from satscore._core.errors import SatscoreTypeError
@@ -68,8 +68,6 @@ def diverging_colors(k: int) -> list[str]:
     """
     if k == 5:
         return list(_BRBG5)
-    from matplotlib.colors import LinearSegmentedColormap
-
     cmap = LinearSegmentedColormap.from_list("satscore_brbg", _BRBG_ANCHORS)
     half = k // 2
     low = [to_hex(cmap(x)) for x in np.linspace(0.0, 0.4, half)] if half else []

@@ -10,7 +10,11 @@ from typing import Any
 import pandas as pd
 
 from satscore._core.errors import DataError, OptionError, SatscoreTypeError, SatscoreWarning
+from satscore._psychometrics.omega import omega
 from satscore._report.method import frame_coverage
+from satscore._sampling.coverage import coverage_report
+from satscore._scoring.score import _kpis
+from satscore.instruments import load_instrument
 
 __all__ = ["coverage_of", "instrument_of", "kpi_specs", "periods", "reliability_of", "validated"]
 
@@ -22,8 +26,6 @@ def instrument_of(instrument: Any, responses: Any) -> Any:
             msg = "quarterly_report needs the instrument: pass it (or its id) as the 2nd argument."
             raise SatscoreTypeError(msg)
     if isinstance(instrument, str):
-        from satscore.instruments import load_instrument
-
         return load_instrument(instrument)
     return instrument
 
@@ -65,14 +67,10 @@ def periods(data: pd.DataFrame, period: str | None, current: Any) -> tuple[Any, 
 
 def kpi_specs(inst: Any) -> dict[str, tuple[str, str]]:
     """The instrument's default KPIs as score_survey defines them: name -> (metric, subject)."""
-    from satscore._scoring.score import _kpis
-
     return dict(_kpis(None, inst))
 
 
 def reliability_of(scores: Any, inst: Any, period: str | None, current: Any) -> pd.DataFrame | None:
-    from satscore.reliability import omega
-
     resp = scores.respondents
     if period is not None:
         resp = resp[resp[period] == current]
@@ -114,8 +112,6 @@ def coverage_of(
     if period is not None:
         data = data[data[period] == current]
     if plan is not None:
-        from satscore.sampling import coverage_report
-
         plan_quarter = getattr(plan, "quarter", None)
         if period is not None and plan_quarter is not None and str(plan_quarter) != str(current):
             msg = (

@@ -8,17 +8,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from satscore._core.errors import DataError
 from satscore._core.i18n import STRINGS, t
-from satscore._report.html import esc
-from satscore._report.sections import Context, _num, kpi_title, pct
+from satscore._report.context import Context
+from satscore._report.format import cell, kpi_title, pct
+from satscore._stats.verdict import verdict
 
 __all__ = [
     "FrameCoverage",
     "bases_table",
-    "coverage_html",
     "coverage_row",
+    "coverage_view",
     "frame_coverage",
-    "method_html",
+    "method_view",
 ]
 
 _SUPPRESSION = {
@@ -95,9 +97,6 @@ def frame_coverage(
     frame: pd.DataFrame, data: pd.DataFrame, *, target: float, id_column: str = "customer_id"
 ) -> FrameCoverage:
     """Respondents of the period / active customers of the frame, with its verdict."""
-    from satscore._core.errors import DataError
-    from satscore._stats.verdict import verdict
-
     for name, table in (("frame", frame), ("responses", data)):
         if id_column not in table.columns:
             msg = (
@@ -146,20 +145,27 @@ def coverage_row(ctx: Context) -> dict[str, Any] | None:
     }
 
 
-def coverage_html(ctx: Context) -> str:
+def _coverage_cell(column: str, value: Any, lang: str) -> dict[str, Any]:
+    if column in ("response_rate", "coverage", "response_coverage"):
+        return cell(pct(value), **{column: value})
+    if column == "verdict":
+        return cell(t(value, lang) if value in STRINGS else (value or "–"))
+    if column in ("N", "invited", "responded") and isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        return cell(f"{int(value):,}")
+    return cell(value)
+
+
+def coverage_view(ctx: Context) -> dict:
+    """The coverage table of the current period (or how to get one), with its caveats."""
     lang = ctx.language
-    target = pct(ctx.coverage_target, 0)
-    head = f'<section id="coverage"><h2>{esc(t("sec_coverage", lang))}</h2>'
+    view: dict[str, Any] = {"id": "coverage", "heading": t("sec_coverage", lang), "table": None}
     if ctx.coverage is None:
-        return (
-            head + f'<p class="note">{esc(t("coverage_none", lang, target=target))}</p></section>'
-        )
+        view["notes"] = [t("coverage_none", lang, target=pct(ctx.coverage_target, 0))]
+        return view
     cov = ctx.coverage
     table = cov.table
-    parts = [
-        head,
-        f'<p class="note">{esc(t("coverage_note", lang, target=pct(cov.target, 0)))}</p>',
-    ]
     show = [
         c
         for c in (
@@ -176,38 +182,19 @@ def coverage_html(ctx: Context) -> str:
         if c in table.columns
     ]
     show = list(dict.fromkeys(show))
-    head_cells = "".join(
-        f"<th>{esc(t('cov_' + c, lang) if 'cov_' + c in STRINGS else c)}</th>" for c in show
-    )
-    body = []
-    for r in table.to_dict("records"):
-        cells = []
-        for c in show:
-            v = r[c]
-            if c in ("response_rate", "coverage", "response_coverage"):
-                cells.append(f'<td data-{c.replace("_", "-")}="{_num(v)}">{esc(pct(v))}</td>')
-            elif c == "verdict":
-                cells.append(f"<td>{esc(t(v, lang) if v in STRINGS else (v or '–'))}</td>")
-            elif isinstance(v, (int, float, np.integer, np.floating)) and c in (
-                "N",
-                "invited",
-                "responded",
-            ):
-                cells.append(f"<td>{int(v):,}</td>")
-            else:
-                cells.append(f"<td>{esc(v)}</td>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    parts.append(
-        f'<table class="coverage"><thead><tr>{head_cells}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-    for caveat in getattr(cov, "caveats", ()):
-        parts.append(f'<p class="note">{esc(caveat)}</p>')
-    parts.append("</section>")
-    return "".join(parts)
+    head = [t("cov_" + c, lang) if "cov_" + c in STRINGS else c for c in show]
+    rows = [
+        {"attrs": {}, "cells": [_coverage_cell(c, r[c], lang) for c in show]}
+        for r in table.to_dict("records")
+    ]
+    view["notes"] = [t("coverage_note", lang, target=pct(cov.target, 0))]
+    view["table"] = {"attrs": {"class": "coverage"}, "head": head, "rows": rows}
+    view["caveats"] = list(getattr(cov, "caveats", ()))
+    return view
 
 
-def method_html(ctx: Context, bases: pd.DataFrame) -> str:
+def method_view(ctx: Context, bases: pd.DataFrame) -> dict:
+    """The method footnote: definitions, intervals, verdicts, weighting, small bases, data."""
     lang, sc, inst = ctx.language, ctx.scores, ctx.instrument
     defs = [t("def_top_box", lang), t("def_index", lang)]
     if inst.role_item("likelihood_to_recommend") is not None:
@@ -228,39 +215,32 @@ def method_html(ctx: Context, bases: pd.DataFrame) -> str:
     rule_text = _SUPPRESSION.get(rule, {"en": str(rule), "zh": str(rule)})[lang]
     problems = len(getattr(getattr(ctx.validation, "report", None), "problems", ()) or ())
     ci_name = _CI_METHODS.get(sc.ci_method, sc.ci_method)
-    items = [
-        ("m_definitions", "".join(f"<dd>{esc(d)}</dd>" for d in defs)),
-        (
-            "m_ci",
-            f"<dd>{esc(t('ci_text', lang, level=ctx.level, method=ci_name))}</dd>",
-        ),
-        ("m_verdict", f"<dd>{esc(t('verdict_text', lang, level=ctx.level))}</dd>"),
-        ("m_weighting", f"<dd>{esc(weighting)}</dd>"),
-        ("m_suppression", f"<dd>{esc(t('suppression_text', lang, rule=rule_text))}</dd>"),
-        (
-            "m_data",
-            f"<dd>{esc(t('data_text', lang, n=f'{sc.n_respondents:,}', problems=problems))}</dd>",
-        ),
+    n = f"{sc.n_respondents:,}"
+    terms = [
+        ("m_definitions", defs),
+        ("m_ci", [t("ci_text", lang, level=ctx.level, method=ci_name)]),
+        ("m_verdict", [t("verdict_text", lang, level=ctx.level)]),
+        ("m_weighting", [weighting]),
+        ("m_suppression", [t("suppression_text", lang, rule=rule_text)]),
+        ("m_data", [t("data_text", lang, n=n, problems=problems)]),
     ]
-    head = [t("col_period", lang)] if ctx.period and ctx.period in bases.columns else []
+    with_period = bool(ctx.period) and ctx.period in bases.columns
+    head = [t("col_period", lang)] if with_period else []
     head.append(t("col_respondents", lang))
-    head += [f"n ({kpi_title(n, lang)})" for n in ctx.kpi_names if f"n_{n}" in bases.columns]
-    body = []
+    kpis = [name for name in ctx.kpi_names if f"n_{name}" in bases.columns]
+    head += [f"n ({kpi_title(name, lang)})" for name in kpis]
+    rows = []
     for r in bases.to_dict("records"):
-        cells = [f"<td>{esc(r[ctx.period])}</td>"] if len(head) and ctx.period in r else []
-        cells.append(
-            f'<td data-respondents="{_num(r["respondents"])}">{int(r["respondents"]):,}</td>'
-        )
-        for n in ctx.kpi_names:
-            if f"n_{n}" in r:
-                v = r[f"n_{n}"]
-                cells.append(f"<td>{int(v):,}</td>" if np.isfinite(v) else "<td>–</td>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    thead = "".join(f"<th>{esc(h)}</th>" for h in head)
-    rows = "".join(body)
-    table = f"<table class='bases'><thead><tr>{thead}</tr></thead><tbody>{rows}</tbody></table>"
-    dl = "".join(f"<dt>{esc(t(k, lang))}</dt>{v}" for k, v in items)
-    return (
-        f'<section id="method" class="footnote"><h2>{esc(t("sec_method", lang))}</h2>'
-        f"<dl>{dl}<dt>{esc(t('m_bases', lang))}</dt><dd>{table}</dd></dl></section>"
-    )
+        cells = [cell(r[ctx.period])] if with_period else []
+        cells.append(cell(f"{int(r['respondents']):,}", respondents=r["respondents"]))
+        for name in kpis:
+            v = r[f"n_{name}"]
+            cells.append(cell(f"{int(v):,}" if np.isfinite(v) else "–"))
+        rows.append({"attrs": {}, "cells": cells})
+    return {
+        "id": "method",
+        "heading": t("sec_method", lang),
+        "terms": [(t(key, lang), texts) for key, texts in terms],
+        "bases_term": t("m_bases", lang),
+        "bases": {"attrs": {"class": "bases"}, "head": head, "rows": rows},
+    }

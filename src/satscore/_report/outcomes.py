@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.i18n import t
-from satscore._report.html import esc, figure
-from satscore._report.sections import Context, _axes, _num, _rows, pct
+from satscore._plots.ltr import plot_ltr
+from satscore._plots.style import new_axes
+from satscore._report.context import Context
+from satscore._report.format import num, pct
 
-__all__ = ["funnel_html", "funnel_table", "ltr_html"]
+__all__ = ["funnel_table", "funnel_view", "ltr_view"]
 
 
 # ----------------------------------------------------------------------------- funnel
@@ -48,7 +50,7 @@ def funnel_table(ctx: Context) -> pd.DataFrame:
     ):
         if item is None:
             continue
-        r = _rows(ctx, metric=metric, subject=item.id)
+        r = ctx.rows(metric=metric, subject=item.id)
         r = r[r["subject_type"] == "item"]
         if len(r):
             row = r.iloc[0]
@@ -66,49 +68,50 @@ def funnel_table(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(steps)
 
 
-def funnel_html(ctx: Context, table: pd.DataFrame) -> str:
+def funnel_view(ctx: Context, table: pd.DataFrame) -> dict | None:
+    """The funnel steps: label, bar width, estimate, interval, base."""
     if table.empty:
-        return ""
+        return None
     lang = ctx.language
-    rows = []
+    steps = []
     for r in table.to_dict("records"):
         ci = ""
         if np.isfinite(r["ci_low"]):
             ci = f" ({pct(r['ci_low'])} – {pct(r['ci_high'])})"
-        width = max(0.0, min(100.0, r["estimate"] * 100))
-        rows.append(
-            f'<div class="step" data-step="{esc(r["step"])}" data-estimate="{_num(r["estimate"])}">'
-            f"<div>{esc(t(r['step'], lang))}</div>"
-            f'<div class="bar"><span style="width:{width:.1f}%"></span></div>'
-            f"<div><strong>{esc(pct(r['estimate']))}</strong>{esc(ci)} "
-            f'<span class="note">{esc(t(r["base"], lang))}, n = {int(r["n"]):,}</span></div></div>'
+        steps.append(
+            {
+                "data": {"data-step": r["step"], "data-estimate": num(r["estimate"])},
+                "label": t(r["step"], lang),
+                "width": f"{max(0.0, min(100.0, r['estimate'] * 100)):.1f}%",
+                "estimate": pct(r["estimate"]),
+                "ci": ci,
+                "base": f"{t(r['base'], lang)}, n = {int(r['n']):,}",
+            }
         )
-    return (
-        f'<section id="funnel"><h2>{esc(t("sec_funnel", lang))}</h2>'
-        f'<div class="funnel">{"".join(rows)}</div></section>'
-    )
+    return {"id": "funnel", "heading": t("sec_funnel", lang), "steps": steps}
 
 
 # ----------------------------------------------------------------------------- LTR
-def ltr_html(ctx: Context) -> str:
+def ltr_view(ctx: Context) -> dict | None:
+    """The likelihood-to-recommend distribution chart and its net score."""
     inst, lang = ctx.instrument, ctx.language
     item = inst.role_item("likelihood_to_recommend")
-    if item is None or _rows(ctx, metric="net_score", subject=item.id).empty:
-        return ""
-    from satscore._plots.ltr import plot_ltr
-
+    if item is None or ctx.rows(metric="net_score", subject=item.id).empty:
+        return None
     ax = plot_ltr(
         ctx.scores,
         item=item.id,
         where=ctx.where or None,
         language=lang,
         font=ctx.font,
-        ax=_axes((8.5, 3.6)),
+        ax=new_axes(None, (8.5, 3.6)),
     )
-    row = _rows(ctx, metric="net_score", subject=item.id).iloc[0]
-    return (
-        f'<section id="ltr"><h2>{esc(t("sec_ltr", lang))}</h2>'
-        f'<div data-net-score="{_num(row["estimate"])}" data-ci-low="{_num(row["ci_low"])}" '
-        f'data-ci-high="{_num(row["ci_high"])}" data-n="{_num(row["n"])}">'
-        f"{figure(ax, alt=t('sec_ltr', lang))}</div></section>"
-    )
+    row = ctx.rows(metric="net_score", subject=item.id).iloc[0]
+    data = {
+        "data-net-score": num(row["estimate"]),
+        "data-ci-low": num(row["ci_low"]),
+        "data-ci-high": num(row["ci_high"]),
+        "data-n": num(row["n"]),
+    }
+    figure = ctx.figure(ax, alt=t("sec_ltr", lang))
+    return {"id": "ltr", "heading": t("sec_ltr", lang), "data": data, "figure": figure}

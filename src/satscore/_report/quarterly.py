@@ -7,7 +7,7 @@ tiles, the trend, a dimension scorecard, item charts, the segment breakdown,
 the problem-resolution funnel, likelihood to recommend, coverage and a method
 footnote, in English or Chinese.
 
-The file has charts inlined as SVG (text as paths, so no fonts are needed),
+The file has charts inlined as SVG (text as SVG text with CJK fallback fonts),
 CSS inline and print rules, and no scripts or external references: it opens
 offline and prints on A4. Every number in it is read from the
 :class:`~satscore.SurveyScores` objects kept on the :class:`Report` (and from
@@ -22,14 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from satscore._core.errors import DataError, OptionError
 from satscore._core.i18n import t
 from satscore._core.results import ResultMixin, to_jsonable
 from satscore._core.version import __version__
 from satscore._plots.style import prepare
-from satscore._report.charts import items_html, segment_table, segments_html
-from satscore._report.html import document, esc, fragment
+from satscore._report.charts import items_view, segment_table, segments_view
+from satscore._report.context import Context
+from satscore._report.format import title_of
 from satscore._report.inputs import (
     coverage_of,
     instrument_of,
@@ -38,17 +40,18 @@ from satscore._report.inputs import (
     reliability_of,
     validated,
 )
-from satscore._report.method import bases_table, coverage_html, coverage_row, method_html
-from satscore._report.outcomes import funnel_html, funnel_table, ltr_html
+from satscore._report.method import bases_table, coverage_row, coverage_view, method_view
+from satscore._report.outcomes import funnel_table, funnel_view, ltr_view
 from satscore._report.sections import (
-    Context,
     kpi_table,
-    kpis_html,
-    scorecard_html,
+    kpis_view,
     scorecard_table,
-    title_of,
-    trend_html,
+    scorecard_view,
+    trend_view,
 )
+from satscore._report.templating import document, fragment, html_lang, render
+from satscore._scoring.kpi import bank_kpi_targets
+from satscore._scoring.score import score_survey
 
 __all__ = ["Report", "quarterly_report"]
 
@@ -140,7 +143,7 @@ class Report(ResultMixin):
         }
 
     def _repr_html_(self) -> str:
-        return fragment(self.body)
+        return fragment(Markup(self.body))
 
     def __repr__(self) -> str:
         return (
@@ -252,8 +255,6 @@ def quarterly_report(
     False
     >>> # R: binom.test(160, 200)$conf.int  (the Q2 interval)
     """
-    from satscore.scoring import bank_kpi_targets, score_survey
-
     lang, _ = prepare(language, font)
     if on_invalid not in ("coerce", "raise"):
         msg = f"on_invalid={on_invalid!r} is not supported; use 'coerce' or 'raise'."
@@ -320,11 +321,11 @@ def quarterly_report(
         period=period,
         current=current,
         previous=previous,
+        kpi_names=[k for k in kpis if (scores.metrics["metric"] == k).any()],
         scores=scores,
         segment_scores=segment_scores,
-        kpi_names=[k for k in kpis if (scores.metrics["metric"] == k).any()],
-        targets={k: v for k, v in score_targets.items() if isinstance(k, str)},
         unmeasured=unmeasured,
+        targets={k: v for k, v in score_targets.items() if isinstance(k, str)},
         reliability=reliability,
         coverage=coverage,
         coverage_target=coverage_target,
@@ -332,22 +333,24 @@ def quarterly_report(
         font=font,
     )
     tables: dict[str, pd.DataFrame] = {"kpis": kpi_table(ctx)}
-    html_parts = [kpis_html(ctx, tables["kpis"], coverage_row(ctx))]
-    html_parts.append(trend_html(ctx))
     tables["scorecard"] = scorecard_table(ctx)
-    html_parts.append(scorecard_html(ctx, tables["scorecard"]))
-    html_parts.append(items_html(ctx))
     seg_tables = {seg: segment_table(ctx, seg) for seg in seg_vars}
-    for seg, tab in seg_tables.items():
-        tables[f"segments_{seg}"] = tab
-    if seg_tables:
-        html_parts.append(segments_html(ctx, seg_tables))
+    tables.update({f"segments_{seg}": tab for seg, tab in seg_tables.items()})
     tables["funnel"] = funnel_table(ctx)
-    html_parts.append(funnel_html(ctx, tables["funnel"]))
-    html_parts.append(ltr_html(ctx))
-    html_parts.append(coverage_html(ctx))
     tables["bases"] = bases_table(ctx)
-    html_parts.append(method_html(ctx, tables["bases"]))
+    # section views in report order; None: nothing to show
+    views = [
+        kpis_view(ctx, tables["kpis"], coverage_row(ctx)),
+        trend_view(ctx),
+        scorecard_view(ctx, tables["scorecard"]),
+        items_view(ctx),
+        segments_view(ctx, seg_tables),
+        funnel_view(ctx, tables["funnel"]),
+        ltr_view(ctx),
+        coverage_view(ctx),
+        method_view(ctx, tables["bases"]),
+    ]
+    sections = [v for v in views if v is not None]
 
     inst_title = title_of(inst.title, lang)
     doc_title = title or f"{t('report_title', lang)} – {inst_title}"
@@ -361,24 +364,22 @@ def quarterly_report(
         n=f"{n_current:,}",
         version=__version__,
     )
-    body = (
-        f'<div class="satscore-report" lang="{"zh-CN" if lang == "zh" else "en"}">'
-        f'<header><h1>{esc(doc_title)}</h1><p class="subtitle">{esc(subtitle)}</p></header>'
-        + "".join(p for p in html_parts if p)
-        + "</div>"
+    body = render(
+        "quarterly.html.j2",
+        lang=html_lang(lang),
+        title=doc_title,
+        subtitle=subtitle,
+        sections=sections,
     )
-    import re
-
-    sections = tuple(re.findall(r'<section id="([a-z_]+)"', body))
     return Report(
         html=document(body, title=doc_title, language=lang),
-        body=body,
+        body=str(body),
         title=doc_title,
         language=lang,
         period=period,
         current=current,
         previous=previous,
-        sections=sections,
+        sections=tuple(v["id"] for v in sections),
         tables=tables,
         scores=scores,
         segment_scores=segment_scores,

@@ -1,129 +1,30 @@
-"""Sections of the quarterly report: the numbers (tidy tables) and their HTML.
+"""Headline sections of the quarterly report: KPI tiles, trend, dimension scorecard.
 
 Every number shown is read from a :class:`~satscore.SurveyScores` (``metrics``,
-``items``, ``respondents``, ``compare``), from reliability results, or from a
-coverage report: nothing is re-estimated here. Each ``*_table`` function
-returns the tidy table a section shows (kept on :class:`Report.tables`); each
-``*_html`` function renders it.
+``compare``) or from reliability results: nothing is re-estimated here. Each
+``*_table`` function returns the tidy table a section shows (kept on
+:class:`Report.tables`); each ``*_view`` function turns it into the display
+strings and chart of its template (``templates/sections/<id>.html.j2``), or
+``None`` when the section has nothing to show.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from satscore._core.errors import InstrumentError
-from satscore._core.i18n import STRINGS, t
-from satscore._report.html import esc, figure
+from satscore._core.i18n import t
+from satscore._plots.kpi import plot_trend
+from satscore._plots.style import new_axes
+from satscore._report.context import ESTIMATE_COLUMNS, Context
+from satscore._report.format import cell, fmt_change, fmt_value, kpi_title, num, pct, title_of
 
-__all__ = ["Context"]
+__all__ = ["kpi_table", "kpis_view", "scorecard_table", "scorecard_view", "trend_view"]
 
-
-@dataclasses.dataclass
-class Context:
-    """Everything the sections need (built by :func:`satscore.quarterly_report`)."""
-
-    instrument: Any
-    language: str
-    period: str | None
-    current: Any
-    previous: Any
-    scores: Any  # SurveyScores by period (or unsegmented)
-    segment_scores: dict[str, Any]
-    kpi_names: list[str]
-    targets: dict[str, float]
-    unmeasured: list[str]
-    reliability: pd.DataFrame | None
-    coverage: Any
-    coverage_target: float
-    validation: Any
-    font: str | None
-
-    @property
-    def where(self) -> dict[str, Any]:
-        return {self.period: self.current} if self.period else {}
-
-    @property
-    def level(self) -> float:
-        return float(self.scores.confidence_level)
-
-
-# ----------------------------------------------------------------------------- formatting
-def pct(x: Any, digits: int = 1) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{float(x) * 100:.{digits}f}%"
-
-
-def fmt_value(x: Any, kind: str) -> str:
-    if x is None or not np.isfinite(x):
-        return "–"
-    if kind == "proportion":
-        return pct(x)
-    if kind == "net":
-        return f"{float(x) * 100:+.1f}"
-    return f"{float(x):.1f}"
-
-
-def fmt_change(x: Any, kind: str) -> str:
-    if x is None or not np.isfinite(x):
-        return "–"
-    if kind == "proportion":
-        return f"{float(x) * 100:+.1f} pp"
-    if kind == "net":
-        return f"{float(x) * 100:+.1f}"
-    return f"{float(x):+.1f}"
-
-
-def _num(x: Any) -> str:
-    """Full-precision number for ``data-`` attributes (repr of the float)."""
-    if x is None or (isinstance(x, float) and not np.isfinite(x)):
-        return ""
-    try:
-        return repr(float(x))
-    except (TypeError, ValueError):
-        return esc(x)
-
-
-def flag_of(value: Any) -> str | None:
-    """A presentation-flag string, or None for no flag (None, NaN or empty)."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)) or value == "":
-        return None
-    return str(value)
-
-
-def flag_text(flag: str | None, lang: str) -> str:
-    """Readable text of ``;``-joined flag codes (unknown codes are shown as they are)."""
-    if not flag:
-        return ""
-    return "; ".join(t(f"flag_{c}", lang) if f"flag_{c}" in STRINGS else c for c in flag.split(";"))
-
-
-def title_of(mapping: Any, lang: str) -> str:
-    return mapping.get(lang) or next(iter(mapping.values()))
-
-
-def kpi_title(name: str, lang: str) -> str:
-    if name in STRINGS:
-        return t(name, lang)
-    if f"kpi_{name}" in STRINGS:
-        return t(f"kpi_{name}", lang)
-    return name.replace("_", " ").capitalize()
-
-
-def _axes(figsize: tuple[float, float]) -> Any:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
-
-
-def _rows(ctx: Context, **eq: Any) -> pd.DataFrame:
-    m = ctx.scores.metrics
-    mask = np.ones(len(m), dtype=bool)
-    for col, value in {**eq, **ctx.where}.items():
-        mask &= (m[col] == value).to_numpy()
-    return m.loc[mask]
+_VERDICTS = ("met", "not_met", "inconclusive")
 
 
 # ----------------------------------------------------------------------------- KPI tiles
@@ -133,22 +34,10 @@ def kpi_table(ctx: Context) -> pd.DataFrame:
     Rows come from ``scores.metrics``; ``tile`` is the tile id (the KPI name, or
     ``metric:subject``) and ``label`` its title in the report language.
     """
-    m = _rows(ctx)
+    m = ctx.rows()
     m = m[(m["subject_type"] == "kpi") | m["target"].notna()]
     m = m.sort_values("subject_type", key=lambda s: s != "kpi", kind="stable")
-    cols = [
-        "metric",
-        "subject",
-        "n",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "target",
-        "verdict",
-        "p_value",
-        "flag",
-        "kind",
-    ]
+    cols = ["metric", "subject", *ESTIMATE_COLUMNS, "p_value", "flag", "kind"]
     out = m[[c for c in cols if c in m.columns]].reset_index(drop=True)
     kpi = (m["subject_type"] == "kpi").to_numpy()
     out.insert(
@@ -183,14 +72,11 @@ def _subject_label(ctx: Context, metric: str, subject: str) -> str:
         return f"{name} – {subject}"
 
 
-def _tile(name: str, lang: str, level: float, row: dict[str, Any], label: str | None = None) -> str:
+def _tile(name: str, lang: str, level: float, row: dict[str, Any], label: str | None) -> dict:
+    """The ``kpi_tile`` macro's view of one KPI row."""
     kind = row.get("kind", "proportion")
     verdict = row.get("verdict") or "none"
-    badge = (
-        t(verdict, lang) if verdict in ("met", "not_met", "inconclusive") else t("no_target", lang)
-    )
     target = row.get("target")
-    has_target = target is not None and np.isfinite(target)
     if row["ci_low"] == row["ci_high"] == row["estimate"]:
         detail = t("tile_census", lang, n=f"{int(row['n']):,}")
     else:
@@ -202,69 +88,55 @@ def _tile(name: str, lang: str, level: float, row: dict[str, Any], label: str | 
             high=fmt_value(row["ci_high"], kind),
             n=f"{int(row['n']):,}",
         )
-    attrs = " ".join(
-        f'data-{k}="{_num(row.get(v))}"'
-        for k, v in (
-            ("estimate", "estimate"),
-            ("ci-low", "ci_low"),
-            ("ci-high", "ci_high"),
-            ("n", "n"),
-            ("target", "target"),
-            ("p-value", "p_value"),
-        )
-    )
-    lines = [
-        f'<div class="tile {esc(verdict)}" data-kpi="{esc(name)}" data-verdict="{esc(verdict)}" '
-        f"{attrs}>",
-        f'<div class="name">{esc(label or kpi_title(name, lang))}</div>',
-        f'<div class="value">{esc(fmt_value(row["estimate"], kind))}</div>',
-        f'<div class="detail">{esc(detail)}</div>',
-        '<div class="detail">',
-        f"{esc(t('tile_target', lang, target=fmt_value(target, kind)))} · " if has_target else "",
-        f'<span class="badge {esc(verdict)}">{esc(badge)}</span>',
-    ]
-    lines.append("</div></div>")
-    return "".join(lines)
+    data = {"data-kpi": name, "data-verdict": verdict}
+    for key in ("estimate", "ci_low", "ci_high", "n", "target", "p_value"):
+        data[f"data-{key.replace('_', '-')}"] = num(row.get(key))
+    has_target = target is not None and np.isfinite(target)
+    return {
+        "verdict": verdict,
+        "data": data,
+        "name": label or kpi_title(name, lang),
+        "value": fmt_value(row["estimate"], kind),
+        "detail": detail,
+        "target": t("tile_target", lang, target=fmt_value(target, kind)) if has_target else "",
+        "badge": t(verdict, lang) if verdict in _VERDICTS else t("no_target", lang),
+    }
 
 
-def kpis_html(ctx: Context, table: pd.DataFrame, coverage_row: dict[str, Any] | None) -> str:
+def kpis_view(ctx: Context, table: pd.DataFrame, coverage_row: dict[str, Any] | None) -> dict:
+    """KPI tiles (and the coverage tile), and the targets this survey does not measure."""
     lang = ctx.language
     tiles = [
         _tile(str(r["tile"]), lang, ctx.level, r, r["label"]) for r in table.to_dict("records")
     ]
     if coverage_row is not None:
-        tiles.append(_tile("survey_coverage", lang, ctx.level, coverage_row))
-    out = [
-        f'<section id="kpis"><h2>{esc(t("sec_kpis", lang))}</h2>',
-        f'<div class="tiles">{"".join(tiles)}</div>',
-    ]
+        tiles.append(_tile("survey_coverage", lang, ctx.level, coverage_row, None))
+    unmeasured = ""
     if ctx.unmeasured:
         names = ", ".join(kpi_title(n, lang) for n in ctx.unmeasured)
-        out.append(f'<p class="unmeasured">{esc(t("unmeasured_list", lang, names=names))}</p>')
-    out.append("</section>")
-    return "".join(out)
+        unmeasured = t("unmeasured_list", lang, names=names)
+    return {"id": "kpis", "heading": t("sec_kpis", lang), "tiles": tiles, "unmeasured": unmeasured}
 
 
 # ----------------------------------------------------------------------------- trend
-def trend_html(ctx: Context) -> str:
+def trend_view(ctx: Context) -> dict | None:
+    """One trend chart per KPI (only with a period column)."""
     if not ctx.period or not ctx.kpi_names:
-        return ""
-    from satscore._plots.kpi import plot_trend
-
+        return None
     lang = ctx.language
-    figs = []
+    charts = []
     for name in ctx.kpi_names:
         ax = plot_trend(
             ctx.scores,
-            ax=_axes((9.5, 3.8)),
+            ax=new_axes(None, (9.5, 3.8)),
             metric=name,
             period=ctx.period,
             language=lang,
             font=ctx.font,
             target=ctx.targets.get(name, False),
         )
-        figs.append(figure(ax, alt=f"{kpi_title(name, lang)} – {t('sec_trend', lang)}"))
-    return f'<section id="trend"><h2>{esc(t("sec_trend", lang))}</h2>{"".join(figs)}</section>'
+        charts.append(ctx.figure(ax, alt=f"{kpi_title(name, lang)} – {t('sec_trend', lang)}"))
+    return {"id": "trend", "heading": t("sec_trend", lang), "charts": charts}
 
 
 # ----------------------------------------------------------------------------- scorecard
@@ -281,7 +153,7 @@ def scorecard_table(ctx: Context) -> pd.DataFrame:
         rec: dict[str, Any] = {"subject": subj}
         found = False
         for metric, key in (("top_box", "top_box"), ("index_0_100", "index")):
-            r = _rows(ctx, metric=metric, subject=subj)
+            r = ctx.rows(metric=metric, subject=subj)
             r = r[r["subject_type"].isin(["dimension", "overall"])]
             if r.empty:
                 for suffix in ("", "_ci_low", "_ci_high", "_flag"):
@@ -307,17 +179,41 @@ def scorecard_table(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _change_cell(value: Any, significant: bool, kind: str, attr: str) -> str:
+def _change_cell(value: Any, significant: bool, kind: str, attr: str) -> dict[str, Any]:
     if value is None or not np.isfinite(value):
-        return "<td>–</td>"
-    arrow = ("▲ " if value > 0 else "▼ ") if significant else ""
-    cls = (' class="up"' if value > 0 else ' class="down"') if significant else ""
-    return f'<td{cls} data-{attr}="{_num(value)}">{esc(arrow + fmt_change(value, kind))}</td>'
+        return cell("–")
+    if not significant:
+        return cell(fmt_change(value, kind), **{attr: value})
+    arrow, cls = ("▲ ", "up") if value > 0 else ("▼ ", "down")
+    return cell(arrow + fmt_change(value, kind), cls, **{attr: value})
 
 
-def scorecard_html(ctx: Context, table: pd.DataFrame) -> str:
+def _scorecard_cells(r: dict[str, Any], name: str, has_change: bool, has_rel: bool) -> list:
+    cells = [
+        cell(name),
+        cell(pct(r["top_box"]), top_box=r["top_box"]),
+        cell(f"{pct(r['top_box_ci_low'])} – {pct(r['top_box_ci_high'])}"),
+        cell(fmt_value(r["index"], "mean"), index=r["index"]),
+        cell(f"{fmt_value(r['index_ci_low'], 'mean')} – {fmt_value(r['index_ci_high'], 'mean')}"),
+    ]
+    if has_change:
+        sig = r.get("top_box_significant")
+        cells.append(_change_cell(r.get("top_box_change"), sig, "proportion", "top_box_change"))
+        sig = r.get("index_significant")
+        cells.append(_change_cell(r.get("index_change"), sig, "mean", "index_change"))
+    if has_rel:
+        for key in ("alpha", "omega"):
+            v = r.get(key)
+            ok = v is not None and np.isfinite(v)
+            cells.append(cell(f"{v:.2f}" if ok else "–", **{key: v}))
+    cells.append(cell(f"{int(r['n']):,}", n=r["n"]))
+    return cells
+
+
+def scorecard_view(ctx: Context, table: pd.DataFrame) -> dict | None:
+    """The dimension scorecard table and its note (significance marks, reliability)."""
     if table.empty:
-        return ""
+        return None
     lang, inst = ctx.language, ctx.instrument
     has_change = "top_box_change" in table.columns
     has_rel = "alpha" in table.columns
@@ -336,42 +232,16 @@ def scorecard_html(ctx: Context, table: pd.DataFrame) -> str:
     if has_rel:
         head += [t("col_alpha", lang), t("col_omega", lang)]
     head.append(t("col_n", lang))
-    body = []
+    rows = []
     for r in table.to_dict("records"):
+        subject = r["subject"]
         name = (
             t("overall", lang)
-            if r["subject"] == "overall"
-            else title_of(inst.dimension(r["subject"]).title, lang)
+            if subject == "overall"
+            else title_of(inst.dimension(subject).title, lang)
         )
-        cells = [
-            f"<td>{esc(name)}</td>",
-            f'<td data-top-box="{_num(r["top_box"])}">{esc(pct(r["top_box"]))}</td>',
-            f"<td>{esc(pct(r['top_box_ci_low']))} – {esc(pct(r['top_box_ci_high']))}</td>",
-            f'<td data-index="{_num(r["index"])}">{esc(fmt_value(r["index"], "mean"))}</td>',
-            f"<td>{esc(fmt_value(r['index_ci_low'], 'mean'))} – "
-            f"{esc(fmt_value(r['index_ci_high'], 'mean'))}</td>",
-        ]
-        if has_change:
-            cells.append(
-                _change_cell(
-                    r.get("top_box_change"),
-                    r.get("top_box_significant"),
-                    "proportion",
-                    "top-box-change",
-                )
-            )
-            cells.append(
-                _change_cell(
-                    r.get("index_change"), r.get("index_significant"), "mean", "index-change"
-                )
-            )
-        if has_rel:
-            for key in ("alpha", "omega"):
-                v = r.get(key)
-                ok = v is not None and np.isfinite(v)
-                cells.append(f'<td data-{key}="{_num(v)}">{f"{v:.2f}" if ok else "–"}</td>')
-        cells.append(f'<td data-n="{_num(r["n"])}">{int(r["n"]):,}</td>')
-        body.append(f'<tr data-subject="{esc(r["subject"])}">{"".join(cells)}</tr>')
+        cells = _scorecard_cells(r, name, has_change, has_rel)
+        rows.append({"attrs": {"data-subject": subject}, "cells": cells})
     notes = []
     if has_change:
         notes.append(t("significant_mark", lang, alpha=round(1 - ctx.level, 4)))
@@ -381,10 +251,9 @@ def scorecard_html(ctx: Context, table: pd.DataFrame) -> str:
         notes.append(t("reliability_na", lang))
     elif ctx.reliability is not None and ctx.reliability["omega_note"].notna().any():
         notes.append(t("omega_improper", lang))
-    thead = "".join(f"<th>{esc(h)}</th>" for h in head)
-    note = f'<p class="note">{esc(" ".join(notes))}</p>' if notes else ""
-    return (
-        f'<section id="scorecard"><h2>{esc(t("sec_scorecard", lang))}</h2>'
-        f'<table class="scorecard"><thead><tr>{thead}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>{note}</section>"
-    )
+    return {
+        "id": "scorecard",
+        "heading": t("sec_scorecard", lang),
+        "table": {"attrs": {"class": "scorecard"}, "head": head, "rows": rows},
+        "note": " ".join(notes),
+    }
