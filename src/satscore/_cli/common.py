@@ -6,6 +6,7 @@ Plain-text tables (:func:`frame_text`, wide CJK characters count two columns), J
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import math
@@ -111,23 +112,24 @@ def language(inst: Instrument, lang: str | None) -> str:
     return lang
 
 
-def read_responses(
-    path: str,
-    *,
-    encoding: str | None = None,
-    sheet: str | None = None,
-    id_column: str | None = None,
-    header: int | None = None,
-) -> pd.DataFrame:
-    """Read FILE with :func:`satscore.read_responses` (ids as text, so leading zeros stay)."""
+def read_responses(args: argparse.Namespace) -> pd.DataFrame:
+    """Read FILE with :func:`satscore.read_responses` and the reader options.
+
+    ``--encoding``, ``--sheet``, ``--header`` and, where the subcommand has it,
+    ``--id-column`` (ids are read as text, so leading zeros stay).
+    """
+    path = args.file
     if not Path(path).is_file():
         msg = f"response file {path!r} not found; check the path."
         raise DataError(msg)
-    kwargs: dict[str, Any] = {"encoding": encoding, "id_column": id_column}
-    if sheet is not None:
-        kwargs["sheet_name"] = int(sheet) if sheet.isdigit() else sheet
-    if header is not None:
-        kwargs["header"] = header
+    kwargs: dict[str, Any] = {
+        "encoding": args.encoding,
+        "id_column": getattr(args, "id_column", None),
+    }
+    if args.sheet is not None:
+        kwargs["sheet_name"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
+    if args.header is not None:
+        kwargs["header"] = args.header
     return _read_file(path, **kwargs)
 
 

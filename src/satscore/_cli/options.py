@@ -51,6 +51,10 @@ def _add_instrument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_targets(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--target", action="append", default=[], metavar="NAME=VALUE", help=text)
+
+
 def configure_instruments(parser: argparse.ArgumentParser) -> None:
     """``satscore instruments [--lang L] [--json]``."""
     parser.add_argument("--lang", help="language of the titles (default: each one's default)")
@@ -96,12 +100,9 @@ def configure_score(parser: argparse.ArgumentParser) -> None:
     _add_instrument(parser)
     add_reader_options(parser)  # --encoding, --sheet, --header (shared with validate)
     parser.add_argument("--by", metavar="COLS", help="segment columns, comma-separated")
-    parser.add_argument(
-        "--target",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="target, e.g. customer_satisfaction=0.85 or top_box:service_quality=0.8 (repeatable)",
+    _add_targets(
+        parser,
+        "target, e.g. customer_satisfaction=0.85 or top_box:service_quality=0.8 (repeatable)",
     )
     parser.add_argument("--metrics", metavar="LIST", help="metrics, comma-separated")
     parser.add_argument("--weights", metavar="COL", help="weight column")
@@ -143,12 +144,8 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--by", metavar="COLS", help="segment columns, comma-separated (default: branch,channel)"
     )
-    parser.add_argument(
-        "--target",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="KPI target, e.g. customer_satisfaction=0.85 (repeatable; default: the bank's)",
+    _add_targets(
+        parser, "KPI target, e.g. customer_satisfaction=0.85 (repeatable; default: the bank's)"
     )
     parser.add_argument("--weights", metavar="COL", help="weight column")
     parser.add_argument(

@@ -19,7 +19,6 @@ from typing import Any
 
 from satscore._cli.common import instrument, out, parse_targets, read_responses, split_list
 from satscore._cli.options import EXIT_OK
-from satscore._core.errors import DataError
 from satscore._report.quarterly import quarterly_report
 
 __all__ = ["run", "write_demo_report"]
@@ -27,13 +26,7 @@ __all__ = ["run", "write_demo_report"]
 
 def run(args: argparse.Namespace) -> int:
     """Build the report and write it; returns the exit code (0)."""
-    path = Path(args.file)
-    if not path.is_file():
-        msg = f"response file {args.file!r} not found; check the path."
-        raise DataError(msg)
-    responses = read_responses(
-        str(path), encoding=args.encoding, sheet=args.sheet, header=args.header
-    )
+    responses = read_responses(args)
     inst = instrument(args.instrument)
     period = None if str(args.period).lower() == "none" else args.period
     kwargs: dict[str, Any] = {

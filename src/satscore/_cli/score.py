@@ -96,13 +96,7 @@ def run(args: argparse.Namespace) -> int:
             sheet=args.sheet,
         )
     else:
-        responses = read_responses(
-            args.file,
-            encoding=args.encoding,
-            sheet=args.sheet,
-            id_column=args.id_column,
-            header=args.header,
-        )
+        responses = read_responses(args)
         validated = inst.validate(responses, id_column=args.id_column, on_invalid=on_invalid)
     scores = score_survey(
         validated,

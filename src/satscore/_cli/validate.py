@@ -24,13 +24,7 @@ __all__ = ["run"]
 def run(args: argparse.Namespace) -> int:
     """Print the validation report; exit 0 when the file is valid, 1 when it has errors."""
     inst = instrument(args.instrument)
-    responses = read_responses(
-        args.file,
-        encoding=args.encoding,
-        sheet=args.sheet,
-        id_column=args.id_column,
-        header=args.header,
-    )
+    responses = read_responses(args)
     on_invalid = "coerce" if args.coerce else "raise"
     try:
         validated = inst.validate(responses, id_column=args.id_column, on_invalid=on_invalid)
