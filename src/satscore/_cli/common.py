@@ -22,13 +22,12 @@ import pandas as pd
 from satscore._core.errors import DataError, OptionError, TargetError
 from satscore._core.results import to_jsonable
 from satscore._io.responses import read_responses as _read_file
-from satscore.instruments import Instrument, load_instrument
+from satscore.instruments import Instrument
 
 __all__ = [
     "count_problems",
     "dumps",
     "frame_text",
-    "instrument",
     "language",
     "out",
     "parse_targets",
@@ -92,11 +91,6 @@ def frame_text(frame: pd.DataFrame) -> str:
 def dumps(obj: Any) -> str:
     """JSON text of *obj* (frames, numpy values and results made JSON-safe), indented."""
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2)
-
-
-def instrument(name: str) -> Instrument:
-    """The instrument ``--instrument``/``ID`` names (built-in id or file)."""
-    return load_instrument(name)
 
 
 def language(inst: Instrument, lang: str | None) -> str:

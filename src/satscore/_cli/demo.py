@@ -8,11 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from satscore._cli.common import count_problems, frame_text, instrument, out, problem_lines
+from satscore._cli.common import count_problems, frame_text, out, problem_lines
 from satscore._cli.options import EXIT_OK
 from satscore._cli.report import write_demo_report
 from satscore._core.errors import DataError
 from satscore.datasets import TRUE_VALUES, load_example
+from satscore.instruments import load_instrument
 
 __all__ = ["demo_summary", "run"]
 
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as err:
             msg = f"cannot create the output folder {args.out!r} ({err}); pass a writable --out."
             raise DataError(msg) from None
-    inst = instrument("bank_service")
+    inst = load_instrument("bank_service")
     survey = load_example("bank_survey")
     validated = inst.validate(survey, id_column="respondent_id", on_invalid="coerce")
     summary = demo_summary(validated)

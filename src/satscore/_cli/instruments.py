@@ -8,10 +8,10 @@ import json
 import pandas as pd
 import yaml
 
-from satscore._cli.common import dumps, frame_text, instrument, language, out
+from satscore._cli.common import dumps, frame_text, language, out
 from satscore._cli.options import EXIT_OK
 from satscore._core.errors import OptionError
-from satscore.instruments import list_instruments
+from satscore.instruments import list_instruments, load_instrument
 
 __all__ = ["run_instruments", "run_show"]
 
@@ -19,7 +19,7 @@ __all__ = ["run_instruments", "run_show"]
 def run_instruments(args: argparse.Namespace) -> int:
     """One row per built-in instrument: id, version, title, languages, items, dimensions."""
     rows = []
-    insts = [instrument(name) for name in list_instruments()]
+    insts = [load_instrument(name) for name in list_instruments()]
     if args.lang is not None and not any(args.lang in inst.languages for inst in insts):
         langs = sorted({lang for inst in insts for lang in inst.languages})
         msg = f"--lang {args.lang!r} is not a language of any instrument; use one of {langs}."
@@ -43,7 +43,7 @@ def run_instruments(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     """An instrument's items, scales and dimensions as tables, or its definition as YAML/JSON."""
-    inst = instrument(args.instrument)
+    inst = load_instrument(args.instrument)
     if args.format == "json":
         out(json.dumps(inst.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK

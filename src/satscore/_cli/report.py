@@ -17,9 +17,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from satscore._cli.common import instrument, out, parse_targets, read_responses, split_list
+from satscore._cli.common import out, parse_targets, read_responses, split_list
 from satscore._cli.options import EXIT_OK
 from satscore._report.quarterly import quarterly_report
+from satscore.instruments import load_instrument
 
 __all__ = ["run", "write_demo_report"]
 
@@ -27,7 +28,7 @@ __all__ = ["run", "write_demo_report"]
 def run(args: argparse.Namespace) -> int:
     """Build the report and write it; returns the exit code (0)."""
     responses = read_responses(args)
-    inst = instrument(args.instrument)
+    inst = load_instrument(args.instrument)
     period = None if str(args.period).lower() == "none" else args.period
     kwargs: dict[str, Any] = {
         "period": period,

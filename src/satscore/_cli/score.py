@@ -25,7 +25,6 @@ import pandas as pd
 
 from satscore._cli.common import (
     frame_text,
-    instrument,
     out,
     parse_targets,
     read_responses,
@@ -35,6 +34,7 @@ from satscore._cli.options import EXIT_OK
 from satscore._core.errors import OptionError
 from satscore._io.chunk_files import response_chunks
 from satscore._scoring.score import score_survey
+from satscore.instruments import load_instrument
 
 __all__ = ["run"]
 
@@ -82,7 +82,7 @@ def _fmt_table(scores: Any, show_all: bool) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``satscore score``; return the exit code (0)."""
-    inst = instrument(args.instrument)
+    inst = load_instrument(args.instrument)
     on_invalid = "coerce" if args.coerce else "raise"
     if args.chunksize is not None:  # out of core: chunks scored by mergeable summaries
         validated = response_chunks(

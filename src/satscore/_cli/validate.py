@@ -8,7 +8,6 @@ import sys
 from satscore._cli.common import (
     count_problems,
     dumps,
-    instrument,
     out,
     problem_lines,
     problem_rows,
@@ -17,13 +16,14 @@ from satscore._cli.common import (
 )
 from satscore._cli.options import EXIT_OK, EXIT_PROBLEMS
 from satscore._core.errors import ResponseValidationError
+from satscore.instruments import load_instrument
 
 __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the validation report; exit 0 when the file is valid, 1 when it has errors."""
-    inst = instrument(args.instrument)
+    inst = load_instrument(args.instrument)
     responses = read_responses(args)
     on_invalid = "coerce" if args.coerce else "raise"
     try:
