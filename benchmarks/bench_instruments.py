@@ -14,29 +14,16 @@ the workload is in the note too, since the machine is shared.
 
 from __future__ import annotations
 
-import os
-import statistics
-import time
+import sys
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from _common import load_average, median_time, timed
 
 import satscore
+from satscore.instruments._builtins import _load_builtin
 from satscore.instruments._checks import normalise_label
-
-
-def _median_time(fn: Any, repeats: int, cpu: list[float] | None = None) -> float:
-    """Median wall time of *repeats* calls (median CPU time appended to *cpu* if given)."""
-    walls, cpus = [], []
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - w0)
-        cpus.append(time.process_time() - c0)
-    if cpu is not None:
-        cpu.append(statistics.median(cpus))
-    return statistics.median(walls)
 
 
 def _route(inst: Any, df: pd.DataFrame) -> pd.DataFrame:
@@ -108,9 +95,8 @@ def _naive_labels(inst: Any, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _row(workload: str, inst: Any, df: pd.DataFrame, peer_name: str, peer: Any, reps: int):
-    cpu: list[float] = []
-    ours = _median_time(lambda: inst.validate(df, id_column="respondent_id"), reps, cpu)
-    theirs = _median_time(lambda: peer(inst, df), max(2, reps // 2), cpu)
+    ours, ours_cpu = timed(lambda: inst.validate(df, id_column="respondent_id"), reps)
+    theirs, theirs_cpu = timed(lambda: peer(inst, df), max(2, reps // 2))
     return {
         "workload": workload,
         "satscore_s": ours,
@@ -118,7 +104,7 @@ def _row(workload: str, inst: Any, df: pd.DataFrame, peer_name: str, peer: Any, 
         "peer_s": theirs,
         "ratio": theirs / ours,
         "note": (
-            f"CPU {cpu[0]:.3f} s vs {cpu[1]:.3f} s; load avg {os.getloadavg()[0]:.2f}; satscore "
+            f"CPU {ours_cpu:.3f} s vs {theirs_cpu:.3f} s; load avg {load_average()}; satscore "
             "also checks ranges, routing, ids and records missing reasons"
         ),
     }
@@ -150,7 +136,6 @@ def run(quick: bool = False) -> list[dict]:
             max(2, reps // 2),
         ),
     ]
-    from satscore.instruments._io import _load_builtin
 
     def load() -> None:
         _load_builtin.cache_clear()
@@ -159,7 +144,7 @@ def run(quick: bool = False) -> list[dict]:
     rows.append(
         {
             "workload": f"parse + check bank_service.yaml ({k} items)",
-            "satscore_s": _median_time(load, reps),
+            "satscore_s": median_time(load, reps),
             "peer": None,
             "peer_s": None,
             "ratio": None,
@@ -170,7 +155,5 @@ def run(quick: bool = False) -> list[dict]:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    import sys
-
     for row in run(quick="--quick" in sys.argv):
         print(row)

@@ -1,7 +1,10 @@
 """satscore: customer-satisfaction surveys, from instrument to management KPI.
 
 Public names are imported lazily from their thematic modules so that
-``import satscore`` stays fast and optional extras are only needed when used.
+``import satscore`` stays fast (it imports neither numpy nor pandas) and optional
+extras are only needed when used. The public modules below load lazily too
+(``satscore.scoring`` works after a bare ``import satscore``); ``dir(satscore)``
+lists the public names and modules only.
 
 =====================  =====================================================
 module                 what it holds
@@ -13,6 +16,8 @@ module                 what it holds
 ``sampling``           quarterly sample plans, weights, ``SurveyDesign``
 ``plots`` / ``report`` charts and the quarterly HTML report
 ``datasets``           built-in synthetic example data
+``io`` / ``errors``    reading response files; exceptions and warnings
+``cli``                the ``satscore`` command line
 =====================  =====================================================
 """
 
@@ -104,12 +109,31 @@ _LAZY: dict[str, str] = {
     "plot_ltr": "satscore.plots",
     "quarterly_report": "satscore.report",
     "Report": "satscore.report",
+    # diagnostics
+    "show_versions": "satscore._versions",
 }
+
+#: public modules, imported on first access (``satscore.scoring``)
+_MODULES = (
+    "cli",
+    "datasets",
+    "errors",
+    "instruments",
+    "io",
+    "plots",
+    "reliability",
+    "report",
+    "sampling",
+    "scoring",
+    "sem",
+)
 
 __all__ = ["__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"satscore.{name}")  # binds satscore.<name> too
     module_name = _LAZY.get(name)
     if module_name is None:
         msg = f"module 'satscore' has no attribute {name!r}"
@@ -120,4 +144,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return list(__all__)
+    return sorted([*__all__, *_MODULES])

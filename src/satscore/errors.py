@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from satscore._core.errors import (
     ChunkError,
-    ConvergenceError,
     ConvergenceWarning,
     DataError,
     DesignError,
@@ -20,13 +19,11 @@ from satscore._core.errors import (
     SatscoreError,
     SatscoreTypeError,
     SatscoreWarning,
-    SmallSampleWarning,
     TargetError,
 )
 
 __all__ = [
     "ChunkError",
-    "ConvergenceError",
     "ConvergenceWarning",
     "DataError",
     "DesignError",
@@ -42,6 +39,5 @@ __all__ = [
     "SatscoreError",
     "SatscoreTypeError",
     "SatscoreWarning",
-    "SmallSampleWarning",
     "TargetError",
 ]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from satscore import load_example
-from satscore._cli.score import parse_targets
+from satscore._cli.common import parse_targets
 from satscore.cli import main
 from satscore.errors import TargetError
 

@@ -206,7 +206,7 @@ def test_xlsform_sheets_follow_the_xlsform_conventions(tmp_path):
 
 def test_xlsform_multi_value_relevant_round_trip(tmp_path):
     from satscore.instruments import Condition
-    from satscore.instruments._xlsform import parse_relevant, relevant_expression
+    from satscore.instruments._xlsform_cells import parse_relevant, relevant_expression
 
     cond = Condition("Q1", (1, 3))
     text = relevant_expression(cond)

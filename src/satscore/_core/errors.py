@@ -21,7 +21,6 @@ from __future__ import annotations
 
 __all__ = [
     "ChunkError",
-    "ConvergenceError",
     "ConvergenceWarning",
     "DataError",
     "DesignError",
@@ -37,7 +36,6 @@ __all__ = [
     "SatscoreError",
     "SatscoreTypeError",
     "SatscoreWarning",
-    "SmallSampleWarning",
     "TargetError",
 ]
 
@@ -88,10 +86,6 @@ class ModelSpecificationError(SatscoreError, ValueError):
     """A factor/CFA model is mis-specified or not identified."""
 
 
-class ConvergenceError(SatscoreError, RuntimeError):
-    """An iterative fit did not converge and no usable estimate exists."""
-
-
 class DesignError(SatscoreError, ValueError):
     """A survey design (weights, strata, clusters, FPC) is invalid."""
 
@@ -129,10 +123,6 @@ class NonPositiveDefiniteWarning(SatscoreWarning):
 
 class ReverseKeyWarning(SatscoreWarning):
     """An item loads against its factor's other items (an unreversed reverse-keyed item?)."""
-
-
-class SmallSampleWarning(SatscoreWarning):
-    """An estimate rests on fewer observations than is reliable."""
 
 
 # The classes are documented and caught as ``satscore.errors.X`` (their public home).

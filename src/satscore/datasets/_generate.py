@@ -46,6 +46,7 @@ from satscore.datasets._model import (
     _seed_sequence,
     _thresholds,
 )
+from satscore.instruments import load_instrument
 
 __all__ = ["make_bank_survey", "make_customer_frame"]
 
@@ -179,8 +180,6 @@ def make_bank_survey(
     _check_frame(frame)
     sizes = _sizes(n_per_quarter)
     if instrument is None:
-        from satscore.instruments import load_instrument
-
         instrument = load_instrument("bank_service")
     root = _seed_sequence(seed, stream=2)
     s_branch, s_sample, s_answers, s_mess = root.spawn(4)

@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from satscore.instruments._io import list_instruments, load_instrument
+from satscore.instruments._builtins import list_instruments, load_instrument
 from satscore.instruments._model import (
     ROLES,
     SCHEMA_VERSION,

@@ -11,12 +11,17 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from satscore._core.errors import InstrumentError
-
-if TYPE_CHECKING:
-    from satscore.instruments._model import Instrument, ResponseScale
+from satscore.instruments._parts import (
+    ROLES,
+    Condition,
+    Dimension,
+    InstrumentDefinition,
+    Item,
+    ResponseScale,
+)
 
 __all__ = ["ITEM_ID_RE", "SNAKE_RE", "check_instrument", "normalise_label"]
 
@@ -173,10 +178,8 @@ def _check_scale(scale: ResponseScale, languages: tuple[str, ...]) -> None:
             )
 
 
-def check_instrument(inst: Instrument) -> None:
+def check_instrument(inst: InstrumentDefinition) -> None:
     """Raise :class:`InstrumentError` if *inst* is inconsistent."""
-    from satscore.instruments._model import ROLES, Condition, Dimension, Item, ResponseScale
-
     _check_id(inst.id, "id", SNAKE_RE, _SNAKE_RULE)
     if not isinstance(inst.version, str) or not inst.version.strip():
         _fail(f"version: found {inst.version!r}; give a version string such as '1.0.0' (quoted).")

@@ -1,4 +1,4 @@
-"""Instrument files: dict <-> Instrument, YAML/JSON files, built-in instruments.
+"""Instrument files: plain data <-> instrument, YAML/JSON files.
 
 File layout (YAML shown; JSON has the same structure)::
 
@@ -23,22 +23,20 @@ File layout (YAML shown; JSON has the same structure)::
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Mapping
-from importlib import resources
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from satscore._core.errors import InstrumentError
-from satscore.instruments._model import (
+from satscore.instruments._parts import (
     SCHEMA_VERSION,
     Condition,
     Dimension,
     FrozenMap,
-    Instrument,
+    InstrumentDefinition,
     Item,
     MissingCode,
     ResponseScale,
@@ -47,11 +45,12 @@ from satscore.instruments._model import (
 __all__ = [
     "instrument_from_dict",
     "instrument_to_dict",
-    "list_instruments",
-    "load_instrument",
+    "parse_text",
     "read_instrument_file",
     "write_instrument_file",
 ]
+
+_I = TypeVar("_I", bound=InstrumentDefinition)
 
 _TOP_REQUIRED = ("id", "version", "title", "languages", "default_language", "scales", "items")
 _TOP_OPTIONAL = ("schema_version", "dimensions", "description", "references")
@@ -72,7 +71,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def instrument_to_dict(inst: Instrument) -> dict[str, Any]:
+def instrument_to_dict(inst: InstrumentDefinition) -> dict[str, Any]:
     """Plain-Python form of *inst* (see the module docstring for the layout)."""
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -153,15 +152,15 @@ def _label_of(obj: Any, idx: int, key: str = "id") -> str:
     return str(obj.get(key, idx)) if isinstance(obj, Mapping) else str(idx)
 
 
-def instrument_from_dict(data: Any, *, source: str = "<dict>") -> Instrument:
-    """Build an :class:`Instrument` from plain data; errors name *source* and the field."""
+def instrument_from_dict(build: Callable[..., _I], data: Any, *, source: str = "<dict>") -> _I:
+    """``build(**fields)`` from plain data (the class); errors name *source* and the field."""
     try:
-        return _from_dict(data)
+        return _from_dict(build, data)
     except InstrumentError as err:
         raise InstrumentError(f"{source}: {err}") from None
 
 
-def _from_dict(data: Any) -> Instrument:
+def _from_dict(build: Callable[..., _I], data: Any) -> _I:
     top = _fields(data, (_TOP_REQUIRED, _TOP_OPTIONAL), "instrument")
     version = top.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
@@ -253,7 +252,7 @@ def _from_dict(data: Any) -> Instrument:
                     "defined items."
                 )
         dims.append(Dimension(d["id"], d["title"], members, d.get("min_valid")))
-    return Instrument(
+    return build(
         id=top["id"],
         version=top["version"],
         title=top["title"],
@@ -279,7 +278,8 @@ def _format(path: Path) -> str:
     )
 
 
-def _parse_text(text: str, fmt: str, source: str) -> Any:
+def parse_text(text: str, fmt: str, source: str) -> Any:
+    """Parse YAML or JSON *text*; a syntax error names *source*, the line and the fix."""
     try:
         if fmt == "yaml":
             return yaml.safe_load(text)
@@ -299,17 +299,17 @@ def _parse_text(text: str, fmt: str, source: str) -> Any:
         ) from None
 
 
-def read_instrument_file(path: str | Path) -> Instrument:
+def read_instrument_file(build: Callable[..., _I], path: str | Path) -> _I:
     """Read a YAML or JSON instrument file (see :meth:`Instrument.from_file`)."""
     path = Path(path)
     fmt = _format(path)
     if not path.is_file():
         raise InstrumentError(f"{path}: no such instrument file; check the path.")
-    data = _parse_text(path.read_text(encoding="utf-8"), fmt, str(path))
-    return instrument_from_dict(data, source=str(path))
+    data = parse_text(path.read_text(encoding="utf-8"), fmt, str(path))
+    return instrument_from_dict(build, data, source=str(path))
 
 
-def write_instrument_file(inst: Instrument, path: str | Path) -> Path:
+def write_instrument_file(inst: InstrumentDefinition, path: str | Path) -> Path:
     """Write *inst* as YAML or JSON (by extension); return the path."""
     path = Path(path)
     fmt = _format(path)
@@ -320,69 +320,3 @@ def write_instrument_file(inst: Instrument, path: str | Path) -> Path:
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _builtin_files() -> dict[str, Any]:
-    folder = resources.files("satscore.instruments")
-    return {
-        entry.name[: -len(".yaml")]: entry
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml")
-    }
-
-
-def list_instruments() -> list[str]:
-    """Ids of the built-in instruments, sorted.
-
-    Examples
-    --------
-    >>> from satscore import list_instruments
-    >>> list_instruments()
-    ['bank_service', 'ces', 'csat', 'employee_service', 'ltr', 'personalized_service']
-    """
-    return sorted(_builtin_files())
-
-
-@functools.lru_cache(maxsize=32)
-def _load_builtin(name: str) -> Instrument:
-    entry = _builtin_files()[name]
-    source = f"built-in instrument {name!r} ({entry.name})"
-    data = _parse_text(entry.read_text(encoding="utf-8"), "yaml", source)
-    return instrument_from_dict(data, source=source)
-
-
-def load_instrument(name: str | Path) -> Instrument:
-    """Load a built-in instrument by id, or an instrument file by path.
-
-    Parameters
-    ----------
-    name : str or path
-        A built-in id (see :func:`list_instruments`), a ``.yaml``/``.yml``/
-        ``.json`` file, or an XLSForm ``.xlsx`` workbook (read with
-        :meth:`Instrument.from_xlsform`; needs the ``xlsform`` extra).
-
-    Returns
-    -------
-    Instrument
-
-    Examples
-    --------
-    >>> from satscore import load_instrument
-    >>> inst = load_instrument("bank_service")
-    >>> inst.item("SQ09").reverse, inst.item_scale("LY01").max
-    (True, 10)
-    """
-    if isinstance(name, str) and name in _builtin_files():
-        return _load_builtin(name)
-    path = Path(name)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from satscore.instruments._xlsform import read_xlsform
-
-        return read_xlsform(path)
-    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists():
-        return read_instrument_file(path)
-    raise InstrumentError(
-        f"unknown instrument {str(name)!r}; built-in instruments are "
-        f"{', '.join(list_instruments())}, or pass the path of a .yaml/.json instrument file "
-        "or an XLSForm .xlsx."
-    )

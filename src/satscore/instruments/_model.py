@@ -3,6 +3,12 @@
 :class:`Instrument` checks the whole definition on construction (see
 ``_checks.py``) and raises :class:`~satscore.errors.InstrumentError` on any
 inconsistency. Its building blocks live in ``_parts.py``.
+
+This module sits above the modules that do the work: the checks, the YAML/JSON
+(``_io.py``), XLSForm (``_xlsform.py``) and Table Schema converters and response
+validation take any :class:`~satscore.instruments._parts.InstrumentDefinition`
+and are given the class to build with, so the methods here are thin wrappers and
+nothing imports upward.
 """
 
 from __future__ import annotations
@@ -11,11 +17,18 @@ import dataclasses
 import html
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 from satscore._core.errors import InstrumentError
+from satscore.instruments._checks import check_instrument
+from satscore.instruments._io import (
+    instrument_from_dict,
+    instrument_to_dict,
+    read_instrument_file,
+    write_instrument_file,
+)
 from satscore.instruments._parts import (
     ROLES,
     SCHEMA_VERSION,
@@ -28,9 +41,9 @@ from satscore.instruments._parts import (
     _set,
     _text_map,
 )
-
-if TYPE_CHECKING:
-    from satscore.instruments._validate import ValidatedResponses
+from satscore.instruments._table_schema import table_schema
+from satscore.instruments._validate import ValidatedResponses, validate_responses
+from satscore.instruments._xlsform import read_xlsform, write_xlsform
 
 __all__ = [
     "ROLES",
@@ -99,8 +112,6 @@ class Instrument:
     references: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        from satscore.instruments._checks import check_instrument
-
         _set(self, "title", _text_map(self.title, "title"))
         _set(self, "description", _text_map(self.description, "description"))
         for name in ("languages", "scales", "items", "dimensions", "references"):
@@ -165,8 +176,6 @@ class Instrument:
 
         ``Instrument.from_dict(inst.to_dict()) == inst`` always holds.
         """
-        from satscore.instruments._io import instrument_to_dict
-
         return instrument_to_dict(self)
 
     @classmethod
@@ -175,9 +184,7 @@ class Instrument:
 
         *source* names the origin in error messages.
         """
-        from satscore.instruments._io import instrument_from_dict
-
-        return instrument_from_dict(data, source=source)
+        return instrument_from_dict(cls, data, source=source)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Instrument:
@@ -195,17 +202,13 @@ class Instrument:
         >>> Instrument.from_file(path) == inst
         True
         """
-        from satscore.instruments._io import read_instrument_file
-
-        return read_instrument_file(path)
+        return read_instrument_file(cls, path)
 
     def to_file(self, path: str | Path) -> Path:
         """Write the instrument to ``.yaml``/``.yml`` or ``.json`` (chosen by extension).
 
         Returns the path written. See :meth:`from_file` for an example.
         """
-        from satscore.instruments._io import write_instrument_file
-
         return write_instrument_file(self, path)
 
     def to_xlsform(self, path: str | Path) -> Path:
@@ -225,8 +228,6 @@ class Instrument:
         >>> Instrument.from_xlsform(path) == inst
         True
         """
-        from satscore.instruments._xlsform import write_xlsform
-
         return write_xlsform(self, path)
 
     @classmethod
@@ -241,9 +242,7 @@ class Instrument:
         with a :class:`~satscore.errors.SatscoreWarning`. See :meth:`to_xlsform`
         for an example.
         """
-        from satscore.instruments._xlsform import read_xlsform
-
-        return read_xlsform(path)
+        return read_xlsform(cls, path)
 
     def to_table_schema(self, *, language: str | None = None) -> dict[str, Any]:
         """Return a Frictionless Table Schema (v2) dict describing response files.
@@ -259,8 +258,6 @@ class Instrument:
         >>> field["name"], field["categories"][-1]
         ('LTR01', {'value': 10, 'label': '10 - 极有可能'})
         """
-        from satscore.instruments._table_schema import table_schema
-
         return table_schema(self, language=language)
 
     # -------------------------------------------------------------- validation
@@ -284,8 +281,6 @@ class Instrument:
         >>> vr.data["LTR01"].tolist(), vr.missing_reason["LTR01"].tolist()
         ([10.0, 9.0, 0.0, nan], [nan, nan, nan, 'blank'])
         """
-        from satscore.instruments._validate import validate_responses
-
         return validate_responses(self, responses, id_column=id_column, on_invalid=on_invalid)
 
     # ---------------------------------------------------------------- display

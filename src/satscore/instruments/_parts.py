@@ -3,6 +3,10 @@
 Every class normalises its inputs on construction (lists become tuples, dicts
 become read-only :class:`FrozenMap` mappings) so that instruments are immutable,
 hashable and compare equal exactly when their definitions are equal.
+
+:class:`InstrumentDefinition` is what an instrument offers to the modules that
+check, convert and validate it; :class:`~satscore.instruments.Instrument` (in
+``_model.py``, above them all) implements it, so those modules never import it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from satscore._core.errors import InstrumentError
 
@@ -20,6 +24,7 @@ __all__ = [
     "Condition",
     "Dimension",
     "FrozenMap",
+    "InstrumentDefinition",
     "Item",
     "MissingCode",
     "ResponseScale",
@@ -404,3 +409,38 @@ class Dimension:
         elif isinstance(self.min_valid, bool) or not isinstance(self.min_valid, int):
             msg = f"dimension {self.id!r}: min_valid must be an integer; found {self.min_valid!r}."
             raise InstrumentError(msg)
+
+
+class InstrumentDefinition(Protocol):
+    """The fields and look-ups of an instrument (implemented by ``Instrument``).
+
+    The checks, the file, XLSForm and Table Schema converters and response
+    validation take any object with these members, so they sit below the
+    ``Instrument`` class whose methods call them.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def title(self) -> Mapping[str, str]: ...
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+    @property
+    def default_language(self) -> str: ...
+    @property
+    def scales(self) -> tuple[ResponseScale, ...]: ...
+    @property
+    def items(self) -> tuple[Item, ...]: ...
+    @property
+    def dimensions(self) -> tuple[Dimension, ...]: ...
+    @property
+    def description(self) -> Mapping[str, str]: ...
+    @property
+    def references(self) -> tuple[str, ...]: ...
+    def scale(self, scale_id: str) -> ResponseScale: ...
+    def item(self, item_id: str) -> Item: ...
+    def item_scale(self, item_id: str) -> ResponseScale: ...
+    def scored_items(self, dimension: str | None = None) -> tuple[str, ...]: ...
+    def role_item(self, role: str) -> Item | None: ...

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from satscore._core.results import ResultMixin
-
-if TYPE_CHECKING:
-    from satscore.instruments._model import Instrument
+from satscore.instruments._parts import InstrumentDefinition
 
 __all__ = [
     "RESERVED_REASONS",
@@ -25,7 +23,7 @@ __all__ = [
 RESERVED_REASONS = ("blank", "not_asked", "invalid")
 
 
-def reason_dtype(instrument: Instrument) -> pd.CategoricalDtype:
+def reason_dtype(instrument: InstrumentDefinition) -> pd.CategoricalDtype:
     """Categorical dtype of ``missing_reason`` columns for *instrument*.
 
     Categories are the instrument's missing-code reasons and
@@ -179,7 +177,7 @@ class ValidatedResponses(ResultMixin):
     data: pd.DataFrame
     missing_reason: pd.DataFrame
     report: ValidationReport
-    instrument: Instrument
+    instrument: InstrumentDefinition
     _title = "Validated responses"
 
     def items(self, dimension: str | None = None) -> pd.DataFrame:

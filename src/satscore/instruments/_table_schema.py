@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from satscore._core.errors import InstrumentError
-
-if TYPE_CHECKING:
-    from satscore.instruments._model import Instrument
+from satscore.instruments._parts import InstrumentDefinition
 
 __all__ = ["TABLE_SCHEMA_PROFILE", "table_schema"]
 
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 
 
-def table_schema(inst: Instrument, *, language: str | None = None) -> dict[str, Any]:
+def table_schema(inst: InstrumentDefinition, *, language: str | None = None) -> dict[str, Any]:
     """Table Schema dict: one integer field per item with labelled categories.
 
     Each field lists its answer codes as ``categories`` (``{"value", "label"}``),

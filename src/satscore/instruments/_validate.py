@@ -13,7 +13,7 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ import pandas as pd
 from satscore._core.checks import check_option
 from satscore._core.errors import ResponseValidationError, SatscoreTypeError
 from satscore.instruments._checks import normalise_label
+from satscore.instruments._parts import InstrumentDefinition, ResponseScale
 from satscore.instruments._responses import (
     Problem,
     ValidatedResponses,
@@ -28,9 +29,6 @@ from satscore.instruments._responses import (
     reason_dtype,
 )
 from satscore.instruments._validate_columns import column_problems, value_label_problems
-
-if TYPE_CHECKING:
-    from satscore.instruments._model import Instrument, ResponseScale
 
 __all__ = ["Problem", "ValidatedResponses", "ValidationReport", "validate_responses"]
 
@@ -193,7 +191,7 @@ def _scale_text(scale: ResponseScale) -> str:
 
 
 def validate_responses(
-    instrument: Instrument,
+    instrument: InstrumentDefinition,
     responses: pd.DataFrame,
     *,
     id_column: str | None = None,
@@ -417,7 +415,7 @@ def validate_responses(
 
 
 def _value_problem(
-    instrument: Instrument,
+    instrument: InstrumentDefinition,
     item_id: str,
     kind: str,
     raw: pd.Series,
@@ -470,7 +468,7 @@ def _assemble(
     return data
 
 
-def _raise(instrument: Instrument, problems: list[Problem], n_rows: int) -> None:
+def _raise(instrument: InstrumentDefinition, problems: list[Problem], n_rows: int) -> None:
     errors = [p for p in problems if p.severity == "error"]
     lines = [
         f"responses do not conform to instrument {instrument.id!r}: {len(errors)} problem(s) "

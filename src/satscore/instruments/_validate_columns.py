@@ -10,19 +10,21 @@ re-ordered export would otherwise be scored silently the wrong way round).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from satscore.instruments._checks import normalise_label
+from satscore.instruments._parts import InstrumentDefinition
 from satscore.instruments._responses import Problem
-
-if TYPE_CHECKING:
-    from satscore.instruments._model import Instrument
 
 __all__ = ["column_problems", "value_label_problems"]
 
 
 def column_problems(
-    instrument: Instrument, columns: Sequence[Any], id_column: str | None, n_rows: int, coerce: bool
+    instrument: InstrumentDefinition,
+    columns: Sequence[Any],
+    id_column: str | None,
+    n_rows: int,
+    coerce: bool,
 ) -> list[Problem]:
     """Missing item columns (errors) and columns that are not items (notes)."""
     problems = []
@@ -80,7 +82,9 @@ def column_problems(
     return problems
 
 
-def value_label_problems(instrument: Instrument, attrs: Mapping[str, Any]) -> list[Problem]:
+def value_label_problems(
+    instrument: InstrumentDefinition, attrs: Mapping[str, Any]
+) -> list[Problem]:
     """Compare the value labels stored with the data to the instrument's labels.
 
     An error when the file labels a code with the instrument's label of another code
@@ -152,7 +156,7 @@ def value_label_problems(instrument: Instrument, attrs: Mapping[str, Any]) -> li
     return problems
 
 
-def _user_missing_notes(instrument: Instrument, stored: Any) -> list[Problem]:
+def _user_missing_notes(instrument: InstrumentDefinition, stored: Any) -> list[Problem]:
     """Notes for SPSS user-missing codes that are not missing codes of the instrument."""
     if not isinstance(stored, Mapping):
         return []

@@ -19,48 +19,34 @@ Layout written by :func:`write_xlsform`:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from satscore._core.errors import InstrumentError, MissingDependencyError
-from satscore.instruments._model import (
+from satscore.instruments._parts import (
     SCHEMA_VERSION,
-    Condition,
     Dimension,
-    Instrument,
+    InstrumentDefinition,
     Item,
     MissingCode,
 )
-from satscore.instruments._model import ResponseScale as Scale
+from satscore.instruments._parts import ResponseScale as Scale
+from satscore.instruments._xlsform_cells import (
+    as_int,
+    flag,
+    language_header,
+    parse_relevant,
+    records,
+    relevant_expression,
+)
+from satscore.instruments._xlsform_plain import read_plain_xlsform
 
 __all__ = ["read_xlsform", "write_xlsform"]
 
-LANGUAGE_NAMES = {
-    "ar": "Arabic",
-    "de": "German",
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "hi": "Hindi",
-    "id": "Indonesian",
-    "it": "Italian",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "ms": "Malay",
-    "nl": "Dutch",
-    "pt": "Portuguese",
-    "ru": "Russian",
-    "ta": "Tamil",
-    "th": "Thai",
-    "vi": "Vietnamese",
-    "zh": "Chinese",
-}
+_I = TypeVar("_I", bound=InstrumentDefinition)
 _META = ("dimension", "reverse", "scored", "role", "construct")
 _LANG_HEADER = re.compile(r"^label::.*\(([^()]+)\)\s*$")
-_RELEVANT_PART = re.compile(
-    r"^\s*(?:\$\{(?P<a>[A-Za-z_][\w.-]*)\}\s*=\s*(?P<q>['\"]?)(?P<v>-?\d+)(?P=q)"
-    r"|selected\(\s*\$\{(?P<b>[A-Za-z_][\w.-]*)\}\s*,\s*(?P<q2>['\"])(?P<w>-?\d+)(?P=q2)\s*\))\s*$"
-)
 
 
 def _openpyxl() -> Any:
@@ -75,39 +61,8 @@ def _openpyxl() -> Any:
     return openpyxl
 
 
-def language_header(lang: str) -> str:
-    """XLSForm label header for a language code, e.g. ``'English (en)'``."""
-    name = LANGUAGE_NAMES.get(lang.split("-")[0], lang)
-    return f"{name} ({lang})"
-
-
-def relevant_expression(cond: Condition) -> str:
-    """XLSForm ``relevant`` expression, e.g. ``${PR00} = '1'``."""
-    return " or ".join(f"${{{cond.item}}} = '{v}'" for v in cond.values)
-
-
-def parse_relevant(text: str, where: str) -> Condition:
-    """Inverse of :func:`relevant_expression`."""
-    items, values = set(), []
-    for part in text.split(" or "):
-        m = _RELEVANT_PART.match(part)
-        if m is None:
-            msg = (
-                f"{where}: cannot read relevant expression {text!r}; satscore reads "
-                "\"${ITEM} = 'code'\" or \"selected(${ITEM}, 'code')\" joined by ' or ' "
-                "(e.g. ${PR00} = '1'); simplify the expression or edit the instrument file."
-            )
-            raise InstrumentError(msg)
-        items.add(m.group("a") or m.group("b"))
-        values.append(int(m.group("v") or m.group("w")))
-    if len(items) != 1:
-        msg = f"{where}: relevant expression {text!r} must refer to a single screener item."
-        raise InstrumentError(msg)
-    return Condition(items.pop(), tuple(values))
-
-
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def _write_sheet(wb: Any, title: str, rows: list[list[Any]], *, first: bool = False) -> None:
@@ -121,7 +76,7 @@ def _write_sheet(wb: Any, title: str, rows: list[list[Any]], *, first: bool = Fa
                 cell.data_type = "s"
 
 
-def write_xlsform(inst: Instrument, path: str | Path) -> Path:
+def write_xlsform(inst: InstrumentDefinition, path: str | Path) -> Path:
     """Write *inst* as an XLSForm workbook (see the module docstring)."""
     openpyxl = _openpyxl()
     path = Path(path)
@@ -188,49 +143,6 @@ def write_xlsform(inst: Instrument, path: str | Path) -> Path:
 
 
 # ----------------------------------------------------------------- reading
-def _records(wb: Any, name: str, source: str) -> list[dict[str, Any]]:
-    if name not in wb.sheetnames:
-        msg = (
-            f"{source}: sheet {name!r} is missing; an XLSForm needs 'survey' and 'choices' "
-            "sheets, and files written by Instrument.to_xlsform also carry satscore_* sheets."
-        )
-        raise InstrumentError(msg)
-    rows = list(wb[name].iter_rows(values_only=True))
-    if not rows:
-        return []
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    out = []
-    for row in rows[1:]:
-        if all(v is None or str(v).strip() == "" for v in row):
-            continue
-        rec = {}
-        for key, value in zip(header, row, strict=False):
-            if key:
-                rec[key] = None if value is None else str(value)
-        out.append(rec)
-    return out
-
-
-def _flag(value: Any, where: str) -> bool:
-    text = (value or "").strip().lower()
-    if text in ("yes", "true", "1"):
-        return True
-    if text in ("no", "false", "0", ""):
-        return False
-    raise InstrumentError(f"{where}: expected yes or no; found {value!r}.")
-
-
-def as_int(text: str) -> int:
-    """``"4"`` or ``"4.0"`` (a number cell re-saved by Excel) -> 4; ValueError otherwise."""
-    try:
-        return int(text)
-    except ValueError:
-        number = float(text)  # ValueError for text that is no number
-        if not number.is_integer():
-            raise
-        return int(number)
-
-
 def _int(value: Any, where: str) -> int:
     try:
         return as_int(str(value).strip())
@@ -238,8 +150,12 @@ def _int(value: Any, where: str) -> int:
         raise InstrumentError(f"{where}: expected an integer code; found {value!r}.") from None
 
 
-def read_xlsform(path: str | Path) -> Instrument:
-    """Read an XLSForm workbook written by :func:`write_xlsform`."""
+def read_xlsform(build: Callable[..., _I], path: str | Path) -> _I:
+    """Read an XLSForm workbook; ``build(**fields)`` makes the instrument (the class).
+
+    Workbooks written by :func:`write_xlsform` come back identical; others go
+    through :func:`~satscore.instruments._xlsform_plain.read_plain_xlsform`.
+    """
     openpyxl = _openpyxl()
     path = Path(path)
     source = str(path)
@@ -251,7 +167,7 @@ def read_xlsform(path: str | Path) -> Instrument:
         msg = f"{source}: cannot open as an .xlsx workbook ({err}); save it as .xlsx."
         raise InstrumentError(msg) from None
     try:
-        return _read(wb, source)
+        return _read(build, wb, source)
     except InstrumentError as err:
         text = str(err)
         raise InstrumentError(text if text.startswith(source) else f"{source}: {text}") from None
@@ -259,14 +175,12 @@ def read_xlsform(path: str | Path) -> Instrument:
         wb.close()
 
 
-def _read(wb: Any, source: str) -> Instrument:
+def _read(build: Callable[..., _I], wb: Any, source: str) -> _I:
     if "satscore_instrument" not in wb.sheetnames:
-        from satscore.instruments._xlsform_plain import read_plain_xlsform
-
-        return read_plain_xlsform(wb, source)
+        return read_plain_xlsform(build, wb, source)
     meta: dict[str, Any] = {}
     references = []
-    for rec in _records(wb, "satscore_instrument", source):
+    for rec in records(wb, "satscore_instrument", source):
         if rec.get("key") == "reference":
             references.append(rec.get("value") or "")
         else:
@@ -281,8 +195,8 @@ def _read(wb: Any, source: str) -> Instrument:
     langs = tuple((meta.get("languages") or "").split())
     title = {lang: meta.get(f"title::{lang}") for lang in langs}
     description = {k.split("::", 1)[1]: v for k, v in meta.items() if k.startswith("description::")}
-    survey = _records(wb, "survey", source)
-    choices = _records(wb, "choices", source)
+    survey = records(wb, "survey", source)
+    choices = records(wb, "choices", source)
     header_lang = {}
     for rec in survey[:1] + choices[:1]:
         for key in rec:
@@ -300,7 +214,7 @@ def _read(wb: Any, source: str) -> Instrument:
     for rec in choices:
         by_list.setdefault(rec.get("list_name") or "", []).append(rec)
     scales = []
-    for rec in _records(wb, "satscore_scales", source):
+    for rec in records(wb, "satscore_scales", source):
         sid = rec.get("scale") or ""
         rows = by_list.get(sid, [])
         where = f"choices[{sid}]"
@@ -324,7 +238,7 @@ def _read(wb: Any, source: str) -> Instrument:
                     _int(v, f"satscore_scales[{sid}].satisfied")
                     for v in (rec.get("satisfied") or "").split()
                 ),
-                ordinal=_flag(rec.get("ordinal"), f"satscore_scales[{sid}].ordinal"),
+                ordinal=flag(rec.get("ordinal"), f"satscore_scales[{sid}].ordinal"),
             )
         )
     items = []
@@ -345,15 +259,15 @@ def _read(wb: Any, source: str) -> Instrument:
                 {lang: rec.get(header_lang[lang]) for lang in langs},
                 qtype[1],
                 dimension=rec.get("satscore_dimension") or None,
-                reverse=_flag(rec.get("satscore_reverse"), f"{where}.satscore_reverse"),
+                reverse=flag(rec.get("satscore_reverse"), f"{where}.satscore_reverse"),
                 relevant=parse_relevant(relevant, f"{where}.relevant") if relevant else None,
-                scored=_flag(rec.get("satscore_scored") or "yes", f"{where}.satscore_scored"),
+                scored=flag(rec.get("satscore_scored") or "yes", f"{where}.satscore_scored"),
                 role=rec.get("satscore_role") or None,
                 construct=rec.get("satscore_construct") or None,
             )
         )
     dims = []
-    for rec in _records(wb, "satscore_dimensions", source):
+    for rec in records(wb, "satscore_dimensions", source):
         did = rec.get("dimension") or ""
         members = tuple(it.id for it in items if it.dimension == did)
         dims.append(
@@ -364,7 +278,7 @@ def _read(wb: Any, source: str) -> Instrument:
                 _int(rec.get("min_valid"), f"satscore_dimensions[{did}].min_valid"),
             )
         )
-    return Instrument(
+    return build(
         id=meta.get("id") or "",
         version=meta.get("version") or "",
         title=title,

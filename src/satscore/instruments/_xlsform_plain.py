@@ -19,14 +19,29 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from satscore._core.errors import InstrumentError, SatscoreWarning
 from satscore.instruments._checks import LANG_RE
-from satscore.instruments._model import Dimension, Instrument, Item, MissingCode, ResponseScale
-from satscore.instruments._xlsform import LANGUAGE_NAMES, _flag, _records, as_int, parse_relevant
+from satscore.instruments._parts import (
+    Dimension,
+    InstrumentDefinition,
+    Item,
+    MissingCode,
+    ResponseScale,
+)
+from satscore.instruments._xlsform_cells import (
+    LANGUAGE_NAMES,
+    as_int,
+    flag,
+    parse_relevant,
+    records,
+)
 
 __all__ = ["read_plain_xlsform"]
+
+_I = TypeVar("_I", bound=InstrumentDefinition)
 
 _IGNORED_TYPES = {
     "begin",
@@ -99,13 +114,13 @@ def _snake(text: str) -> str:
     return out if out and out[0].isalpha() else f"form_{out}" if out else "form"
 
 
-def read_plain_xlsform(wb: Any, source: str) -> Instrument:
-    """Build an :class:`Instrument` from a general XLSForm workbook (see module docstring)."""
-    settings = (_records(wb, "settings", source) if "settings" in wb.sheetnames else []) or [{}]
+def read_plain_xlsform(build: Callable[..., _I], wb: Any, source: str) -> _I:
+    """``build(**fields)`` from a general XLSForm workbook (see the module docstring)."""
+    settings = (records(wb, "settings", source) if "settings" in wb.sheetnames else []) or [{}]
     setting = settings[0]
     default_header = (setting.get("default_language") or "").strip()
-    survey = _records(wb, "survey", source)
-    choices = _records(wb, "choices", source)
+    survey = records(wb, "survey", source)
+    choices = records(wb, "choices", source)
     default = _language(f"label::{default_header}", "settings") if default_header else "en"
     label_cols = _label_columns(survey, "survey", default)
     choice_cols = _label_columns(choices, "choices", default)
@@ -141,9 +156,9 @@ def read_plain_xlsform(wb: Any, source: str) -> Instrument:
                 {lang: rec.get(col) for lang, col in label_cols.items()},
                 list_name,
                 dimension=(rec.get("satscore_dimension") or "").strip() or None,
-                reverse=_flag(rec.get("satscore_reverse"), f"{where}.satscore_reverse"),
+                reverse=flag(rec.get("satscore_reverse"), f"{where}.satscore_reverse"),
                 relevant=parse_relevant(relevant, f"{where}.relevant") if relevant else None,
-                scored=_flag(rec.get("satscore_scored") or "yes", f"{where}.satscore_scored"),
+                scored=flag(rec.get("satscore_scored") or "yes", f"{where}.satscore_scored"),
                 role=(rec.get("satscore_role") or "").strip() or None,
                 construct=(rec.get("satscore_construct") or "").strip() or None,
             )
@@ -211,7 +226,7 @@ def read_plain_xlsform(wb: Any, source: str) -> Instrument:
         for d in dim_ids
     ]
     title = (setting.get("form_title") or "").strip() or (setting.get("form_id") or "form")
-    return Instrument(
+    return build(
         id=_snake(setting.get("form_id") or title),
         version=str(setting.get("version") or "1"),
         title=dict.fromkeys(langs, title),
