@@ -26,7 +26,7 @@ from satscore._psychometrics.efa_fit import (
     max_factors,
     with_small_matrix_threads,
 )
-from satscore._psychometrics.efa_input import _check_matrix, _prepare
+from satscore._psychometrics.efa_input import check_correlation_matrix, prepare_correlations
 from satscore._stats.rotation import ROTATIONS, rotate
 
 __all__ = ["EFAResult", "efa"]
@@ -280,7 +280,7 @@ def efa(
         raise OptionError(msg)
     k = int(n_factors)
 
-    R_df, np_obs, n = _prepare(data, cor=cor, missing=missing, n_obs=n_obs)
+    R_df, np_obs, n = prepare_correlations(data, cor=cor, missing=missing, n_obs=n_obs)
     items = [str(c) for c in R_df.columns]
     p = len(items)
     if p < 2:
@@ -300,7 +300,7 @@ def efa(
             "(ideally 5-10 per item). Collect more data or analyse fewer items."
         )
         raise DataError(msg)
-    _check_matrix(R_df)
+    check_correlation_matrix(R_df)
     R = R_df.to_numpy(dtype=float)
 
     ex = extract(R, k, method, max_iter=max_iter)

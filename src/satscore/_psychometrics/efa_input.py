@@ -17,11 +17,13 @@ import pandas as pd
 
 from satscore._core.checks import numeric_frame
 from satscore._core.errors import DataError, NonPositiveDefiniteWarning, OptionError
+from satscore._psychometrics.polychoric import polychoric
+from satscore._psychometrics.streamed import ListwiseChunks, efa_inputs
 from satscore._stats.correlation import correlation, pairwise_counts
 from satscore._stats.matrix_input import as_correlation_matrix, is_singular
 from satscore._stream.chunks import is_out_of_core
 
-__all__: list[str] = []  # private helpers: _prepare, _check_matrix
+__all__ = ["check_correlation_matrix", "prepare_correlations"]
 
 
 def _pairwise(frame: pd.DataFrame, missing: str) -> tuple[pd.DataFrame, np.ndarray, int]:
@@ -33,7 +35,7 @@ def _pairwise(frame: pd.DataFrame, missing: str) -> tuple[pd.DataFrame, np.ndarr
     return R, counts, frame.shape[0]
 
 
-def _prepare(
+def prepare_correlations(
     data: Any, *, cor: str, missing: str, n_obs: Any
 ) -> tuple[pd.DataFrame, np.ndarray | None, int | None]:
     """Return the correlation matrix, pairwise counts (raw data only) and n_obs."""
@@ -54,9 +56,12 @@ def _prepare(
         )
         raise OptionError(msg)
     if is_out_of_core(data):  # chunks or a dask DataFrame: correlations from summaries
-        from satscore._psychometrics.streamed import efa_inputs
-
-        return efa_inputs(data, cor=cor, missing=missing)
+        if cor == "polychoric":
+            res = polychoric(ListwiseChunks(data) if missing == "listwise" else data)
+            names = list(res.rho.columns)
+            R = pd.DataFrame(np.asarray(res.rho, dtype=float), index=names, columns=names)
+            return R, res.n_pairs.to_numpy(dtype=float), int(res.n)
+        return efa_inputs(data, missing=missing)
     frame = numeric_frame(data, min_columns=2, min_rows=3, what="data")
     n_rows = frame.dropna().shape[0] if missing == "listwise" else frame.shape[0]
     if n_rows < 3:
@@ -77,8 +82,6 @@ def _prepare(
         )
         raise DataError(msg)
     if cor == "polychoric":
-        from satscore._psychometrics.polychoric import polychoric
-
         work = frame.dropna() if missing == "listwise" else frame
         mask = work.notna().to_numpy(dtype=float)
         R = polychoric(work).rho
@@ -88,7 +91,20 @@ def _prepare(
     return R, counts, n
 
 
-def _check_matrix(R: pd.DataFrame) -> None:
+def check_correlation_matrix(R: pd.DataFrame) -> None:
+    """Raise for undefined or singular correlations; warn for a non-positive-definite matrix.
+
+    Raises
+    ------
+    DataError
+        An undefined correlation (NaN) or a singular matrix (see
+        :func:`~satscore._stats.matrix_input.is_singular`), naming the items involved.
+
+    Warns
+    -----
+    NonPositiveDefiniteWarning
+        A negative eigenvalue (pairwise deletion); analysed as psych does.
+    """
     bad = R.isna().any()
     if bad.any():
         item = str(bad[bad].index[0])

@@ -24,8 +24,9 @@ import pandas as pd
 from satscore._core.checks import check_option
 from satscore._core.errors import DataError, OptionError, SatscoreWarning
 from satscore._core.results import ResultMixin
-from satscore._psychometrics.efa import _check_matrix, _prepare, efa
+from satscore._psychometrics.efa import efa
 from satscore._psychometrics.efa_fit import smc_psych, with_small_matrix_threads
+from satscore._psychometrics.efa_input import check_correlation_matrix, prepare_correlations
 from satscore._stats.rotation import rotate
 
 __all__ = ["OmegaResult", "omega"]
@@ -202,13 +203,13 @@ def omega(
         msg = f"n_factors must be a positive integer; found {n_factors!r}. Pass e.g. n_factors=3."
         raise OptionError(msg)
     k = int(n_factors)
-    R_df, _counts, n = _prepare(data, cor=cor, missing=missing, n_obs=n_obs)
+    R_df, _counts, n = prepare_correlations(data, cor=cor, missing=missing, n_obs=n_obs)
     items = [str(c) for c in R_df.columns]
     p = len(items)
     if p < 3:
         msg = f"found {p} items; omega needs at least 3 items. Use alpha for shorter scales."
         raise DataError(msg)
-    _check_matrix(R_df)
+    check_correlation_matrix(R_df)
     m = R_df.to_numpy(dtype=float)
     keyv = np.ones(p)
     if key is not None:
