@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import warnings
 from typing import Any
 
@@ -17,7 +16,6 @@ from satscore._core.errors import (
     HeywoodWarning,
     ModelSpecificationError,
     NonPositiveDefiniteWarning,
-    OptionError,
 )
 from satscore._core.results import ConfidenceInterval, ResultMixin
 from satscore._psychometrics.efa_fit import (
@@ -26,7 +24,11 @@ from satscore._psychometrics.efa_fit import (
     max_factors,
     with_small_matrix_threads,
 )
-from satscore._psychometrics.efa_input import check_correlation_matrix, prepare_correlations
+from satscore._psychometrics.efa_input import (
+    check_correlation_matrix,
+    check_n_factors,
+    prepare_correlations,
+)
 from satscore._stats.rotation import ROTATIONS, rotate
 
 __all__ = ["EFAResult", "efa"]
@@ -275,10 +277,7 @@ def efa(
     check_option("rotation", rotation, (*ROTATIONS, None))
     check_option("cor", cor, ("pearson", "polychoric"))
     check_option("missing", missing, ("pairwise", "listwise"))
-    if isinstance(n_factors, bool) or not isinstance(n_factors, numbers.Integral) or n_factors < 1:
-        msg = f"n_factors must be a positive integer; found {n_factors!r}. Pass e.g. n_factors=3."
-        raise OptionError(msg)
-    k = int(n_factors)
+    k = check_n_factors(n_factors)
 
     R_df, np_obs, n = prepare_correlations(data, cor=cor, missing=missing, n_obs=n_obs)
     items = [str(c) for c in R_df.columns]

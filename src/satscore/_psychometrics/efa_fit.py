@@ -47,6 +47,7 @@ from scipy import optimize, special, stats
 
 from satscore._core.errors import DataError
 from satscore._stats.correlation import cor_smooth, smc
+from satscore._stats.matrix_input import is_numerically_singular
 
 __all__ = [
     "Extraction",
@@ -360,17 +361,19 @@ def fit_statistics(
     model_s = cor_smooth_psych(model_s)
     r_s = cor_smooth_psych(R)
     m_inv_r = np.linalg.solve(model_s, r_s)
-    sign, logdet = np.linalg.slogdet(m_inv_r)
-    objective: float | None = float(np.trace(m_inv_r) - logdet - p)
-    if sign < 0:
-        # psych: log(det) of a negative determinant is NaN and so is everything built on the
-        # objective (the smoothed matrices are numerically singular, e.g. an ultra-Heywood
-        # model); satscore reports them as undefined (None) and efa() warns.
-        objective = None
-    elif sign == 0 or not math.isfinite(objective):
-        objective = rstar2  # psych: an infinite objective is replaced by the squared residuals
-    sign0, logdet0 = np.linalg.slogdet(r_s)
-    F0 = float(np.trace(r_s) - logdet0 - p) if sign0 > 0 else r2
+    objective: float | None = None
+    if not is_numerically_singular(m_inv_r):
+        # Both smoothed matrices are positive definite, so det(m_inv_r) > 0 in exact arithmetic.
+        objective = float(np.trace(m_inv_r) - np.linalg.slogdet(m_inv_r)[1] - p)
+        if not math.isfinite(objective):
+            objective = rstar2  # psych: an infinite objective is replaced by the squared residuals
+    # else (e.g. an ultra-Heywood model): psych's log(det(m.inv.r)) is NaN or -Inf depending on
+    # the rounding of a numerically zero determinant; satscore reports the objective and every
+    # statistic built on it as undefined (None), and efa() warns.
+    if is_numerically_singular(r_s):
+        F0 = r2  # psych: an infinite null objective is replaced by the squared correlations
+    else:
+        F0 = float(np.trace(r_s) - np.linalg.slogdet(r_s)[1] - p)
     null_dof = p * (p - 1) / 2
 
     statistic = pvalue = rmsea = lo = hi = tli = bic = sabic = null_chisq = None

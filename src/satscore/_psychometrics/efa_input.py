@@ -20,10 +20,28 @@ from satscore._core.errors import DataError, NonPositiveDefiniteWarning, OptionE
 from satscore._psychometrics.polychoric import polychoric
 from satscore._psychometrics.streamed import ListwiseChunks, efa_inputs
 from satscore._stats.correlation import correlation, pairwise_counts
-from satscore._stats.matrix_input import as_correlation_matrix, is_singular
+from satscore._stats.matrix_input import as_correlation_matrix, check_not_singular
 from satscore._stream.chunks import is_out_of_core
 
-__all__ = ["check_correlation_matrix", "prepare_correlations"]
+__all__ = ["check_correlation_matrix", "check_n_factors", "prepare_correlations"]
+
+
+def check_n_factors(n_factors: Any) -> int:
+    """``n_factors`` as an int, or :class:`OptionError` unless it is a positive integer.
+
+    Examples
+    --------
+    >>> check_n_factors(3)
+    3
+    >>> check_n_factors(0)
+    Traceback (most recent call last):
+    ...
+    satscore.errors.OptionError: n_factors must be a positive integer; found 0. Pass e.g. ...
+    """
+    if isinstance(n_factors, bool) or not isinstance(n_factors, numbers.Integral) or n_factors < 1:
+        msg = f"n_factors must be a positive integer; found {n_factors!r}. Pass e.g. n_factors=3."
+        raise OptionError(msg)
+    return int(n_factors)
 
 
 def _pairwise(frame: pd.DataFrame, missing: str) -> tuple[pd.DataFrame, np.ndarray, int]:
@@ -98,7 +116,7 @@ def check_correlation_matrix(R: pd.DataFrame) -> None:
     ------
     DataError
         An undefined correlation (NaN) or a singular matrix (see
-        :func:`~satscore._stats.matrix_input.is_singular`), naming the items involved.
+        :func:`~satscore._stats.matrix_input.check_not_singular`), naming the items involved.
 
     Warns
     -----
@@ -113,16 +131,7 @@ def check_correlation_matrix(R: pd.DataFrame) -> None:
             "answers in common, or a constant item); drop the item or use more data."
         )
         raise DataError(msg)
-    vals, vecs = np.linalg.eigh(R.to_numpy())
-    if is_singular(vals):
-        involved = np.argsort(-np.abs(vecs[:, 0]))
-        names = [str(R.columns[i]) for i in involved if abs(vecs[i, 0]) > 0.1][:4]
-        msg = (
-            f"the correlation matrix is singular (smallest eigenvalue {vals[0]:.2e}): items "
-            f"{names} are linearly dependent (e.g. a duplicated item or a total score). "
-            "Drop one of them."
-        )
-        raise DataError(msg)
+    vals, vecs = check_not_singular(R.to_numpy(), [str(c) for c in R.columns])
     if vals[0] < 0:
         involved = [str(R.columns[i]) for i in np.argsort(-np.abs(vecs[:, 0]))[:3]]
         warnings.warn(
