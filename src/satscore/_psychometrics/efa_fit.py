@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from scipy import optimize, special, stats
+from threadpoolctl import ThreadpoolController
 
 from satscore._core.errors import DataError
 from satscore._stats.correlation import cor_smooth, smc
@@ -102,26 +103,19 @@ class FitStats:
 
 
 def small_matrix_threads() -> contextlib.AbstractContextManager:
-    """Limit BLAS to one thread while fitting (if ``threadpoolctl`` is installed).
+    """Limit BLAS to one thread while fitting.
 
     The fits make thousands of LAPACK calls on p x p matrices with p ~ 10-50; with a
     multi-threaded OpenBLAS each call pays thread wake-up costs, which on a busy machine makes
     the fit several times slower (bfi 5-factor EFA: 0.05 s single-threaded vs 0.2-0.3 s).
-    The limit only applies during the call and is a no-op without ``threadpoolctl``.
+    The limit only applies during the call. The CFA optimiser uses it too.
     """
-    controller = _controller()
-    if controller is None:  # pragma: no cover - depends on the environment
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
+    return _controller().limit(limits=1, user_api="blas")
 
 
 @functools.cache
-def _controller() -> Any:
+def _controller() -> ThreadpoolController:
     """One ``threadpoolctl.ThreadpoolController`` (scanning the loaded libraries is slow)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - depends on the environment
-        return None
     return ThreadpoolController()
 
 
