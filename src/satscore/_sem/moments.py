@@ -16,6 +16,7 @@ import functools
 import numpy as np
 
 from satscore._core.errors import DataError
+from satscore._stats.matrix_input import dependent_items
 
 __all__ = [
     "Patterns",
@@ -145,8 +146,7 @@ def check_positive_definite(
     corr = cov / np.sqrt(np.outer(var, var))
     evals, evecs = np.linalg.eigh(corr)
     if evals[0] < MIN_EIGENVALUE:
-        vec = evecs[:, 0]
-        involved = [items[i] for i in np.argsort(-np.abs(vec)) if abs(vec[i]) > 0.1][:6]
+        involved = dependent_items(evecs[:, 0], items, 6)
         msg = (
             f"the {what} of the model's items in {where} is not positive definite (smallest "
             f"eigenvalue {evals[0]:.2e}); items {involved} are linearly dependent. Drop a "

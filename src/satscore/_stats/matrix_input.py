@@ -19,6 +19,7 @@ __all__ = [
     "SINGULAR_RATIO",
     "as_correlation_matrix",
     "check_not_singular",
+    "dependent_items",
     "is_numerically_singular",
     "is_singular",
 ]
@@ -130,6 +131,22 @@ def is_numerically_singular(matrix: np.ndarray) -> bool:
     return bool(not sv[-1] > np.finfo(float).eps * sv[0])
 
 
+def dependent_items(vector: np.ndarray, names: list[str], limit: int) -> list[str]:
+    """The items an eigenvector of a (nearly) zero eigenvalue involves, largest weights first.
+
+    Items with an absolute weight above 0.1, at most *limit* of them: the linearly dependent
+    items an error message names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dependent_items(np.array([0.05, -0.7, 0.7]), ["a", "b", "c"], 4)
+    ['b', 'c']
+    """
+    order = np.argsort(-np.abs(vector))
+    return [names[i] for i in order if abs(vector[i]) > 0.1][:limit]
+
+
 def check_not_singular(R: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Ascending eigenvalues and eigenvectors of the correlation matrix *R*, checked.
 
@@ -150,8 +167,7 @@ def check_not_singular(R: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.
     """
     vals, vecs = np.linalg.eigh(R)
     if is_singular(vals):
-        vec = vecs[:, 0]
-        involved = [names[i] for i in np.argsort(-np.abs(vec)) if abs(vec[i]) > 0.1][:4]
+        involved = dependent_items(vecs[:, 0], names, 4)
         msg = (
             f"the correlation matrix is singular (smallest eigenvalue {vals[0]:.2e}): items "
             f"{involved} are linearly dependent (e.g. a duplicated item or a total score). "
