@@ -33,6 +33,16 @@ from satscore._stream.summaries import CrossProducts
 __all__ = ["ListwiseChunks", "alpha_items", "efa_inputs", "polychoric_tables"]
 
 
+def _reduce_items(data: Any, summarize: Any) -> tuple[Any, int]:
+    """The one summary of every chunk merged, and the number of rows; at least two items."""
+    total = reduce_summaries(data, summarize)
+    summary = total.parts[0]
+    if len(summary.columns) < 2:
+        msg = f"data has {len(summary.columns)} item column(s); at least 2 are required."
+        raise DataError(msg)
+    return summary, int(total.rows)
+
+
 # ----------------------------------------------------------------------------- EFA
 class ListwiseChunks:
     """Chunks with incomplete rows dropped (re-iterable when the source is)."""
@@ -53,18 +63,14 @@ def efa_inputs(data: Any, *, missing: str) -> tuple[pd.DataFrame, np.ndarray, in
         cp = CrossProducts.from_frame(chunk, cols, listwise=missing == "listwise")
         return _Bundle((cp,), len(chunk))
 
-    total = reduce_summaries(data, summarize)
-    cp = total.parts[0]
+    cp, rows = _reduce_items(data, summarize)
     cols = list(cp.columns)
-    if len(cols) < 2:
-        msg = f"data has {len(cols)} item column(s); at least 2 are required."
-        raise DataError(msg)
     counts = cp.counts()
     empty = [c for i, c in enumerate(cols) if counts[i, i] == 0 and missing == "pairwise"]
     if empty:
         msg = f"column {empty[0]!r} of data has no non-missing values; drop it."
         raise DataError(msg)
-    n_rows = int(counts[0, 0]) if missing == "listwise" else int(total.rows)
+    n_rows = int(counts[0, 0]) if missing == "listwise" else rows
     if n_rows < 3:
         msg = (
             f"data have {n_rows} usable row(s) after {missing} deletion; at least 3 "
@@ -109,14 +115,10 @@ def polychoric_tables(data: Any, max_categories: int) -> tuple[list[str], np.nda
         zero = np.zeros(x.shape[0], dtype=np.int64)
         return _Bundle((ContingencyTables.from_arrays(x, zero, ((),), columns=cols),), len(x))
 
-    total = reduce_summaries(data, summarize)
-    ct = total.parts[0]
+    ct, rows = _reduce_items(data, summarize)
     names = list(ct.columns)
-    if len(names) < 2:
-        msg = f"data has {len(names)} item column(s); at least 2 are required."
-        raise DataError(msg)
-    if total.rows < 3:
-        msg = f"data has {total.rows} row(s); at least 3 respondents are required."
+    if rows < 3:
+        msg = f"data has {rows} row(s); at least 3 respondents are required."
         raise DataError(msg)
     cats = [np.asarray(c, dtype=float) for c in ct.categories]
     empty = [nm for nm, c in zip(names, cats, strict=True) if c.size == 0]
@@ -148,4 +150,4 @@ def polychoric_tables(data: Any, max_categories: int) -> tuple[list[str], np.nda
         for j in range(k):
             block = ct.table[0, off[i] : off[i + 1], off[j] : off[j + 1]]
             T[i, j][np.ix_(pos[i], pos[j])] = block
-    return names, T, int(total.rows), m
+    return names, T, rows, m
