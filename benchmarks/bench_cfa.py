@@ -20,7 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import median_time, row
 
+from satscore._sem.cfa import cfa
+
+PEER = "lavaan 0.6-14 cfa()"
 FACTORS = 4
 PER_FACTOR = 5
 MODEL = "\n".join(
@@ -43,16 +47,8 @@ def simulate(n: int, seed: int = 2026) -> pd.DataFrame:
 
 
 def _time_satscore(df: pd.DataFrame, reps: int, missing: str = "listwise") -> tuple[float, float]:
-    import satscore
-
-    times = []
-    chi2 = float("nan")
-    for _ in range(reps):
-        start = time.perf_counter()
-        fit = satscore.cfa(df, MODEL, missing=missing)
-        times.append(time.perf_counter() - start)
-        chi2 = fit.chi2
-    return statistics.median(times), chi2
+    seconds = median_time(lambda: cfa(df, MODEL, missing=missing), reps)
+    return seconds, cfa(df, MODEL, missing=missing).chi2
 
 
 R_SCRIPT = r"""
@@ -112,7 +108,7 @@ def run(quick: bool = False) -> list[dict]:
         if peer_chi2 is not None:
             note = f"chi2 satscore {sat_chi2:.4f} vs lavaan {peer_chi2:.4f}; "
         note += f"one numpy covariance pass {cov_s:.3f} s"
-        rows.append(_row(f"cfa 4 factors, {n:,} x 20 items", sat_s, peer_s, note))
+        rows.append(row(f"cfa 4 factors, {n:,} x 20 items", sat_s, PEER, peer_s, note))
     n, reps_py, reps_r = (1_000, 3, 1) if quick else (10_000, 3, 1)
     rng = np.random.default_rng(7)
     df = simulate(n)
@@ -121,21 +117,11 @@ def run(quick: bool = False) -> list[dict]:
     peer_s, peer_chi2, note = _time_lavaan(df, reps_r, missing="ml")
     if peer_chi2 is not None:
         note = f"chi2 satscore {sat_chi2:.4f} vs lavaan {peer_chi2:.4f}"
-    rows.append(_row(f"cfa FIML (missing='ml'), {n:,} x 20, 5% MCAR", sat_s, peer_s, note))
+    label = f"cfa FIML (missing='ml'), {n:,} x 20, 5% MCAR"
+    rows.append(row(label, sat_s, PEER, peer_s, note))
     return rows
 
 
-def _row(workload: str, sat_s: float, peer_s: float | None, note: str) -> dict:
-    return {
-        "workload": workload,
-        "satscore_s": sat_s,
-        "peer": "lavaan 0.6-14 cfa()",
-        "peer_s": peer_s,
-        "ratio": (peer_s / sat_s) if peer_s else None,
-        "note": note,
-    }
-
-
 if __name__ == "__main__":
-    for row in run(quick=False):
-        print(row)
+    for result in run(quick=False):
+        print(result)

@@ -12,8 +12,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
-from _common import median_time as _median_time
-from _common import r_times
+from _common import median_time, r_times, row
 
 from satscore._psychometrics.efa import efa
 from satscore._psychometrics.omega import omega
@@ -39,7 +38,7 @@ def _factor_analyzer_time(X: pd.DataFrame, repeats: int) -> tuple[float | None, 
         fit()
     except TypeError as err:
         return None, f"factor_analyzer 0.5.1 fails: {err}"
-    return _median_time(fit, repeats), "factor_analyzer on the pairwise R"
+    return median_time(fit, repeats), "factor_analyzer on the pairwise R"
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -76,35 +75,20 @@ def run(quick: bool = False) -> list[dict]:
     r_sec = r_times(setup, {k: v[2] for k, v in workloads.items()}, 3 if quick else 5, timeout=600)
     rows = []
     for key, (label, fn, call) in workloads.items():
-        ours = _median_time(fn, repeats)
         peer = r_sec[key]
-        rows.append(
-            {
-                "workload": label,
-                "satscore_s": ours,
-                "peer": f"R psych::{call}",
-                "peer_s": peer,
-                "ratio": None if peer is None else peer / ours,
-                "note": "R timed in-process (system.time, median)"
-                if peer is not None
-                else "Rscript unavailable",
-            }
+        note = (
+            "R timed in-process (system.time, median)"
+            if peer is not None
+            else "Rscript unavailable"
         )
+        rows.append(row(label, median_time(fn, repeats), f"R psych::{call}", peer, note))
     fa_s, note = _factor_analyzer_time(X, repeats)
-    ours = _median_time(workloads["fa5"][1], repeats)
-    rows.append(
-        {
-            "workload": "EFA bfi 5 factors minres + oblimin (vs factor_analyzer)",
-            "satscore_s": ours,
-            "peer": "factor_analyzer 0.5.1",
-            "peer_s": fa_s,
-            "ratio": None if fa_s is None else fa_s / ours,
-            "note": note,
-        }
-    )
+    ours = median_time(workloads["fa5"][1], repeats)
+    label = "EFA bfi 5 factors minres + oblimin (vs factor_analyzer)"
+    rows.append(row(label, ours, "factor_analyzer 0.5.1", fa_s, note))
     return rows
 
 
 if __name__ == "__main__":  # pragma: no cover
-    for row in run(quick=False):
-        print(row)
+    for result in run(quick=False):
+        print(result)

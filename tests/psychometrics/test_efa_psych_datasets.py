@@ -213,6 +213,33 @@ def test_undefined_fit_statistics_are_none_with_a_warning_as_psych_nan():
     assert res.fit_measures().loc[0, "chi_square"] is None
 
 
+def test_undefined_fit_statistics_do_not_depend_on_the_sign_of_a_determinant(monkeypatch):
+    """Whether the objective is defined is decided by the condition number of the smoothed
+    model-inverse-times-R matrix: flipping the sign LAPACK reports for determinants changes
+    nothing (it used to turn the ultra-Heywood NaN into a chi-square of 2.4e10 on some numpy
+    builds, and would have turned every ordinary fit into NaN)."""
+    data = pd.read_csv(DATA / "edge_ultra_heywood.csv")
+    ordinary = FRAMES["thurstone"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = efa(ordinary, 3, n_obs=213)
+    real = np.linalg.slogdet
+
+    def negative(a):
+        sign, logdet = real(a)
+        return type(sign)(-1.0), logdet
+
+    monkeypatch.setattr(np.linalg, "slogdet", negative)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        heywood = efa(data, 4, method="pa", rotation=None)
+        after = efa(ordinary, 3, n_obs=213)
+    assert heywood.objective is None
+    assert heywood.chi_square is None
+    assert after.objective == pytest.approx(before.objective, rel=1e-12)
+    assert after.chi_square == pytest.approx(before.chi_square, rel=1e-12)
+
+
 def test_ml_on_indefinite_matrix_is_an_error_as_in_psych():
     """psych's fa(fm = "ml") stops on an indefinite pairwise matrix ('L-BFGS-B needs finite
     values of fn'); satscore used to return NaN-driven loadings flagged as converged."""

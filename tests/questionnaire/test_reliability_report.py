@@ -133,6 +133,8 @@ def test_cross_loading_flag_for_misassigned_items():
     with pytest.warns(ReverseKeyWarning, match=r"CFA: item ") as record:
         rep = reliability_report(BFI, bfi_instrument(swap=True))
     assert sorted(str(w.message).split("'")[1] for w in record) == ["A2", "N1"]
+    # the CFA models the instrument's dimensions, so the fix named is the instrument's flag
+    assert all("mark it reverse=True in the instrument" in str(w.message) for w in record)
     opposite = rep.flags[rep.flags["flag"] == "opposite_loading"]
     assert sorted(opposite["item"]) == ["A2", "N1"]
     cross = set(rep.flags.loc[rep.flags["flag"] == "cross_loading", "item"])

@@ -1,10 +1,10 @@
 """CFA, validity and invariance on models and data not used while developing the fit.
 
-References: lavaan 0.6-14 / semTools 0.5-6 via tests/data/make_cfa_lavaan_options.R -> cfa_lavaan_options_R.json
-(PoliticalDemocracy measurement model: marker and std.lv, residual covariances, a two-indicator
-factor, FIML with a stored MCAR mask; Holzinger-Swineford invariance by sex up to strict, also
-std.lv and FIML). Tolerances as tests/sem/test_cfa.py: fit measures rel 1e-5, parameters, SEs and
-standardized values abs 1e-3.
+References: lavaan 0.6-14 / semTools 0.5-6 via tests/data/make_cfa_lavaan_options.R ->
+cfa_lavaan_options_R.json (PoliticalDemocracy measurement model: marker and std.lv, residual
+covariances, a two-indicator factor, FIML with a stored MCAR mask; Holzinger-Swineford invariance
+by sex up to strict, also std.lv and FIML). Tolerances as tests/sem/test_cfa.py: fit measures rel
+1e-5, parameters, SEs and standardized values abs 1e-3.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from satscore._core.checks import check_option, numeric_frame
 from satscore._core.errors import DataError, NonPositiveDefiniteWarning, OptionError
 from satscore._core.results import ResultMixin
 from satscore._stats.correlation import _cov2cor, correlation, covariance
-from satscore._stats.matrix_input import as_correlation_matrix, is_singular
+from satscore._stats.matrix_input import as_correlation_matrix, check_not_singular
 
 __all__ = ["BartlettResult", "KMOResult", "bartlett_sphericity", "kmo"]
 
@@ -138,20 +138,6 @@ def correlation_input(
     return R, names, int(frame.shape[0])
 
 
-def _singular(R: np.ndarray, names: list[str]) -> DataError | None:
-    """A DataError for a singular matrix (psych then silently analyses ``R`` itself)."""
-    vals, vecs = np.linalg.eigh(R)
-    if not is_singular(vals):
-        return None
-    involved = [names[i] for i in np.argsort(-np.abs(vecs[:, 0])) if abs(vecs[i, 0]) > 0.1][:4]
-    msg = (
-        f"the correlation matrix is singular (smallest eigenvalue {vals[0]:.2e}): items "
-        f"{involved} are linearly dependent (a duplicated item or a total score?). Drop one "
-        "of them."
-    )
-    return DataError(msg)
-
-
 def _indefinite_note(R: np.ndarray) -> str | None:
     """Why a matrix with a negative eigenvalue is not positive definite, or None."""
     smallest = float(np.linalg.eigvalsh(R)[0])
@@ -207,9 +193,7 @@ def kmo(data: Any, *, missing: str = "pairwise") -> KMOResult:
     0.7414
     """
     R, names, _ = correlation_input(data, missing)
-    err = _singular(R, names)
-    if err is not None:
-        raise err
+    check_not_singular(R, names)
     inv = np.linalg.inv(R)
     note = _indefinite_note(R)
     if note is not None:
@@ -299,14 +283,14 @@ def bartlett_sphericity(
     elif isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
         msg = f"n must be an integer >= 2 (the number of respondents); found {n!r}."
         raise OptionError(msg)
-    err = _singular(R, names)
-    if err is not None:
-        raise err
+    vals, _ = check_not_singular(R, names)
     p = R.shape[0]
-    sign, logdet = np.linalg.slogdet(R)
+    logdet = np.linalg.slogdet(R)[1]
     note = _indefinite_note(R)
     if note is not None:
-        if sign <= 0:  # psych: log of a negative determinant, statistic NaN
+        # R is not singular, so the determinant's sign is that of the product of the
+        # eigenvalues: negative for an odd number of negative ones.
+        if (vals < 0).sum() % 2 == 1:  # psych: log of a negative determinant, statistic NaN
             msg = (
                 f"{note}; its determinant is negative, so Bartlett's statistic -log|R| (n - 1 - "
                 "(2p + 5)/6) is undefined (psych returns NaN). Use missing='listwise', or drop "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import warnings
 from typing import Any
 
@@ -17,7 +16,6 @@ from satscore._core.errors import (
     HeywoodWarning,
     ModelSpecificationError,
     NonPositiveDefiniteWarning,
-    OptionError,
 )
 from satscore._core.results import ConfidenceInterval, ResultMixin
 from satscore._psychometrics.efa_fit import (
@@ -26,7 +24,11 @@ from satscore._psychometrics.efa_fit import (
     max_factors,
     with_small_matrix_threads,
 )
-from satscore._psychometrics.efa_input import _check_matrix, _prepare
+from satscore._psychometrics.efa_input import (
+    check_correlation_matrix,
+    check_n_factors,
+    prepare_correlations,
+)
 from satscore._stats.rotation import ROTATIONS, rotate
 
 __all__ = ["EFAResult", "efa"]
@@ -275,12 +277,9 @@ def efa(
     check_option("rotation", rotation, (*ROTATIONS, None))
     check_option("cor", cor, ("pearson", "polychoric"))
     check_option("missing", missing, ("pairwise", "listwise"))
-    if isinstance(n_factors, bool) or not isinstance(n_factors, numbers.Integral) or n_factors < 1:
-        msg = f"n_factors must be a positive integer; found {n_factors!r}. Pass e.g. n_factors=3."
-        raise OptionError(msg)
-    k = int(n_factors)
+    k = check_n_factors(n_factors)
 
-    R_df, np_obs, n = _prepare(data, cor=cor, missing=missing, n_obs=n_obs)
+    R_df, np_obs, n = prepare_correlations(data, cor=cor, missing=missing, n_obs=n_obs)
     items = [str(c) for c in R_df.columns]
     p = len(items)
     if p < 2:
@@ -300,7 +299,7 @@ def efa(
             "(ideally 5-10 per item). Collect more data or analyse fewer items."
         )
         raise DataError(msg)
-    _check_matrix(R_df)
+    check_correlation_matrix(R_df)
     R = R_df.to_numpy(dtype=float)
 
     ex = extract(R, k, method, max_iter=max_iter)

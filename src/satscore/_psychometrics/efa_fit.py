@@ -44,9 +44,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 from scipy import optimize, special, stats
+from threadpoolctl import ThreadpoolController
 
 from satscore._core.errors import DataError
 from satscore._stats.correlation import cor_smooth, smc
+from satscore._stats.matrix_input import is_numerically_singular
 
 __all__ = [
     "Extraction",
@@ -101,26 +103,19 @@ class FitStats:
 
 
 def small_matrix_threads() -> contextlib.AbstractContextManager:
-    """Limit BLAS to one thread while fitting (if ``threadpoolctl`` is installed).
+    """Limit BLAS to one thread while fitting.
 
     The fits make thousands of LAPACK calls on p x p matrices with p ~ 10-50; with a
     multi-threaded OpenBLAS each call pays thread wake-up costs, which on a busy machine makes
     the fit several times slower (bfi 5-factor EFA: 0.05 s single-threaded vs 0.2-0.3 s).
-    The limit only applies during the call and is a no-op without ``threadpoolctl``.
+    The limit only applies during the call. The CFA optimiser uses it too.
     """
-    controller = _controller()
-    if controller is None:  # pragma: no cover - depends on the environment
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
+    return _controller().limit(limits=1, user_api="blas")
 
 
 @functools.cache
-def _controller() -> Any:
+def _controller() -> ThreadpoolController:
     """One ``threadpoolctl.ThreadpoolController`` (scanning the loaded libraries is slow)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - depends on the environment
-        return None
     return ThreadpoolController()
 
 
@@ -360,17 +355,19 @@ def fit_statistics(
     model_s = cor_smooth_psych(model_s)
     r_s = cor_smooth_psych(R)
     m_inv_r = np.linalg.solve(model_s, r_s)
-    sign, logdet = np.linalg.slogdet(m_inv_r)
-    objective: float | None = float(np.trace(m_inv_r) - logdet - p)
-    if sign < 0:
-        # psych: log(det) of a negative determinant is NaN and so is everything built on the
-        # objective (the smoothed matrices are numerically singular, e.g. an ultra-Heywood
-        # model); satscore reports them as undefined (None) and efa() warns.
-        objective = None
-    elif sign == 0 or not math.isfinite(objective):
-        objective = rstar2  # psych: an infinite objective is replaced by the squared residuals
-    sign0, logdet0 = np.linalg.slogdet(r_s)
-    F0 = float(np.trace(r_s) - logdet0 - p) if sign0 > 0 else r2
+    objective: float | None = None
+    if not is_numerically_singular(m_inv_r):
+        # Both smoothed matrices are positive definite, so det(m_inv_r) > 0 in exact arithmetic.
+        objective = float(np.trace(m_inv_r) - np.linalg.slogdet(m_inv_r)[1] - p)
+        if not math.isfinite(objective):
+            objective = rstar2  # psych: an infinite objective is replaced by the squared residuals
+    # else (e.g. an ultra-Heywood model): psych's log(det(m.inv.r)) is NaN or -Inf depending on
+    # the rounding of a numerically zero determinant; satscore reports the objective and every
+    # statistic built on it as undefined (None), and efa() warns.
+    if is_numerically_singular(r_s):
+        F0 = r2  # psych: an infinite null objective is replaced by the squared correlations
+    else:
+        F0 = float(np.trace(r_s) - np.linalg.slogdet(r_s)[1] - p)
     null_dof = p * (p - 1) / 2
 
     statistic = pvalue = rmsea = lo = hi = tli = bic = sabic = null_chisq = None

@@ -17,11 +17,31 @@ import pandas as pd
 
 from satscore._core.checks import numeric_frame
 from satscore._core.errors import DataError, NonPositiveDefiniteWarning, OptionError
+from satscore._psychometrics.polychoric import polychoric
+from satscore._psychometrics.streamed import ListwiseChunks, efa_inputs
 from satscore._stats.correlation import correlation, pairwise_counts
-from satscore._stats.matrix_input import as_correlation_matrix, is_singular
+from satscore._stats.matrix_input import as_correlation_matrix, check_not_singular
 from satscore._stream.chunks import is_out_of_core
 
-__all__: list[str] = []  # private helpers: _prepare, _check_matrix
+__all__ = ["check_correlation_matrix", "check_n_factors", "prepare_correlations"]
+
+
+def check_n_factors(n_factors: Any) -> int:
+    """``n_factors`` as an int, or :class:`OptionError` unless it is a positive integer.
+
+    Examples
+    --------
+    >>> check_n_factors(3)
+    3
+    >>> check_n_factors(0)
+    Traceback (most recent call last):
+    ...
+    satscore.errors.OptionError: n_factors must be a positive integer; found 0. Pass e.g. ...
+    """
+    if isinstance(n_factors, bool) or not isinstance(n_factors, numbers.Integral) or n_factors < 1:
+        msg = f"n_factors must be a positive integer; found {n_factors!r}. Pass e.g. n_factors=3."
+        raise OptionError(msg)
+    return int(n_factors)
 
 
 def _pairwise(frame: pd.DataFrame, missing: str) -> tuple[pd.DataFrame, np.ndarray, int]:
@@ -33,7 +53,7 @@ def _pairwise(frame: pd.DataFrame, missing: str) -> tuple[pd.DataFrame, np.ndarr
     return R, counts, frame.shape[0]
 
 
-def _prepare(
+def prepare_correlations(
     data: Any, *, cor: str, missing: str, n_obs: Any
 ) -> tuple[pd.DataFrame, np.ndarray | None, int | None]:
     """Return the correlation matrix, pairwise counts (raw data only) and n_obs."""
@@ -54,9 +74,12 @@ def _prepare(
         )
         raise OptionError(msg)
     if is_out_of_core(data):  # chunks or a dask DataFrame: correlations from summaries
-        from satscore._psychometrics.streamed import efa_inputs
-
-        return efa_inputs(data, cor=cor, missing=missing)
+        if cor == "polychoric":
+            res = polychoric(ListwiseChunks(data) if missing == "listwise" else data)
+            names = list(res.rho.columns)
+            R = pd.DataFrame(np.asarray(res.rho, dtype=float), index=names, columns=names)
+            return R, res.n_pairs.to_numpy(dtype=float), int(res.n)
+        return efa_inputs(data, missing=missing)
     frame = numeric_frame(data, min_columns=2, min_rows=3, what="data")
     n_rows = frame.dropna().shape[0] if missing == "listwise" else frame.shape[0]
     if n_rows < 3:
@@ -77,8 +100,6 @@ def _prepare(
         )
         raise DataError(msg)
     if cor == "polychoric":
-        from satscore._psychometrics.polychoric import polychoric
-
         work = frame.dropna() if missing == "listwise" else frame
         mask = work.notna().to_numpy(dtype=float)
         R = polychoric(work).rho
@@ -88,7 +109,20 @@ def _prepare(
     return R, counts, n
 
 
-def _check_matrix(R: pd.DataFrame) -> None:
+def check_correlation_matrix(R: pd.DataFrame) -> None:
+    """Raise for undefined or singular correlations; warn for a non-positive-definite matrix.
+
+    Raises
+    ------
+    DataError
+        An undefined correlation (NaN) or a singular matrix (see
+        :func:`~satscore._stats.matrix_input.check_not_singular`), naming the items involved.
+
+    Warns
+    -----
+    NonPositiveDefiniteWarning
+        A negative eigenvalue (pairwise deletion); analysed as psych does.
+    """
     bad = R.isna().any()
     if bad.any():
         item = str(bad[bad].index[0])
@@ -97,16 +131,7 @@ def _check_matrix(R: pd.DataFrame) -> None:
             "answers in common, or a constant item); drop the item or use more data."
         )
         raise DataError(msg)
-    vals, vecs = np.linalg.eigh(R.to_numpy())
-    if is_singular(vals):
-        involved = np.argsort(-np.abs(vecs[:, 0]))
-        names = [str(R.columns[i]) for i in involved if abs(vecs[i, 0]) > 0.1][:4]
-        msg = (
-            f"the correlation matrix is singular (smallest eigenvalue {vals[0]:.2e}): items "
-            f"{names} are linearly dependent (e.g. a duplicated item or a total score). "
-            "Drop one of them."
-        )
-        raise DataError(msg)
+    vals, vecs = check_not_singular(R.to_numpy(), [str(c) for c in R.columns])
     if vals[0] < 0:
         involved = [str(R.columns[i]) for i in np.argsort(-np.abs(vecs[:, 0]))[:3]]
         warnings.warn(

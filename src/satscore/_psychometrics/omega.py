@@ -14,7 +14,6 @@ sum of the (flipped) correlation matrix.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import warnings
 from typing import Any
 
@@ -24,8 +23,13 @@ import pandas as pd
 from satscore._core.checks import check_option
 from satscore._core.errors import DataError, OptionError, SatscoreWarning
 from satscore._core.results import ResultMixin
-from satscore._psychometrics.efa import _check_matrix, _prepare, efa
+from satscore._psychometrics.efa import efa
 from satscore._psychometrics.efa_fit import smc_psych, with_small_matrix_threads
+from satscore._psychometrics.efa_input import (
+    check_correlation_matrix,
+    check_n_factors,
+    prepare_correlations,
+)
 from satscore._stats.rotation import rotate
 
 __all__ = ["OmegaResult", "omega"]
@@ -198,17 +202,14 @@ def omega(
     rotation = {"geominQ": "geomin"}.get(rotation, rotation)
     check_option("rotation", rotation, ("oblimin", "promax", "Promax", "geomin"))
     check_option("option", option, ("equal", "first", "second"))
-    if isinstance(n_factors, bool) or not isinstance(n_factors, numbers.Integral) or n_factors < 1:
-        msg = f"n_factors must be a positive integer; found {n_factors!r}. Pass e.g. n_factors=3."
-        raise OptionError(msg)
-    k = int(n_factors)
-    R_df, _counts, n = _prepare(data, cor=cor, missing=missing, n_obs=n_obs)
+    k = check_n_factors(n_factors)
+    R_df, _counts, n = prepare_correlations(data, cor=cor, missing=missing, n_obs=n_obs)
     items = [str(c) for c in R_df.columns]
     p = len(items)
     if p < 3:
         msg = f"found {p} items; omega needs at least 3 items. Use alpha for shorter scales."
         raise DataError(msg)
-    _check_matrix(R_df)
+    check_correlation_matrix(R_df)
     m = R_df.to_numpy(dtype=float)
     keyv = np.ones(p)
     if key is not None:

@@ -25,10 +25,16 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.checks import check_option, check_probability, check_rng
-from satscore._core.errors import DataError, NonPositiveDefiniteWarning, OptionError
+from satscore._core.errors import (
+    DataError,
+    NonPositiveDefiniteWarning,
+    OptionError,
+    SatscoreWarning,
+)
 from satscore._core.results import ResultMixin
-from satscore._psychometrics.efa import _check_matrix, _prepare
 from satscore._psychometrics.efa_fit import extract, with_small_matrix_threads
+from satscore._psychometrics.efa_input import check_correlation_matrix, prepare_correlations
+from satscore._psychometrics.polychoric import polychoric
 
 __all__ = ["MAPResult", "ParallelAnalysisResult", "parallel_analysis", "velicer_map"]
 
@@ -128,9 +134,6 @@ def _batched_cor(X: np.ndarray) -> np.ndarray:
 
 def _polychoric_batch(X: np.ndarray, names: pd.Index) -> np.ndarray:
     """Polychoric matrices of a batch of resampled data sets (one fit per replicate)."""
-    from satscore._core.errors import SatscoreWarning
-    from satscore._psychometrics.polychoric import polychoric
-
     out = np.empty((X.shape[0], X.shape[2], X.shape[2]))
     for b in range(X.shape[0]):
         with warnings.catch_warnings():
@@ -262,14 +265,14 @@ def parallel_analysis(
         msg = f"n_iter must be an integer >= 2; found {n_iter!r}. psych's default is 20."
         raise OptionError(msg)
     rng = check_rng(seed)
-    R_df, counts, n = _prepare(data, cor=cor, missing=missing, n_obs=n_obs)
+    R_df, counts, n = prepare_correlations(data, cor=cor, missing=missing, n_obs=n_obs)
     if n is None:
         msg = (
             "a correlation matrix was given without n_obs; parallel analysis simulates data of "
             "the same size, so pass n_obs= (psych silently assumes 100)."
         )
         raise OptionError(msg)
-    _check_matrix(R_df)
+    check_correlation_matrix(R_df)
     R = R_df.to_numpy(dtype=float)
     p = R.shape[0]
     pc_obs = np.linalg.eigvalsh(R)[::-1]
@@ -353,8 +356,8 @@ def velicer_map(
         msg = f"max_factors must be at least 1; found {max_factors}."
         raise OptionError(msg)
     check_option("cor", cor, ("pearson", "polychoric"))
-    R_df, _counts, _n = _prepare(data, cor=cor, missing=missing, n_obs=None)
-    _check_matrix(R_df)
+    R_df, _counts, _n = prepare_correlations(data, cor=cor, missing=missing, n_obs=None)
+    check_correlation_matrix(R_df)
     R = R_df.to_numpy(dtype=float)
     p = R.shape[0]
     n1 = min(int(max_factors), p - 1)

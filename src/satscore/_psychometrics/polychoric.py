@@ -43,6 +43,7 @@ from satscore._core.errors import (
     SatscoreWarning,
 )
 from satscore._core.results import ResultMixin
+from satscore._psychometrics.streamed import polychoric_tables
 from satscore._stats.bivariate_normal import bvn_cdf
 from satscore._stats.brent import brent_fmin
 from satscore._stats.correlation import cor_smooth
@@ -271,8 +272,6 @@ def polychoric(
         msg = f"correct must be a non-negative number; found {correct!r}. psych uses 0.5."
         raise OptionError(msg)
     if is_out_of_core(data):  # chunks or a dask DataFrame: tables from mergeable summaries
-        from satscore._psychometrics.streamed import polychoric_tables
-
         names, T, n, m = polychoric_tables(data, int(max_categories))
         k = len(names)
     else:

@@ -12,6 +12,8 @@ silent ``None``.
 from __future__ import annotations
 
 import dataclasses
+import html as html_lib
+import types
 import warnings
 from typing import Any
 
@@ -19,6 +21,9 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import ConvergenceWarning, SatscoreError, SatscoreWarning
+from satscore._sem.cfa import cfa
+from satscore._sem.keys import opposite_sign_items
+from satscore._sem.validity import validity_report
 
 __all__ = ["FIT_FLAGS", "InstrumentCFA", "instrument_cfa"]
 
@@ -43,6 +48,37 @@ class InstrumentCFA:
     loadings: dict
 
 
+@dataclasses.dataclass(frozen=True)
+class _ModelledDimensions:
+    """The instrument cut down to the dimensions and items the CFA models.
+
+    Passed to :func:`~satscore._sem.cfa.cfa` as its model, so the factors are the dimensions'
+    scored items present in the data, while the instrument's reverse-keyed items are reversed
+    with their response scale and the sign warnings name the instrument fix, exactly as with the
+    whole instrument as the model.
+    """
+
+    instrument: Any
+    items: dict[str, list[str]]
+
+    @property
+    def id(self) -> str:
+        return str(getattr(self.instrument, "id", "?"))
+
+    @property
+    def dimensions(self) -> tuple[types.SimpleNamespace, ...]:
+        return tuple(types.SimpleNamespace(id=dim) for dim in self.items)
+
+    def scored_items(self, dimension: str) -> tuple[str, ...]:
+        return tuple(self.items[dimension])
+
+    def item(self, item_id: str) -> Any:
+        return self.instrument.item(item_id)
+
+    def item_scale(self, item_id: str) -> Any:
+        return self.instrument.item_scale(item_id)
+
+
 def _warn(message: str, category: type[Warning], notes: list[str]) -> None:
     notes.append(message)
     warnings.warn(message, category, stacklevel=4)
@@ -63,10 +99,6 @@ def instrument_cfa(
     htmt_max: float,
 ) -> InstrumentCFA:
     """Fit the CFA of *dims* of ``vr.instrument`` on ``vr`` and derive validity and flags."""
-    from satscore._sem.cfa import fit_model
-    from satscore._sem.keys import opposite_sign_items
-    from satscore._sem.validity import validity_report
-
     inst = vr.instrument
     notes: list[str] = []
     model: dict[str, list[str]] = {}
@@ -87,16 +119,10 @@ def instrument_cfa(
     if not model:
         _warn("CFA not fitted: no dimension has 2 or more scored items.", SatscoreWarning, notes)
         return dataclasses.replace(failed, notes=tuple(notes))
-    reverse = {}
-    for items in model.values():
-        for item in items:
-            if inst.item(item).reverse:
-                scale = inst.item_scale(item)
-                reverse[item] = float(scale.min + scale.max)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fit = fit_model(vr, model, missing=missing, reverse=reverse)
+            fit = cfa(vr, _ModelledDimensions(inst, model), missing=missing)
     except SatscoreError as err:
         _warn(f"CFA not fitted: {err}", SatscoreWarning, notes)
         return dataclasses.replace(failed, notes=tuple(notes))
@@ -258,8 +284,6 @@ def summary_rows(rep: Any) -> pd.DataFrame:
 
 def cfa_sentence(rep: Any, *, html: bool = False) -> str:
     """One sentence on the report's CFA: fit and reversed items, or why it is missing."""
-    import html as _html
-
     if rep.cfa_status == "off":
         text = "CFA: switched off (cfa=False)."
     elif rep.cfa is None:
@@ -274,4 +298,4 @@ def cfa_sentence(rep: Any, *, html: bool = False) -> str:
         )
         if rep.cfa_status == "fitted_partial":
             text += " Left out: " + "; ".join(n for n in rep.cfa_notes if "left out" in n)
-    return _html.escape(text) if html else text
+    return html_lib.escape(text) if html else text

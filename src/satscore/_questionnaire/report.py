@@ -20,6 +20,11 @@ from satscore._core.errors import (
     SatscoreWarning,
 )
 from satscore._core.results import ResultMixin
+from satscore._psychometrics.alpha import cronbach_alpha
+from satscore._psychometrics.efa import efa
+from satscore._psychometrics.omega import omega
+from satscore._questionnaire.cfa_section import cfa_sentence, instrument_cfa, summary_rows
+from satscore.instruments import Instrument, ValidatedResponses, load_instrument
 
 __all__ = ["ReliabilityReport", "reliability_report"]
 
@@ -119,8 +124,6 @@ class ReliabilityReport(ResultMixin):
         row carries the model-fit flags, or ``cfa_failed``). Without ``cfa=False`` there is
         always a "cfa" row, NaN when the CFA failed.
         """
-        from satscore._questionnaire.cfa_section import summary_rows
-
         return summary_rows(self)
 
     def __repr__(self) -> str:
@@ -131,16 +134,12 @@ class ReliabilityReport(ResultMixin):
         )
 
     def _repr_html_(self) -> str:
-        from satscore._questionnaire.cfa_section import cfa_sentence
-
         html = super()._repr_html_()
         return html.replace("</strong>", f"</strong><p>{cfa_sentence(self, html=True)}</p>", 1)
 
 
 # ------------------------------------------------------------------------------------------
 def _validated(responses: Any, instrument: Any, id_column: str | None) -> Any:
-    from satscore.instruments import Instrument, ValidatedResponses
-
     if isinstance(responses, ValidatedResponses):
         if instrument is not None and instrument != responses.instrument:
             msg = (
@@ -163,8 +162,6 @@ def _validated(responses: Any, instrument: Any, id_column: str | None) -> Any:
         )
         raise InstrumentError(msg)
     if isinstance(instrument, str):
-        from satscore.instruments import load_instrument
-
         instrument = load_instrument(instrument)
     if not isinstance(instrument, Instrument):
         msg = f"instrument must be an Instrument or an instrument id; found {instrument!r}."
@@ -326,10 +323,6 @@ def reliability_report(
     >>> print(rep.flags.loc[rep.flags["flag"] == "low_ave", "message"].item())
     AVE 0.413 of 'service_quality' < 0.50
     """
-    from satscore._psychometrics.alpha import cronbach_alpha
-    from satscore._psychometrics.efa import efa
-    from satscore._psychometrics.omega import omega
-
     confidence_level = check_confidence_level(confidence_level)
     alpha_threshold = check_probability("alpha_threshold", alpha_threshold)
     r_drop_threshold = check_probability("r_drop_threshold", r_drop_threshold)
@@ -466,8 +459,6 @@ def reliability_report(
                 flags.append(("item", dim, item, "cross_loading", other, own, msg))
     part = None
     if cfa:
-        from satscore._questionnaire.cfa_section import instrument_cfa
-
         part = instrument_cfa(
             vr,
             dims,

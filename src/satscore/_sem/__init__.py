@@ -1,2 +1,2 @@
-"""L2 structural equation models: syntax, model, optimiser, fit measures, missing data, CFA,
-validity, invariance."""
+"""L2 structural equation models: syntax, model, sample moments (in memory, streamed, FIML),
+optimiser, fit measures, reverse keys, CFA, validity, invariance."""

@@ -1,4 +1,4 @@
-"""Confirmatory factor analysis by maximum likelihood (lavaan's defaults).
+"""Confirmatory factor analysis by maximum likelihood (lavaan's defaults): :func:`cfa`.
 
 The fit works on sample moments only (one pass over the data), so its cost after that pass does
 not depend on the number of respondents. Estimation is Fisher scoring (Gauss-Newton on the ML
@@ -13,7 +13,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from satscore._core.checks import check_option
 from satscore._core.errors import (
@@ -23,171 +22,27 @@ from satscore._core.errors import (
     OptionError,
     SatscoreWarning,
 )
-from satscore._core.results import ConfidenceInterval, ResultMixin
+from satscore._psychometrics.efa_fit import small_matrix_threads
 from satscore._sem.data import prepare_moments
-from satscore._sem.fit import (
-    FitState,
-    estimates_table,
-    fit_measures,
-    modification_indices,
-    residual_correlations,
-)
+from satscore._sem.fit import FitState
 from satscore._sem.keys import apply_reversal, is_instrument, reverse_key_warnings, reverse_spec
 from satscore._sem.model import (
     EQUAL_OPTIONS,
-    LOADING,
-    Moments,
     ParTable,
     build_partable,
     check_structure,
     evaluate,
     normalise_parameter,
 )
-from satscore._sem.optim import (
-    check_identified,
-    estimate,
-    observed_hessian,
-    small_blas,
-    start_values,
-)
+from satscore._sem.moments import SampleMoments
+from satscore._sem.optim import check_identified, estimate, observed_hessian, start_values
+from satscore._sem.result import CFAResult, cfa_result
 from satscore._sem.syntax import ParsedModel, parse_model
 
-__all__ = ["CFAResult", "fit_model"]
+__all__ = ["CFAResult", "cfa"]
 
 
-@dataclasses.dataclass(frozen=True)
-class CFAResult(ResultMixin):
-    """A fitted confirmatory factor analysis (maximum likelihood, lavaan's defaults).
-
-    Attributes
-    ----------
-    chi2 : float
-        Model chi-square as lavaan reports it: ``sum_g N_g F_ML,g`` (sample covariances with
-        divisor N).
-    df : int
-        Degrees of freedom: sample moments minus free parameters.
-    pvalue : float
-        p-value of ``chi2`` (NaN for a saturated model, ``df = 0``).
-    cfi, tli : float
-        Comparative fit index and Tucker-Lewis index against the independence model.
-    rmsea : float
-        Root mean square error of approximation, ``sqrt(max(chi2/df - 1, 0) / N)`` times
-        ``sqrt(G)`` for G groups.
-    rmsea_ci : ConfidenceInterval
-        90% interval for the RMSEA (lavaan's non-centrality method).
-    srmr : float
-        Standardized root mean square residual (lavaan's ``srmr``: Bentler's, means included
-        when the model has a mean structure).
-    loglik, aic, bic : float
-        Log-likelihood, Akaike and Bayesian information criteria.
-    n : int
-        Respondents used (complete cases on the model's items; with ``missing="ml"`` every
-        row with at least one answer).
-    converged : bool
-        Whether the optimiser met its convergence criterion.
-    iterations : int
-        Fisher-scoring iterations used (not comparable with lavaan's nlminb count).
-    estimates : pandas.DataFrame
-        One row per parameter: ``lhs, op, rhs`` (``group`` with several groups), ``label``,
-        ``free``, ``est``, ``se``, ``z``, ``pvalue``, ``std_lv``, ``std_all``. Fixed parameters
-        have ``se = 0`` and NaN ``z``/``pvalue`` (as in lavaan).
-    std_loadings : pandas.DataFrame
-        Completely standardized loadings, items x factors (rows ``(group, item)`` with groups);
-        0 where an item does not load.
-    residual_correlations : pandas.DataFrame or dict
-        Observed minus model-implied correlations (lavaan ``residuals(fit, type = "cor")``);
-        a dict group -> DataFrame with several groups.
-    fit_measures : dict
-        All fit measures, including ``baseline_chi2``, ``baseline_df``, ``npar``,
-        ``unrestricted_loglik`` and ``srmr_nomean``.
-    groups : tuple
-        Group labels (order of first appearance), ``("all",)`` for one group.
-    n_by_group : dict
-        Complete cases per group.
-    model : str
-        The model in lavaan syntax.
-    reversed_items : dict
-        Items modelled reverse-keyed, as ``min + max - x``: item -> ``min + max`` used (from
-        the instrument's response scale, or from the data with ``keys=``; None when fitted
-        from ``sample_cov``, where only the covariances' sign changes). Empty if none.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd, satscore
-    >>> rng = np.random.default_rng(1)
-    >>> f = rng.normal(size=(400, 1))
-    >>> x = f * [0.8, 0.7, 0.6, 0.5] + rng.normal(0, 0.6, (400, 4))
-    >>> df = pd.DataFrame(x, columns=["a", "b", "c", "d"])
-    >>> fit = satscore.cfa(df, {"f": ["a", "b", "c", "d"]})
-    >>> # R: fit <- lavaan::cfa("f =~ a + b + c + d", data = df)
-    >>> # R: parameterEstimates(fit, standardized = TRUE); fitMeasures(fit)
-    >>> est = fit.estimates[fit.estimates["op"] == "=~"]
-    >>> print(est[["rhs", "est", "se", "std_all"]].round(3).to_string(index=False))
-    rhs   est    se  std_all
-      a 1.000 0.000    0.771
-      b 0.934 0.071    0.792
-      c 0.678 0.060    0.631
-      d 0.609 0.056    0.602
-    >>> print(f"chi2({fit.df}) = {fit.chi2:.3f}, CFI = {fit.cfi:.4f}, SRMR = {fit.srmr:.4f}")
-    chi2(2) = 4.711, CFI = 0.9942, SRMR = 0.0192
-    """
-
-    chi2: float
-    df: int
-    pvalue: float
-    cfi: float
-    tli: float
-    rmsea: float
-    rmsea_ci: ConfidenceInterval
-    srmr: float
-    loglik: float
-    aic: float
-    bic: float
-    n: int
-    converged: bool
-    iterations: int
-    estimates: pd.DataFrame
-    std_loadings: pd.DataFrame
-    residual_correlations: Any
-    fit_measures: dict
-    groups: tuple
-    n_by_group: dict
-    model: str
-    _state: Any = dataclasses.field(default=None, repr=False, compare=False)
-    reversed_items: dict = dataclasses.field(default_factory=dict)
-    _title = "Confirmatory factor analysis (ML)"
-
-    def __repr__(self) -> str:
-        ci = f"[{self.rmsea_ci.low:.3f}, {self.rmsea_ci.high:.3f}]"
-        groups = f", groups={len(self.groups)}" if len(self.groups) > 1 else ""
-        return (
-            f"CFAResult(chi2={self.chi2:.3f}, df={self.df}, pvalue={self.pvalue:.3g}, "
-            f"cfi={self.cfi:.3f}, tli={self.tli:.3f}, rmsea={self.rmsea:.3f} {ci}, "
-            f"srmr={self.srmr:.3f}, n={self.n}{groups}, converged={self.converged})"
-        )
-
-    def summary(self) -> pd.DataFrame:
-        """Fit measures as a tidy DataFrame (``measure``, ``value``)."""
-        rows = [(k, v) for k, v in self.fit_measures.items()]
-        rows.insert(0, ("converged", float(self.converged)))
-        return pd.DataFrame(rows, columns=["measure", "value"])
-
-    def modification_indices(self, *, sort: bool = True, minimum: float = 0.0) -> pd.DataFrame:
-        """Modification indices (lavaan ``modindices``): ``mi``, ``epc``, ``sepc_lv``, ``sepc_all``.
-
-        One row per fixed or absent loading / covariance whose release is identified.
-        ``sort`` orders by decreasing ``mi``; rows with ``mi <= minimum`` are dropped when
-        ``minimum > 0``.
-        """
-        frame = modification_indices(self._state)
-        if minimum > 0:
-            frame = frame[frame["mi"] > minimum]
-        if sort:
-            frame = frame.sort_values("mi", ascending=False, kind="stable")
-        return frame.reset_index(drop=True)
-
-
-def fit_model(
+def cfa(
     data: Any,
     model: Any,
     *,
@@ -201,15 +56,134 @@ def fit_model(
     n_obs: int | None = None,
     max_iter: int = 1000,
     keys: Any = None,
-    check_keys: bool = True,
-    reverse: dict | None = None,
 ) -> CFAResult:
-    """Implementation of :func:`satscore.cfa` (see there).
+    """Fit a confirmatory factor analysis by maximum likelihood, as lavaan's ``cfa()``.
 
-    ``check_keys=False`` skips the reverse-keying sign warning (used for the nested fits of an
-    invariance test, which warn once). ``reverse`` (internal) gives the items to reverse with
-    their ``min + max`` from an instrument's scales when the model is a dict of some of its
-    dimensions (reliability_report).
+    lavaan's defaults throughout: the first loading of each factor is fixed to 1 (or, with
+    ``std_lv=True``, factor variances are fixed to 1 and all loadings free); factor variances
+    and covariances and residual variances are free; sample covariances use divisor N; the
+    chi-square is ``sum_g N_g F_ML,g``; standard errors come from the expected information.
+    With ``group`` (or ``missing="ml"``) the model has a mean structure (free intercepts,
+    latent means fixed to 0; with equal intercepts the latent means are free beyond the first
+    group).
+
+    The fit uses only the sample moments, so after one pass over the data its cost does not
+    depend on the number of respondents.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or ValidatedResponses or None
+        One column per item (numeric codes); other columns are ignored. ``None`` with
+        ``sample_cov``.
+    model : dict, str or Instrument
+        ``{"factor": ["item", ...]}``; lavaan syntax (``"visual =~ x1 + x2 + x3"``, with
+        ``~~`` (co)variances, fixed values ``0.5*x2``, ``NA*x1`` (free), labels ``a*x2`` for
+        equality, ``c(a, b)*x2`` per group, ``#`` comments); or an instrument, whose dimensions
+        become factors of their scored items. With an instrument the data are raw codes (as
+        ``instrument.validate`` gives them) and its reverse-keyed items (``Item.reverse``) are
+        modelled as ``(scale min + scale max) - x`` with the item's response scale; the result
+        lists them in ``reversed_items``.
+    estimator : {"ml"}
+        Maximum likelihood (the only estimator).
+    missing : {"listwise", "ml"}
+        ``"listwise"`` (default) drops rows with a missing value on any model item;
+        ``"ml"`` (alias ``"fiml"``) is full-information maximum likelihood as lavaan's
+        ``missing = "ml"``: every row with at least one answer contributes, the model gets a
+        mean structure, the chi-square is against the EM-estimated saturated model, and
+        standard errors use the observed information (lavaan's default there). Appropriate
+        for missing-at-random item non-response, not for items that were never asked.
+    std_lv : bool, default False
+        Identify factors by fixing their variances to 1 instead of the first loading.
+    group : str, optional
+        Column defining groups for a multi-group model (order of first appearance; the first
+        is the reference group).
+    equal : sequence of str
+        Cross-group equality constraints (lavaan ``group.equal``): any of ``"loadings"``,
+        ``"intercepts"``, ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``,
+        ``"lv.covariances"``, ``"means"``.
+    partial : sequence of str
+        Parameters exempted from ``equal`` (lavaan ``group.partial``) for partial invariance,
+        e.g. ``("x3 ~1",)`` (an intercept) or ``("visual =~ x2",)`` (a loading).
+    sample_cov : pandas.DataFrame, optional
+        Fit from a covariance matrix (item names as index and columns, divisor N - 1, rescaled
+        to divisor N as lavaan's ``sample.cov.rescale``) instead of raw data; needs ``n_obs``.
+    n_obs : int, optional
+        Number of respondents behind ``sample_cov``.
+    max_iter : int, default 1000
+        Maximum Fisher-scoring iterations.
+    keys : sequence of str, optional
+        Reverse-keyed items of a dict or lavaan-syntax model, modelled as
+        ``(min + max) - x`` where min and max are the item's observed minimum and maximum
+        (so a 1-5 item answered 1..5 becomes ``6 - x``; with ``sample_cov`` only the sign of its
+        covariances changes). Not allowed with an instrument, whose ``Item.reverse`` flags
+        decide. lavaan has no such option: reverse the column before ``cfa()``.
+
+    Returns
+    -------
+    CFAResult
+        Fit measures (chi2, df, pvalue, cfi, tli, rmsea, rmsea_ci, srmr, loglik, aic, bic),
+        ``estimates``, ``std_loadings``, ``residual_correlations``,
+        ``modification_indices()`` and ``reversed_items``.
+
+    Raises
+    ------
+    DataError
+        An item of the model is not in ``data`` (close matches are listed), an item is
+        constant, the sample covariance matrix is not positive definite, or a group has fewer
+        complete rows than items + 1.
+    ModelSpecificationError
+        Unreadable syntax, or a factor / model that is not identified (e.g. a factor with one
+        indicator, or two indicators and no correlation with another factor).
+    OptionError
+        An unknown estimator, missing-data method or equality constraint; ``keys`` with an
+        instrument model.
+
+    Warns
+    -----
+    ConvergenceWarning
+        The optimiser stopped before converging (``converged`` is then False).
+    HeywoodWarning
+        A negative residual variance or a non-positive-definite factor covariance matrix.
+    ReverseKeyWarning
+        An item's standardized loading has the opposite sign to the other items of its factor
+        (typically a reverse-keyed item left unreversed); the message names the item and the
+        fix (``keys=[item]``, or ``reverse=True`` in the instrument).
+
+    See Also
+    --------
+    validity_report : CR, AVE, Fornell-Larcker and HTMT from the same fit.
+    measurement_invariance : configural, metric and scalar models across groups.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import satscore
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], size=600)
+    >>> x = np.hstack([f[:, [0]] * [0.8, 0.7, 0.6], f[:, [1]] * [0.8, 0.7, 0.6]])
+    >>> x = x + rng.normal(0, 0.6, (600, 6))
+    >>> df = pd.DataFrame(x, columns=["q1", "q2", "q3", "q4", "q5", "q6"])
+    >>> fit = satscore.cfa(df, "service =~ q1 + q2 + q3; staff =~ q4 + q5 + q6")
+    >>> # R: lavaan::cfa("service =~ q1 + q2 + q3; staff =~ q4 + q5 + q6", data = df)
+    >>> print(f"chi2({fit.df}) = {fit.chi2:.2f}, CFI = {fit.cfi:.3f}, SRMR = {fit.srmr:.4f}")
+    chi2(8) = 2.04, CFI = 1.000, SRMR = 0.0089
+    >>> print(fit.std_loadings.round(3))
+          service  staff
+    item
+    q1      0.810  0.000
+    q2      0.768  0.000
+    q3      0.665  0.000
+    q4      0.000  0.730
+    q5      0.000  0.758
+    q6      0.000  0.708
+
+    A reverse-worded item: ``keys=`` models it as ``min + max - x`` (here -q6 stands in).
+
+    >>> df["q6"] = -df["q6"]
+    >>> fit = satscore.cfa(df, "service =~ q1 + q2 + q3; staff =~ q4 + q5 + q6", keys=["q6"])
+    >>> # R: df$q6 <- min(df$q6) + max(df$q6) - df$q6; lavaan::cfa(model, data = df)
+    >>> print(f"{fit.std_loadings.loc['q6', 'staff']:.3f}", list(fit.reversed_items))
+    0.708 ['q6']
     """
     if not isinstance(estimator, str) or estimator.lower() != "ml":
         msg = (
@@ -228,10 +202,7 @@ def fit_model(
     if int(max_iter) < 1:
         raise OptionError(f"max_iter must be a positive integer; found {max_iter!r}.")
     pm = parse_model(model)
-    if reverse is not None:
-        spec = {k: v for k, v in reverse.items() if k in pm.observed}
-    else:
-        spec = reverse_spec(data, model, pm, keys, from_cov=sample_cov is not None)
+    spec = reverse_spec(data, model, pm, keys, from_cov=sample_cov is not None)
     moments, groups, _ = prepare_moments(
         data, pm, group=group, sample_cov=sample_cov, n_obs=n_obs, missing=missing
     )
@@ -254,13 +225,11 @@ def fit_model(
         partial=partial,
     )
     check_structure(pm, tab)
-    with small_blas():
+    with small_matrix_threads():
         result = _fit_tab(pm, tab, moments, groups, int(max_iter))
     if spec:
         result = dataclasses.replace(result, reversed_items=spec)
-    if check_keys:
-        by_instrument = is_instrument(model) or reverse is not None
-        reverse_key_warnings(result.std_loadings, instrument=by_instrument, stacklevel=4)
+    reverse_key_warnings(result.std_loadings, instrument=is_instrument(model), stacklevel=3)
     return result
 
 
@@ -282,7 +251,7 @@ def _check_partial(partial: tuple, pm: ParsedModel, equal: tuple) -> None:
 
 
 def _fit_tab(
-    pm: ParsedModel, tab: ParTable, moments: list[Moments], groups: tuple, max_iter: int
+    pm: ParsedModel, tab: ParTable, moments: list[SampleMoments], groups: tuple, max_iter: int
 ) -> CFAResult:
     theta0 = start_values(tab, pm, moments)
     check_identified(tab)
@@ -295,7 +264,7 @@ def _fit_tab(
             "the estimates and fit measures are unreliable. Check for items that barely load, "
             "near-zero variances or a mis-specified model, or raise max_iter.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     if any(m.patterns is not None for m in moments):
         hess = observed_hessian(tab, theta, moments)  # lavaan: information = "observed"
@@ -313,14 +282,14 @@ def _fit_tab(
             "available (NaN); the model may be empirically under-identified (e.g. a factor "
             "correlation near zero with a two-indicator factor).",
             SatscoreWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
         vcov = np.full_like(info, np.nan)
     else:
         vcov = np.linalg.inv(info)
     state = FitState(tab=tab, theta=theta, moments=moments, groups=groups, vcov=vcov, chi2=t_val)
     _heywood(state)
-    return _result(state, pm, converged, iterations)
+    return cfa_result(state, pm, converged, iterations)
 
 
 def _heywood(state: FitState) -> None:
@@ -333,55 +302,12 @@ def _heywood(state: FitState) -> None:
                 f"negative residual variance (Heywood case) for item(s) {neg}{where}; the "
                 "solution is improper. Check the item's loadings or drop it.",
                 HeywoodWarning,
-                stacklevel=5,
+                stacklevel=4,
             )
         if np.linalg.eigvalsh(phi)[0] < 0:
             warnings.warn(
                 f"the factor covariance matrix{where} is not positive definite (a factor "
                 "correlation beyond +-1); the factors may not be distinct.",
                 HeywoodWarning,
-                stacklevel=5,
+                stacklevel=4,
             )
-
-
-def _result(state: FitState, pm: ParsedModel, converged: bool, iterations: int) -> CFAResult:
-    fm = fit_measures(state)
-    est = estimates_table(state)
-    tab = state.tab
-    p, m, ng = len(tab.observed), len(tab.latent), len(state.groups)
-    loads = np.zeros((ng, p, m))
-    sel = tab.kind == LOADING
-    loads[tab.group[sel], tab.i[sel], tab.j[sel]] = est["std_all"].to_numpy()[sel]
-    if ng == 1:
-        index = pd.Index(list(tab.observed), name="item")
-        rescor = residual_correlations(state)[0]
-    else:
-        index = pd.MultiIndex.from_product(
-            [list(state.groups), list(tab.observed)], names=["group", "item"]
-        )
-        rescor = dict(zip(state.groups, residual_correlations(state), strict=True))
-    std = pd.DataFrame(loads.reshape(ng * p, m), index=index, columns=list(tab.latent))
-    return CFAResult(
-        chi2=fm["chi2"],
-        df=fm["df"],
-        pvalue=fm["pvalue"],
-        cfi=fm["cfi"],
-        tli=fm["tli"],
-        rmsea=fm["rmsea"],
-        rmsea_ci=ConfidenceInterval(fm["rmsea_ci_low"], fm["rmsea_ci_high"]),
-        srmr=fm["srmr"],
-        loglik=fm["loglik"],
-        aic=fm["aic"],
-        bic=fm["bic"],
-        n=fm["n"],
-        converged=bool(converged),
-        iterations=int(iterations),
-        estimates=est,
-        std_loadings=std,
-        residual_correlations=rescor,
-        fit_measures=fm,
-        groups=state.groups,
-        n_by_group={g: m.n for g, m in zip(state.groups, state.moments, strict=True)},
-        model=pm.to_syntax(),
-        _state=state,
-    )

@@ -6,25 +6,21 @@ N (lavaan's ML convention); everything after that works on these moments only.
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from satscore._core.checks import check_columns
 from satscore._core.errors import DataError, OptionError, SatscoreTypeError, SatscoreWarning
 from satscore._sem.missing import fiml_moments
-from satscore._sem.model import Moments
+from satscore._sem.moments import SampleMoments, check_group_size, sample_moments
+from satscore._sem.streamed import cfa_moments, check_model_columns
 from satscore._sem.syntax import ParsedModel
 from satscore._stream.chunks import is_out_of_core
 
 __all__ = ["prepare_moments"]
-
-
-def _close(name: str, columns: list[str]) -> str:
-    close = difflib.get_close_matches(name, columns, n=3, cutoff=0.5)
-    return f" Close matches: {', '.join(map(repr, close))}." if close else ""
 
 
 def _unwrap(data: Any) -> Any:
@@ -42,7 +38,7 @@ def prepare_moments(
     sample_cov: Any = None,
     n_obs: int | None = None,
     missing: str = "listwise",
-) -> tuple[list[Moments], tuple, int]:
+) -> tuple[list[SampleMoments], tuple, int]:
     """Group-wise sample moments: ``(moments, groups, n_dropped)``.
 
     ``missing="listwise"`` keeps complete rows; ``missing="ml"`` keeps every row with at least
@@ -56,8 +52,6 @@ def prepare_moments(
             raise OptionError(msg)
         return _moments_from_cov(sample_cov, items, n_obs, group), ("all",), 0
     if is_out_of_core(data):  # chunks or a dask DataFrame: moments from mergeable summaries
-        from satscore._psychometrics.streamed import cfa_moments
-
         return cfa_moments(data, pm, group=group, missing=missing)
     data = _unwrap(data)
     if isinstance(data, np.ndarray) and data.ndim == 2:
@@ -68,20 +62,9 @@ def prepare_moments(
             f"{type(data).__name__}. Or pass sample_cov=... and n_obs=..."
         )
         raise SatscoreTypeError(msg)
-    columns = [str(c) for c in data.columns]
-    absent = [i for i in items if i not in columns]
-    if absent:
-        msg = (
-            f"item {absent[0]!r} of the model is not a column of data."
-            f"{_close(absent[0], columns)} Fix the model or rename the column"
-            + (f"; other missing items: {absent[1:]}." if len(absent) > 1 else ".")
-        )
-        raise DataError(msg)
+    check_model_columns([str(c) for c in data.columns], items, group)
     x = _item_matrix(data, items)
     if group is not None:
-        if group not in data.columns:
-            msg = f"group column {group!r} is not in data.{_close(group, columns)}"
-            raise DataError(msg)
         gcol = data[group]
         if isinstance(gcol.dtype, pd.CategoricalDtype):
             labels = [c for c in gcol.cat.categories if (gcol == c).any()]
@@ -98,7 +81,7 @@ def prepare_moments(
                 "of the multi-group model (as lavaan does). Fill in the group or drop the rows "
                 "to silence this.",
                 SatscoreWarning,
-                stacklevel=4,
+                stacklevel=3,
             )
     else:
         labels, codes = ["all"], np.zeros(len(x), dtype=int)
@@ -116,16 +99,10 @@ def prepare_moments(
         xg = x if rows.all() else x[rows]
         ng = xg.shape[0]
         where = f"group {lab!r}" if group is not None else "data"
-        if ng < p + 1:
-            msg = (
-                f"{where} has {ng} complete row(s) on the model's {p} items; a CFA needs at "
-                f"least {p + 1} (and in practice many more). Merge small groups or drop the "
-                "group from the analysis."
-            )
-            raise DataError(msg)
+        check_group_size(ng, p, where)
         mean = xg.mean(axis=0)
         cov = _centered_crossprod(xg, mean) / ng
-        moments.append(_make_moments(ng, mean, cov, items, where))
+        moments.append(sample_moments(ng, mean, cov, items, where))
     return moments, tuple(labels), dropped
 
 
@@ -174,7 +151,9 @@ def _item_matrix(data: pd.DataFrame, items: list[str]) -> np.ndarray:
     return x
 
 
-def _moments_from_cov(sample_cov: Any, items: list[str], n_obs: Any, group: Any) -> list[Moments]:
+def _moments_from_cov(
+    sample_cov: Any, items: list[str], n_obs: Any, group: Any
+) -> list[SampleMoments]:
     if group is not None:
         msg = "group= needs raw data; sample_cov supports a single group only."
         raise OptionError(msg)
@@ -186,38 +165,15 @@ def _moments_from_cov(sample_cov: Any, items: list[str], n_obs: Any, group: Any)
     if not isinstance(sample_cov, pd.DataFrame):
         msg = "sample_cov must be a DataFrame with item names as index and columns."
         raise SatscoreTypeError(msg)
-    cols = [str(c) for c in sample_cov.columns]
-    missing = [i for i in items if i not in cols]
-    if missing:
-        msg = f"item {missing[0]!r} of the model is not in sample_cov.{_close(missing[0], cols)}"
-        raise DataError(msg)
+    check_columns(
+        [str(c) for c in sample_cov.columns],
+        items,
+        what="item",
+        where="in sample_cov (the model's items must be its rows and columns)",
+        fix="fix the model or the names of sample_cov",
+    )
     cov = sample_cov.loc[items, items].to_numpy(dtype=float)
     n = int(n_obs)
     # lavaan's sample.cov.rescale: an unbiased covariance is rescaled to divisor N
     cov = cov * (n - 1) / n
-    return [_make_moments(n, np.zeros(len(items)), cov, items, "sample_cov")]
-
-
-def _make_moments(n: int, mean: np.ndarray, cov: np.ndarray, items: list[str], where: str):
-    var = np.diag(cov)
-    const = [items[i] for i in np.flatnonzero(var <= (1e-8 * np.abs(mean)) ** 2 + 1e-300)]
-    if const:
-        msg = (
-            f"item {const[0]!r} has zero variance in {where}; a constant item cannot be "
-            "modelled. Drop it from the model"
-            + (f" (also constant: {const[1:]})." if const[1:] else ".")
-        )
-        raise DataError(msg)
-    corr = cov / np.sqrt(np.outer(var, var))
-    evals, evecs = np.linalg.eigh(corr)
-    if evals[0] < 1e-10:
-        vec = evecs[:, 0]
-        involved = [items[i] for i in np.argsort(-np.abs(vec)) if abs(vec[i]) > 0.1][:6]
-        msg = (
-            f"the sample covariance matrix of the model's items in {where} is not positive "
-            f"definite (smallest eigenvalue {evals[0]:.2e}); items {involved} are linearly "
-            "dependent. Drop a redundant item or collect more complete responses."
-        )
-        raise DataError(msg)
-    logdet = float(np.linalg.slogdet(cov)[1])
-    return Moments(n=int(n), mean=mean, cov=cov, logdet=logdet)
+    return [sample_moments(n, np.zeros(len(items)), cov, items, "sample_cov")]

@@ -18,11 +18,11 @@ from satscore._sem.model import (
     LV_COV,
     LV_MEAN,
     RESID,
-    Moments,
     ParTable,
     evaluate,
     implied,
 )
+from satscore._sem.moments import SampleMoments
 
 __all__ = [
     "FitState",
@@ -40,7 +40,7 @@ class FitState:
 
     tab: ParTable
     theta: np.ndarray
-    moments: list[Moments]
+    moments: list[SampleMoments]
     groups: tuple
     vcov: np.ndarray
     chi2: float

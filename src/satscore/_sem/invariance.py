@@ -23,9 +23,9 @@ import pandas as pd
 from scipy import stats
 
 from satscore._core.checks import check_option
-from satscore._core.errors import OptionError, SatscoreWarning
+from satscore._core.errors import OptionError, ReverseKeyWarning, SatscoreWarning
 from satscore._core.results import ResultMixin
-from satscore._sem.cfa import fit_model
+from satscore._sem.cfa import cfa
 
 __all__ = ["InvarianceResult", "measurement_invariance"]
 
@@ -132,7 +132,68 @@ def measurement_invariance(
     missing: str = "listwise",
     keys: Any = None,
 ) -> InvarianceResult:
-    """Implementation of :func:`satscore.measurement_invariance` (see there)."""
+    """Test configural, metric and scalar (optionally strict) invariance across groups.
+
+    Fits the multi-group CFA with increasing lavaan ``group.equal`` constraints: none
+    (configural), ``"loadings"`` (metric), ``"loadings", "intercepts"`` (scalar) and
+    optionally ``+ "residuals"`` (strict), and compares each with the previous level by the
+    chi-square difference test (lavaan ``lavTestLRT`` for ML), delta CFI and delta RMSEA.
+
+    Verdict rule: a level is supported when the chi-square difference has ``p > alpha`` **or**
+    ``delta CFI >= delta_cfi`` and ``delta RMSEA <= delta_rmsea`` (Chen 2007: -.010 and .015);
+    the configural model is supported when ``CFI >= configural_cfi`` and
+    ``RMSEA <= configural_rmsea``. ``holds`` is True while every level up to it is supported;
+    only then may group means be compared (scalar) or relationships (metric).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Item responses plus the grouping column.
+    model : dict, str or Instrument
+        The measurement model (as for :func:`cfa`).
+    group : str
+        Grouping column (e.g. ``"channel"``, ``"quarter"``, ``"language"``).
+    levels : sequence of str
+        Nested levels in order, from ``("configural", "metric", "scalar", "strict")``.
+    alpha, delta_cfi, delta_rmsea, configural_cfi, configural_rmsea : float
+        Verdict thresholds (see above).
+    std_lv : bool, default False
+        Identify factors by their variances (lavaan frees them beyond the first group once
+        loadings are equal).
+    partial : sequence of str
+        Parameters left free across groups in every constrained level (lavaan
+        ``group.partial``), e.g. ``("x3 ~1",)`` for partial scalar invariance.
+    missing : {"listwise", "ml"}
+        Missing-data handling (as for :func:`cfa`).
+    keys : sequence of str, optional
+        Reverse-keyed items of a dict or lavaan-syntax model (see :func:`cfa`); an
+        instrument's reverse-keyed items are reversed automatically.
+
+    Returns
+    -------
+    InvarianceResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import satscore
+    >>> rng = np.random.default_rng(7)
+    >>> f = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], size=600)
+    >>> x = np.hstack([f[:, [0]] * [0.8, 0.7, 0.6], f[:, [1]] * [0.8, 0.7, 0.6]])
+    >>> df = pd.DataFrame(x + rng.normal(0, 0.6, (600, 6)), columns=[f"q{i}" for i in range(1, 7)])
+    >>> df["branch"] = np.where(np.arange(600) % 2 == 0, "north", "south")
+    >>> inv = satscore.measurement_invariance(
+    ...     df, "service =~ q1 + q2 + q3; staff =~ q4 + q5 + q6", group="branch"
+    ... )
+    >>> # R: lavaan::cfa(model, df, group = "branch", group.equal = c("loadings", "intercepts"))
+    >>> print(inv.table[["level", "chi2", "df", "verdict"]].round(2).to_string(index=False))
+         level  chi2  df   verdict
+    configural 12.41  16 supported
+        metric 12.90  20 supported
+        scalar 14.04  24 supported
+    >>> inv.highest_level
+    'scalar'
+    """
     if group is None:
         msg = "measurement_invariance needs group='<column>' naming the grouping variable."
         raise OptionError(msg)
@@ -152,7 +213,8 @@ def measurement_invariance(
         with warnings.catch_warnings():
             if k:  # warned once, by the configural fit
                 warnings.filterwarnings("ignore", r"group column .* missing value", SatscoreWarning)
-            fits[lev] = fit_model(
+                warnings.simplefilter("ignore", ReverseKeyWarning)
+            fits[lev] = cfa(
                 data,
                 model,
                 group=group,
@@ -161,7 +223,6 @@ def measurement_invariance(
                 std_lv=std_lv,
                 missing=missing,
                 keys=keys,
-                check_keys=k == 0,
             )
     rows = []
     prev = None

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import ModelSpecificationError, OptionError, ReverseKeyWarning
-from satscore._sem.model import Moments
+from satscore._sem.moments import SampleMoments
 from satscore._sem.syntax import ParsedModel
 from satscore._stream.chunks import is_out_of_core
 
@@ -94,7 +94,9 @@ def reverse_spec(data: Any, model: Any, pm: ParsedModel, keys: Any, *, from_cov:
     return spec
 
 
-def apply_reversal(moments: list[Moments], items: tuple[str, ...], spec: dict) -> list[Moments]:
+def apply_reversal(
+    moments: list[SampleMoments], items: tuple[str, ...], spec: dict
+) -> list[SampleMoments]:
     """Moments of the data with the items of *spec* reversed as ``c - x``."""
     if not spec:
         return moments

@@ -9,10 +9,18 @@ model's FIML estimates are each item's observed mean and variance.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from satscore._core.errors import ConvergenceWarning, DataError
-from satscore._sem.model import Moments, Patterns
+from satscore._sem.moments import (
+    Patterns,
+    SampleMoments,
+    check_group_size,
+    check_positive_definite,
+    is_constant,
+)
 
 __all__ = ["fiml_moments"]
 
@@ -83,17 +91,12 @@ def _em(pats: Patterns, n: int, max_iter: int = 20000, tol: float = 1e-11):
     return mu, sigma, False
 
 
-def fiml_moments(x: np.ndarray, items: list[str], where: str) -> Moments:
+def fiml_moments(x: np.ndarray, items: list[str], where: str) -> SampleMoments:
     """Pattern statistics, EM saturated moments and the FIML baseline of one group."""
     keep = ~np.isnan(x).all(axis=1)
     x = x[keep]
     n, p = x.shape
-    if n < p + 1:
-        msg = (
-            f"{where} has {n} row(s) with at least one answer on the model's {p} items; a CFA "
-            f"needs at least {p + 1} (and in practice many more)."
-        )
-        raise DataError(msg)
+    check_group_size(n, p, where, rows="row(s) with at least one answer")
     observed = (~np.isnan(x)).astype(float)
     coverage = observed.T @ observed
     low = np.argwhere(coverage < 2)
@@ -107,7 +110,7 @@ def fiml_moments(x: np.ndarray, items: list[str], where: str) -> Moments:
         raise DataError(msg)
     for j in range(p):
         col = x[:, j][~np.isnan(x[:, j])]
-        if col.size < 2 or col.var() <= (1e-8 * abs(col.mean())) ** 2 + 1e-300:
+        if col.size < 2 or is_constant(col.var(), col.mean()):
             msg = (
                 f"item {items[j]!r} has zero variance (or fewer than 2 answers) in {where}; a "
                 "constant item cannot be modelled. Drop it from the model."
@@ -116,13 +119,11 @@ def fiml_moments(x: np.ndarray, items: list[str], where: str) -> Moments:
     pats = _patterns(x)
     mu, sigma, ok = _em(pats, n)
     if not ok:
-        import warnings
-
         warnings.warn(
             f"the EM estimate of the saturated model in {where} did not converge; the chi-square "
             "and fit measures under missing='ml' may be inaccurate.",
             ConvergenceWarning,
-            stacklevel=5,
+            stacklevel=4,
         )
     ll_h1 = _loglik(pats, mu, sigma)
     base = 0.0
@@ -130,14 +131,9 @@ def fiml_moments(x: np.ndarray, items: list[str], where: str) -> Moments:
         col = x[:, j]
         col = col[~np.isnan(col)]
         base += -0.5 * len(col) * (_LOG2PI + np.log(col.var()) + 1.0)
-    sign, logdet = np.linalg.slogdet(sigma)
-    if sign <= 0:
-        msg = (
-            f"the EM covariance matrix of the model's items in {where} is not positive definite; "
-            "items may be linearly dependent or too sparsely observed together."
-        )
-        raise DataError(msg)
-    return Moments(
+    check_positive_definite(sigma, items, where, what="EM covariance matrix")
+    logdet = np.linalg.slogdet(sigma)[1]
+    return SampleMoments(
         n=int(n),
         mean=mu,
         cov=sigma,

@@ -13,11 +13,11 @@ Row kinds: 0 loading (i = item, j = factor), 1 factor (co)variance (i, j factors
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import numpy as np
 
 from satscore._core.errors import ModelSpecificationError
+from satscore._sem.moments import SampleMoments
 from satscore._sem.syntax import Modifier, ParsedModel
 
 __all__ = ["EQUAL_OPTIONS", "ParTable", "build_partable", "implied", "jacobian"]
@@ -306,83 +306,8 @@ def jacobian(
     return ds, dm
 
 
-@dataclasses.dataclass(frozen=True)
-class Patterns:
-    """Missing-data patterns of one group, stacked: sizes, observed masks, embedded moments.
-
-    ``obs`` (P x p) marks the observed items of each pattern; ``mean`` (P x p) and ``cov``
-    (P x p x p) hold the pattern's means and covariances (divisor n_p) of its observed items,
-    zero elsewhere.
-    """
-
-    n: np.ndarray
-    obs: np.ndarray
-    mean: np.ndarray
-    cov: np.ndarray
-
-    @functools.cached_property
-    def _by_missing(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Patterns grouped by their number of missing items: (pattern indices, missing idx)."""
-        k_miss = (~self.obs).sum(axis=1)
-        out = []
-        for k in np.unique(k_miss):
-            idx = np.flatnonzero(k_miss == k)
-            miss = np.array([np.flatnonzero(~self.obs[i]) for i in idx], dtype=int)
-            out.append((idx, miss.reshape(len(idx), int(k))))
-        return out
-
-    def inverses(self, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """Embedded ``Sigma_oo^-1`` per pattern (zero on missing rows/columns) and
-        ``log|Sigma_oo|``; None when Sigma is not positive definite.
-
-        With ``Omega = Sigma^-1``: ``Sigma_oo^-1 = Omega_oo - Omega_om Omega_mm^-1 Omega_mo`` and
-        ``log|Sigma_oo| = log|Sigma| + log|Omega_mm|``, so only the small missing blocks are
-        inverted.
-        """
-        try:
-            chol = np.linalg.cholesky(sigma)
-        except np.linalg.LinAlgError:
-            return None
-        inv_chol = np.linalg.inv(chol)
-        omega = inv_chol.T @ inv_chol
-        logdet_sigma = 2.0 * np.log(np.diag(chol)).sum()
-        n_pat, p = self.obs.shape
-        a = np.empty((n_pat, p, p))
-        logdet = np.empty(n_pat)
-        for idx, miss in self._by_missing:
-            if miss.shape[1] == 0:
-                a[idx] = omega
-                logdet[idx] = logdet_sigma
-                continue
-            o_mm = omega[miss[:, :, None], miss[:, None, :]]
-            o_am = omega[:, miss].transpose(1, 0, 2)  # (P_m x p x k)
-            _, ld = np.linalg.slogdet(o_mm)
-            a[idx] = omega[None] - o_am @ np.linalg.solve(o_mm, o_am.transpose(0, 2, 1))
-            logdet[idx] = logdet_sigma + ld
-        mask = self.obs[:, :, None] & self.obs[:, None, :]
-        return np.where(mask, a, 0.0), logdet
-
-
-@dataclasses.dataclass(frozen=True)
-class Moments:
-    """Sample moments of one group: size, means and covariance with divisor N.
-
-    With full-information ML (``patterns`` given) ``mean`` and ``cov`` are the EM estimates of
-    the saturated model (lavaan's h1 "sample statistics"), ``loglik_h1`` its log-likelihood and
-    ``baseline_chi2`` the independence model's chi-square.
-    """
-
-    n: int
-    mean: np.ndarray
-    cov: np.ndarray
-    logdet: float
-    patterns: Patterns | None = None
-    loglik_h1: float | None = None
-    baseline_chi2: float | None = None
-
-
 def evaluate(
-    theta: np.ndarray, tab: ParTable, moments: list[Moments], want: int = 2
+    theta: np.ndarray, tab: ParTable, moments: list[SampleMoments], want: int = 2
 ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
     """ML discrepancy ``T = sum_g N_g F_g`` with gradient and expected Hessian in theta.
 
@@ -452,7 +377,7 @@ def evaluate(
     return total, grad, hess
 
 
-def _fiml_group(mom: Moments, sigma: np.ndarray, mu: np.ndarray, want: int):
+def _fiml_group(mom: SampleMoments, sigma: np.ndarray, mu: np.ndarray, want: int):
     """Full-information ML over the missing-data patterns of one group (vectorised).
 
     Returns ``(T_g, dT/dSigma, dT/dmu, (n_p, A_p))`` with ``T_g = -2 loglik + 2 loglik_h1`` (the

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from satscore._core.errors import ModelSpecificationError
@@ -11,18 +9,18 @@ from satscore._sem.model import (
     LOADING,
     LV_COV,
     RESID,
-    Moments,
     ParTable,
     evaluate,
     implied,
     jacobian,
 )
+from satscore._sem.moments import SampleMoments
 from satscore._sem.syntax import ParsedModel
 
-__all__ = ["check_identified", "estimate", "observed_hessian", "small_blas", "start_values"]
+__all__ = ["check_identified", "estimate", "observed_hessian", "start_values"]
 
 
-def start_values(tab: ParTable, pm: ParsedModel, moments: list[Moments]) -> np.ndarray:
+def start_values(tab: ParTable, pm: ParsedModel, moments: list[SampleMoments]) -> np.ndarray:
     """Starting values: one-factor principal axes per factor, marker-scaled."""
     theta = np.full(tab.npar, np.nan)
     vals = tab.value.copy()
@@ -144,7 +142,7 @@ def check_identified(tab: ParTable) -> None:
 
 
 def estimate(
-    tab: ParTable, theta0: np.ndarray, moments: list[Moments], *, max_iter: int, tol: float
+    tab: ParTable, theta0: np.ndarray, moments: list[SampleMoments], *, max_iter: int, tol: float
 ) -> tuple[np.ndarray, float, bool, int]:
     """Fisher scoring with step halving; returns ``(theta, T, converged, iterations)``."""
     n = sum(m.n for m in moments)
@@ -186,17 +184,9 @@ def _offdiag_params(tab: ParTable) -> np.ndarray:
     return np.unique(tab.free[mask])
 
 
-def small_blas() -> contextlib.AbstractContextManager:
-    """Single-threaded BLAS for the small-matrix iterations (threads only add overhead there,
-    and a lot of it on a busy machine); a no-op when threadpoolctl is not installed."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
-
-
-def observed_hessian(tab: ParTable, theta: np.ndarray, moments: list[Moments]) -> np.ndarray | None:
+def observed_hessian(
+    tab: ParTable, theta: np.ndarray, moments: list[SampleMoments]
+) -> np.ndarray | None:
     """Hessian of the discrepancy by central differences of its analytic gradient."""
     q = len(theta)
     out = np.zeros((q, q))

@@ -21,11 +21,11 @@ continue on the next line after a trailing ``+``.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from satscore._core.checks import close_matches
 from satscore._core.errors import ModelSpecificationError, SatscoreTypeError
 
 __all__ = ["Modifier", "ParsedModel", "Term", "parse_model"]
@@ -395,12 +395,10 @@ def _assemble(terms: list[Term]) -> ParsedModel:
             continue
         for name in (t.lhs, t.rhs):
             if name not in known:
-                close = difflib.get_close_matches(name, sorted(known), n=3)
-                hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
                 msg = (
                     f"{t.lhs} ~~ {t.rhs}: {name!r} is neither a factor nor an indicator of the "
-                    f"model.{hint} Only variables that appear in a '=~' statement can have "
-                    "(co)variances."
+                    f"model.{close_matches(name, sorted(known))} Only variables that appear in a "
+                    "'=~' statement can have (co)variances."
                 )
                 raise ModelSpecificationError(msg)
         if (t.lhs in factors) != (t.rhs in factors):

@@ -15,7 +15,14 @@ import pandas as pd
 from satscore._core.errors import DataError
 from satscore._stats.correlation import _cov2cor
 
-__all__ = ["SINGULAR_RATIO", "as_correlation_matrix", "is_singular"]
+__all__ = [
+    "SINGULAR_RATIO",
+    "as_correlation_matrix",
+    "check_not_singular",
+    "dependent_items",
+    "is_numerically_singular",
+    "is_singular",
+]
 
 
 def as_correlation_matrix(values: Any, names: list[str] | None = None) -> np.ndarray | None:
@@ -102,3 +109,69 @@ def is_singular(eigenvalues: np.ndarray) -> bool:
     """
     vals = np.asarray(eigenvalues, dtype=float)
     return bool(abs(vals[0]) < SINGULAR_RATIO * max(abs(vals[-1]), 1.0))
+
+
+def is_numerically_singular(matrix: np.ndarray) -> bool:
+    """Whether a square matrix is singular to working precision: condition number above 1/eps.
+
+    That is R's rule for ``solve`` (reciprocal condition number below ``.Machine$double.eps``).
+    For such a matrix the *sign* of a computed determinant is rounding noise (it differs
+    between LAPACK builds), so satscore decides by the condition number (the ratio of the
+    largest to the smallest singular value) and never by that sign.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_numerically_singular(np.array([[1.0, 1.0], [1.0, 1.0 + 1e-17]]))
+    True
+    >>> is_numerically_singular(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    False
+    """
+    sv = np.linalg.svd(np.asarray(matrix, dtype=float), compute_uv=False)
+    return bool(not sv[-1] > np.finfo(float).eps * sv[0])
+
+
+def dependent_items(vector: np.ndarray, names: list[str], limit: int) -> list[str]:
+    """The items an eigenvector of a (nearly) zero eigenvalue involves, largest weights first.
+
+    Items with an absolute weight above 0.1, at most *limit* of them: the linearly dependent
+    items an error message names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dependent_items(np.array([0.05, -0.7, 0.7]), ["a", "b", "c"], 4)
+    ['b', 'c']
+    """
+    order = np.argsort(-np.abs(vector))
+    return [names[i] for i in order if abs(vector[i]) > 0.1][:limit]
+
+
+def check_not_singular(R: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Ascending eigenvalues and eigenvectors of the correlation matrix *R*, checked.
+
+    Raises
+    ------
+    DataError
+        *R* is singular (:func:`is_singular`); the message names the items of the smallest
+        eigenvector (the linearly dependent ones, e.g. a duplicated item or a total score).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R = np.array([[1.0, 1.0, 0.5], [1.0, 1.0, 0.5], [0.5, 0.5, 1.0]])
+    >>> check_not_singular(R, ["a", "b", "c"])
+    Traceback (most recent call last):
+    ...
+    satscore.errors.DataError: the correlation matrix is singular (smallest eigenvalue ...
+    """
+    vals, vecs = np.linalg.eigh(R)
+    if is_singular(vals):
+        involved = dependent_items(vecs[:, 0], names, 4)
+        msg = (
+            f"the correlation matrix is singular (smallest eigenvalue {vals[0]:.2e}): items "
+            f"{involved} are linearly dependent (e.g. a duplicated item or a total score). "
+            "Drop one of them."
+        )
+        raise DataError(msg)
+    return vals, vecs
