@@ -697,6 +697,7 @@ def test_in_memory_summary_merges_like_chunks():
     """The in-memory path's ScoreSummary of all rows equals the merge of its halves' summaries
     (segments seen in only one half included), so both paths share one mechanism."""
     from satscore._scoring.core import Segmented, frame_keys, summarize
+    from satscore._scoring.metrics import DEFAULT_METRICS
     from satscore._scoring.respondents import Subjects
     from satscore._stats import grouped as M
 
@@ -707,7 +708,7 @@ def test_in_memory_summary_merges_like_chunks():
     def summary(rows: np.ndarray):
         data = vr.data.iloc[rows]
         seg, segs = M.segment_codes(data, ["branch"])
-        subj = Subjects.from_instrument(INST, data, M.DEFAULT_METRICS, {})
+        subj = Subjects.from_instrument(INST, data, DEFAULT_METRICS, {})
         dtypes = (data["branch"].dtype,)
         return summarize(subj, Segmented(seg, frame_keys(segs), ("branch",), dtypes, w[rows]))
 

@@ -65,7 +65,7 @@ def periods(data: pd.DataFrame, period: str | None, current: Any) -> tuple[Any, 
 
 def kpi_specs(inst: Any) -> dict[str, tuple[str, str]]:
     """The instrument's default KPIs as score_survey defines them: name -> (metric, subject)."""
-    from satscore._scoring.score import _kpis
+    from satscore._scoring.options import kpi_map as _kpis
 
     return dict(_kpis(None, inst))
 

@@ -1,9 +1,9 @@
 """Response distribution per item and segment (the ``items`` table of SurveyScores).
 
 One mergeable :class:`DistributionSummary` (raw answer codes and missing
-reasons counted per item and segment) and one table builder serve both the
-in-memory path (summary of all rows, built on first access of
-``SurveyScores.items``) and the streamed path (one summary per chunk, merged).
+reasons counted per item and segment, one per row block or chunk, merged) and one
+table builder (:func:`distribution_table`, run on first access of
+``SurveyScores.items``) serve the in-memory and the streamed path alike.
 Raw codes are tabulated: reverse keying is a scoring step, not a property of
 the answer.
 """
@@ -21,14 +21,13 @@ from satscore._scoring.core import (
     FieldwiseMerge,
     Segmented,
     counts_summary,
-    frame_keys,
     moments_summary,
     stack_counts,
 )
 from satscore._stats import grouped as M
 from satscore._stream.summaries import CategoryCounts, Moments
 
-__all__ = ["DistributionSummary", "distribution_table", "item_distribution", "reason_list"]
+__all__ = ["DistributionSummary", "distribution_table", "reason_list"]
 
 _EXTRA_REASONS = ("blank", "invalid", "not_asked")  # reasons validation gives besides the scales'
 _ALL = "_all"
@@ -54,12 +53,15 @@ class DistributionSummary(FieldwiseMerge):
         Missing reasons per item over all rows (which reasons occur at all).
     total : Moments
         Column ``"_all"``: respondents and their weight per segment.
+    unknown : UnknownReasons
+        Missing reasons validation does not give (an error when the table is built).
     """
 
     raw: CategoryCounts
     reasons: CategoryCounts
     presence: CategoryCounts
     total: Moments
+    unknown: UnknownReasons
 
     @classmethod
     def of(cls, vr: Any, rows: Segmented) -> DistributionSummary:
@@ -76,7 +78,11 @@ class DistributionSummary(FieldwiseMerge):
         ws = M.Workspace(segment, len(keys))
         raw = counts_summary(raw_values, codes, ws, weights, keyed)
         index = pd.Index(reasons)
-        rvals = {c: _reason_codes(vr.missing_reason[c], index, c) for c in codes}
+        rvals, unknown = {}, {}
+        for c in codes:
+            rvals[c], bad = _reason_codes(vr.missing_reason[c], index)
+            if bad is not None:
+                unknown[c] = bad
         rcodes = dict.fromkeys(codes, tuple(float(i) for i in range(len(reasons))))
         reason_counts = counts_summary(rvals, rcodes, ws, weights, keyed)
         one = {"by": (), "keys": ((),), "key_dtypes": ()}
@@ -84,7 +90,33 @@ class DistributionSummary(FieldwiseMerge):
             {c: _occurrences(v, len(reasons)) for c, v in rvals.items()}, rcodes, None, one
         )
         total = moments_summary({_ALL: np.ones(len(segment))}, segment, len(keys), weights, keyed)
-        return cls(raw, reason_counts, presence, total)
+        return cls(raw, reason_counts, presence, total, UnknownReasons(unknown))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class UnknownReasons:
+    """The first missing reason per item that validation does not give (deferred error:
+    scoring goes on, building the ``items`` table raises)."""
+
+    first: dict[str, Any]
+
+    def merge(self, other: UnknownReasons) -> UnknownReasons:
+        """Per item, the reason of the earlier rows."""
+        return UnknownReasons({**other.first, **self.first})
+
+    def sorted(self) -> UnknownReasons:
+        return self
+
+    def check(self, inst: Any) -> None:
+        """Raise DataError for the first item (instrument order) with an unknown reason."""
+        for item in inst.items:
+            if item.id in self.first:
+                msg = (
+                    f"item {item.id!r} has missing reason {self.first[item.id]!r}, which "
+                    f"validation does not give; reasons are {list(reason_list(inst))}. Pass "
+                    "responses validated with Instrument.validate (or the raw responses)."
+                )
+                raise DataError(msg)
 
 
 def _occurrences(codes: np.ndarray, size: int) -> tuple[np.ndarray, None, None]:
@@ -93,40 +125,38 @@ def _occurrences(codes: np.ndarray, size: int) -> tuple[np.ndarray, None, None]:
     return np.bincount(given, minlength=size).reshape(1, size).astype(float), None, None
 
 
-def _reason_codes(series: pd.Series, index: pd.Index, item: str) -> np.ndarray:
-    """Position of each row's missing reason in ``index`` (NaN for valid answers)."""
+def _reason_codes(series: pd.Series, index: pd.Index) -> tuple[np.ndarray, Any]:
+    """Position of each row's missing reason in ``index`` (NaN for valid answers, and for
+    a reason not in ``index``), and the first such unknown reason (None if none)."""
     if isinstance(series.dtype, pd.CategoricalDtype):  # map the few categories, then take
         cats = series.cat.categories
         pos = index.get_indexer(cats).astype(float)
         codes = series.cat.codes.to_numpy()
-        used = np.unique(codes[codes >= 0])
-        if (pos[used] < 0).any():
-            _unknown(cats[used[pos[used] < 0][0]], index, item)
-        return np.where(codes >= 0, pos[np.maximum(codes, 0)], np.nan)
+        unknown = None
+        bad = np.flatnonzero(pos < 0)
+        if bad.size:
+            used = np.unique(codes[np.isin(codes, bad)])
+            if used.size:
+                unknown = cats[used[0]]
+            pos[bad] = np.nan
+        return np.append(pos, np.nan)[codes], unknown  # code -1 (no reason) takes the NaN
     arr = series.to_numpy(dtype=object)
     out = np.full(arr.shape[0], np.nan)
     given = pd.notna(arr)
+    unknown = None
     if given.any():
         pos = index.get_indexer(arr[given])
         if (pos < 0).any():
-            _unknown(arr[given][pos < 0][0], index, item)
-        out[given] = pos
-    return out
-
-
-def _unknown(reason: Any, index: pd.Index, item: str) -> None:
-    msg = (
-        f"item {item!r} has missing reason {reason!r}, which validation does not give; "
-        f"reasons are {list(index)}. Pass responses validated with "
-        "Instrument.validate (or the raw responses)."
-    )
-    raise DataError(msg)
+            unknown = arr[given][pos < 0][0]
+        out[given] = np.where(pos >= 0, pos, np.nan)
+    return out, unknown
 
 
 def distribution_table(
     inst: Any, dist: DistributionSummary, segments: pd.DataFrame
 ) -> pd.DataFrame:
     """The ``items`` table from a (sorted) summary whose segments are ``segments``."""
+    dist.unknown.check(inst)
     reasons = reason_list(inst)
     raw, rc = dist.raw, dist.reasons
     g_n = len(segments)
@@ -198,13 +228,3 @@ def _part(
             "share_of_all": share_all.ravel(),
         }
     )
-
-
-def item_distribution(scores: Any) -> pd.DataFrame:
-    """The ``items`` table of in-memory scores (one summary over all rows)."""
-    segments: pd.DataFrame = scores._segments
-    by = tuple(segments.columns)
-    dtypes = tuple(segments[c].dtype for c in by)
-    rows = Segmented(scores._segment, frame_keys(segments), by, dtypes, scores._weights)
-    dist = DistributionSummary.of(scores._validated, rows)
-    return distribution_table(scores.instrument, dist, segments)
