@@ -144,7 +144,9 @@ def test_moments_match_in_memory_moments(survey, weights):
     seg, segments = M.segment_codes(survey, by)
     w = None if weights is None else survey["w"].to_numpy()
     for j, col in enumerate("qrs"):
-        a = M.moments_aggregate(*M.value_moments(survey[col].to_numpy(float), seg, len(segments), w))
+        a = M.moments_aggregate(
+            *M.value_moments(survey[col].to_numpy(float), seg, len(segments), w)
+        )
         b = m.aggregate(j)
         for field in ("n", "sum_w", "estimate", "var", "n_eff"):
             assert _close(getattr(a, field), getattr(b, field)), (col, field)

@@ -20,7 +20,6 @@ from satscore._core.errors import DataError
 from satscore._scoring.core import (
     FieldwiseMerge,
     Segmented,
-    counts_summary,
     moments_summary,
     stack_counts,
 )
@@ -64,33 +63,106 @@ class DistributionSummary(FieldwiseMerge):
     unknown: UnknownReasons
 
     @classmethod
-    def of(cls, vr: Any, rows: Segmented) -> DistributionSummary:
-        """Summary of validated responses ``vr``."""
+    def of(
+        cls, vr: Any, rows: Segmented, scored: CategoryCounts | None = None
+    ) -> DistributionSummary:
+        """Summary of validated responses ``vr``.
+
+        ``scored``: counts of the recoded scored items over the same rows (the
+        :class:`~satscore._scoring.core.ScoreSummary` field ``items``); their raw counts
+        are the same counts (mirrored for a reverse-keyed item, whose recoded categories
+        are ``min + max - code``), so those items are not counted again.
+        """
         inst = vr.instrument
         data = vr.data
-        reasons = reason_list(inst)
         segment, keys, weights, keyed = rows.segment, rows.keys, rows.weights, rows.keyed()
-        codes, raw_values = {}, {}
+        codes: dict[str, tuple[float, ...]] = {}
+        parts: dict[str, tuple] = {}
+        ws = None
         for item in inst.items:
-            if item.id in data.columns:
-                codes[item.id] = tuple(float(c) for c in inst.scale(item.scale).codes)
-                raw_values[item.id] = data[item.id].to_numpy(dtype=float)
-        ws = M.Workspace(segment, len(keys))
-        raw = counts_summary(raw_values, codes, ws, weights, keyed)
-        index = pd.Index(reasons)
-        rvals, unknown = {}, {}
-        for c in codes:
-            rvals[c], bad = _reason_codes(vr.missing_reason[c], index)
-            if bad is not None:
-                unknown[c] = bad
-        rcodes = dict.fromkeys(codes, tuple(float(i) for i in range(len(reasons))))
-        reason_counts = counts_summary(rvals, rcodes, ws, weights, keyed)
-        one = {"by": (), "keys": ((),), "key_dtypes": ()}
-        presence = stack_counts(
-            {c: _occurrences(v, len(reasons)) for c, v in rvals.items()}, rcodes, None, one
-        )
+            if item.id not in data.columns:
+                continue
+            codes[item.id] = tuple(float(c) for c in inst.scale(item.scale).codes)
+            if scored is not None and item.id in scored.columns:
+                order = slice(None, None, -1 if item.reverse else 1)
+                parts[item.id] = tuple(
+                    None if (a := scored.item_counts(item.id, f)) is None else a[:, order]
+                    for f in ("counts", "wsum", "wsq")
+                )
+                continue
+            ws = M.Workspace(segment, len(keys)) if ws is None else ws
+            x = data[item.id].to_numpy(dtype=float)
+            parts[item.id] = M.category_counts(
+                x, codes[item.id], segment, len(keys), weights, workspace=ws
+            )
+        raw = stack_counts({c: parts[c] for c in codes}, codes, weights, keyed)
+        reasons, presence, unknown = _reason_counts(vr.missing_reason, tuple(codes), inst, rows)
         total = moments_summary({_ALL: np.ones(len(segment))}, segment, len(keys), weights, keyed)
-        return cls(raw, reason_counts, presence, total, UnknownReasons(unknown))
+        return cls(raw, reasons, presence, total, UnknownReasons(unknown))
+
+
+def _reason_counts(
+    frame: pd.DataFrame, items: tuple[str, ...], inst: Any, rows: Segmented
+) -> tuple[CategoryCounts, CategoryCounts, dict[str, Any]]:
+    """Per-segment counts of each item's missing reasons, their counts over all rows, and
+    the first unknown reason per item: one integer bincount per item and statistic (bin
+    ``segment * (R + 1) + 1 + reason``; valid answers in bin column 0, rows in no segment
+    in an extra bin row)."""
+    index = pd.Index(reason_list(inst))
+    r_n, g_n = len(index), len(rows.keys)
+    base = np.where(rows.segment >= 0, rows.segment, g_n).astype(np.intp) * (r_n + 1) + 1
+    size = (g_n + 1) * (r_n + 1)
+    w = rows.weights
+    w2 = None if w is None else w * w
+    parts, occurs, unknown = {}, {}, {}
+    for item in items:
+        pos, bad = _reason_positions(frame[item], index)
+        if bad is not None:
+            unknown[item] = bad
+        key = base + pos
+
+        def table(weights: np.ndarray | None, key: np.ndarray = key) -> np.ndarray:
+            counts = np.bincount(key, weights=weights, minlength=size)
+            return counts.reshape(g_n + 1, r_n + 1)[:, 1:]
+
+        full = table(None).astype(float)
+        occurs[item] = (full.sum(axis=0, keepdims=True), None, None)
+        if w is None:
+            parts[item] = (full[:g_n], None, None)
+        else:
+            parts[item] = (full[:g_n], table(w)[:g_n], table(w2)[:g_n])
+    rcodes = tuple(float(i) for i in range(r_n))
+    one = {"by": (), "keys": ((),), "key_dtypes": ()}
+    reasons = stack_counts(parts, rcodes, w, rows.keyed())
+    return reasons, stack_counts(occurs, rcodes, None, one), unknown
+
+
+def _reason_positions(series: pd.Series, index: pd.Index) -> tuple[np.ndarray, Any]:
+    """Position of each row's missing reason in ``index``, ``-1`` for a valid answer and
+    for a reason not in ``index``; and the first unknown reason (or None)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = series.cat.categories
+        codes = series.array.codes
+        if cats.equals(index):  # the validator's categories: the codes are the positions
+            return codes, None
+        pos = index.get_indexer(cats)  # map the few categories, then take
+        unknown = None
+        bad = np.flatnonzero(pos < 0)
+        if bad.size:
+            used = np.unique(codes[np.isin(codes, bad)])
+            if used.size:
+                unknown = cats[used[0]]
+        return np.append(pos, -1).astype(np.intp)[codes], unknown  # code -1 takes the -1
+    arr = series.to_numpy(dtype=object)
+    out = np.full(arr.shape[0], -1, dtype=np.intp)
+    given = pd.notna(arr)
+    unknown = None
+    if given.any():
+        pos = index.get_indexer(arr[given])
+        if (pos < 0).any():
+            unknown = arr[given][pos < 0][0]
+        out[given] = pos
+    return out, unknown
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -117,39 +189,6 @@ class UnknownReasons:
                     "responses validated with Instrument.validate (or the raw responses)."
                 )
                 raise DataError(msg)
-
-
-def _occurrences(codes: np.ndarray, size: int) -> tuple[np.ndarray, None, None]:
-    """Counts of each reason code over all rows (``counts_summary`` layout, one segment)."""
-    given = codes[~np.isnan(codes)].astype(np.intp)
-    return np.bincount(given, minlength=size).reshape(1, size).astype(float), None, None
-
-
-def _reason_codes(series: pd.Series, index: pd.Index) -> tuple[np.ndarray, Any]:
-    """Position of each row's missing reason in ``index`` (NaN for valid answers, and for
-    a reason not in ``index``), and the first such unknown reason (None if none)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):  # map the few categories, then take
-        cats = series.cat.categories
-        pos = index.get_indexer(cats).astype(float)
-        codes = series.cat.codes.to_numpy()
-        unknown = None
-        bad = np.flatnonzero(pos < 0)
-        if bad.size:
-            used = np.unique(codes[np.isin(codes, bad)])
-            if used.size:
-                unknown = cats[used[0]]
-            pos[bad] = np.nan
-        return np.append(pos, np.nan)[codes], unknown  # code -1 (no reason) takes the NaN
-    arr = series.to_numpy(dtype=object)
-    out = np.full(arr.shape[0], np.nan)
-    given = pd.notna(arr)
-    unknown = None
-    if given.any():
-        pos = index.get_indexer(arr[given])
-        if (pos < 0).any():
-            unknown = arr[given][pos < 0][0]
-        out[given] = np.where(pos >= 0, pos, np.nan)
-    return out, unknown
 
 
 def distribution_table(

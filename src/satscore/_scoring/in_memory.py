@@ -54,10 +54,13 @@ def _blocks(responses: Any, inst: Any) -> Iterator[tuple[int, Any]]:
     for start in range(0, max(n, 1), BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
         if isinstance(responses, ValidatedResponses):
-            yield start, dataclasses.replace(
-                responses,
-                data=responses.data.iloc[start:stop],
-                missing_reason=responses.missing_reason.iloc[start:stop],
+            yield (
+                start,
+                dataclasses.replace(
+                    responses,
+                    data=responses.data.iloc[start:stop],
+                    missing_reason=responses.missing_reason.iloc[start:stop],
+                ),
             )
         elif start == 0 and stop == n:
             yield start, validated(responses, inst)
@@ -80,9 +83,9 @@ def score_in_memory(
     else:
         responses = responses.copy(deep=False)  # a snapshot (copy-on-write) for respondents
     blocks = _blocks(responses, inst)
-    start, first = next(blocks)
+    first = next(blocks)
     frame = responses.data if isinstance(responses, ValidatedResponses) else responses
-    by_cols = by_columns(by, first.data, {i.id for i in inst.items})
+    by_cols = by_columns(by, first[1].data, {i.id for i in inst.items})
     if design is not None and opts.bootstrap:
         msg = (
             f"ci_method={opts.ci_method!r} resamples respondents independently, which ignores "
@@ -101,7 +104,7 @@ def score_in_memory(
     keys, dtypes = frame_keys(segments), tuple(frame[c].dtype for c in by_cols)
     need_values = design is not None or opts.bootstrap
     parts, values = [], None
-    for start, vr in _chain(start, first, blocks):
+    for start, vr in _chain(first, blocks):
         stop = start + len(vr.data)
         rows = Segmented(
             segment[start:stop], keys, by_cols, dtypes, None if w is None else w[start:stop]
@@ -134,6 +137,6 @@ def score_in_memory(
     )
 
 
-def _chain(start: int, first: Any, rest: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
-    yield start, first
+def _chain(first: tuple[int, Any], rest: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    yield first
     yield from rest

@@ -84,7 +84,7 @@ def summarize_block(
     data = vr.data
     subjects = Subjects.from_instrument(opts.inst, data, opts.metrics, opts.kpis)
     core = summarize(subjects, rows)
-    dist = DistributionSummary.of(vr, rows)
+    dist = DistributionSummary.of(vr, rows, scored=core.items)
     layout = block_layout(subjects) if (spec is not None or with_values) else []
     totals = None
     if spec is not None:

@@ -34,6 +34,7 @@ __all__ = [
     "value_moments",
 ]
 
+
 def segment_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer segment code per row (observed combinations of *by*, sorted) and the segments.
 

@@ -318,4 +318,6 @@ class Moments(_Keyed):
         (:func:`~satscore._stats.grouped.moments_aggregate` of its moments)."""
         k = self.columns.index(j) if isinstance(j, str) else int(j)
         sw2 = None if self.sum_w2 is None else self.sum_w2[:, k]
-        return M.moments_aggregate(self.n[:, k], self.sum_w[:, k], self.mean[:, k], self.m2[:, k], sw2)
+        return M.moments_aggregate(
+            self.n[:, k], self.sum_w[:, k], self.mean[:, k], self.m2[:, k], sw2
+        )
