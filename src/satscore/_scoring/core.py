@@ -1,16 +1,17 @@
 """The one core behind ``score_survey``: mergeable per-segment summaries -> row aggregates.
 
-The in-memory path (one DataFrame) and the streamed path (chunks, a Dask frame)
-reduce the scored values to the same summaries and derive every row of the
-metrics table from them with the same code:
+The in-memory path (row blocks of one DataFrame) and the streamed path (chunks, a
+Dask frame) reduce the scored values to the same summaries
+(:mod:`satscore._scoring.pipeline`) and derive every row of the metrics table from
+them with the same code:
 
 * :class:`ScoreSummary` — per segment, the category counts of every scored item
   (recoded answers), the moments (count, Σw, mean, centred Σw(z - mean)², Σw²)
   of every dimension and overall score, and the counts of the scores'
   "satisfied" flags. Built with one ``np.bincount`` per item or score
-  (:func:`summarize`); in memory once over all rows, streamed once per chunk and
-  merged exactly (:meth:`ScoreSummary.merge`);
-* :func:`block_layout` — which (metric, subject) row blocks the table has;
+  (:func:`summarize`), once per row block or chunk, merged exactly
+  (:meth:`ScoreSummary.merge`);
+* :func:`block_layout` — which (metric, subject) blocks of rows the table has;
 * :func:`block_aggregate` — a block's :class:`~satscore._stats.grouped.Aggregate`
   (n, Σw, estimate, variance, effective n per segment) from the summary: item
   metrics from category counts, score metrics from moments and flag counts;
