@@ -1,4 +1,5 @@
-"""Benchmark: score_survey on 1M respondents x 20 items x 100 segments, vs pandas + statsmodels.
+"""Benchmarks: score_survey on 1M respondents x 20 items x 100 segments, vs pandas + statsmodels;
+and the memory of score_survey on 5M respondents x 26 items by branch.
 
 Workload: a 20-item instrument (one overall-satisfaction item + 19 agreement items
 in 4 dimensions, 5-point scales, 5% missing), 100 branches, metrics top_box,
@@ -12,12 +13,26 @@ pandas ``groupby`` per item for counts, top-box counts, means and SDs,
 ``statsmodels.stats.proportion.proportion_confint(method="beta")`` and
 ``scipy.stats.t`` for the intervals, ``scipy.stats.binomtest``-equivalent tails
 for the p-values, producing the same item-level and dimension-level table.
+
+Memory workload: 5,000,000 respondents resampled (seeded ``numpy.random.Generator``) from
+the validated example survey (``load_example("bank_survey")``), the 26 ``bank_service``
+items as nullable ``Int8`` and the ``branch`` column, scored raw (validation included) by
+branch with the defaults. Run in a fresh subprocess: after building the frame the peak-RSS
+mark is reset (``/proc/self/clear_refs``; elsewhere the peak so far is the baseline), so
+``peak extra`` is the largest resident memory above the frame-holding process that
+``score_survey`` needs. In-memory scoring goes through the same row-block summaries as
+streamed scoring, so this stays a fraction of the frame.
 """
 
 from __future__ import annotations
 
+import json
+import resource
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -115,6 +130,96 @@ def _median_time(fn: Any, reps: int, cpu: list | None = None) -> float:
     return statistics.median(times)
 
 
+MEMORY_ROWS = 5_000_000
+
+
+def bank_frame(n: int, seed: int = 2026) -> pd.DataFrame:
+    """*n* respondents drawn with replacement (seeded) from the validated example survey:
+    ``branch`` and the 26 ``bank_service`` items as nullable ``Int8`` codes."""
+    import satscore
+
+    inst = satscore.load_instrument("bank_service")
+    base = inst.validate(satscore.load_example("bank_survey"), on_invalid="coerce").data
+    rows = np.random.default_rng(seed).integers(0, len(base), n)
+    cols: dict[str, Any] = {"branch": base["branch"].to_numpy()[rows]}
+    for item in inst.items:
+        cols[item.id] = pd.array(base[item.id].to_numpy()[rows], dtype="Int8")
+    return pd.DataFrame(cols)
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:  # pragma: no cover - not Linux
+        return None
+    return None
+
+
+def memory_job(n: int) -> dict:
+    """In this process: build the frame, reset the peak-RSS mark, score; MB figures."""
+    import gc
+
+    import satscore
+
+    inst = satscore.load_instrument("bank_service")
+    df = bank_frame(n)
+    gc.collect()
+    frame_mb = df.memory_usage(deep=True).sum() / 2**20
+    baseline = _status_mb("VmRSS")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to now
+    except OSError:  # pragma: no cover - not Linux: the peak so far stands in
+        baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    start = time.perf_counter()
+    scores = satscore.score_survey(df, inst, by="branch")
+    wall = time.perf_counter() - start
+    peak = _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return {
+        "wall": wall,
+        "frame_mb": frame_mb,
+        "baseline_mb": baseline,
+        "peak_mb": peak,
+        "extra_mb": peak - (baseline or 0.0),
+        "rows": len(scores.metrics),
+    }
+
+
+def memory_row(n: int) -> dict:
+    """Run :func:`memory_job` in a fresh interpreter and report it as a result row."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--memory-job", str(n)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    label = f"score_survey memory: {n:,} respondents x 26 items by branch (raw Int8 frame)"
+    if proc.returncode != 0:
+        failed = f"failed: {(proc.stderr or proc.stdout)[-300:]}"
+        return {"workload": label, "satscore_s": None, "peer": None, "peer_s": None,
+                "ratio": None, "note": failed}  # fmt: skip
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    note = (
+        f"frame memory_usage(deep=True) {res['frame_mb']:.0f} MB; "
+        f"peak RSS {res['peak_mb']:.0f} MB = baseline {res['baseline_mb']:.0f} MB + "
+        f"{res['extra_mb']:.0f} MB while scoring "
+        f"({res['extra_mb'] / res['frame_mb']:.2f}x the frame; validation included; "
+        f"{res['rows']} rows)"
+    )
+    return {
+        "workload": label,
+        "satscore_s": res["wall"],
+        "peer": None,
+        "peer_s": None,
+        "ratio": None,
+        "note": note,
+        "rss_mb": res["peak_mb"],
+        "extra_rss_mb": res["extra_mb"],
+        "frame_mb": res["frame_mb"],
+    }
+
+
 def run(quick: bool = False) -> list[dict]:
     """Time the workloads; ``quick`` uses 100,000 respondents and fewer repetitions."""
     from satscore import score_survey
@@ -153,11 +258,13 @@ def run(quick: bool = False) -> list[dict]:
             "ratio": None,
             "note": "numeric codes, no label text (shown for context)",
         },
+        memory_row(500_000 if quick else MEMORY_ROWS),
     ]
 
 
 if __name__ == "__main__":  # pragma: no cover
-    import sys
-
-    for row in run(quick="--quick" in sys.argv):
-        print(row)
+    if len(sys.argv) > 2 and sys.argv[1] == "--memory-job":
+        print(json.dumps(memory_job(int(sys.argv[2]))))
+    else:
+        for row in run(quick="--quick" in sys.argv):
+            print(row)

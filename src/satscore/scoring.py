@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from satscore._scoring.compare import Comparison, adjust_p_values, compare, newcombe_interval
 from satscore._scoring.kpi import KPIResult, RateChangeResult, bank_kpi_targets, kpi, rate_change
+from satscore._scoring.metrics import METRICS
 from satscore._scoring.result import SCHEMA_VERSION, SurveyScores
 from satscore._scoring.score import score_survey
-from satscore._stats.grouped import METRICS
 from satscore._stats.intervals import beta_interval, proportion_ci
 
 __all__ = [

@@ -22,12 +22,14 @@ from satscore._core.errors import DataError, OptionError, SatscoreTypeError
 from satscore._core.i18n import STRINGS, t
 from satscore._plots.fonts import apply_font
 from satscore._plots.style import BAND, ESTIMATE, TARGET, new_axes, prepare
+from satscore._scoring.kpi import bank_kpi_targets
+from satscore._scoring.metrics import METRIC_KINDS
 
 __all__ = ["metric_kind", "metric_rows", "plot_trend"]
 
 # plot_segments (the segment breakdown) lives in _plot_segments.py
 
-_PROPORTION_METRICS = {"top_box", "resolution_rate"}
+_PROPORTION_METRICS = {m for m, kind in METRIC_KINDS.items() if kind == "proportion"}
 _VERDICT_COLORS = {"met": "#018571", "not_met": "#a6611a", "inconclusive": ESTIMATE}
 
 
@@ -144,10 +146,6 @@ def _fmt(value: float, kind: str) -> str:
 def _default_target(scores: Any, rows: pd.DataFrame, metric: str) -> float | None:
     if "target" in rows.columns and rows["target"].notna().any():
         return float(rows["target"].dropna().iloc[0])
-    try:
-        from satscore.scoring import bank_kpi_targets  # type: ignore[attr-defined]
-    except ImportError:
-        return None
     table = bank_kpi_targets()
     if isinstance(table, Mapping) and metric in table:
         return float(table[metric])

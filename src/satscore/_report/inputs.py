@@ -13,7 +13,7 @@ from satscore._core.errors import DataError, OptionError, SatscoreTypeError, Sat
 from satscore._psychometrics.omega import omega
 from satscore._report.method import frame_coverage
 from satscore._sampling.coverage import coverage_report
-from satscore._scoring.score import _kpis
+from satscore._scoring.options import kpi_map as _kpis
 from satscore.instruments import load_instrument
 
 __all__ = ["coverage_of", "instrument_of", "kpi_specs", "periods", "reliability_of", "validated"]

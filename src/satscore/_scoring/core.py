@@ -1,16 +1,17 @@
 """The one core behind ``score_survey``: mergeable per-segment summaries -> row aggregates.
 
-The in-memory path (one DataFrame) and the streamed path (chunks, a Dask frame)
-reduce the scored values to the same summaries and derive every row of the
-metrics table from them with the same code:
+The in-memory path (row blocks of one DataFrame) and the streamed path (chunks, a
+Dask frame) reduce the scored values to the same summaries
+(:mod:`satscore._scoring.pipeline`) and derive every row of the metrics table from
+them with the same code:
 
 * :class:`ScoreSummary` — per segment, the category counts of every scored item
   (recoded answers), the moments (count, Σw, mean, centred Σw(z - mean)², Σw²)
   of every dimension and overall score, and the counts of the scores'
   "satisfied" flags. Built with one ``np.bincount`` per item or score
-  (:func:`summarize`); in memory once over all rows, streamed once per chunk and
-  merged exactly (:meth:`ScoreSummary.merge`);
-* :func:`block_layout` — which (metric, subject) row blocks the table has;
+  (:func:`summarize`), once per row block or chunk, merged exactly
+  (:meth:`ScoreSummary.merge`);
+* :func:`block_layout` — which (metric, subject) blocks of rows the table has;
 * :func:`block_aggregate` — a block's :class:`~satscore._stats.grouped.Aggregate`
   (n, Σw, estimate, variance, effective n per segment) from the summary: item
   metrics from category counts, score metrics from moments and flag counts;
@@ -30,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from satscore._core.errors import DesignError
+from satscore._scoring.metrics import METRICS, category_values, linear_map, metric_kind
 from satscore._stats import grouped as M
 from satscore._stream.summaries import CategoryCounts, Moments
 
@@ -42,7 +45,6 @@ __all__ = [
     "block_values",
     "counts_summary",
     "frame_keys",
-    "linear_map",
     "moments_summary",
     "stack_counts",
     "summarize",
@@ -66,28 +68,19 @@ class BlockSpec:
     hi: float
 
 
-def linear_map(metric: str, lo: float, hi: float) -> tuple[float, float]:
-    """``(a, b)`` with metric value ``a + b * score`` for a score on ``lo..hi``."""
-    if metric == "index_0_100":
-        return -lo / (hi - lo) * 100.0, 100.0 / (hi - lo)
-    if metric == "pct_of_max":
-        return 0.0, 100.0 / hi
-    return 0.0, 1.0
-
-
 def block_layout(subjects: Any) -> list[BlockSpec]:
     """Blocks in table order: KPIs, then items, then dimension and overall scores."""
     item_specs: dict[tuple[str, str], BlockSpec] = {}
     for it in subjects.items:
         wanted = set(it.metrics) | {m for m, s in subjects.kpis.values() if s == it.id}
-        for metric in [m for m in M.METRICS if m in wanted]:
-            zk = M.category_values(metric, it.codes, it.satisfied)
+        for metric in [m for m in METRICS if m in wanted]:
+            zk = category_values(metric, it.codes, it.satisfied)
             item_specs[(metric, it.id)] = BlockSpec(
                 metric,
                 "item",
                 it.id,
                 metric,
-                M.metric_kind(metric),
+                metric_kind(metric),
                 subjects.definition(metric, it.id),
                 float(zk.min()),
                 float(zk.max()),
@@ -95,7 +88,7 @@ def block_layout(subjects: Any) -> list[BlockSpec]:
     score_specs: dict[tuple[str, str], BlockSpec] = {}
     for s in subjects.scores:
         wanted = set(s.metrics) | {m for m, sub in subjects.kpis.values() if sub == s.id}
-        for metric in [m for m in M.METRICS if m in wanted]:
+        for metric in [m for m in METRICS if m in wanted]:
             a, b = linear_map(metric, s.lo, s.hi)
             lo, hi = (0.0, 1.0) if metric == "top_box" else (a + b * s.lo, a + b * s.hi)
             score_specs[(metric, s.id)] = BlockSpec(
@@ -103,7 +96,7 @@ def block_layout(subjects: Any) -> list[BlockSpec]:
                 s.subject_type,
                 s.id,
                 metric,
-                M.metric_kind(metric),
+                metric_kind(metric),
                 subjects.definition(metric, s.id),
                 lo,
                 hi,
@@ -123,7 +116,7 @@ def block_values(spec: BlockSpec, subjects: Any) -> np.ndarray:
     it = subjects.item_or_none(spec.subject)
     if it is not None:
         x = subjects.recoded[it.id]
-        zk = M.category_values(spec.base, it.codes, it.satisfied)
+        zk = category_values(spec.base, it.codes, it.satisfied)
         c = np.asarray(it.codes, dtype=float)
         pos = np.minimum(np.searchsorted(c, x), len(c) - 1)
         return np.where(c[pos] == x, zk[pos], np.nan)
@@ -303,8 +296,6 @@ def check_segments(summary: ScoreSummary, segments: pd.DataFrame) -> None:
 
     Raises DataError / DesignError naming the first offending segment.
     """
-    from satscore._core.errors import DesignError
-
     answered = summary.flags.item_counts(ANSWERED)
     M.check_segments_nonempty(answered[:, 1], segments, "any item of the instrument")
     wsum = summary.flags.item_counts(ANSWERED, "wsum")
@@ -326,7 +317,7 @@ def block_aggregate(spec: BlockSpec, summary: ScoreSummary, subjects: Any) -> M.
     """Per-segment sufficient statistics of one block, from the summary."""
     it = subjects.item_or_none(spec.subject)
     if it is not None:
-        zk = M.category_values(spec.base, it.codes, it.satisfied)
+        zk = category_values(spec.base, it.codes, it.satisfied)
         return summary.items.aggregate(spec.subject, zk)
     base = summary.scores.aggregate(spec.subject)
     if spec.base == "top_box":

@@ -1,9 +1,9 @@
 """Response distribution per item and segment (the ``items`` table of SurveyScores).
 
 One mergeable :class:`DistributionSummary` (raw answer codes and missing
-reasons counted per item and segment) and one table builder serve both the
-in-memory path (summary of all rows, built on first access of
-``SurveyScores.items``) and the streamed path (one summary per chunk, merged).
+reasons counted per item and segment, one per row block or chunk, merged) and one
+table builder (:func:`distribution_table`, run on first access of
+``SurveyScores.items``) serve the in-memory and the streamed path alike.
 Raw codes are tabulated: reverse keying is a scoring step, not a property of
 the answer.
 """
@@ -20,15 +20,13 @@ from satscore._core.errors import DataError
 from satscore._scoring.core import (
     FieldwiseMerge,
     Segmented,
-    counts_summary,
-    frame_keys,
     moments_summary,
     stack_counts,
 )
 from satscore._stats import grouped as M
 from satscore._stream.summaries import CategoryCounts, Moments
 
-__all__ = ["DistributionSummary", "distribution_table", "item_distribution", "reason_list"]
+__all__ = ["DistributionSummary", "distribution_table", "reason_list"]
 
 _EXTRA_REASONS = ("blank", "invalid", "not_asked")  # reasons validation gives besides the scales'
 _ALL = "_all"
@@ -54,79 +52,150 @@ class DistributionSummary(FieldwiseMerge):
         Missing reasons per item over all rows (which reasons occur at all).
     total : Moments
         Column ``"_all"``: respondents and their weight per segment.
+    unknown : UnknownReasons
+        Missing reasons validation does not give (an error when the table is built).
     """
 
     raw: CategoryCounts
     reasons: CategoryCounts
     presence: CategoryCounts
     total: Moments
+    unknown: UnknownReasons
 
     @classmethod
-    def of(cls, vr: Any, rows: Segmented) -> DistributionSummary:
-        """Summary of validated responses ``vr``."""
+    def of(
+        cls, vr: Any, rows: Segmented, scored: CategoryCounts | None = None
+    ) -> DistributionSummary:
+        """Summary of validated responses ``vr``.
+
+        ``scored``: counts of the recoded scored items over the same rows (the
+        :class:`~satscore._scoring.core.ScoreSummary` field ``items``); their raw counts
+        are the same counts (mirrored for a reverse-keyed item, whose recoded categories
+        are ``min + max - code``), so those items are not counted again.
+        """
         inst = vr.instrument
         data = vr.data
-        reasons = reason_list(inst)
         segment, keys, weights, keyed = rows.segment, rows.keys, rows.weights, rows.keyed()
-        codes, raw_values = {}, {}
+        codes: dict[str, tuple[float, ...]] = {}
+        parts: dict[str, tuple] = {}
+        ws = None
         for item in inst.items:
-            if item.id in data.columns:
-                codes[item.id] = tuple(float(c) for c in inst.scale(item.scale).codes)
-                raw_values[item.id] = data[item.id].to_numpy(dtype=float)
-        ws = M.Workspace(segment, len(keys))
-        raw = counts_summary(raw_values, codes, ws, weights, keyed)
-        index = pd.Index(reasons)
-        rvals = {c: _reason_codes(vr.missing_reason[c], index, c) for c in codes}
-        rcodes = dict.fromkeys(codes, tuple(float(i) for i in range(len(reasons))))
-        reason_counts = counts_summary(rvals, rcodes, ws, weights, keyed)
-        one = {"by": (), "keys": ((),), "key_dtypes": ()}
-        presence = stack_counts(
-            {c: _occurrences(v, len(reasons)) for c, v in rvals.items()}, rcodes, None, one
-        )
+            if item.id not in data.columns:
+                continue
+            codes[item.id] = tuple(float(c) for c in inst.scale(item.scale).codes)
+            if scored is not None and item.id in scored.columns:
+                order = slice(None, None, -1 if item.reverse else 1)
+                parts[item.id] = tuple(
+                    None if (a := scored.item_counts(item.id, f)) is None else a[:, order]
+                    for f in ("counts", "wsum", "wsq")
+                )
+                continue
+            ws = M.Workspace(segment, len(keys)) if ws is None else ws
+            x = data[item.id].to_numpy(dtype=float)
+            parts[item.id] = M.category_counts(
+                x, codes[item.id], segment, len(keys), weights, workspace=ws
+            )
+        raw = stack_counts({c: parts[c] for c in codes}, codes, weights, keyed)
+        reasons, presence, unknown = _reason_counts(vr.missing_reason, tuple(codes), inst, rows)
         total = moments_summary({_ALL: np.ones(len(segment))}, segment, len(keys), weights, keyed)
-        return cls(raw, reason_counts, presence, total)
+        return cls(raw, reasons, presence, total, UnknownReasons(unknown))
 
 
-def _occurrences(codes: np.ndarray, size: int) -> tuple[np.ndarray, None, None]:
-    """Counts of each reason code over all rows (``counts_summary`` layout, one segment)."""
-    given = codes[~np.isnan(codes)].astype(np.intp)
-    return np.bincount(given, minlength=size).reshape(1, size).astype(float), None, None
+def _reason_counts(
+    frame: pd.DataFrame, items: tuple[str, ...], inst: Any, rows: Segmented
+) -> tuple[CategoryCounts, CategoryCounts, dict[str, Any]]:
+    """Per-segment counts of each item's missing reasons, their counts over all rows, and
+    the first unknown reason per item: one integer bincount per item and statistic (bin
+    ``segment * (R + 1) + 1 + reason``; valid answers in bin column 0, rows in no segment
+    in an extra bin row)."""
+    index = pd.Index(reason_list(inst))
+    r_n, g_n = len(index), len(rows.keys)
+    base = np.where(rows.segment >= 0, rows.segment, g_n).astype(np.intp) * (r_n + 1) + 1
+    size = (g_n + 1) * (r_n + 1)
+    w = rows.weights
+    w2 = None if w is None else w * w
+    parts, occurs, unknown = {}, {}, {}
+    for item in items:
+        pos, bad = _reason_positions(frame[item], index)
+        if bad is not None:
+            unknown[item] = bad
+        key = base + pos
+
+        def table(weights: np.ndarray | None, key: np.ndarray = key) -> np.ndarray:
+            counts = np.bincount(key, weights=weights, minlength=size)
+            return counts.reshape(g_n + 1, r_n + 1)[:, 1:]
+
+        full = table(None).astype(float)
+        occurs[item] = (full.sum(axis=0, keepdims=True), None, None)
+        if w is None:
+            parts[item] = (full[:g_n], None, None)
+        else:
+            parts[item] = (full[:g_n], table(w)[:g_n], table(w2)[:g_n])
+    rcodes = tuple(float(i) for i in range(r_n))
+    one = {"by": (), "keys": ((),), "key_dtypes": ()}
+    reasons = stack_counts(parts, rcodes, w, rows.keyed())
+    return reasons, stack_counts(occurs, rcodes, None, one), unknown
 
 
-def _reason_codes(series: pd.Series, index: pd.Index, item: str) -> np.ndarray:
-    """Position of each row's missing reason in ``index`` (NaN for valid answers)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):  # map the few categories, then take
+def _reason_positions(series: pd.Series, index: pd.Index) -> tuple[np.ndarray, Any]:
+    """Position of each row's missing reason in ``index``, ``-1`` for a valid answer and
+    for a reason not in ``index``; and the first unknown reason (or None)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
         cats = series.cat.categories
-        pos = index.get_indexer(cats).astype(float)
-        codes = series.cat.codes.to_numpy()
-        used = np.unique(codes[codes >= 0])
-        if (pos[used] < 0).any():
-            _unknown(cats[used[pos[used] < 0][0]], index, item)
-        return np.where(codes >= 0, pos[np.maximum(codes, 0)], np.nan)
+        codes = series.array.codes
+        if cats.equals(index):  # the validator's categories: the codes are the positions
+            return codes, None
+        pos = index.get_indexer(cats)  # map the few categories, then take
+        unknown = None
+        bad = np.flatnonzero(pos < 0)
+        if bad.size:
+            used = np.unique(codes[np.isin(codes, bad)])
+            if used.size:
+                unknown = cats[used[0]]
+        return np.append(pos, -1).astype(np.intp)[codes], unknown  # code -1 takes the -1
     arr = series.to_numpy(dtype=object)
-    out = np.full(arr.shape[0], np.nan)
+    out = np.full(arr.shape[0], -1, dtype=np.intp)
     given = pd.notna(arr)
+    unknown = None
     if given.any():
         pos = index.get_indexer(arr[given])
         if (pos < 0).any():
-            _unknown(arr[given][pos < 0][0], index, item)
+            unknown = arr[given][pos < 0][0]
         out[given] = pos
-    return out
+    return out, unknown
 
 
-def _unknown(reason: Any, index: pd.Index, item: str) -> None:
-    msg = (
-        f"item {item!r} has missing reason {reason!r}, which validation does not give; "
-        f"reasons are {list(index)}. Pass responses validated with "
-        "Instrument.validate (or the raw responses)."
-    )
-    raise DataError(msg)
+@dataclasses.dataclass(frozen=True, eq=False)
+class UnknownReasons:
+    """The first missing reason per item that validation does not give (deferred error:
+    scoring goes on, building the ``items`` table raises)."""
+
+    first: dict[str, Any]
+
+    def merge(self, other: UnknownReasons) -> UnknownReasons:
+        """Per item, the reason of the earlier rows."""
+        return UnknownReasons({**other.first, **self.first})
+
+    def sorted(self) -> UnknownReasons:
+        return self
+
+    def check(self, inst: Any) -> None:
+        """Raise DataError for the first item (instrument order) with an unknown reason."""
+        for item in inst.items:
+            if item.id in self.first:
+                msg = (
+                    f"item {item.id!r} has missing reason {self.first[item.id]!r}, which "
+                    f"validation does not give; reasons are {list(reason_list(inst))}. Pass "
+                    "responses validated with Instrument.validate (or the raw responses)."
+                )
+                raise DataError(msg)
 
 
 def distribution_table(
     inst: Any, dist: DistributionSummary, segments: pd.DataFrame
 ) -> pd.DataFrame:
     """The ``items`` table from a (sorted) summary whose segments are ``segments``."""
+    dist.unknown.check(inst)
     reasons = reason_list(inst)
     raw, rc = dist.raw, dist.reasons
     g_n = len(segments)
@@ -198,13 +267,3 @@ def _part(
             "share_of_all": share_all.ravel(),
         }
     )
-
-
-def item_distribution(scores: Any) -> pd.DataFrame:
-    """The ``items`` table of in-memory scores (one summary over all rows)."""
-    segments: pd.DataFrame = scores._segments
-    by = tuple(segments.columns)
-    dtypes = tuple(segments[c].dtype for c in by)
-    rows = Segmented(scores._segment, frame_keys(segments), by, dtypes, scores._weights)
-    dist = DistributionSummary.of(scores._validated, rows)
-    return distribution_table(scores.instrument, dist, segments)

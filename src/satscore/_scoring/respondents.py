@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import OptionError
-from satscore._stats import grouped as M
+from satscore._scoring.metrics import METRICS, format_definition, generic_definition
 
 __all__ = ["Subjects", "build_respondents"]
 
@@ -209,13 +209,13 @@ class Subjects:
     def definition(self, metric: str, subject: str) -> str:
         for it in self.items:
             if it.id == subject:
-                text = M.format_definition(metric, codes=it.codes, satisfied=it.satisfied)
+                text = format_definition(metric, codes=it.codes, satisfied=it.satisfied)
                 if it.reverse:
                     text += "; reverse-keyed item, scored after recoding (min + max) - x"
                 return text
         s = self.score(subject)
         lo, hi = s.lo, s.hi
-        text = M.METRICS[metric].format(
+        text = METRICS[metric].format(
             satisfied="(score >= threshold)",
             threshold=_fmt(s.threshold),
             min=_fmt(lo),
@@ -231,7 +231,7 @@ class Subjects:
         return f"{text}; {what}" + ("; items on the 0-100 (POMP) scale" if s.pomp else "")
 
     def definitions(self, weighted: bool, design: bool, ci_method: str) -> dict[str, str]:
-        out = {m: M.generic_definition(m) for m in self.metric_names}
+        out = {m: generic_definition(m) for m in self.metric_names}
         for name, (metric, subject) in self.kpis.items():
             out[name] = f"KPI: {metric} of {subject} — " + self.definition(metric, subject)
         if design:

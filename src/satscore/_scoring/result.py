@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.results import ResultMixin, to_jsonable
+from satscore._core.version import __version__
+from satscore._scoring.compare import Comparison, compare_segments
 
 __all__ = ["SCHEMA_NAME", "SCHEMA_VERSION", "SurveyScores"]
 
@@ -106,12 +108,9 @@ class SurveyScores(ResultMixin):
     n_respondents: int
     schema_version: str = SCHEMA_VERSION
     targets_skipped: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
-    _validated: Any = dataclasses.field(default=None, compare=False)
-    _segment: Any = dataclasses.field(default=None, compare=False)
     _segments: Any = dataclasses.field(default=None, compare=False)
-    _weights: Any = dataclasses.field(default=None, compare=False)
-    _internal: Any = dataclasses.field(default=None, compare=False)
-    _respondents: Any = dataclasses.field(default=None, compare=False)
+    _items: Any = dataclasses.field(default=None, compare=False)  # builds the items table
+    _respondents: Any = dataclasses.field(default=None, compare=False)  # builds respondents
     _cache: dict = dataclasses.field(default_factory=dict, compare=False)
     _title = "Survey scores"
 
@@ -134,9 +133,7 @@ class SurveyScores(ResultMixin):
         share among all respondents of the segment).
         """
         if "items" not in self._cache:
-            from satscore._scoring.distribution import item_distribution
-
-            self._cache["items"] = item_distribution(self)
+            self._cache["items"] = self._items()
         return self._cache["items"]
 
     def summary(self) -> pd.DataFrame:
@@ -203,21 +200,17 @@ class SurveyScores(ResultMixin):
         reference: Any = "previous",
         adjust: str = "holm",
         metrics: Any = None,
-    ) -> Any:
+    ) -> Comparison:
         """Compare the levels of one ``by`` variable (e.g. quarter to quarter).
 
         See :func:`satscore.scoring.compare_segments`.
         """
-        from satscore._scoring.compare import compare_segments
-
         return compare_segments(self, by, reference=reference, adjust=adjust, metrics=metrics)
 
     # ----------------------------------------------------------- serialising
     def to_dict(self, *, include_items: bool = True) -> dict[str, Any]:
         """JSON-safe dict following ``schemas/survey_scores.schema.json`` (version
         :data:`SCHEMA_VERSION`). The per-respondent table is not included."""
-        from satscore._core.version import __version__
-
         rows = _records(self.metrics, self.by, _ROW_FIELDS)
         out: dict[str, Any] = {
             "schema": SCHEMA_NAME,

@@ -27,7 +27,6 @@ verdict use ``alpha`` in one tail):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,13 +34,47 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from satscore._scoring.core import block_aggregate, block_layout
 from satscore._scoring.suppression import presentation_flags
 from satscore._stats import grouped as M
 from satscore._stats.bootstrap import bootstrap_means
 from satscore._stats.intervals import korn_graubard_n_eff, proportion_bounds, wilson_bounds
 from satscore._stats.verdict import normal_p_values, proportion_p_values, t_p_values
 
-__all__ = ["RowBlock", "compute_rows", "row_blocks"]
+__all__ = ["RowBlock", "RowState", "compute_rows", "p_values_for", "row_blocks"]
+
+
+@dataclass(frozen=True, eq=False)
+class RowState:
+    """What the target step needs of the interval step, row by row (next to the table).
+
+    Attributes
+    ----------
+    lo1, hi1 : ndarray
+        One-sided bounds at the confidence level (the verdict).
+    ne_ci : ndarray
+        Effective sizes of the one-sided proportion bounds (the p-values are dual to them).
+    wilson_t : bool
+        Design-based Wilson interval with the ``t_df`` quantile (R >= 4.5 ``svyciprop``).
+    method : str
+        The proportion interval method (``korn_graubard`` under a bootstrap).
+    boot : object or None
+        The bootstrap replicates, when ``ci_method`` is a bootstrap.
+    bca : bool
+        Whether the bootstrap bounds are BCa.
+    lo_b, hi_b : ndarray
+        Range of each row's metric (targets must lie inside it).
+    """
+
+    lo1: np.ndarray
+    hi1: np.ndarray
+    ne_ci: np.ndarray
+    wilson_t: bool
+    method: str
+    boot: Any
+    bca: bool
+    lo_b: np.ndarray
+    hi_b: np.ndarray
 
 
 @dataclass
@@ -53,23 +86,15 @@ class RowBlock:
     subject: str
     kind: str
     agg: M.Aggregate
-    z: Callable[[], np.ndarray]  # per-respondent values (NaN = not valid), built on demand
     definition: str
     lo: float
     hi: float
 
 
-def row_blocks(summary: Any, subjects: Any, *, values: bool = True) -> list[RowBlock]:
-    """Every block of the table with its aggregates from the mergeable ``summary``.
-
-    ``values=False`` (streamed input) gives blocks without per-respondent values.
-    """
-    from satscore._scoring.core import block_aggregate, block_layout, block_values
-
-    empty = np.empty(0)
+def row_blocks(summary: Any, subjects: Any) -> list[RowBlock]:
+    """Every block of the table with its aggregates from the mergeable ``summary``."""
     blocks = []
     for spec in block_layout(subjects):
-        z = (lambda spec=spec: block_values(spec, subjects)) if values else (lambda: empty)
         agg = block_aggregate(spec, summary, subjects)
         blocks.append(
             RowBlock(
@@ -78,7 +103,6 @@ def row_blocks(summary: Any, subjects: Any, *, values: bool = True) -> list[RowB
                 spec.subject,
                 spec.kind,
                 agg,
-                z,
                 spec.definition,
                 spec.lo,
                 spec.hi,
@@ -95,8 +119,14 @@ def compute_rows(
     weights: np.ndarray | None,
     design: Any,
     opts: Any,
-) -> pd.DataFrame:
-    """Stack the blocks into the tidy metrics table with intervals and flags."""
+    values: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, RowState]:
+    """Stack the blocks into the tidy metrics table with intervals and flags; the
+    :class:`RowState` the verdicts and p-values are computed from.
+
+    ``values`` (one column of per-respondent values per block, rows as ``segment``) is
+    needed only by an in-memory design and the bootstrap.
+    """
     g_n = len(segments)
     nb = len(blocks)
 
@@ -118,7 +148,7 @@ def compute_rows(
     with np.errstate(invalid="ignore", divide="ignore"):
         rows_kg = n
         if design is not None:
-            se, n_eff, df, est, rows_kg = _design_se(blocks, design, segment, g_n, var, n)
+            se, n_eff, df, est, rows_kg = _design_se(nb, design, values, segment, g_n, var, n)
         else:
             s2 = np.where(kind == "mean", var * n_eff / (n_eff - 1.0), var)
             se = np.sqrt(s2 / n_eff)
@@ -160,7 +190,7 @@ def compute_rows(
         lo1 = np.where(unknown, lo_b, np.clip(lo1, lo_b, hi_b))
         hi1 = np.where(unknown, hi_b, np.clip(hi1, lo_b, hi_b))
         if opts.ci_method.startswith("bootstrap"):
-            boot = _bootstrap(blocks, segment, g_n, weights, opts)
+            boot = _bootstrap(blocks, values, segment, g_n, weights, opts)
             bca = opts.ci_method == "bootstrap"
             ci_low, ci_high = (v.T.ravel() for v in boot.bounds(a / 2, bca=bca))
             lo1, hi1 = (v.T.ravel() for v in boot.bounds(a, bca=bca))
@@ -199,24 +229,24 @@ def compute_rows(
         df=df + 0 * n,
         kind=kind,
     )
-    table = pd.DataFrame(cols)
-    table.attrs["_internal"] = {
-        "lo1": lo1,
-        "hi1": hi1,
-        "ne_ci": ne_ci1,  # p-values are dual to the one-sided bounds
-        "wilson_t": wilson_t,
-        "method": method,
-        "boot": boot,
-        "lo_b": lo_b,
-        "hi_b": hi_b,
-        "bca": opts.ci_method == "bootstrap",
-    }
-    return table
+    state = RowState(
+        lo1=lo1,
+        hi1=hi1,
+        ne_ci=ne_ci1,  # p-values are dual to the one-sided bounds
+        wilson_t=wilson_t,
+        method=method,
+        boot=boot,
+        bca=opts.ci_method == "bootstrap",
+        lo_b=lo_b,
+        hi_b=hi_b,
+    )
+    return pd.DataFrame(cols), state
 
 
 def _design_se(
-    blocks: list[RowBlock],
+    nb: int,
     design: Any,
+    y: np.ndarray | None,
     segment: np.ndarray,
     g_n: int,
     var: np.ndarray,
@@ -228,12 +258,11 @@ def _design_se(
     reports them (``df_domain``, ``n_rows``: as R ``svyby`` on subsets), else the
     design df and the number of valid answers.
     """
-    y = np.column_stack([b.z() for b in blocks])
     res = design.domain_means(y, domains=segment, n_domains=g_n)
 
     def col(key: str, default: Any) -> np.ndarray:
         value = res.get(key, default)
-        return np.broadcast_to(np.asarray(value, float), (g_n, len(blocks))).T.ravel()
+        return np.broadcast_to(np.asarray(value, float), (g_n, nb)).T.ravel()
 
     d_est = col("estimate", np.nan)
     se = col("se", np.nan)
@@ -245,40 +274,45 @@ def _design_se(
 
 
 def _bootstrap(
-    blocks: list[RowBlock], segment: np.ndarray, g_n: int, weights: np.ndarray | None, opts: Any
+    blocks: list[RowBlock],
+    z: np.ndarray | None,
+    segment: np.ndarray,
+    g_n: int,
+    weights: np.ndarray | None,
+    opts: Any,
 ) -> Any:
-    z = np.column_stack([b.z() for b in blocks])
     estimate = np.column_stack([b.agg.estimate for b in blocks])
     return bootstrap_means(
         z, segment, g_n, weights=weights, estimate=estimate, n_boot=opts.n_boot, rng=opts.rng
     )
 
 
-def p_values_for(table: pd.DataFrame, target: np.ndarray, level: float) -> tuple[Any, Any]:
+def p_values_for(
+    table: pd.DataFrame, state: RowState, target: np.ndarray, level: float
+) -> tuple[Any, Any]:
     """(p_greater, p_less) of every row against ``target`` (NaN where no target)."""
-    internal = table.attrs["_internal"]
     est = table["estimate"].to_numpy(float)
     kind = table["kind"].to_numpy()
-    boot = internal["boot"]
+    boot = state.boot
     with np.errstate(invalid="ignore", divide="ignore"):
         if boot is not None:
             g_n = boot.z0.shape[0]
             tgt = target.reshape(-1, g_n).T
-            pg, pl = boot.p_values(tgt, bca=internal["bca"])
+            pg, pl = boot.p_values(tgt, bca=state.bca)
             return pg.T.ravel(), pl.T.ravel()
-        ne = internal["ne_ci"]
+        ne = state.ne_ci
         se = table["se"].to_numpy(float)
         df = table["df"].to_numpy(float)
         pg_p, pl_p = proportion_p_values(
             est * ne,
             ne,
             np.where(np.isnan(target), 0.5, target),
-            method=internal["method"],
+            method=state.method,
             confidence_level=level,
         )
         pg_t, pl_t = t_p_values(est, se, df, target)
         pg_n, pl_n = normal_p_values(est, se, target)
-        if internal["wilson_t"]:  # score statistic referred to t_df, dual to the interval
+        if state.wilson_t:  # score statistic referred to t_df, dual to the interval
             null_se = np.sqrt(target * (1 - target) / ne)
             pg_p, pl_p = t_p_values(est, null_se, df, target)
         pg = np.where(kind == "proportion", pg_p, np.where(kind == "net", pg_n, pg_t))

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import TargetError
-from satscore._scoring.rows import p_values_for
+from satscore._scoring.kpi import bank_kpi_targets
+from satscore._scoring.options import KPI_NAMES
+from satscore._scoring.rows import RowState, p_values_for
 from satscore._stats.verdict import directional_p_value, verdict
 
 __all__ = ["resolve_targets"]
@@ -60,12 +62,13 @@ def _number(name: Any, value: Any) -> float:
     return v
 
 
-def _check_value(name: Any, value: Any, table: pd.DataFrame, rows: np.ndarray) -> float:
+def _check_value(
+    name: Any, value: Any, table: pd.DataFrame, state: RowState, rows: np.ndarray
+) -> float:
     v = _number(name, value)
     kind = table.loc[rows, "kind"].iloc[0]
-    internal = table.attrs["_internal"]
-    lo = float(np.min(internal["lo_b"][rows]))
-    hi = float(np.max(internal["hi_b"][rows]))
+    lo = float(np.min(state.lo_b[rows]))
+    hi = float(np.max(state.hi_b[rows]))
     if not (lo < v < hi) or not np.isfinite(v):
         if kind == "proportion":
             hint = "proportions are fractions: write 0.85, not 85"
@@ -103,8 +106,6 @@ def skip_reason(name: str, subjects: Any, instrument_id: str) -> str:
     """Why the seed-plan KPI *name* gets no row in scores of this instrument."""
     if name in _OPERATIONAL:
         return _OPERATIONAL[name]
-    from satscore._scoring.score import KPI_NAMES
-
     here = list(subjects.kpis) or "none (the instrument has no overall-satisfaction item)"
     owner = next((i for i, kpi in KPI_NAMES.items() if kpi == name), None)
     if owner is not None:
@@ -120,6 +121,7 @@ def skip_reason(name: str, subjects: Any, instrument_id: str) -> str:
 
 def resolve_targets(
     table: pd.DataFrame,
+    state: RowState,
     targets: Mapping[Any, Any] | None,
     subjects: Any,
     opts: Any,
@@ -135,8 +137,6 @@ def resolve_targets(
     target = np.full(len(table), np.nan)
     used: dict[str, float] = {}
     skipped: dict[str, dict[str, Any]] = {}
-    from satscore._scoring.kpi import bank_kpi_targets
-
     bank_names = set(bank_kpi_targets())
     kpis = set(subjects.kpis)
     for key, value in targets.items():
@@ -151,15 +151,13 @@ def resolve_targets(
             skipped[key] = {"target": v, "reason": reason}
             continue
         rows, _, _ = _key_rows(table, key, subjects)
-        v = _check_value(key, value, table, rows)
+        v = _check_value(key, value, table, state, rows)
         target[rows] = v
         used[key if isinstance(key, str) else f"{key[0]}:{key[1]}"] = v
-    internal = table.attrs["_internal"]
     est = table["estimate"].to_numpy(float)
-    pg, pl = p_values_for(table, target, opts.level)
+    pg, pl = p_values_for(table, state, target, opts.level)
     out = table.copy()
-    out.attrs = table.attrs
     out["target"] = target
-    out["verdict"] = verdict(internal["lo1"], internal["hi1"], target)
+    out["verdict"] = verdict(state.lo1, state.hi1, target)
     out["p_value"] = directional_p_value(est, target, pg, pl)
     return out, used, skipped

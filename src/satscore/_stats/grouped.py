@@ -1,25 +1,12 @@
-"""Metric definitions and vectorised per-segment aggregation.
+"""Vectorised per-segment aggregation: segment codes, category counts, moments.
 
-Every satisfaction metric satscore reports is a (weighted) mean of a
-per-respondent value ``z`` over the respondents with a valid answer:
-
-==================  ==========================================================
-metric              z for a respondent with answer x on a scale min..max
-==================  ==========================================================
-``top_box``         1 if x is one of the scale's "satisfied" codes, else 0
-``index_0_100``     (x - min) / (max - min) * 100
-``mean``            x
-``pct_of_max``      x / max * 100  (inflating: never below 100 * min / max)
-``net_score``       +1 for 9-10, -1 for 0-6, 0 for 7-8 (likelihood to recommend)
-``resolution_rate`` 1 if the problem status is "fully resolved" (code 1), else 0
-==================  ==========================================================
-
-Item metrics are computed from per-segment category counts (one
-``np.bincount`` per item over all segments at once); dimension and overall
-scores from per-segment moments of per-respondent values (one ``np.bincount``
-per statistic). Both are the fields of the mergeable summaries of
-:mod:`satscore._stream.summaries`, which :mod:`satscore._scoring.core` builds for the
-in-memory and the streamed path alike.
+Generic building blocks of every grouped statistic (satisfaction metrics, distributions,
+design totals): an integer segment code per row (:func:`segment_codes`), per-segment
+counts of answer codes (:func:`category_counts`, one ``np.bincount`` per column over all
+segments at once, with reusable :class:`Workspace` buffers), per-segment moments of
+per-row values (:func:`value_moments`, :func:`binary_counts`) and the sufficient
+statistics of a (weighted) mean derived from either (:class:`Aggregate`). These are the
+fields of the mergeable summaries of :mod:`satscore._stream.summaries`.
 """
 
 from __future__ import annotations
@@ -33,87 +20,19 @@ import pandas as pd
 from satscore._core.errors import DataError
 
 __all__ = [
-    "DEFAULT_METRICS",
-    "METRICS",
     "Aggregate",
     "Workspace",
     "aggregate_counts",
-    "aggregate_values",
     "binary_counts",
     "category_counts",
-    "category_values",
-    "metric_kind",
+    "check_segments_nonempty",
+    "describe_segment",
+    "moments_aggregate",
     "segment_codes",
+    "segment_float",
+    "value_bins",
     "value_moments",
 ]
-
-#: Every metric name score_survey understands, with its written definition.
-METRICS: dict[str, str] = {
-    "top_box": (
-        "share of valid answers in the scale's satisfied categories {satisfied} "
-        "(top-box; for a dimension or the overall score: share of respondents whose score "
-        "is at least {threshold})"
-    ),
-    "index_0_100": (
-        "(mean - {min}) / ({max} - {min}) * 100: the mean rescaled to 0-100 (POMP); "
-        "85 on this index is NOT 85% satisfied"
-    ),
-    "mean": "arithmetic mean of valid answers on the {min}-{max} scale",
-    "pct_of_max": (
-        "mean / {max} * 100: percent of the maximum; INFLATES the score (never below "
-        "{floor}), prefer index_0_100"
-    ),
-    "net_score": (
-        "share answering 9-10 minus share answering 0-6 on the 0-10 likelihood-to-recommend "
-        "item (NPS-style, in [-1, 1]); CI from the multinomial variance "
-        "(p_promoters + p_detractors - net^2) / n"
-    ),
-    "resolution_rate": (
-        "share answering 'fully resolved' (code 1) among respondents who answered the "
-        "problem-status item"
-    ),
-}
-DEFAULT_METRICS = ("top_box", "index_0_100", "mean", "net_score", "resolution_rate")
-_KIND = {
-    "top_box": "proportion",
-    "resolution_rate": "proportion",
-    "index_0_100": "mean",
-    "mean": "mean",
-    "pct_of_max": "mean",
-    "net_score": "net",
-}
-
-
-def metric_kind(metric: str) -> str:
-    """``"proportion"``, ``"mean"`` or ``"net"``: which interval family applies."""
-    return _KIND[metric]
-
-
-def category_values(metric: str, codes: Sequence[int], satisfied: Sequence[int]) -> np.ndarray:
-    """Per-category value ``z`` of *metric* for a scale with answer *codes*.
-
-    Examples
-    --------
-    >>> category_values("index_0_100", (1, 2, 3, 4, 5), (4, 5)).tolist()
-    [0.0, 25.0, 50.0, 75.0, 100.0]
-    >>> category_values("net_score", tuple(range(11)), (9, 10)).tolist()[5:]
-    [-1.0, -1.0, 0.0, 0.0, 1.0, 1.0]
-    """
-    c = np.asarray(codes, dtype=float)
-    lo, hi = c.min(), c.max()
-    if metric == "top_box":
-        return np.isin(c, np.asarray(satisfied, dtype=float)).astype(float)
-    if metric == "index_0_100":
-        return (c - lo) / (hi - lo) * 100.0
-    if metric == "mean":
-        return c.copy()
-    if metric == "pct_of_max":
-        return c / hi * 100.0
-    if metric == "net_score":
-        return np.where(c >= 9, 1.0, np.where(c <= 6, -1.0, 0.0))
-    if metric == "resolution_rate":
-        return (c == 1).astype(float)
-    raise KeyError(metric)  # pragma: no cover - names are checked upstream
 
 
 def segment_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -359,25 +278,25 @@ def binary_counts(
     return two(None), two(weights), two(weights * weights)
 
 
-def aggregate_values(
-    z: np.ndarray,
-    segment: np.ndarray,
-    n_segments: int,
-    weights: np.ndarray | None = None,
+def moments_aggregate(
+    n: np.ndarray,
+    sum_w: np.ndarray,
+    mean: np.ndarray,
+    m2: np.ndarray,
+    sum_w2: np.ndarray | None,
 ) -> Aggregate:
-    """Sufficient statistics of the (weighted) mean of per-respondent ``z`` per segment.
-
-    NaN entries of ``z`` are not valid answers (see :func:`value_moments`).
-    """
-    n, sum_w, mean, m2, sum_w2 = value_moments(z, segment, n_segments, weights)
+    """Sufficient statistics of the (weighted) mean from per-segment moments
+    (the fields :func:`value_moments` returns): variance ``m2 / sum_w``, Kish
+    ``n_eff`` (``n`` unweighted), NaN estimate and variance where ``n == 0``."""
     with np.errstate(invalid="ignore", divide="ignore"):
+        est = np.where(sum_w > 0, mean, np.nan)
         var = m2 / sum_w
         n_eff = n.copy() if sum_w2 is None else sum_w * sum_w / sum_w2
     valid = n > 0
     return Aggregate(
         n=n,
         sum_w=sum_w,
-        estimate=np.where(valid & (sum_w > 0), mean, np.nan),
+        estimate=np.where(valid, est, np.nan),
         var=np.where(valid, var, np.nan),
         n_eff=np.where(valid, n_eff, 0.0),
     )
@@ -400,28 +319,3 @@ def check_segments_nonempty(n: np.ndarray, segments: pd.DataFrame, what: str) ->
             f"that breakdown ({len(empty)} segment(s) affected)."
         )
         raise DataError(msg)
-
-
-def format_definition(metric: str, *, codes: Sequence[int], satisfied: Sequence[int]) -> str:
-    """Fill in the written definition of *metric* for a scale."""
-    lo, hi = min(codes), max(codes)
-    sat = sorted(satisfied)
-    threshold = min(sat) if sat else hi
-    return METRICS[metric].format(
-        satisfied=tuple(sat) if sat else "()",
-        threshold=threshold,
-        min=lo,
-        max=hi,
-        floor=f"{100.0 * lo / hi:.0f}" if hi else "0",
-    )
-
-
-def generic_definition(metric: str) -> str:
-    """The definition of *metric* without a particular scale."""
-    return METRICS[metric].format(
-        satisfied="(the scale's satisfied codes)",
-        threshold="the lowest satisfied code",
-        min="min",
-        max="max",
-        floor="100 * min / max",
-    )

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from satscore._core.checks import check_columns
 from satscore._core.errors import DataError, SatscoreTypeError
 from satscore._stats import grouped as M
 
@@ -31,13 +32,7 @@ def segment_keys(
     Rows with a missing ``by`` value get code ``-1``.
     """
     by = tuple(by)
-    absent = [c for c in by if c not in chunk.columns]
-    if absent:
-        msg = (
-            f"segment column {absent[0]!r} is not in the data (columns: "
-            f"{[str(c) for c in chunk.columns][:10]}); fix the name in by=."
-        )
-        raise DataError(msg)
+    check_columns(chunk.columns, by, what="segment column", fix="fix the name in by=")
     codes, segs = M.segment_codes(chunk, by)
     if not by:
         return codes, ((),), ()
@@ -157,18 +152,13 @@ def _weights_of(chunk: pd.DataFrame, weights: Any) -> np.ndarray | None:
     if weights is None:
         return None
     if isinstance(weights, str):
-        if weights not in chunk.columns:
-            msg = f"weights column {weights!r} is not in the data; add it or fix the name."
-            raise DataError(msg)
+        check_columns(chunk.columns, [weights], what="weights column", fix="add it or fix the name")
         return chunk[weights].to_numpy(dtype=float)
     return np.asarray(weights, dtype=float).reshape(-1)
 
 
 def _matrix(chunk: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    absent = [c for c in columns if c not in chunk.columns]
-    if absent:
-        msg = f"column {absent[0]!r} is not in the data; fix the column list."
-        raise DataError(msg)
+    check_columns(chunk.columns, columns, fix="fix the column list")
     out = np.empty((len(chunk), len(columns)), dtype=float, order="F")
     for j, c in enumerate(columns):  # column-major: each column is one contiguous write
         out[:, j] = chunk[c].to_numpy(dtype=float, na_value=np.nan)

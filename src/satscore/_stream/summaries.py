@@ -314,17 +314,10 @@ class Moments(_Keyed):
         )
 
     def aggregate(self, j: int | str = 0) -> M.Aggregate:
-        """:class:`~satscore._stats.grouped.Aggregate` of column ``j`` (as ``aggregate_values``)."""
+        """:class:`~satscore._stats.grouped.Aggregate` of column ``j``
+        (:func:`~satscore._stats.grouped.moments_aggregate` of its moments)."""
         k = self.columns.index(j) if isinstance(j, str) else int(j)
-        n, sw = self.n[:, k], self.sum_w[:, k]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            est = np.where(sw > 0, self.mean[:, k], np.nan)
-            var = self.m2[:, k] / sw
-            n_eff = n.copy() if self.sum_w2 is None else sw * sw / self.sum_w2[:, k]
-        return M.Aggregate(
-            n=n,
-            sum_w=sw,
-            estimate=np.where(n > 0, est, np.nan),
-            var=np.where(n > 0, var, np.nan),
-            n_eff=np.where(n > 0, n_eff, 0.0),
+        sw2 = None if self.sum_w2 is None else self.sum_w2[:, k]
+        return M.moments_aggregate(
+            self.n[:, k], self.sum_w[:, k], self.mean[:, k], self.m2[:, k], sw2
         )
