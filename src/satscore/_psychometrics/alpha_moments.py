@@ -11,15 +11,11 @@ BLAS release the GIL) and merged exactly like chunks.
 
 The pass (``psych::alpha`` only needs these sums):
 
-- complete integer codes within int8 (Likert answers, float64 or int64): one pass of
-  the C kernel ``satscore._psychometrics._alpha_ext`` gives the exact ``X'X`` and the answer counts;
-  the numpy passes below are its fallback (no C compiler at install) and give the
-  same numbers;
-- complete data otherwise (or without the kernel): one symmetric cross-product
-  ``X'X`` (BLAS) and one int8 copy whose per-item counts give the response
-  frequencies and, when every answer is a small
-  integer (proved exactly: the codes' sum of squares equals the diagonal of ``X'X``
-  and no code wrapped), the column sums;
+- complete data: one symmetric cross-product ``X'X`` (BLAS) and one int8 copy, made
+  block by block while the rows are in cache, whose per-item counts give the response
+  frequencies and, when every answer is a small integer (proved exactly: the codes'
+  sum of squares equals the diagonal of ``X'X`` and no code wrapped), the column sums;
+  integer-typed answers within int8 are multiplied as exact float32 codes;
 - missing data: in row blocks that stay in cache, the int8 codes as float32 with zeros
   where missing ``Z`` and the presence mask ``M`` side by side, ``P = [Z, M]``, and
   one symmetric product ``P'P`` (``Z'Z``, ``Z'M``, ``M'M``); ``(Z*Z)'M`` (pairwise
@@ -31,8 +27,9 @@ The pass (``psych::alpha`` only needs these sums):
   float64 about a centre near the mean. With known keys the item-total sums are
   gathered in the same pass (:mod:`satscore._psychometrics.alpha_totals`).
 
-All BLAS calls run single-threaded (:func:`~satscore._psychometrics.alpha_totals.single_threaded_blas`):
-many small products on a multi-threaded OpenBLAS stall when the other core is busy.
+All BLAS calls run single-threaded
+(:func:`~satscore._psychometrics.alpha_totals.single_threaded_blas`): many small
+products on a multi-threaded OpenBLAS stall when the other core is busy.
 """
 
 from __future__ import annotations
@@ -58,11 +55,6 @@ from satscore._psychometrics.alpha_codes import (
 from satscore._psychometrics.alpha_totals import BLOCK as _BLOCK
 from satscore._psychometrics.alpha_totals import SPLIT as _SPLIT
 from satscore._psychometrics.alpha_totals import RawTotals, single_threaded_blas
-
-try:  # the one-pass C kernel for complete integer codes (built when a compiler was present)
-    from satscore._psychometrics import _alpha_ext
-except ImportError:  # pragma: no cover - the numpy passes below give the same numbers
-    _alpha_ext = None
 
 __all__ = ["ItemMoments", "array_moments"]
 
@@ -346,23 +338,9 @@ def _integers(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
     return _from_codes(columns, X.shape[0], counts, int8_gram(x8, max(-lo, hi)))
 
 
-def _kernel(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
-    """Complete int8-integer answers in one C pass (``X'X`` and counts), else None."""
-    if _alpha_ext is None or X.dtype not in (np.float64, np.int64) or X.shape[0] == 0:
-        return None
-    k = X.shape[1]
-    gram, counts = np.zeros((k, k)), np.zeros((k, 256), dtype=np.int64)
-    if not _alpha_ext.complete_moments(X, 0, X.shape[0], gram, counts):
-        return None  # a missing, fractional or out-of-int8 answer: the numpy passes
-    return _from_codes(columns, X.shape[0], counts, gram)
-
-
 def _one(
     X: np.ndarray, columns: tuple[str, ...], raw: RawTotals | None, pairwise_r: bool
 ) -> ItemMoments:
-    out = _kernel(X, columns)
-    if out is not None:
-        return out
     if X.dtype.kind in "iu":  # integer dtype: exact codes when within int8
         out = _integers(X, columns)
         if out is not None:
