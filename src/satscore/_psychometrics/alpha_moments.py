@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy.linalg import blas as _blas
@@ -48,13 +47,12 @@ from satscore._psychometrics.alpha_codes import (
     code_counts,
     general_values,
     gram_and_codes,
-    int8_codes,
-    int8_gram,
+    integer_gram_and_codes,
     table_values,
 )
 from satscore._psychometrics.alpha_totals import BLOCK as _BLOCK
 from satscore._psychometrics.alpha_totals import SPLIT as _SPLIT
-from satscore._psychometrics.alpha_totals import RawTotals, single_threaded_blas
+from satscore._psychometrics.alpha_totals import RawTotals, single_threaded_blas, two_threads
 
 __all__ = ["ItemMoments", "array_moments"]
 
@@ -330,12 +328,12 @@ def _integers(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
     """Integer-typed answers (never missing) within int8: everything from the codes."""
     if X.size == 0:
         return None
-    lo, hi = int(X.min()), int(X.max())
-    if lo < -128 or hi > 127:
+    out = integer_gram_and_codes(X)
+    if out is None:
         return None
-    x8 = int8_codes(X)
+    S, x8 = out
     counts = code_counts(x8, np.zeros(X.shape[1], dtype=np.int64))
-    return _from_codes(columns, X.shape[0], counts, int8_gram(x8, max(-lo, hi)))
+    return _from_codes(columns, X.shape[0], counts, S)
 
 
 def _one(
@@ -381,8 +379,9 @@ def array_moments(
         if not split or rows < _SPLIT:
             return _one(X, columns, raw, pairwise_r)
         half = rows // 2
-        parts = (X[:half], X[half:])
-        raws = (raw, None if raw is None else RawTotals.empty(raw.sign, raw.gamma))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            a, b = pool.map(lambda part, r: _one(part, columns, r, pairwise_r), parts, raws)
+        raw_b = None if raw is None else RawTotals.empty(raw.sign, raw.gamma)
+        a, b = two_threads(
+            lambda: _one(X[:half], columns, raw, pairwise_r),
+            lambda: _one(X[half:], columns, raw_b, pairwise_r),
+        )
     return a.merge(b)
