@@ -397,9 +397,10 @@ def test_one_infinite_answer_anywhere_is_an_error(bad, where):
 
 
 @pytest.mark.parametrize("bad", [128, -129, 2**40, -(2**62)])
-def test_int64_outside_int8_uses_float64(bad):
-    X = np.asfortranarray(likert(3000, 5, 26).astype(np.int64))
-    X[1500, 2] = bad
+@pytest.mark.parametrize("where", [(1500, 2), (8500, 4)])  # first or a later row block
+def test_int64_outside_int8_uses_float64(bad, where):
+    X = np.asfortranarray(likert(9000, 5, 26).astype(np.int64))
+    X[where] = bad
     check(X.astype(np.float64), integral=False)
     m = array_moments(X, [f"x{j}" for j in range(5)])
     assert m.integral is False
