@@ -9,13 +9,11 @@ Callers prove the codes exact before using them.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import blas as _blas
 
 __all__ = [
     "code_counts",
     "general_values",
     "gram_and_codes",
-    "integer_gram_and_codes",
     "table_values",
 ]  # fmt: skip
 
@@ -94,47 +92,28 @@ def general_values(X: np.ndarray, nan: np.ndarray | None) -> tuple[tuple, tuple]
     return tuple(values), tuple(counts)
 
 
-def integer_gram_and_codes(
-    X: np.ndarray, block: int = 4096
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Exact ``X'X`` and int8 codes of integer-typed ``X`` in one read, None beyond int8.
-
-    Each row block is checked against the int8 range, cast to int8 and then to float32
-    while in cache and multiplied by float32 syrk, exact while the block's largest
-    square times its rows stays below ``2**24`` (else that block in float64).
-    """
-    rows, k = X.shape
-    S = np.zeros((k, k))
-    x8 = np.empty(X.shape, dtype=np.int8, order="F")
-    buf = np.empty((min(block, rows), k), dtype=np.float32, order="F")
-    for r0 in range(0, rows, block):
-        xb = X[r0 : r0 + block]
-        lo, hi = int(xb.min()), int(xb.max())
-        if lo < -128 or hi > 127:
-            return None
-        cb, fb = x8[r0 : r0 + block], buf[: xb.shape[0]]
-        np.copyto(cb, xb, casting="unsafe")
-        np.copyto(fb, cb)
-        if max(-lo, hi) ** 2 * xb.shape[0] < F32_EXACT:
-            S += _blas.ssyrk(1.0, fb, trans=1)
-        else:
-            S += _blas.dsyrk(1.0, fb.astype(np.float64, order="F"), trans=1)
-    return S + np.triu(S, 1).T, x8
-
-
 def gram_and_codes(X: np.ndarray, block: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     """``X'X`` (float64 BLAS) and the column-major int8 codes of ``X`` in one read of ``X``.
 
     Row blocks small enough to stay in cache are multiplied and then cast while still
     there, so the answers cross the memory bus once (about 15% less CPU than the two
     passes on one thread, and much less contention when two threads share the bus).
+    Integer-typed answers are converted to float64 block by block for the product.
     """
     rows, k = X.shape
     S = np.zeros((k, k))
     x8 = np.empty(X.shape, dtype=np.int8, order="F")
+    buf = None
+    if X.dtype != np.float64:  # same memory order as X, so the copy runs down its columns
+        order = "F" if X.ndim == 2 and X.strides[0] <= X.strides[1] else "C"
+        buf = np.empty((min(block, rows), k), order=order)
     with np.errstate(invalid="ignore", over="ignore"):
         for r0 in range(0, rows, block):
             xb = X[r0 : r0 + block]
-            S += xb.T @ xb
+            fb = xb
+            if buf is not None:
+                fb = buf[: xb.shape[0]]
+                np.copyto(fb, xb, casting="unsafe")
+            S += fb.T @ fb
             np.copyto(x8[r0 : r0 + block], xb, casting="unsafe")
     return S, x8

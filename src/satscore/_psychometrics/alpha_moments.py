@@ -15,7 +15,7 @@ The pass (``psych::alpha`` only needs these sums):
   block by block while the rows are in cache, whose per-item counts give the response
   frequencies and, when every answer is a small integer (proved exactly: the codes'
   sum of squares equals the diagonal of ``X'X`` and no code wrapped), the column sums;
-  integer-typed answers within int8 are multiplied as exact float32 codes;
+  integer-typed answers are converted to float64 block by block in the same read;
 - missing data: in row blocks that stay in cache, the int8 codes as float32 with zeros
   where missing ``Z`` and the presence mask ``M`` side by side, ``P = [Z, M]``, and
   one symmetric product ``P'P`` (``Z'Z``, ``Z'M``, ``M'M``); ``(Z*Z)'M`` (pairwise
@@ -47,7 +47,6 @@ from satscore._psychometrics.alpha_codes import (
     code_counts,
     general_values,
     gram_and_codes,
-    integer_gram_and_codes,
     table_values,
 )
 from satscore._psychometrics.alpha_totals import BLOCK as _BLOCK
@@ -158,23 +157,40 @@ class ItemMoments:
 
 
 # ----------------------------------------------------------------------------- the pass
-def _complete(
+def _exact_codes(
     X: np.ndarray, columns: tuple[str, ...], S: np.ndarray, x8: np.ndarray
-) -> ItemMoments:
+) -> ItemMoments | None:
+    """Moments of complete ``X`` from its int8 codes when they provably equal it, else None.
+
+    int8 truncates towards zero and wraps: ``|code| <= |x|``, equal only when the code
+    is exact or ``x`` wrapped to -128 from 128, so equal sums of squares (``diag(X'X)``
+    against the codes' counts) prove every code exact once -128 is ruled out: excluded
+    for float answers, for integer answers only when 128 occurs in its column.
+    """
     rows, k = X.shape
-    sq = np.diag(S).copy()
+    sq = np.diag(S)
     counts = code_counts(x8, np.zeros(k, dtype=np.int64))
     vals = np.arange(-128, 128, dtype=np.int64)
-    # int8 truncates towards zero and wraps: |code| <= |x|, equal only for integers (128
-    # wraps to -128 with the same square, so -128 is excluded): equal sums of squares
-    # prove every code exact
+    wrapped = counts[:, 0] > 0
+    if wrapped.any() and X.dtype.kind in "iu":
+        wrapped[wrapped] = X[:, wrapped].max(axis=0) > 127
     exact = (
-        bool((counts[:, 0] == 0).all())
+        not wrapped.any()
         and bool((sq < 2.0**52).all())
         and np.array_equal(counts @ (vals * vals), sq)
     )
-    if exact:
-        return _from_codes(columns, rows, counts, S)
+    return _from_codes(columns, rows, counts, S) if exact else None
+
+
+def _complete(
+    X: np.ndarray, columns: tuple[str, ...], S: np.ndarray, x8: np.ndarray
+) -> ItemMoments:
+    """Complete float answers: the int8 codes when exact, else float64 about a centre."""
+    out = _exact_codes(X, columns, S, x8)
+    if out is not None:
+        return out
+    rows, k = X.shape
+    sq = np.diag(S).copy()
     full = np.full((k, k), float(rows))
     colsum = X.sum(axis=0)
     centre = np.zeros(k)
@@ -324,25 +340,14 @@ def _from_codes(
     )  # fmt: skip
 
 
-def _integers(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
-    """Integer-typed answers (never missing) within int8: everything from the codes."""
-    if X.size == 0:
-        return None
-    out = integer_gram_and_codes(X)
-    if out is None:
-        return None
-    S, x8 = out
-    counts = code_counts(x8, np.zeros(X.shape[1], dtype=np.int64))
-    return _from_codes(columns, X.shape[0], counts, S)
-
-
 def _one(
     X: np.ndarray, columns: tuple[str, ...], raw: RawTotals | None, pairwise_r: bool
 ) -> ItemMoments:
-    if X.dtype.kind in "iu":  # integer dtype: exact codes when within int8
-        out = _integers(X, columns)
-        if out is not None:
-            return out
+    if X.dtype.kind in "iu":  # integer dtype (never missing): exact codes when within int8
+        if X.size:
+            out = _exact_codes(X, columns, *gram_and_codes(X))
+            if out is not None:
+                return out
         X = X.astype(np.float64)
     if not np.isnan(X[:_BLOCK].sum()):  # no missing answer in the first rows: try X'X
         S, x8 = gram_and_codes(X)  # NaN or inf in a column make its diagonal non-finite
