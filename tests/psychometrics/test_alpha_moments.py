@@ -424,3 +424,19 @@ def test_float_and_int64_codes_give_identical_alpha(i):
     for name in ("alpha", "std_alpha", "g6", "average_r", "median_r", "signal_noise", "ase"):
         assert getattr(a, name) == getattr(b, name), name
     pd.testing.assert_frame_equal(a.items, b.items, check_exact=True)
+
+
+def test_int64_minus_128_is_exact_unless_128_occurs():
+    """-128 is an int8 code; 128 wraps to it, so its column takes the float64 path."""
+    X = likert(3000, 4, 28, lo=-128, hi=-124).astype(np.int64)
+    assert (X == -128).any()
+    check(X.astype(np.float64))
+    m = array_moments(X, [f"x{j}" for j in range(4)])
+    assert m.integral is True
+    assert m.lo[0] == -128
+    X[10, 1] = 128
+    m = array_moments(X, [f"x{j}" for j in range(4)])
+    assert m.integral is False
+    check(X.astype(np.float64), integral=False)
+    ref = array_moments(X.astype(np.float64), [f"x{j}" for j in range(4)])
+    np.testing.assert_array_equal(m.cross, ref.cross)
