@@ -1,14 +1,9 @@
-"""Build satscore's optional C kernels.
+"""Build satscore's optional C kernel.
 
-Two small C extensions speed up the hot loops that numpy cannot fuse:
-
-- ``satscore._stats._prn_ext``: batched SHA-256 of ``salt || id`` (hardware SHA
-  instructions when the CPU has them) for permanent random numbers;
-- ``satscore._psychometrics._alpha_ext``: one pass over complete integer-coded answers giving the
-  exact cross-products and response counts that alpha's item table needs.
-
-Both are optional: when no C compiler is available the build goes on and satscore
-uses its vectorised numpy implementations, which give the same numbers (the tests
+``satscore._stats._prn_ext`` computes batched SHA-256 of ``salt || id`` (hardware SHA
+instructions when the CPU has them) for permanent random numbers, a loop numpy cannot
+fuse. It is optional: when no C compiler is available the build goes on and satscore
+uses its vectorised numpy implementation, which gives the same numbers (the tests
 compare the two paths bit for bit). Everything else is configured in pyproject.toml.
 """
 
@@ -29,7 +24,6 @@ class BuildExt(build_ext):
 setup(
     ext_modules=[
         Extension("satscore._stats._prn_ext", ["src/satscore/_stats/_prn_ext.c"], optional=True),
-        Extension("satscore._psychometrics._alpha_ext", ["src/satscore/_psychometrics/_alpha_ext.c"], optional=True),
     ],
     cmdclass={"build_ext": BuildExt},
 )

@@ -18,10 +18,8 @@ is the headline, CPU time of this process, all threads, is in the note):
 
 satscore summarises a large frame in two halves on two threads; on a shared machine the
 wall-time ratio therefore depends on whether the second core is free (see the CPU times).
-Complete int8-integer answers (the first two workloads) go through the optional C kernel
-``satscore._psychometrics._alpha_ext`` (one pass giving the exact ``X'X`` and the answer counts); the
-note of each alpha row names the path that ran (C kernel or numpy). Missing answers use
-the numpy block passes.
+Everything is numpy and BLAS: complete answers take one read giving ``X'X`` and the int8
+codes counted for the frequencies; missing answers take the block passes.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ import pandas as pd
 from _common import load_average, r_times, row, timed
 
 from satscore._psychometrics.alpha import cronbach_alpha
-from satscore._psychometrics.alpha_moments import _alpha_ext
 from satscore._psychometrics.polychoric import polychoric
 from satscore.errors import SatscoreWarning
 
@@ -93,7 +90,7 @@ def _alpha_rows(quick: bool, repeats: int) -> list[dict]:
     )
     for label, missing, dtype in workloads:
         X = _likert(n, 30, missing=missing)
-        path = "numpy passes" if missing or _alpha_ext is None else "C kernel _alpha_ext"
+        path = "missing-data block passes" if missing else "complete-data pass"
         if dtype is not None:
             X = X.astype(dtype)
         ours = timed(lambda X=X: cronbach_alpha(X), repeats)

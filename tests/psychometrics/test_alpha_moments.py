@@ -1,14 +1,16 @@
-"""The fast paths of alpha's moment pass (src/satscore/_psychometrics/alpha_moments.py) against plain float64.
+"""The fast paths of alpha's moment pass (``satscore._psychometrics.alpha_moments``) vs float64.
 
-Every path (complete int8 codes: the C kernel ``satscore._psychometrics._alpha_ext``; complete data without
-it: X'X + int8 counts; missing data: exact int8 codes in float32
-blocks, float64 blocks for wide codes, float64 about a centre for non-integer or
-out-of-int8 answers; the two-thread split; chunk merges) must give the pairwise counts,
-means, covariances and answer counts of a direct per-pair float64 computation (masked
-arrays / pandas ``cov(min_periods=2)``) to 1e-12.
+Every path (complete data: X'X + int8 counts, exact float32 codes for integer dtypes;
+missing data: exact int8 codes in float32 blocks, float64 blocks for wide codes, float64
+about a centre for non-integer or out-of-int8 answers; the two-thread split; chunk
+merges; any memory order or strided view) must give the pairwise counts, means,
+covariances and answer counts of a direct per-pair float64 computation (masked arrays /
+pandas ``cov(min_periods=2)``) to 1e-12.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,14 +22,7 @@ from satscore._psychometrics.alpha_moments import array_moments
 from satscore._psychometrics.alpha_totals import SPLIT, total_sums
 
 RTOL = 1e-12
-
-
-@pytest.fixture(autouse=True, params=["c_kernel", "numpy"])
-def backend(request, monkeypatch) -> str:
-    """Every test runs with the C kernel of complete codes and with the numpy passes alone."""
-    if request.param == "numpy":
-        monkeypatch.setattr(am, "_alpha_ext", None)
-    return request.param
+BFI = Path(__file__).parents[1] / "data" / "bfi.csv"
 
 
 def brute(X: np.ndarray) -> dict[str, np.ndarray]:
@@ -130,12 +125,11 @@ def test_all_missing_pair_and_all_missing_column():
     assert (m.lo[3], m.hi[3]) == (np.inf, -np.inf)
 
 
-def test_negative_codes_and_minus_128_with_and_without_missing(backend):
+def test_negative_codes_and_minus_128_with_and_without_missing():
     X = likert(500, 4, 2, lo=-128, hi=-124)
     assert (X == -128).any()
-    # complete: the C kernel checks every value, so -128 is an exact code; the numpy pass
-    # cannot tell -128 from a wrapped 128 and takes the float64 path
-    check(X, integral=backend == "c_kernel")
+    # complete: the pass cannot tell -128 from a wrapped 128 and takes the float64 path
+    check(X, integral=False)
     X[::7, 1] = np.nan
     check(X, integral=True)  # missing: every cell is compared, -128 is exact
 
@@ -342,3 +336,107 @@ def test_blas_limit_is_restored_after_concurrent_calls():
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(lambda _: cronbach_alpha(X), range(3)))
     assert threads() == before
+
+
+@pytest.mark.parametrize("k", [2, 3, 30])
+@pytest.mark.parametrize("rows", [1, 7, 2047, 2048, 2049, 5001])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_complete_codes_over_the_int8_range_any_order_and_dtype(k, rows, order, dtype):
+    """Wide complete codes: counts by histogram (odd and even rows), exact X'X, any order."""
+    rng = np.random.default_rng(rows * 1000 + k)
+    X = np.asarray(rng.integers(-127, 128, (rows, k)), dtype=dtype, order=order)
+    X[0, 0], X[-1, -1] = -127, 127  # both ends of the exact int8 codes
+    m = check(X.astype(np.float64) if dtype is np.float64 else X, integral=True)
+    assert (m.lo[0], m.hi[-1]) == (-127, 127)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_likert_codes_of_row_ranges(order):
+    rng = np.random.default_rng(3)
+    X = np.asarray(rng.integers(1, 6, (10_007, 30)), dtype=np.float64, order=order)
+    for start, stop in [(0, 1), (5, 4100), (4096, 10_007), (10_006, 10_007)]:
+        check(X[start:stop], integral=True)
+    empty = array_moments(X[:0], [f"x{j}" for j in range(30)])
+    assert empty.rows == 0
+    assert not empty.n.any()
+
+
+def test_strided_views_equal_their_copies():
+    rng = np.random.default_rng(4)
+    base = rng.integers(0, 11, (3000, 40)).astype(np.float64)
+    fortran = np.asfortranarray(base)
+    views = (base[::3, ::2], base[:, 5:17], fortran[100:2900:7], base[::-1], fortran[:, ::-1],
+             fortran[::-1, 3:9], base[1:, :2])  # fmt: skip
+    for view in views:
+        m = check(view, integral=True)
+        c = array_moments(np.ascontiguousarray(view), m.columns)
+        for f in ("n", "s", "ss", "cross", "lo", "hi"):
+            np.testing.assert_array_equal(getattr(m, f), getattr(c, f))
+
+
+@pytest.mark.parametrize("bad", [np.nan, 2.5, -0.5, 128.0, -129.0])
+@pytest.mark.parametrize("where", [(0, 0), (2047, 3), (4999, 7)])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_one_non_code_anywhere_takes_the_exact_path(bad, where, order):
+    """A missing, fractional or out-of-int8 answer anywhere: missing or float64 pass."""
+    X = np.asarray(likert(5000, 8, 24), order=order)
+    X[where] = bad
+    check(X, integral=bool(np.isnan(bad)))  # missing answers are still int8 codes
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+@pytest.mark.parametrize("where", [(0, 0), (2047, 3), (4999, 7)])
+def test_one_infinite_answer_anywhere_is_an_error(bad, where):
+    from satscore.errors import DataError
+
+    X = likert(5000, 8, 25)
+    X[where] = bad
+    with pytest.raises(DataError, match=f"column 'x{where[1]}' of data has infinite values"):
+        array_moments(X, [f"x{j}" for j in range(8)])
+
+
+@pytest.mark.parametrize("bad", [128, -129, 2**40, -(2**62)])
+@pytest.mark.parametrize("where", [(1500, 2), (8500, 4)])  # first or a later row block
+def test_int64_outside_int8_uses_float64(bad, where):
+    X = np.asfortranarray(likert(9000, 5, 26).astype(np.int64))
+    X[where] = bad
+    check(X.astype(np.float64), integral=False)
+    m = array_moments(X, [f"x{j}" for j in range(5)])
+    assert m.integral is False
+    ref = array_moments(X.astype(np.float64), [f"x{j}" for j in range(5)])
+    for f in ("n", "s", "ss", "cross", "lo", "hi"):
+        np.testing.assert_array_equal(getattr(m, f), getattr(ref, f))
+
+
+def _frames() -> list[pd.DataFrame]:
+    bfi = pd.read_csv(BFI).iloc[:, :25].dropna()
+    big = pd.DataFrame(likert(250_000, 12, 27), columns=[f"q{i + 1}" for i in range(12)])
+    return [bfi, big, big.iloc[:, ::-1].copy()]  # big: above the two-thread split
+
+
+@pytest.mark.parametrize("i", range(3))
+def test_float_and_int64_codes_give_identical_alpha(i):
+    """float64 (X'X and int8 counts) and int64 (float32 codes) complete paths agree exactly."""
+    data = _frames()[i]
+    a = cronbach_alpha(data, keys=[data.columns[0]])
+    b = cronbach_alpha(data.astype(np.int64), keys=[data.columns[0]])
+    for name in ("alpha", "std_alpha", "g6", "average_r", "median_r", "signal_noise", "ase"):
+        assert getattr(a, name) == getattr(b, name), name
+    pd.testing.assert_frame_equal(a.items, b.items, check_exact=True)
+
+
+def test_int64_minus_128_is_exact_unless_128_occurs():
+    """-128 is an int8 code; 128 wraps to it, so its column takes the float64 path."""
+    X = likert(3000, 4, 28, lo=-128, hi=-124).astype(np.int64)
+    assert (X == -128).any()
+    check(X.astype(np.float64))
+    m = array_moments(X, [f"x{j}" for j in range(4)])
+    assert m.integral is True
+    assert m.lo[0] == -128
+    X[10, 1] = 128
+    m = array_moments(X, [f"x{j}" for j in range(4)])
+    assert m.integral is False
+    check(X.astype(np.float64), integral=False)
+    ref = array_moments(X.astype(np.float64), [f"x{j}" for j in range(4)])
+    np.testing.assert_array_equal(m.cross, ref.cross)

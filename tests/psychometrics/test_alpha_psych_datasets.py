@@ -1,5 +1,6 @@
-"""cronbach_alpha against psych 2.2.9 on data no other test uses (tests/data/make_alpha_psych_datasets.R).
+"""cronbach_alpha against psych 2.2.9 on data no other test uses.
 
+The references come from tests/data/make_alpha_psych_datasets.R:
 sat.act (pairwise NA, very different item scales), lsat6/lsat7 (binary items: alpha equals
 KR-20), attitude (n = 30, and its first 6 rows: n < k, singular matrices), and simulated items
 with two reverse-worded items (explicit keys and check_keys). Tolerance 1e-6 (closed forms).

@@ -32,6 +32,8 @@ from satscore._psychometrics.alpha_bootstrap import bootstrap_alpha
 from satscore._psychometrics.alpha_items import prepare_items
 from satscore._psychometrics.alpha_table import alpha_stats, drop_table, item_table
 from satscore._psychometrics.alpha_totals import single_threaded_blas
+from satscore._psychometrics.polychoric import polychoric
+from satscore._psychometrics.streamed_alpha import alpha_items
 from satscore._stats.correlation import _cov2cor
 from satscore._stream.chunks import is_out_of_core
 
@@ -291,7 +293,7 @@ def cronbach_alpha(
             msg = f"n_boot must be an integer >= 2; found {n_boot!r}. Pass e.g. n_boot=1000."
             raise OptionError(msg)
         rng = check_rng(seed)
-    with single_threaded_blas():  # many small products: see _alpha_totals.single_threaded_blas
+    with single_threaded_blas():  # many small products: see alpha_totals.single_threaded_blas
         return _cronbach_alpha(
             data,
             keys,
@@ -323,8 +325,6 @@ def _cronbach_alpha(
                 "for chunks or a dask DataFrame use ci_method='feldt' or 'duhachek'."
             )
             raise OptionError(msg)
-        from satscore._psychometrics.streamed import alpha_items
-
         prep = alpha_items(
             data, keys=keys, check_keys=check_keys, scale_range=scale_range, missing=missing
         )
@@ -401,8 +401,6 @@ def ordinal_alpha(
     >>> round(res.alpha, 4), round(res.g6, 4)
     (0.9431, 0.9413)
     """
-    from satscore._psychometrics.polychoric import polychoric
-
     check_option("ci_method", ci_method, ("feldt", "duhachek"))
     level = check_confidence_level(confidence_level)
     prep = prepare_items(data, keys=keys, check_keys=False, scale_range=None, missing="pairwise")

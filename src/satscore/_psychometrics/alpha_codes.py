@@ -9,14 +9,11 @@ Callers prove the codes exact before using them.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import blas as _blas
 
 __all__ = [
     "code_counts",
     "general_values",
     "gram_and_codes",
-    "int8_codes",
-    "int8_gram",
     "table_values",
 ]  # fmt: skip
 
@@ -24,44 +21,31 @@ MAX_VALUES = 10  # psych tabulates frequencies when at most this many distinct a
 F32_EXACT = 2.0**24  # float32 sums of integers are exact below this
 
 
-def int8_codes(X: np.ndarray) -> np.ndarray:
-    """Column-major int8 copy of ``X`` (truncated and wrapped: callers check exactness).
-
-    A row-major ``X`` is cast in row blocks and each block transposed in cache (a
-    direct column-major cast of a row-major matrix strides through memory).
-    """
-    x8 = np.empty(X.shape, dtype=np.int8, order="F")
-    with np.errstate(invalid="ignore", over="ignore"):
-        if X.flags.f_contiguous or X.ndim != 2:
-            np.copyto(x8, X, casting="unsafe")
-            return x8
-        tmp = np.empty((min(8192, X.shape[0]), X.shape[1]), dtype=np.int8)
-        for r0 in range(0, X.shape[0], tmp.shape[0]):
-            xb = X[r0 : r0 + tmp.shape[0]]
-            tb = tmp[: xb.shape[0]]
-            np.copyto(tb, xb, casting="unsafe")
-            x8[r0 : r0 + xb.shape[0]] = tb
-    return x8
-
-
 def code_counts(x8: np.ndarray, missing: np.ndarray) -> np.ndarray:
     """``(k, 256)`` counts of each int8 code per column (index ``code + 128``).
 
     Missing cells hold the code 0; ``missing`` (per column) is subtracted from its
     count. A column whose codes (from a row sample) are at most ``MAX_VALUES`` values
-    is counted by comparisons, verified complete by the total; otherwise by
-    ``bincount`` of adjacent row pairs.
+    is counted by one comparison per value into a reused buffer, verified complete by
+    the total; otherwise by ``bincount`` of adjacent row pairs.
     """
     rows, k = x8.shape
     out = np.zeros((k, 256), dtype=np.int64)
-    sample = x8[:: max(1, rows // 2048)]
+    sample = np.ascontiguousarray(x8[:: max(1, rows // 2048)].T)
+    sample.sort(axis=1, kind="stable")  # radix sort of int8
+    hit = np.empty(rows, dtype=bool)
     for j in range(k):
         col = x8[:, j]
-        vals = np.union1d(sample[:, j], [0] if missing[j] else []).astype(np.int64)
+        s = sample[j]
+        vals = s[np.concatenate(([True], s[1:] != s[:-1]))] if s.size else s
+        if missing[j] and not (vals == 0).any():
+            vals = np.append(vals, np.int8(0))
         if vals.size <= MAX_VALUES + 1:
-            c = np.array([np.count_nonzero(col == np.int8(v)) for v in vals], dtype=np.int64)
+            c = np.empty(vals.size, dtype=np.int64)
+            for i, v in enumerate(vals):
+                c[i] = np.count_nonzero(np.equal(col, v, out=hit))
             if c.sum() == rows:
-                out[j, vals + 128] = c
+                out[j, vals.astype(np.int64) + 128] = c
                 out[j, 128] -= missing[j]
                 continue
         if col.flags.c_contiguous and rows % 2 == 0 and rows > 0:
@@ -108,38 +92,28 @@ def general_values(X: np.ndarray, nan: np.ndarray | None) -> tuple[tuple, tuple]
     return tuple(values), tuple(counts)
 
 
-def int8_gram(x8: np.ndarray, max_abs: int) -> np.ndarray:
-    """Exact ``X'X`` of column-major int8 codes: float32 syrk on row blocks, summed in float64.
-
-    A block has at most ``(2**24 - 1) // max_abs**2`` rows, so every float32 sum of
-    products is an exact integer.
-    """
-    rows, k = x8.shape
-    step = int(max(1, min(1 << 13, (F32_EXACT - 1) // max(max_abs * max_abs, 1))))
-    G = np.zeros((k, k))
-    buf = np.empty((min(step, rows), k), dtype=np.float32, order="F")
-    for r0 in range(0, rows, step):
-        block = x8[r0 : r0 + step]
-        if block.shape[0] != buf.shape[0]:
-            buf = np.empty(block.shape, dtype=np.float32, order="F")
-        np.copyto(buf, block)
-        G += _blas.ssyrk(1.0, buf, trans=1)
-    return G + np.triu(G, 1).T
-
-
 def gram_and_codes(X: np.ndarray, block: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     """``X'X`` (float64 BLAS) and the column-major int8 codes of ``X`` in one read of ``X``.
 
     Row blocks small enough to stay in cache are multiplied and then cast while still
     there, so the answers cross the memory bus once (about 15% less CPU than the two
     passes on one thread, and much less contention when two threads share the bus).
+    Integer-typed answers are converted to float64 block by block for the product.
     """
     rows, k = X.shape
     S = np.zeros((k, k))
     x8 = np.empty(X.shape, dtype=np.int8, order="F")
+    buf = None
+    if X.dtype != np.float64:  # same memory order as X, so the copy runs down its columns
+        order = "F" if X.ndim == 2 and X.strides[0] <= X.strides[1] else "C"
+        buf = np.empty((min(block, rows), k), order=order)
     with np.errstate(invalid="ignore", over="ignore"):
         for r0 in range(0, rows, block):
             xb = X[r0 : r0 + block]
-            S += xb.T @ xb
+            fb = xb
+            if buf is not None:
+                fb = buf[: xb.shape[0]]
+                np.copyto(fb, xb, casting="unsafe")
+            S += fb.T @ fb
             np.copyto(x8[r0 : r0 + block], xb, casting="unsafe")
     return S, x8

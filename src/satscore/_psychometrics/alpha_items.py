@@ -1,10 +1,11 @@
 """Alpha's shared core: item moments -> keyed covariance, item statistics, frequencies.
 
-:func:`prepare_from_moments` turns merged :class:`~satscore._psychometrics.alpha_moments.ItemMoments`
-into :class:`PreparedItems` (keyed covariance, item means/sds, item-total correlations,
-response frequencies); the in-memory path (:func:`prepare_items`) and the chunked/Dask
-path (:mod:`satscore._psychometrics.streamed_alpha`) both use it, so they agree by construction.
-Formulas follow ``psych::alpha`` 2.2.9 (``alpha.1``, ``item.stats``,
+:func:`prepare_from_moments` turns merged
+:class:`~satscore._psychometrics.alpha_moments.ItemMoments` into :class:`PreparedItems`
+(keyed covariance, item means/sds, item-total correlations, response frequencies); the
+in-memory path (:func:`prepare_items`) and the chunked/Dask path
+(:mod:`satscore._psychometrics.streamed_alpha`) both use it, so they agree by
+construction. Formulas follow ``psych::alpha`` 2.2.9 (``alpha.1``, ``item.stats``,
 ``response.frequencies``).
 """
 

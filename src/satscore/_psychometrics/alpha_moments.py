@@ -11,15 +11,11 @@ BLAS release the GIL) and merged exactly like chunks.
 
 The pass (``psych::alpha`` only needs these sums):
 
-- complete integer codes within int8 (Likert answers, float64 or int64): one pass of
-  the C kernel ``satscore._psychometrics._alpha_ext`` gives the exact ``X'X`` and the answer counts;
-  the numpy passes below are its fallback (no C compiler at install) and give the
-  same numbers;
-- complete data otherwise (or without the kernel): one symmetric cross-product
-  ``X'X`` (BLAS) and one int8 copy whose per-item counts give the response
-  frequencies and, when every answer is a small
-  integer (proved exactly: the codes' sum of squares equals the diagonal of ``X'X``
-  and no code wrapped), the column sums;
+- complete data: one symmetric cross-product ``X'X`` (BLAS) and one int8 copy, made
+  block by block while the rows are in cache, whose per-item counts give the response
+  frequencies and, when every answer is a small integer (proved exactly: the codes'
+  sum of squares equals the diagonal of ``X'X`` and no code wrapped), the column sums;
+  integer-typed answers are converted to float64 block by block in the same read;
 - missing data: in row blocks that stay in cache, the int8 codes as float32 with zeros
   where missing ``Z`` and the presence mask ``M`` side by side, ``P = [Z, M]``, and
   one symmetric product ``P'P`` (``Z'Z``, ``Z'M``, ``M'M``); ``(Z*Z)'M`` (pairwise
@@ -31,15 +27,15 @@ The pass (``psych::alpha`` only needs these sums):
   float64 about a centre near the mean. With known keys the item-total sums are
   gathered in the same pass (:mod:`satscore._psychometrics.alpha_totals`).
 
-All BLAS calls run single-threaded (:func:`~satscore._psychometrics.alpha_totals.single_threaded_blas`):
-many small products on a multi-threaded OpenBLAS stall when the other core is busy.
+All BLAS calls run single-threaded
+(:func:`~satscore._psychometrics.alpha_totals.single_threaded_blas`): many small
+products on a multi-threaded OpenBLAS stall when the other core is busy.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy.linalg import blas as _blas
@@ -51,18 +47,11 @@ from satscore._psychometrics.alpha_codes import (
     code_counts,
     general_values,
     gram_and_codes,
-    int8_codes,
-    int8_gram,
     table_values,
 )
 from satscore._psychometrics.alpha_totals import BLOCK as _BLOCK
 from satscore._psychometrics.alpha_totals import SPLIT as _SPLIT
-from satscore._psychometrics.alpha_totals import RawTotals, single_threaded_blas
-
-try:  # the one-pass C kernel for complete integer codes (built when a compiler was present)
-    from satscore._psychometrics import _alpha_ext
-except ImportError:  # pragma: no cover - the numpy passes below give the same numbers
-    _alpha_ext = None
+from satscore._psychometrics.alpha_totals import RawTotals, single_threaded_blas, two_threads
 
 __all__ = ["ItemMoments", "array_moments"]
 
@@ -168,23 +157,40 @@ class ItemMoments:
 
 
 # ----------------------------------------------------------------------------- the pass
-def _complete(
+def _exact_codes(
     X: np.ndarray, columns: tuple[str, ...], S: np.ndarray, x8: np.ndarray
-) -> ItemMoments:
+) -> ItemMoments | None:
+    """Moments of complete ``X`` from its int8 codes when they provably equal it, else None.
+
+    int8 truncates towards zero and wraps: ``|code| <= |x|``, equal only when the code
+    is exact or ``x`` wrapped to -128 from 128, so equal sums of squares (``diag(X'X)``
+    against the codes' counts) prove every code exact once -128 is ruled out: excluded
+    for float answers, for integer answers only when 128 occurs in its column.
+    """
     rows, k = X.shape
-    sq = np.diag(S).copy()
+    sq = np.diag(S)
     counts = code_counts(x8, np.zeros(k, dtype=np.int64))
     vals = np.arange(-128, 128, dtype=np.int64)
-    # int8 truncates towards zero and wraps: |code| <= |x|, equal only for integers (128
-    # wraps to -128 with the same square, so -128 is excluded): equal sums of squares
-    # prove every code exact
+    wrapped = counts[:, 0] > 0
+    if wrapped.any() and X.dtype.kind in "iu":
+        wrapped[wrapped] = X[:, wrapped].max(axis=0) > 127
     exact = (
-        bool((counts[:, 0] == 0).all())
+        not wrapped.any()
         and bool((sq < 2.0**52).all())
         and np.array_equal(counts @ (vals * vals), sq)
     )
-    if exact:
-        return _from_codes(columns, rows, counts, S)
+    return _from_codes(columns, rows, counts, S) if exact else None
+
+
+def _complete(
+    X: np.ndarray, columns: tuple[str, ...], S: np.ndarray, x8: np.ndarray
+) -> ItemMoments:
+    """Complete float answers: the int8 codes when exact, else float64 about a centre."""
+    out = _exact_codes(X, columns, S, x8)
+    if out is not None:
+        return out
+    rows, k = X.shape
+    sq = np.diag(S).copy()
     full = np.full((k, k), float(rows))
     colsum = X.sum(axis=0)
     centre = np.zeros(k)
@@ -334,39 +340,14 @@ def _from_codes(
     )  # fmt: skip
 
 
-def _integers(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
-    """Integer-typed answers (never missing) within int8: everything from the codes."""
-    if X.size == 0:
-        return None
-    lo, hi = int(X.min()), int(X.max())
-    if lo < -128 or hi > 127:
-        return None
-    x8 = int8_codes(X)
-    counts = code_counts(x8, np.zeros(X.shape[1], dtype=np.int64))
-    return _from_codes(columns, X.shape[0], counts, int8_gram(x8, max(-lo, hi)))
-
-
-def _kernel(X: np.ndarray, columns: tuple[str, ...]) -> ItemMoments | None:
-    """Complete int8-integer answers in one C pass (``X'X`` and counts), else None."""
-    if _alpha_ext is None or X.dtype not in (np.float64, np.int64) or X.shape[0] == 0:
-        return None
-    k = X.shape[1]
-    gram, counts = np.zeros((k, k)), np.zeros((k, 256), dtype=np.int64)
-    if not _alpha_ext.complete_moments(X, 0, X.shape[0], gram, counts):
-        return None  # a missing, fractional or out-of-int8 answer: the numpy passes
-    return _from_codes(columns, X.shape[0], counts, gram)
-
-
 def _one(
     X: np.ndarray, columns: tuple[str, ...], raw: RawTotals | None, pairwise_r: bool
 ) -> ItemMoments:
-    out = _kernel(X, columns)
-    if out is not None:
-        return out
-    if X.dtype.kind in "iu":  # integer dtype: exact codes when within int8
-        out = _integers(X, columns)
-        if out is not None:
-            return out
+    if X.dtype.kind in "iu":  # integer dtype (never missing): exact codes when within int8
+        if X.size:
+            out = _exact_codes(X, columns, *gram_and_codes(X))
+            if out is not None:
+                return out
         X = X.astype(np.float64)
     if not np.isnan(X[:_BLOCK].sum()):  # no missing answer in the first rows: try X'X
         S, x8 = gram_and_codes(X)  # NaN or inf in a column make its diagonal non-finite
@@ -403,8 +384,9 @@ def array_moments(
         if not split or rows < _SPLIT:
             return _one(X, columns, raw, pairwise_r)
         half = rows // 2
-        parts = (X[:half], X[half:])
-        raws = (raw, None if raw is None else RawTotals.empty(raw.sign, raw.gamma))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            a, b = pool.map(lambda part, r: _one(part, columns, r, pairwise_r), parts, raws)
+        raw_b = None if raw is None else RawTotals.empty(raw.sign, raw.gamma)
+        a, b = two_threads(
+            lambda: _one(X[:half], columns, raw, pairwise_r),
+            lambda: _one(X[half:], columns, raw_b, pairwise_r),
+        )
     return a.merge(b)

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 import numpy as np
 import scipy.linalg.blas  # noqa: F401 - loaded before the BLAS thread controller is made
 
-__all__ = ["RawTotals", "TotalSums", "single_threaded_blas", "total_sums"]
+__all__ = ["RawTotals", "TotalSums", "single_threaded_blas", "total_sums", "two_threads"]
+
+T = TypeVar("T")
 
 BLOCK = 2048  # rows per block of the passes (float64 copies of a block stay in L2)
 SPLIT = 200_000  # frames with at least this many rows are summarised in two halves
@@ -73,6 +76,19 @@ def single_threaded_blas() -> Iterator[None]:
             if _ACTIVE[1] == 0:
                 _ACTIVE[0].restore_original_limits()
                 _ACTIVE.clear()
+
+
+def two_threads(first: Callable[[], T], second: Callable[[], T]) -> tuple[T, T]:
+    """``(first(), second())`` with ``second`` on a worker thread while ``first`` runs here.
+
+    The passes over the two halves of a large frame release the GIL (numpy, BLAS), so
+    they run in parallel; only one thread is started.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(second)
+        a = first()
+        b = other.result()
+    return a, b
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -218,8 +234,8 @@ def total_sums(
         if not split or rows < SPLIT:
             return _totals_one(X, sign, offset, centre)
         half = rows // 2
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            a, b = pool.map(
-                lambda part: _totals_one(part, sign, offset, centre), (X[:half], X[half:])
-            )
+        a, b = two_threads(
+            lambda: _totals_one(X[:half], sign, offset, centre),
+            lambda: _totals_one(X[half:], sign, offset, centre),
+        )
     return a.merge(b)

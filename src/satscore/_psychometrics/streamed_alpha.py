@@ -1,8 +1,9 @@
 """``cronbach_alpha`` from streamed chunks or a Dask frame: the in-memory core on merged moments.
 
-Each chunk is summarised by the same :func:`~satscore._psychometrics.alpha_moments.array_moments` as a
-frame in memory; the merged :class:`~satscore._psychometrics.alpha_moments.ItemMoments` go through the
-same :func:`~satscore._psychometrics.alpha_items.prepare_from_moments`, so chunked and in-memory
+Each chunk is summarised by the same
+:func:`~satscore._psychometrics.alpha_moments.array_moments` as a frame in memory; the
+merged :class:`~satscore._psychometrics.alpha_moments.ItemMoments` go through the same
+:func:`~satscore._psychometrics.alpha_items.prepare_from_moments`, so chunked and in-memory
 results agree by construction. The correlation of each item with the row-mean total
 (psych ``raw.r``) uses the rows where both are present, which needs the keying; with
 missing answers that takes a second pass over the data.
@@ -35,7 +36,13 @@ def alpha_items(
     scale_range: tuple[float, float] | None,
     missing: str,
 ) -> PreparedItems:
-    """``cronbach_alpha``'s :class:`~satscore._psychometrics.alpha_items.PreparedItems` from chunks."""
+    """``cronbach_alpha``'s prepared items from chunks.
+
+    Returns
+    -------
+    satscore._psychometrics.alpha_items.PreparedItems
+        Keyed covariance and item statistics of the merged chunk summaries.
+    """
     listwise = missing == "listwise"
 
     def summarize(chunk: pd.DataFrame, number: int) -> _Bundle:
