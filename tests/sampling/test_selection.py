@@ -6,6 +6,7 @@ Oracle: brute force per stratum (``np.argsort`` of the shifted PRNs) on the whol
 from __future__ import annotations
 
 import importlib
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ def _frame(n, labels, seed):
 
 def _chunks(frame, n):
     bounds = np.linspace(0, len(frame), n + 1).astype(int)
-    return [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _brute_force_fixed(frame, plan):
@@ -72,7 +73,8 @@ def test_arc_summaries_merged_over_chunks_equal_the_whole_frame():
     merged = parts[0].merge(parts[1]).merge(parts[2].merge(parts[3]))
     np.testing.assert_array_equal(merged.count, count)
     np.testing.assert_array_equal(merged.smallest, whole)
-    assert count[2] == 0 and np.isinf(whole[2]).all()
+    assert count[2] == 0
+    assert np.isinf(whole[2]).all()
     for g in range(g_n):  # brute force of one stratum
         if np.isnan(start[g]):
             continue

@@ -21,6 +21,7 @@ from satscore._sampling.sizes import achieved_margin, allocate, respondents_for_
 
 __all__ = ["Allocation", "allocate_strata", "allocation_table", "spill_caveat", "windows"]
 
+
 @dataclasses.dataclass(frozen=True)
 class Allocation:
     """Per-stratum planning arrays (see :func:`allocate_strata`)."""

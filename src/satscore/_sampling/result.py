@@ -106,9 +106,7 @@ class SamplePlan(ResultMixin):
         )
 
 
-def make_plan(
-    opts: PlanOptions, a: Allocation, alloc: pd.DataFrame, sample: Any
-) -> SamplePlan:
+def make_plan(opts: PlanOptions, a: Allocation, alloc: pd.DataFrame, sample: Any) -> SamplePlan:
     """The :class:`SamplePlan` of a validated request, its allocation and its sample."""
     return SamplePlan(
         quarter=opts.q_label,

@@ -191,7 +191,9 @@ def plan_streamed(frame: Any, opts: PlanOptions) -> SamplePlan:
         if not cols:
             meta["stratum"] = pd.Series(dtype=object)
         meta["fpc"] = meta["fpc"].astype(np.int64)
-        sample = frame.map_partitions(_select, opts, part_rule, out_cols, meta=meta.loc[:, out_cols])
+        sample = frame.map_partitions(
+            _select, opts, part_rule, out_cols, meta=meta.loc[:, out_cols]
+        )
     else:
         parts = [_select(c, opts, part_rule, out_cols) for c in iter_chunks(frame)]
         sample = pd.concat(parts, ignore_index=True)

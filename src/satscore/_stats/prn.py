@@ -45,6 +45,7 @@ except ImportError:  # pragma: no cover - built without a C compiler
 
 __all__ = ["backend", "id_bytes", "prn", "prn_reference"]
 
+
 def _arrow_bytes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """UTF-8 byte matrix and lengths straight from an Arrow-backed string column."""
     try:
@@ -150,7 +151,7 @@ def _int_bytes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def backend() -> str:
-    """Which SHA-256 implementation :func:`prn` uses: ``"sha-ni"``, ``"portable-c"`` or ``"hashlib"``.
+    """The SHA-256 implementation :func:`prn` uses: ``"sha-ni"``, ``"portable-c"``, ``"hashlib"``.
 
     ``"sha-ni"``: the C kernel on the CPU's SHA instructions; ``"portable-c"``: the C
     kernel in portable C (no SHA-NI on this CPU); ``"hashlib"``: the C kernel was not
