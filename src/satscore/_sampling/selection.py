@@ -116,14 +116,10 @@ def arc_smallest(
     Eligible: ``v`` finite, outside the window (``v >= window_h``), in a stratum with a
     ``start`` (not NaN) and, with ``delta``, at arc distance ``(v - start_h) mod 1 < delta_h``.
     """
-    ok = np.isfinite(v)
-    ok &= ~np.isnan(start)[h]
-    ok &= ~(v < window[h])
-    d = shifted(v, np.mod(start, 1.0)[h])
-    if delta is not None:
-        with np.errstate(invalid="ignore"):
-            ok &= d < delta[h]
-    pos = np.flatnonzero(ok)
+    d = shifted(v, np.mod(start, 1.0)[h])  # NaN for strata without a start, inf if excluded
+    with np.errstate(invalid="ignore"):
+        pos = np.flatnonzero(d < (np.inf if delta is None else delta[h]))
+    pos = pos[v[pos] >= window[h[pos]]]  # outside the window
     hp = h[pos]
     count = np.bincount(hp, minlength=n_groups).astype(float)
     return count, k_smallest(d[pos], hp, n_groups, k)
@@ -188,14 +184,11 @@ def select(v: np.ndarray, h: np.ndarray, rule: SelectionRule) -> np.ndarray:
     [True, False, True, False, False]
     """
     inside = v < rule.window[h]
-    start = rule.start[h]
-    d = shifted(v, np.mod(start, 1.0))
-    with np.errstate(invalid="ignore"):
-        top = d <= rule.limit[h]
-    top &= np.isfinite(v)
-    top &= ~np.isnan(start)
-    top &= ~inside
-    return inside | top
+    if np.isnan(rule.start).all():
+        return inside
+    with np.errstate(invalid="ignore"):  # NaN start: no top-up; inf v (excluded): never
+        inside |= shifted(v, np.mod(rule.start, 1.0)[h]) <= rule.limit[h]
+    return inside
 
 
 # (start, window, k, delta) -> (count, smallest): a pass over the data

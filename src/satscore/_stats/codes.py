@@ -59,10 +59,10 @@ def stratum_codes(
 
     Examples
     --------
-    >>> df = pd.DataFrame({"q": ["Q2", "Q1", "Q2"], "b": ["x", "x", "y"]})
-    >>> codes, keys = stratum_codes(df, ["q", "b"])
-    >>> codes.tolist(), keys.to_dict("list")
-    ([1, 0, 2], {'q': ['Q1', 'Q2', 'Q2'], 'b': ['x', 'x', 'y']})
+    >>> frame = pd.DataFrame({"region": ["N", "S", "N", "S"], "segment": [2, 1, 1, 1]})
+    >>> h, keys = stratum_codes(frame, ["region", "segment"], unit="customer")
+    >>> h.tolist(), list(keys.itertuples(index=False, name=None))
+    ([1, 2, 0, 2], [('N', 1), ('N', 2), ('S', 1)])
     """
     cols = list(columns)
     parts = []
