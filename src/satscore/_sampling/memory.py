@@ -60,9 +60,10 @@ def plan_in_memory(frame: pd.DataFrame, opts: PlanOptions) -> SamplePlan:
     n_exclude_outside = 0 if opts.excluded is None else int(len(opts.excluded) - n_excl.sum())
     a = allocate_strata(pop, n_excl, keys, opts, stacklevel=3)
     window = windows(a, opts.step, opts.selection)
+    inside = None if opts.selection == "fixed" else v < window[h]
 
-    def count_inside(win: np.ndarray) -> np.ndarray:
-        return np.bincount(h[v < win[h]], minlength=n_strata)
+    def count_inside(win: np.ndarray) -> np.ndarray:  # win is ``window``: ``inside`` holds it
+        return np.bincount(h[inside], minlength=n_strata)
 
     def smallest(start: np.ndarray, win: np.ndarray, k: int, delta: Any) -> Any:
         return arc_smallest(v, h, n_strata, start, win, k, delta)
@@ -73,7 +74,7 @@ def plan_in_memory(frame: pd.DataFrame, opts: PlanOptions) -> SamplePlan:
     )  # fmt: skip
     if n_spill:
         a.caveats.append(spill_caveat(n_spill))
-    chosen = np.flatnonzero(select(v, h, rule))
+    chosen = np.flatnonzero(select(v, h, rule, inside))
     hr = h[chosen]
     alloc, weight = allocation_table(
         keys, a, window=window, invited=invited, opts=opts, n_exclude_outside=n_exclude_outside

@@ -174,8 +174,12 @@ class SelectionRule:
     limit: np.ndarray
 
 
-def select(v: np.ndarray, h: np.ndarray, rule: SelectionRule) -> np.ndarray:
+def select(
+    v: np.ndarray, h: np.ndarray, rule: SelectionRule, inside: np.ndarray | None = None
+) -> np.ndarray:
     """Mask of the selected customers: inside the window, or within the limit on the arc.
+
+    ``inside``: ``v < rule.window[h]`` when the caller has it already (it is reused).
 
     Examples
     --------
@@ -183,12 +187,12 @@ def select(v: np.ndarray, h: np.ndarray, rule: SelectionRule) -> np.ndarray:
     >>> select(np.array([0.1, 0.4, 0.62, 0.7, np.inf]), np.zeros(5, np.int64), rule).tolist()
     [True, False, True, False, False]
     """
-    inside = v < rule.window[h]
+    chosen = v < rule.window[h] if inside is None else inside.copy()
     if np.isnan(rule.start).all():
-        return inside
+        return chosen
     with np.errstate(invalid="ignore"):  # NaN start: no top-up; inf v (excluded): never
-        inside |= shifted(v, np.mod(rule.start, 1.0)[h]) <= rule.limit[h]
-    return inside
+        chosen |= shifted(v, np.mod(rule.start, 1.0)[h]) <= rule.limit[h]
+    return chosen
 
 
 # (start, window, k, delta) -> (count, smallest): a pass over the data
