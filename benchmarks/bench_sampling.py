@@ -5,13 +5,14 @@ Workloads
 1. ``plan_quarterly_sample`` on a 10M-customer frame (ids ``C000000000``…, 500
    strata, 5% inactive) with a respondent floor: sizes, allocation and PRN window
    selection, PRNs hashed on the fly. The note says which SHA-256 ran: the C kernel
-   on SHA-NI, the portable C kernel, or the numpy fallback (``satscore._stats.prn.backend()``).
+   on SHA-NI, the portable C kernel, or the hashlib fallback
+   (``satscore._stats.prn.backend()``: "sha-ni", "portable-c", "hashlib").
    No peer.
 2. The same plan with the PRNs stored in the frame (``prn_column=``), i.e. the
    planning and selection cost without hashing. No peer.
 3. PRN hashing alone (``prn`` on the 10M ids, two threads allowed) with each SHA-256
-   implementation available here: SHA-NI, portable C (SHA-NI switched off) and numpy
-   (C kernel switched off); wall and CPU seconds. No peer.
+   implementation available here: SHA-NI, portable C (SHA-NI switched off) and hashlib
+   (C kernel switched off; one thread); wall and CPU seconds. No peer.
 4. Design-based proportions with Korn–Graubard intervals for 100 domains on 1M
    respondents (50 strata, 5,000 PSUs, unequal weights): ``SurveyDesign.by(...,
    statistic="proportion")`` vs R ``svyby(~y, ~dom, design, svyciprop, method =
@@ -61,11 +62,11 @@ class _PortableKernel:
 
 @contextmanager
 def _prn_backend(name: str) -> Iterator[None]:
-    """Run ``prn`` with one SHA-256 implementation: "sha-ni", "portable C" or "numpy"."""
+    """Run ``prn`` with one SHA-256 implementation: "sha-ni", "portable-c" or "hashlib"."""
     import satscore._stats.prn as prn_module
 
     ext = prn_module._prn_ext
-    prn_module._prn_ext = {"numpy": None, "portable C": _PortableKernel(ext)}.get(name, ext)
+    prn_module._prn_ext = {"hashlib": None, "portable-c": _PortableKernel(ext)}.get(name, ext)
     try:
         yield
     finally:
@@ -77,9 +78,10 @@ def _backends() -> list[str]:
     from satscore._stats.prn import backend
 
     default = backend()
-    return {"sha-ni": ["sha-ni", "portable C", "numpy"], "portable C": ["portable C", "numpy"]}.get(
-        default, ["numpy"]
-    )
+    return {
+        "sha-ni": ["sha-ni", "portable-c", "hashlib"],
+        "portable-c": ["portable-c", "hashlib"],
+    }.get(default, ["hashlib"])
 
 
 def _frame(n: int, n_strata: int = 500, seed: int = 0) -> pd.DataFrame:

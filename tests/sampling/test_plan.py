@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import samplesize_confint_proportion
 
 from satscore import SurveyDesign, coverage_report, plan_quarterly_sample
-from satscore._sampling.plan import parse_quarter, quarter_shift
+from satscore._sampling.options import parse_quarter, quarter_shift
 from satscore._sampling.sizes import allocate, largest_remainder, respondents_for_margin
 from satscore.errors import DesignError, InfeasiblePlanError, OptionError, SatscoreWarning
 from satscore.sampling import respondent_design
@@ -416,8 +416,8 @@ def _top_up_brute_force(chosen, v, h, size, window, step):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_top_up_equals_brute_force_including_whole_stratum_fallback(seed, monkeypatch):
-    from satscore._sampling import select as _plan_select
+def test_top_up_equals_brute_force_including_whole_stratum_fallback(seed):
+    from satscore._sampling.selection import arc_smallest, select, selection_rule
 
     rng = np.random.default_rng(seed)
     n_strata = 12
@@ -431,24 +431,30 @@ def test_top_up_equals_brute_force_including_whole_stratum_fallback(seed, monkey
     have = np.bincount(h[chosen], minlength=n_strata)
     size = have + rng.integers(0, 60, n_strata)
     size[5] = have[5]  # a stratum that is not short
+    pop = np.bincount(h, minlength=n_strata)
     calls = []
-    original = _plan_select._arc_candidates
-    monkeypatch.setattr(
-        _plan_select,
-        "_arc_candidates",
-        lambda *a: calls.append(a[-1] is not None) or original(*a),
-    )
-    got = chosen.copy()
-    _plan_select.top_up(got, v, h, size, window, step)
+
+    def smallest(start, win, k, delta):
+        calls.append(delta is None)
+        return arc_smallest(v, h, n_strata, start, win, k, delta)
+
+    def count_inside(win):
+        return np.bincount(h[v < win[h]], minlength=n_strata)
+
+    rule, invited, _ = selection_rule(
+        size, pop, window, step=step, selection="window", count_inside=count_inside,
+        smallest=smallest,
+    )  # fmt: skip
+    got = select(v, h, rule)
     np.testing.assert_array_equal(got, _top_up_brute_force(chosen, v, h, size, window, step))
     assert calls == [False, True]  # the whole-stratum fallback ran
-    invited = np.bincount(h[got], minlength=n_strata)
     eligible = np.bincount(h[np.isfinite(v)], minlength=n_strata)
+    np.testing.assert_array_equal(np.bincount(h[got], minlength=n_strata), invited)
     np.testing.assert_array_equal(invited, np.minimum(size, eligible))
 
 
 def test_stored_prns_duplicate_ids_detected_exactly():
-    from satscore._sampling.select import has_duplicates
+    from satscore._sampling.frame import has_duplicates
 
     fr = make_frame(3000)
     fr["u"] = np.random.default_rng(4).random(len(fr))  # duplicates get different stored PRNs

@@ -17,9 +17,8 @@ from satscore import SurveyDesign
 from satscore._io.chunk_files import read_chunks
 from satscore._scoring.metrics import category_values
 from satscore._stats import grouped as M
-from satscore._stats.prn import prn
 from satscore._stream.chunks import is_out_of_core, iter_chunks
-from satscore._stream.reduce import prn_select, reduce_summaries
+from satscore._stream.reduce import reduce_summaries
 from satscore._stream.summaries import (
     CategoryCounts,
     ContingencyTables,
@@ -387,33 +386,6 @@ def test_property_any_chunking_gives_the_same_numbers(survey, k, seed):
     assert m.keys == m0.keys
     assert _close(m.mean, m0.mean)
     assert _close(m.m2, m0.m2)
-
-
-# ----------------------------------------------------------------------------- PRN selection
-def test_prn_select_chunked_equals_brute_force():
-    rng = np.random.default_rng(8)
-    n = 20_000
-    frame = pd.DataFrame(
-        {"customer_id": [f"C{i:07d}" for i in range(n)], "branch": rng.choice(list("ABC"), n)}
-    )
-    sizes = {"A": 40, "B": 7, "C": 1}
-    sel = prn_select(
-        _chunks(frame, 5),
-        id_column="customer_id",
-        strata=["branch"],
-        sizes=sizes,
-        salt="q3",
-        start=0.9,
-    )
-    u = np.mod(prn(frame["customer_id"], "q3") - 0.9, 1.0)
-    expected = set()
-    for b, n_h in sizes.items():
-        rows = np.flatnonzero(frame["branch"].to_numpy() == b)
-        expected |= set(frame["customer_id"].to_numpy()[rows[np.argsort(u[rows])[:n_h]]])
-    assert set(sel["customer_id"]) == expected
-    assert sel.groupby("branch").size().to_dict() == sizes
-    with pytest.raises(DataError, match=r"stratum \('C',\) has .* units but 999999"):
-        prn_select(frame, id_column="customer_id", strata=["branch"], sizes={"C": 999999}, salt="s")
 
 
 # ----------------------------------------------------------------------------- planning, tables

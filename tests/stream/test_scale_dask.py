@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from satscore._stats.prn import prn
-from satscore._stream.chunks import is_out_of_core, iter_chunks, require_known_divisions
-from satscore._stream.reduce import prn_select, reduce_summaries
+from satscore._stream.chunks import is_out_of_core, iter_chunks
+from satscore._stream.reduce import reduce_summaries
 from satscore._stream.summaries import CrossProducts, Moments
 from satscore._survey.totals import DesignSpec, DesignTotals, design_estimates
-from satscore.errors import ChunkError
 
 dd = importlib.import_module("dask.dataframe")  # test-group dependency: fail loudly if missing
 distributed = importlib.import_module(
@@ -68,30 +66,8 @@ def test_dask_design_totals_equal_in_memory(client, data_dir):
         assert np.allclose(ref[key], out[key], rtol=1e-12, atol=0), key
 
 
-def test_dask_prn_selection_without_shuffle(client):
-    n = 10_000
-    rng = np.random.default_rng(2)
-    frame = pd.DataFrame(
-        {"customer_id": [f"K{i:06d}" for i in range(n)], "branch": rng.choice(list("XYZ"), n)}
-    )
-    ddf = dd.from_pandas(frame, npartitions=6)
-    sizes = {"X": 25, "Y": 10, "Z": 3}
-    lazy = prn_select(ddf, id_column="customer_id", strata=["branch"], sizes=sizes, salt="s")
-    assert lazy.npartitions == ddf.npartitions  # partition-local: no shuffle
-    sel = lazy.compute()
-    u = prn(frame["customer_id"], "s")
-    expected = set()
-    for b, n_h in sizes.items():
-        rows = np.flatnonzero(frame["branch"].to_numpy() == b)
-        expected |= set(frame["customer_id"].to_numpy()[rows[np.argsort(u[rows])[:n_h]]])
-    assert set(sel["customer_id"]) == expected
-
-
-def test_unknown_divisions_are_reported(bfi):
+def test_frames_with_unknown_divisions_are_read_in_full(bfi):
     ddf = dd.from_pandas(bfi, npartitions=2).clear_divisions()
-    with pytest.raises(ChunkError, match="without known divisions"):
-        require_known_divisions(ddf, "responses")
-    require_known_divisions(dd.from_pandas(bfi, npartitions=2))
     assert sum(len(c) for c in iter_chunks(ddf)) == len(bfi)
 
 

@@ -1,114 +1,25 @@
 """The allocation core shared by the in-memory and the out-of-core (chunks/Dask) planners.
 
 Everything here works on per-stratum arrays (populations, exclusions, keys), so both
-planners — :func:`satscore.plan_quarterly_sample` on a DataFrame and its streamed variant
-in :mod:`satscore._sampling.streamed` — give identical allocations, windows, binding labels,
-caveats and allocation tables from identical counts.
+planners (:mod:`satscore._sampling.memory` on a DataFrame, :mod:`satscore._sampling.streamed`
+on chunks or a Dask frame) give identical allocations, windows, binding labels, caveats and
+allocation tables from identical counts.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import warnings
-from fractions import Fraction
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from satscore._core.checks import check_confidence_level, check_option, check_probability
+from satscore._core.checks import check_probability
 from satscore._core.errors import InfeasiblePlanError, OptionError, SatscoreWarning
-from satscore._sampling.select import label, per_stratum
+from satscore._sampling.options import PlanOptions, label, per_stratum
 from satscore._sampling.sizes import achieved_margin, allocate, respondents_for_margin
 
-__all__ = [
-    "Allocation",
-    "PlanOptions",
-    "allocate_strata",
-    "allocation_table",
-    "check_plan_options",
-    "parse_quarter",
-    "quarter_shift",
-    "spill_caveat",
-    "windows",
-]
-
-_QUARTER = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]([1-4])\s*$")
-
-
-def parse_quarter(quarter: Any) -> tuple[int, str]:
-    """Quarter index and label from an int or a label such as ``"2026Q3"``.
-
-    Examples
-    --------
-    >>> parse_quarter("2026Q3")
-    (8106, '2026Q3')
-    >>> parse_quarter(5)
-    (5, 'q5')
-    """
-    if isinstance(quarter, (bool, np.bool_)):
-        quarter = str(quarter)
-    if isinstance(quarter, (int, np.integer)):
-        return int(quarter), f"q{int(quarter)}"
-    match = _QUARTER.match(str(quarter))
-    if match is None:
-        msg = (
-            f"quarter={quarter!r} does not parse; pass an integer index or a label like "
-            "'2026Q3' (year, 'Q', quarter 1-4)."
-        )
-        raise OptionError(msg)
-    year, q = int(match.group(1)), int(match.group(2))
-    return 4 * year + q - 1, f"{year}Q{q}"
-
-
-def quarter_shift(index: int, step: float) -> float:
-    """``(index · step) mod 1`` in exact arithmetic (``step`` read as its decimal text).
-
-    Examples
-    --------
-    >>> [quarter_shift(q, 0.3) for q in range(5)]
-    [0.0, 0.3, 0.6, 0.9, 0.2]
-    """
-    frac = Fraction(repr(float(step))) * index
-    return float(frac - (frac.numerator // frac.denominator))
-
-
-@dataclasses.dataclass(frozen=True)
-class PlanOptions:
-    """Validated scalar options of a plan."""
-
-    coverage: float
-    level: float
-    q_index: int
-    q_label: str
-    step: float
-    shift: float
-
-
-def check_plan_options(
-    *,
-    quarter: Any,
-    coverage: float,
-    allocation: str,
-    selection: str,
-    on_infeasible: str,
-    rotation_step: float | None,
-    deff: float,
-    confidence_level: float,
-) -> PlanOptions:
-    """Validate the options both planners share; the quarter's index, label and shift."""
-    check_option("allocation", allocation, ("proportional", "neyman", "equal"))
-    check_option("selection", selection, ("window", "poisson", "fixed"))
-    check_option("on_infeasible", on_infeasible, ("raise", "cap"))
-    cov = check_probability("coverage", coverage, closed_high=True)
-    level = check_confidence_level(confidence_level)
-    q_index, q_label = parse_quarter(quarter)
-    step = cov if rotation_step is None else check_probability("rotation_step", rotation_step)
-    if deff <= 0 or not np.isfinite(deff):
-        msg = f"deff must be a positive number; found {deff!r}."
-        raise OptionError(msg)
-    return PlanOptions(cov, level, q_index, q_label, step, quarter_shift(q_index, step))
+__all__ = ["Allocation", "allocate_strata", "allocation_table", "spill_caveat", "windows"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,28 +42,26 @@ def allocate_strata(
     pop: np.ndarray,
     n_excl: np.ndarray,
     keys: pd.DataFrame,
-    *,
     opts: PlanOptions,
-    response_rate: Any,
-    expected_p: Any,
-    precision: dict[str, tuple[float, float]] | None,
-    min_respondents: int | None,
-    allocation: str,
-    deff: float,
-    on_infeasible: str,
+    *,
     stacklevel: int,
 ) -> Allocation:
-    """Floors (precision, respondents), infeasibility, targets and integer sizes per stratum."""
+    """Floors (precision, respondents), infeasibility, targets and integer sizes per stratum.
+
+    ``stacklevel`` is the stack level of the capped-plan warning as seen from the caller
+    (the number of satscore frames above it, plus one).
+    """
+    deff, allocation, min_respondents = opts.deff, opts.allocation, opts.min_respondents
     key_cols = list(keys.columns)
     n_strata = keys.shape[0]
     pop = np.asarray(pop, dtype=np.int64)
     n_excl = np.asarray(n_excl, dtype=np.int64)
     eligible = pop - n_excl
-    rr = per_stratum(response_rate, "response_rate", keys, key_cols, closed_high=True)
-    p_exp = per_stratum(expected_p, "expected_p", keys, key_cols, closed_high=False)
+    rr = per_stratum(opts.response_rate, "response_rate", keys, key_cols, closed_high=True)
+    p_exp = per_stratum(opts.expected_p, "expected_p", keys, key_cols, closed_high=False)
     need = np.zeros(n_strata)
     binding = np.array(["coverage"] * n_strata, dtype=object)
-    for metric, spec in (precision or {}).items():
+    for metric, spec in (opts.precision or {}).items():
         try:
             p_m, e_m = (float(x) for x in spec)
         except (TypeError, ValueError):
@@ -184,7 +93,7 @@ def allocate_strata(
             f"{eligible[k] / pop[k]:.1%})"
             for lab, k in zip(labels[:5], short[:5], strict=False)
         )
-        if on_infeasible == "raise":
+        if opts.on_infeasible == "raise":
             msg = (
                 f"infeasible plan in {short.size} stratum/strata: {detail}. Lower the precision "
                 "or respondent floor, merge small strata, raise the response rate assumption, "
@@ -236,8 +145,7 @@ def allocation_table(
     *,
     window: np.ndarray,
     invited: np.ndarray,
-    deff: float,
-    level: float,
+    opts: PlanOptions,
     n_exclude_outside: int,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The allocation table and the design weight per stratum; appends the exclusion caveat."""
@@ -260,8 +168,8 @@ def allocation_table(
         exp_resp,
         pop,
         p=float(a.p_exp.mean()) if a.p_exp.size else 0.85,
-        deff=deff,
-        confidence_level=level,
+        deff=opts.deff,
+        confidence_level=opts.level,
     )
     alloc["design_weight"] = weight
     alloc["binding"] = a.binding

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from satscore._core.checks import append_total, check_probability
+from satscore._core.checks import append_total, check_columns, check_probability
 from satscore._core.errors import DesignError
 from satscore._core.results import ResultMixin
-from satscore._sampling.plan import SamplePlan
+from satscore._sampling.result import SamplePlan
 from satscore._stats.verdict import verdict
 from satscore._survey.design import SurveyDesign
 from satscore._survey.weighting import nonresponse_adjust
@@ -85,12 +85,10 @@ class CoverageReport(ResultMixin):
 def _respondent_ids(plan: SamplePlan, responses: Any, id_column: str | None) -> pd.Index:
     col = id_column or plan.id_column
     if isinstance(responses, pd.DataFrame):
-        if col not in responses.columns:
-            msg = (
-                f"responses have no id column {col!r} (columns: {list(responses.columns)[:10]}); "
-                "pass id_column=<the customer-id column of the responses>."
-            )
-            raise DesignError(msg)
+        check_columns(
+            responses.columns, [col], what="id column", where="in the responses",
+            fix="pass id_column=<the customer-id column of the responses>", error=DesignError,
+        )  # fmt: skip
         ids = responses[col]
     else:
         ids = pd.Series(np.asarray(responses, dtype=object))

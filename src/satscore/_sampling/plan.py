@@ -34,134 +34,22 @@ the finite-population correction of the design is ``N_h``.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from satscore._core.checks import append_total
 from satscore._core.errors import DesignError
-from satscore._core.results import ResultMixin
-from satscore._sampling.allocation import (
-    allocate_strata,
-    allocation_table,
-    check_plan_options,
-    parse_quarter,
-    quarter_shift,
-    spill_caveat,
-    windows,
-)
-from satscore._sampling.select import (
-    has_duplicates,
-    prns,
-    shifted,
-    smallest_per_stratum,
-    stratum_codes,
-    top_up,
-)
+from satscore._sampling.memory import plan_in_memory
+from satscore._sampling.options import check_plan_options, parse_quarter, quarter_shift
+from satscore._sampling.result import SamplePlan
+from satscore._sampling.streamed import plan_streamed
 from satscore._stream.chunks import is_out_of_core
 
 __all__ = ["SamplePlan", "parse_quarter", "plan_quarterly_sample", "quarter_shift"]
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
-class SamplePlan(ResultMixin):
-    """A quarterly sample: allocation per stratum and the invited customers.
-
-    Attributes
-    ----------
-    quarter : str
-        Quarter label (``"2026Q3"``, or ``"q<index>"`` for an integer).
-    quarter_index : int
-        Quarter index used for the rotation.
-    shift : float
-        PRN shift ``s_q`` of this quarter.
-    rotation_step : float
-        Rotation step ``f``.
-    coverage : float
-        Target share of active customers invited.
-    salt : str
-        PRN salt (keep it fixed across quarters).
-    selection : str
-        ``"window"``, ``"poisson"`` or ``"fixed"``.
-    allocation_method : str
-        ``"proportional"``, ``"neyman"`` or ``"equal"``.
-    strata : tuple of str
-        Stratum columns.
-    id_column : str
-        Customer-id column.
-    allocation : pandas.DataFrame
-        One row per stratum: stratum columns, ``N`` (active customers),
-        ``excluded``, ``eligible``, ``target`` (planned invitations, real),
-        ``window``, ``invite`` (selected), ``coverage`` (invite/N),
-        ``response_rate``, ``expected_respondents``, ``expected_margin`` (± at
-        ``expected_p`` with FPC), ``design_weight`` (N/invite), ``binding``
-        (which requirement set the size).
-    sample : pandas.DataFrame
-        The invited customers: id, stratum columns, ``prn``,
-        ``inclusion_probability``, ``design_weight``, ``fpc`` (N_h).
-    caveats : tuple of str
-        Coverage caveats (exclusions, capped strata).
-    confidence_level : float
-        Level of the precision targets and margins.
-    expected_p : float
-        Proportion used for the margins in ``allocation``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from satscore import plan_quarterly_sample
-    >>> frame = pd.DataFrame({"customer_id": [f"K{i:05d}" for i in range(1000)]})
-    >>> plan = plan_quarterly_sample(frame, quarter="2026Q1")
-    >>> int(plan.allocation["invite"].iloc[0]) >= 300, plan.quarter
-    (True, '2026Q1')
-    """
-
-    quarter: str
-    quarter_index: int
-    shift: float
-    rotation_step: float
-    coverage: float
-    salt: str
-    selection: str
-    allocation_method: str
-    strata: tuple[str, ...]
-    id_column: str
-    allocation: pd.DataFrame
-    sample: pd.DataFrame
-    caveats: tuple[str, ...]
-    confidence_level: float
-    expected_p: float
-    _title = "Quarterly sample plan"
-
-    def summary(self) -> pd.DataFrame:
-        """The allocation table with a total row."""
-        tab = self.allocation.copy()
-        total: dict[str, Any] = dict.fromkeys(tab.columns, None)
-        for col in ("N", "excluded", "eligible", "target", "invite", "expected_respondents"):
-            total[col] = tab[col].sum()
-        total[tab.columns[0]] = "total"
-        total["coverage"] = total["invite"] / total["N"] if total["N"] else np.nan
-        return append_total(tab, total)
-
-    def __repr__(self) -> str:
-        n = int(self.allocation["N"].sum())
-        k = int(self.allocation["invite"].sum())
-        return (
-            f"SamplePlan({self.quarter}: invite {k} of {n} active customers "
-            f"({k / max(n, 1):.1%}) in {self.allocation.shape[0]} strata, "
-            f"selection={self.selection!r})"
-        )
-
-
-def _rows(series: pd.Series, keep: np.ndarray | None) -> pd.Series:
-    """The active rows of a column, positionally indexed (no index take)."""
-    return series.reset_index(drop=True) if keep is None else pd.Series(series.array[keep])
-
-
 def plan_quarterly_sample(
-    frame: pd.DataFrame,
+    frame: Any,
     *,
     quarter: Any,
     coverage: float = 0.30,
@@ -258,141 +146,19 @@ def plan_quarterly_sample(
     >>> round(plan.shift, 2)  # 8106 · 0.3 mod 1
     0.8
     """
-    if is_out_of_core(frame):  # chunks or a dask DataFrame: counts, then per-partition selection
-        from satscore._sampling.streamed import plan_streamed
-
-        return plan_streamed(
-            frame, quarter=quarter, coverage=coverage, response_rate=response_rate,
-            strata=strata, id_column=id_column, precision=precision,
-            min_respondents=min_respondents, allocation=allocation, deff=deff,
-            expected_p=expected_p, salt=salt, exclude=exclude, active=active,
-            selection=selection, on_infeasible=on_infeasible, rotation_step=rotation_step,
-            prn_column=prn_column, confidence_level=confidence_level,
-        )  # fmt: skip
     opts = check_plan_options(
-        quarter=quarter, coverage=coverage, allocation=allocation, selection=selection,
-        on_infeasible=on_infeasible, rotation_step=rotation_step, deff=deff,
-        confidence_level=confidence_level,
+        quarter=quarter, coverage=coverage, response_rate=response_rate, strata=strata,
+        id_column=id_column, precision=precision, min_respondents=min_respondents,
+        allocation=allocation, deff=deff, expected_p=expected_p, salt=salt, exclude=exclude,
+        active=active, selection=selection, on_infeasible=on_infeasible,
+        rotation_step=rotation_step, prn_column=prn_column, confidence_level=confidence_level,
     )  # fmt: skip
-    if not isinstance(frame, pd.DataFrame):
-        msg = f"frame must be a pandas DataFrame; found {type(frame).__name__}."
-        raise DesignError(msg)
-    if id_column not in frame.columns:
-        msg = (
-            f"id column {id_column!r} is not in the frame (columns: {list(frame.columns)[:10]}); "
-            "pass id_column=<the customer-id column>."
-        )
-        raise DesignError(msg)
-    cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        msg = f"stratum column {missing[0]!r} is not in the frame; pass existing columns."
-        raise DesignError(msg)
-    keep: np.ndarray | None = None  # active rows (None: all rows)
-    if active is not None and active in frame.columns:
-        flag = frame[active]
-        if flag.isna().any():
-            msg = f"active column {active!r} has missing values; mark every customer True/False."
-            raise DesignError(msg)
-        keep = flag.to_numpy(dtype=bool)
-        keep = None if keep.all() else keep
-    ids = _rows(frame[id_column], keep)
-    if ids.isna().any():
-        msg = f"id column {id_column!r} has {int(ids.isna().sum())} missing id(s); drop them."
-        raise DesignError(msg)
-    if ids.shape[0] == 0:
-        msg = "the active frame is empty (zero population); check the active flag."
-        raise DesignError(msg)
-    u = prns(frame, prn_column, ids, salt, keep)
-    if has_duplicates(ids, u, check_all=prn_column is not None):
-        dup = ids[ids.duplicated()].iloc[0]
-        n_dup = int(ids.duplicated().sum())
-        msg = (
-            f"id column {id_column!r} has duplicate ids (e.g. {dup!r}, {n_dup} duplicates); a "
-            "frame needs one row per customer. Deduplicate the frame first."
-        )
-        raise DesignError(msg)
-    strata_frame = {col: _rows(frame[col], keep) for col in cols}
-    if cols:
-        h, keys = stratum_codes(strata_frame, cols)
-    else:
-        h, keys = np.zeros(ids.shape[0], dtype=np.int64), pd.DataFrame({"stratum": ["all"]})
-    n_strata = keys.shape[0]
-    pop = np.bincount(h, minlength=n_strata)
-    v = shifted(u, opts.shift)
-    n_excl = np.zeros(n_strata, dtype=np.int64)
-    n_exclude_outside = 0
-    if exclude is not None:
-        ex = pd.Index(pd.unique(pd.Series(np.asarray(exclude, dtype=object))))
-        excluded_mask = ids.isin(ex).to_numpy()
-        n_exclude_outside = int(len(ex) - excluded_mask.sum())
-        n_excl = np.bincount(h[excluded_mask], minlength=n_strata)
-        v[excluded_mask] = np.inf
-    a = allocate_strata(
-        pop, n_excl, keys, opts=opts, response_rate=response_rate, expected_p=expected_p,
-        precision=precision, min_respondents=min_respondents, allocation=allocation, deff=deff,
-        on_infeasible=on_infeasible, stacklevel=2,
-    )  # fmt: skip
-    caveats = a.caveats
-    window = windows(a, opts.step, selection)
-    if selection == "fixed":
-        chosen = smallest_per_stratum(v, h, a.size)
-    else:
-        chosen = v < window[h]
-        if selection == "window":
-            n_spill = top_up(chosen, v, h, a.size, window, opts.step)
-            if n_spill:
-                caveats.append(spill_caveat(n_spill))
-    rows = np.flatnonzero(chosen)
-    hr = h[rows]
-    invited = np.bincount(hr, minlength=n_strata)
-    alloc, weight = allocation_table(
-        keys, a, window=window, invited=invited, deff=deff, level=opts.level,
-        n_exclude_outside=n_exclude_outside,
-    )  # fmt: skip
-    data: dict[str, Any] = {id_column: ids.iloc[rows].reset_index(drop=True)}
-    for col in cols:
-        data[col] = strata_frame[col].iloc[rows].reset_index(drop=True)
-    if not cols:
-        data["stratum"] = "all"
-    data["prn"] = u[rows]
-    data["inclusion_probability"] = (invited / pop)[hr]
-    data["design_weight"] = weight[hr]
-    data["fpc"] = pop[hr]
-    sample = pd.DataFrame(data)
-    return make_plan(
-        opts, a, salt=salt, selection=selection, allocation=allocation, cols=cols,
-        id_column=id_column, alloc=alloc, sample=sample,
-    )  # fmt: skip
-
-
-def make_plan(
-    opts: Any,
-    a: Any,
-    *,
-    salt: str,
-    selection: str,
-    allocation: str,
-    cols: Any,
-    id_column: str,
-    alloc: pd.DataFrame,
-    sample: Any,
-) -> SamplePlan:
-    """The :class:`SamplePlan` of both planners (``opts``: PlanOptions, ``a``: Allocation)."""
-    return SamplePlan(
-        quarter=opts.q_label,
-        quarter_index=opts.q_index,
-        shift=opts.shift,
-        rotation_step=opts.step,
-        coverage=opts.coverage,
-        salt=salt,
-        selection=selection,
-        allocation_method=allocation,
-        strata=tuple(cols) if cols else ("stratum",),
-        id_column=id_column,
-        allocation=alloc,
-        sample=sample,
-        caveats=tuple(a.caveats),
-        confidence_level=opts.level,
-        expected_p=float(a.p_exp.mean()),
+    if isinstance(frame, pd.DataFrame):
+        return plan_in_memory(frame, opts)
+    if is_out_of_core(frame):  # chunks or a dask DataFrame: counts, then per-partition selection
+        return plan_streamed(frame, opts)
+    msg = (
+        f"frame must be a pandas DataFrame, an iterable of DataFrame chunks or a dask "
+        f"DataFrame; found {type(frame).__name__}."
     )
+    raise DesignError(msg)

@@ -32,7 +32,6 @@ __all__ = [
     "is_out_of_core",
     "is_reiterable",
     "iter_chunks",
-    "require_known_divisions",
 ]
 
 
@@ -105,18 +104,6 @@ def is_reiterable(data: Any) -> bool:
     if _is_factory(data):
         return True
     return callable(getattr(data, "iter_batches", None))
-
-
-def require_known_divisions(ddf: Any, what: str = "data") -> None:
-    """Raise :class:`ChunkError` when a dask frame's index divisions are unknown."""
-    if not getattr(ddf, "known_divisions", False):
-        msg = (
-            f"{what} is a dask DataFrame without known divisions (found divisions "
-            f"{tuple(ddf.divisions)[:3]}...); this operation aligns rows by index and needs "
-            "them. Fix: ddf = ddf.set_index(<id column>) or ddf.clear_divisions() -> "
-            "ddf.reset_index().set_index(..., sorted=True), or pass in-memory data."
-        )
-        raise ChunkError(msg)
 
 
 def _to_frame(obj: Any, number: int) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from satscore._core.checks import check_columns
 from satscore._core.errors import DesignError
+from satscore._stats.codes import stratum_codes
 from satscore._survey.variance import DesignStructure, Stage, key_index
 
 __all__ = [
@@ -36,7 +37,6 @@ __all__ = [
     "stage_fpc",
     "stage_list",
     "stage_plan",
-    "stratum_codes",
     "units_per_group",
 ]
 
@@ -57,25 +57,6 @@ class DesignArgs:
     fpc: Any = None
     nest: bool = False
     lonely_psu: str = "fail"
-
-
-def stratum_codes(
-    frame: pd.DataFrame, columns: Sequence[str], what: str
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Integer codes of the combinations of ``columns`` (sorted), and the key table."""
-    sub = frame.loc[:, list(columns)]
-    if sub.isna().any().any():
-        col = next(c for c in columns if sub[c].isna().any())
-        rows = np.flatnonzero(sub[col].isna().to_numpy())[:5].tolist()
-        msg = (
-            f"{what} column {col!r} has missing values (rows {rows}); every row needs a "
-            f"{what} value. Fill or drop those rows first."
-        )
-        raise DesignError(msg)
-    grouped = sub.groupby(list(columns), sort=True, observed=True)
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    keys = grouped.size().reset_index().loc[:, list(columns)]
-    return codes, keys
 
 
 def column_list(value: Any, data: pd.DataFrame, what: str) -> list[str]:
@@ -365,7 +346,7 @@ def build_structure(
         h = np.zeros(n, dtype=np.int64)
         keys = pd.DataFrame({"stratum": [0]})
     else:
-        h, keys = stratum_codes(data, column_list(strata, data, "strata"), "strata")
+        h, keys = stratum_codes(data, column_list(strata, data, "strata"), what="strata")
     n_strata = int(h.max()) + 1
     clusters = [] if cluster is None else column_list(cluster, data, "cluster")
     fpcs = stage_list(fpc)

@@ -30,7 +30,8 @@ import pandas as pd
 
 from satscore._core.checks import as_flags, check_columns
 from satscore._core.errors import ConvergenceWarning, DesignError
-from satscore._survey.build import check_weights, stratum_codes
+from satscore._stats.codes import stratum_codes
+from satscore._survey.build import check_weights
 from satscore._survey.design import SurveyDesign
 
 __all__ = ["nonresponse_adjust", "post_stratify", "rake"]

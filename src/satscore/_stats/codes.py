@@ -1,0 +1,104 @@
+"""Integer codes of crossed stratum columns: one code per row, strata in sorted order.
+
+The quarterly planner (:mod:`satscore._sampling`) and the survey design
+(:mod:`satscore._survey.build`) both number their strata here, so a stratum has the same
+code, and the key table the same row order, wherever it is used: strata are the observed
+combinations of the columns, sorted lexicographically by the columns in the order given
+(each column by its sorted values; a categorical column by its category order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from satscore._core.errors import DesignError
+
+__all__ = ["stratum_codes"]
+
+
+def stratum_codes(
+    frame: pd.DataFrame | Mapping[str, pd.Series],
+    columns: Sequence[str],
+    *,
+    what: str = "stratum",
+    unit: str = "row",
+    unused_categories: str = "ignore",
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Crossed stratum code per row (sorted strata) and the key table, one row per stratum.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or mapping of column -> Series
+        The stratum columns (all of the same length).
+    columns : sequence of str
+        Stratum columns, crossed; at least one.
+    what : str, default "stratum"
+        What the caller calls a stratum column in messages (``"strata"`` for a design).
+    unit : str, default "row"
+        What a row is, in messages (``"customer"``).
+    unused_categories : {"ignore", "raise"}, default "ignore"
+        A categorical column with a category no row has: leave it out of the strata, or
+        raise :class:`~satscore.errors.DesignError` (a stratum with zero population).
+
+    Returns
+    -------
+    codes : ndarray of int64
+        Stratum of each row, ``0 .. n_strata - 1`` in the key table's order.
+    keys : pandas.DataFrame
+        One row per observed stratum, one column per stratum column.
+
+    Raises
+    ------
+    DesignError
+        A stratum column has missing values (naming the column, the count and the first
+        rows), or an unused category with ``unused_categories="raise"``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"region": ["N", "S", "N", "S"], "segment": [2, 1, 1, 1]})
+    >>> h, keys = stratum_codes(frame, ["region", "segment"], unit="customer")
+    >>> h.tolist(), list(keys.itertuples(index=False, name=None))
+    ([1, 2, 0, 2], [('N', 1), ('N', 2), ('S', 1)])
+    """
+    cols = list(columns)
+    parts = []
+    for col in cols:
+        series = frame[col]
+        if unused_categories == "raise" and isinstance(series.dtype, pd.CategoricalDtype):
+            unused = set(series.cat.categories) - set(series.dropna().unique())
+            if unused:
+                msg = (
+                    f"{what} {sorted(map(str, unused))[0]!r} of column {col!r} has zero "
+                    "population (an unused category); drop it with "
+                    "frame[col].cat.remove_unused_categories()."
+                )
+                raise DesignError(msg)
+        missing = series.isna().to_numpy()
+        if missing.any():
+            rows = np.flatnonzero(missing)[:5].tolist()
+            msg = (
+                f"{what} column {col!r} has missing values ({int(missing.sum())} rows, first "
+                f"rows {rows}); every {unit} needs a {what} value. Fill them (e.g. 'unknown') "
+                "or drop those rows."
+            )
+            raise DesignError(msg)
+        parts.append(pd.factorize(series, sort=True))
+    if len(parts) == 1:
+        c, uniq = parts[0]
+        return c.astype(np.int64, copy=False), pd.DataFrame({cols[0]: np.asarray(uniq)})
+    codes = np.zeros(len(parts[0][0]), dtype=np.int64)
+    radix = 1
+    for c, uniq in reversed(parts):  # mixed radix, last column fastest: lexicographic order
+        codes += c.astype(np.int64) * radix
+        radix *= len(uniq)
+    first, comb = pd.factorize(codes, sort=True)
+    keys: dict[str, Any] = {}
+    for col, (c, uniq) in zip(cols, parts, strict=True):
+        rep = np.zeros(len(comb), dtype=np.int64)
+        rep[first] = c
+        keys[col] = np.asarray(uniq)[rep]
+    return first.astype(np.int64, copy=False), pd.DataFrame(keys)
