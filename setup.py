@@ -1,10 +1,10 @@
 """Build satscore's optional C kernel.
 
 ``satscore._stats._prn_ext`` computes batched SHA-256 of ``salt || id`` (hardware SHA
-instructions when the CPU has them) for permanent random numbers, a loop numpy cannot
-fuse. It is optional: when no C compiler is available the build goes on and satscore
-uses its vectorised numpy implementation, which gives the same numbers (the tests
-compare the two paths bit for bit). Everything else is configured in pyproject.toml.
+instructions when the CPU has them) for permanent random numbers. It is optional: when
+no C compiler is available the build goes on and satscore hashes with ``hashlib``, which
+gives the same numbers more slowly (the tests compare the two bit for bit; ``satscore
+info`` says which one runs). Everything else is configured in pyproject.toml.
 """
 
 from setuptools import Extension, setup
