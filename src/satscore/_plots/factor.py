@@ -15,7 +15,7 @@ from satscore._core.checks import check_option
 from satscore._core.errors import OptionError, SatscoreTypeError
 from satscore._core.i18n import t
 from satscore._plots.fonts import apply_font
-from satscore._plots.style import ESTIMATE, FLAG, new_axes, prepare, wrap_label
+from satscore._plots.style import ESTIMATE, FLAG, frame_axes, new_axes, prepare, wrap_label
 
 __all__ = ["intended_factors", "plot_loadings", "plot_scree"]
 
@@ -131,8 +131,7 @@ def plot_scree(
     ax.set_xlabel(t("factor_number", lang))
     ax.set_ylabel(t("eigenvalue", lang))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    for spine in ("top", "right"):
-        ax.spines[spine].set_visible(False)
+    frame_axes(ax)
     ax.legend(frameon=False, fontsize=8)
     if notes:
         ax.set_title("; ".join(notes), fontsize=10, loc="left")
@@ -284,8 +283,7 @@ def plot_loadings(
 
     ax.set_yticks(range(p), labels=[row_label(i) for i in rows])
     ax.tick_params(axis="y", length=0, labelsize=8.5)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    frame_axes(ax, hide=tuple(ax.spines.keys()))
     cbar = ax.figure.colorbar(image, ax=ax, shrink=0.6, pad=0.02)
     cbar.set_label(t("loading", lang))
     if instrument is not None:

@@ -21,7 +21,7 @@ from satscore._core.checks import as_flags
 from satscore._core.errors import DataError, OptionError, SatscoreTypeError
 from satscore._core.i18n import STRINGS, t
 from satscore._plots.fonts import apply_font
-from satscore._plots.style import BAND, ESTIMATE, TARGET, new_axes, prepare
+from satscore._plots.style import BAND, ESTIMATE, TARGET, frame_axes, new_axes, prepare
 from satscore._scoring.kpi import bank_kpi_targets
 from satscore._scoring.metrics import METRIC_KINDS
 
@@ -350,8 +350,6 @@ def plot_trend(
         sec.set_xticks(x, labels=[f"n={int(v):,}" for v in rows["n"]])
         sec.tick_params(length=0, labelsize=7.5, labelcolor="#606060")
         sec.spines["top"].set_visible(False)
-        if families is not None:
-            sec.tick_params(labelfontfamily=families)
     ax.yaxis.set_major_formatter(_formatter(kind))
     finite = np.concatenate([low, high, [tgt] if tgt is not None else []])
     finite = finite[np.isfinite(finite)]
@@ -360,10 +358,7 @@ def plot_trend(
         ax.set_ylim(finite.min() - 0.25 * span, finite.max() + 0.35 * span)
     ax.set_xlim(-0.4, len(rows) - 0.6)
     ax.set_xlabel(t("period", lang))
-    ax.yaxis.grid(True, color="#e6e6e6", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for spine in ("top", "right"):
-        ax.spines[spine].set_visible(False)
+    frame_axes(ax, grid="y")
     handles, labels = ax.get_legend_handles_labels()
     if tgt is None and target is None:
         handles.append(no_target_handle(lang))

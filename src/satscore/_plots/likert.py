@@ -17,14 +17,21 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
-from matplotlib.transforms import offset_copy
 
 from satscore._core.checks import check_option
 from satscore._core.errors import OptionError
 from satscore._core.i18n import t
 from satscore._plots.fonts import apply_font
 from satscore._plots.likert_table import LikertTable, likert_table  # the data side (re-exported)
-from satscore._plots.style import diverging_colors, new_axes, prepare, wrap_label
+from satscore._plots.style import (
+    count_axis,
+    diverging_colors,
+    frame_axes,
+    legend_below,
+    new_axes,
+    prepare,
+    wrap_label,
+)
 
 __all__ = ["LikertTable", "likert_table", "plot_likert"]
 
@@ -264,10 +271,7 @@ def plot_likert(
     if any(inst.item(i).reverse for i in rows):
         xlabel += "\n" + t("reverse_note", lang)
     ax.set_xlabel(xlabel, fontsize=9)
-    ax.xaxis.grid(True, color="#e6e6e6", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for spine in ("top", "right", "left"):
-        ax.spines[spine].set_visible(False)
+    frame_axes(ax, grid="x", hide=("top", "right", "left"))
     ax.tick_params(axis="x", labelsize=8.5)
 
     def row_label(item: str) -> str:
@@ -283,37 +287,17 @@ def plot_likert(
     ax.set_ylim(y - 0.1, -0.9)
 
     # row counts on a right-hand axis (HH::likert's "Row Count Totals")
-    sec = ax.secondary_yaxis("right")
-    sec.set_yticks(ypos, labels=[f"{v:,}" for v in table.n])
-    sec.tick_params(axis="y", length=0, labelsize=8, labelcolor="#404040")
-    sec.spines["right"].set_visible(False)
-    ax.annotate(
-        t("n_short", lang),
-        xy=(1.0, 1.0),
-        xycoords="axes fraction",
-        xytext=(4, 2),
-        textcoords="offset points",
-        ha="left",
-        va="bottom",
-        fontsize=8,
-        color="#404040",
-        annotation_clip=False,
-    )
+    count_axis(ax, ypos, table.n, lang, labelsize=8, color="#404040", header_va="bottom")
 
     n_lines = xlabel.count("\n") + 1
-    below = offset_copy(ax.transAxes, fig=ax.figure, y=-(22 + 12 * n_lines), units="points")
-    ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        bbox_transform=below,
+    legend_below(
+        ax,
+        handles,
+        drop=22 + 12 * n_lines,
         ncol=_legend_columns(names, ax.figure.get_figwidth()),
-        frameon=False,
         fontsize=8.5,
         handlelength=1.2,
         columnspacing=1.0,
     )
     apply_font(ax, families)
-    if families is not None:
-        sec.tick_params(labelfontfamily=families)
     return ax

@@ -14,7 +14,7 @@ from satscore._core.errors import DataError, OptionError
 from satscore._core.i18n import t
 from satscore._plots.fonts import apply_font
 from satscore._plots.kpi import _check_scores, metric_rows
-from satscore._plots.style import LTR_COLORS, new_axes, prepare
+from satscore._plots.style import LTR_COLORS, frame_axes, new_axes, prepare
 
 __all__ = ["plot_ltr"]
 
@@ -114,10 +114,7 @@ def plot_ltr(
     ax.set_ylabel(t("percent_of_answers", lang))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
     ax.set_ylim(0, max(share) * 100.0 * 1.18 + 1)
-    for spine in ("top", "right"):
-        ax.spines[spine].set_visible(False)
-    ax.yaxis.grid(True, color="#e6e6e6", linewidth=0.6)
-    ax.set_axisbelow(True)
+    frame_axes(ax, grid="y")
     groups = [share[cat == k].sum() for k in range(3)]
     names = ("detractors", "passives", "promoters")
     handles = [

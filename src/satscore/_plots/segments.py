@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.transforms import offset_copy
 
 from satscore._core.checks import as_flags
 from satscore._core.i18n import t
@@ -29,7 +28,16 @@ from satscore._plots.kpi import (
     no_target_handle,
     sort_segments,
 )
-from satscore._plots.style import ESTIMATE, FLAG, TARGET, new_axes, prepare
+from satscore._plots.style import (
+    ESTIMATE,
+    FLAG,
+    TARGET,
+    count_axis,
+    frame_axes,
+    legend_below,
+    new_axes,
+    prepare,
+)
 
 __all__ = ["plot_segments"]
 
@@ -137,26 +145,10 @@ def plot_segments(
     ax.set_ylim(len(rows) - 0.4, -0.6)
     if tgt is not None:
         ax.axvline(tgt, color=TARGET, linestyle="--", linewidth=1.4, gid="target")
-    sec = ax.secondary_yaxis("right")
-    sec.set_yticks(y, labels=[f"{int(v):,}" for v in rows["n"]])
-    sec.tick_params(length=0, labelsize=7.5, labelcolor="#606060")
-    sec.spines["right"].set_visible(False)
-    ax.annotate(
-        t("n_short", lang),
-        xy=(1.0, 1.0),
-        xycoords="axes fraction",
-        xytext=(4, 2),
-        textcoords="offset points",
-        fontsize=8,
-        color="#606060",
-        annotation_clip=False,
-    )
+    count_axis(ax, y, rows["n"], lang, labelsize=7.5, color="#606060")
     ax.xaxis.set_major_formatter(_formatter(kind))
-    ax.xaxis.grid(True, color="#e6e6e6", linewidth=0.6)
-    ax.set_axisbelow(True)
+    frame_axes(ax, grid="x", hide=("top", "right", "left"))
     ax.tick_params(axis="y", length=0, labelsize=8.5)
-    for spine in ("top", "right", "left"):
-        ax.spines[spine].set_visible(False)
     ax.set_xlabel(_metric_title(metric, lang))
     handles = []
     present = [v for v in ("met", "not_met", "inconclusive") if (verdicts[~supp] == v).any()]
@@ -201,17 +193,6 @@ def plot_segments(
                 label=t("flagged", lang),
             )
         )
-    below = offset_copy(ax.transAxes, fig=ax.figure, y=-38, units="points")
-    ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        bbox_transform=below,
-        ncol=min(len(handles), 3),
-        frameon=False,
-        fontsize=8,
-    )
+    legend_below(ax, handles, drop=38, ncol=min(len(handles), 3), fontsize=8)
     apply_font(ax, families)
-    if families is not None:
-        sec.tick_params(labelfontfamily=families)
     return ax

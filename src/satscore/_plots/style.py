@@ -16,9 +16,11 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.transforms import offset_copy
 
 from satscore._core.errors import SatscoreTypeError
-from satscore._core.i18n import check_language
+from satscore._core.i18n import check_language, t
 from satscore._plots.fonts import resolve_font
 
 __all__ = [
@@ -26,7 +28,10 @@ __all__ = [
     "FLAG",
     "NEUTRAL",
     "TARGET",
+    "count_axis",
     "diverging_colors",
+    "frame_axes",
+    "legend_below",
     "new_axes",
     "prepare",
     "wrap_label",
@@ -49,6 +54,8 @@ ESTIMATE = "#253494"
 TARGET = "#d95f02"
 FLAG = "#7f7f7f"
 BAND = "#c6dbef"
+#: Light grid lines behind the data.
+GRID = "#e6e6e6"
 
 #: Net-score categories (detractor, passive, promoter), matching the diverging ends.
 LTR_COLORS = ("#a6611a", NEUTRAL, "#018571")
@@ -133,3 +140,85 @@ def prepare(language: Any, font: Any) -> tuple[str, list[str] | None]:
 def hollow(color: str) -> dict[str, Any]:
     """Marker style of a flagged / suppressed estimate (hollow marker)."""
     return {"markerfacecolor": "white", "markeredgecolor": color}
+
+
+def frame_axes(
+    ax: Axes, *, grid: str | None = None, hide: tuple[str, ...] = ("top", "right")
+) -> None:
+    """Light grid lines along *grid* (``"x"``, ``"y"`` or None) behind the data; hide spines *hide*.
+
+    Examples
+    --------
+    >>> ax = new_axes(None, (3.0, 2.0))
+    >>> frame_axes(ax, grid="y")
+    >>> ax.spines["top"].get_visible(), ax.spines["left"].get_visible(), ax.get_axisbelow()
+    (False, True, True)
+    """
+    if grid is not None:
+        getattr(ax, f"{grid}axis").grid(True, color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+    for spine in hide:
+        ax.spines[spine].set_visible(False)
+
+
+def count_axis(
+    ax: Axes,
+    positions: Any,
+    counts: Any,
+    lang: str,
+    *,
+    labelsize: float,
+    color: str,
+    header_va: str = "baseline",
+) -> Axes:
+    """Right-hand axis with the row counts (``1,234``) and an ``n`` header above it.
+
+    Returns the secondary axes (a child of *ax*, so :func:`apply_font` reaches it).
+
+    Examples
+    --------
+    >>> ax = new_axes(None, (3.0, 2.0))
+    >>> sec = count_axis(ax, [0, 1], [1200, 35], "en", labelsize=8, color="#404040")
+    >>> [lab.get_text() for lab in sec.get_yticklabels()], ax.texts[-1].get_text()
+    (['1,200', '35'], 'n')
+    """
+    sec = ax.secondary_yaxis("right")
+    sec.set_yticks(positions, labels=[f"{int(v):,}" for v in counts])
+    sec.tick_params(axis="y", length=0, labelsize=labelsize, labelcolor=color)
+    sec.spines["right"].set_visible(False)
+    ax.annotate(
+        t("n_short", lang),
+        xy=(1.0, 1.0),
+        xycoords="axes fraction",
+        xytext=(4, 2),
+        textcoords="offset points",
+        ha="left",
+        va=header_va,
+        fontsize=8,
+        color=color,
+        annotation_clip=False,
+    )
+    return sec
+
+
+def legend_below(ax: Axes, handles: list[Any], *, drop: float, ncol: int, **kwargs: Any) -> Legend:
+    """Frameless legend centred under the axes, *drop* points below the bottom spine.
+
+    Examples
+    --------
+    >>> from matplotlib.patches import Patch
+    >>> ax = new_axes(None, (3.0, 2.0))
+    >>> leg = legend_below(ax, [Patch(label="a"), Patch(label="b")], drop=30, ncol=2, fontsize=8)
+    >>> [x.get_text() for x in leg.get_texts()], leg.get_frame_on()
+    (['a', 'b'], False)
+    """
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-drop, units="points")
+    return ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=below,
+        ncol=ncol,
+        frameon=False,
+        **kwargs,
+    )
