@@ -378,6 +378,29 @@ def test_ltr_bars_and_net_score(scores_q):
     assert ax.get_title(loc="left").startswith("净推荐值")
 
 
+def test_ltr_checks_where_and_segments(scores_q):
+    with pytest.raises(OptionError, match=r"where= names column 'region'.*Columns: 'item'"):
+        plot_ltr(scores_q, where={"region": "North"})
+    with pytest.raises(DataError, match=r"where=\{'quarter': '2030Q1'\} selects no rows"):
+        plot_ltr(scores_q, where={"quarter": "2030Q1"})
+    with pytest.raises(OptionError, match=r"broken down by \['quarter'\].*'quarter': '2026Q2'"):
+        plot_ltr(scores_q)
+
+
+def test_count_axis_and_frame_helpers():
+    from satscore._plots.style import count_axis, frame_axes, new_axes
+
+    ax = new_axes(None, (4.0, 3.0))
+    sec = count_axis(ax, [0.0, 1.0], [1234.0, 5], "zh", labelsize=7.5, color="#606060")
+    assert sec in ax.child_axes
+    assert [lab.get_text() for lab in sec.get_yticklabels()] == ["1,234", "5"]
+    assert ax.texts[-1].get_text() == "样本量"
+    frame_axes(ax, grid="x", hide=("top", "left"))
+    assert ax.xaxis.get_gridlines()[0].get_visible()
+    assert not ax.yaxis.get_gridlines()[0].get_visible()
+    assert [ax.spines[s].get_visible() for s in ("top", "left", "right")] == [False, False, True]
+
+
 # ----------------------------------------------------------------------------- factor plots
 @pytest.fixture(scope="module")
 def factor_data() -> pd.DataFrame:

@@ -21,6 +21,7 @@ from satscore._core.checks import as_flags
 from satscore._core.errors import DataError, OptionError, SatscoreTypeError
 from satscore._core.i18n import STRINGS, t
 from satscore._plots.fonts import apply_font
+from satscore._plots.likert_table import check_one_segment
 from satscore._plots.style import BAND, ESTIMATE, TARGET, frame_axes, new_axes, prepare
 from satscore._scoring.kpi import bank_kpi_targets
 from satscore._scoring.metrics import METRIC_KINDS
@@ -100,13 +101,7 @@ def metric_rows(
     if rows.empty:
         msg = f"no rows of metric {metric!r} match where={dict(where or {})!r}; check the values."
         raise DataError(msg)
-    free = [c for c in by if c != along and c not in (where or {})]
-    if free and rows[free].drop_duplicates().shape[0] > 1:
-        msg = (
-            f"the scores are also broken down by {free}; fix them with where=, e.g. "
-            f"where={{{free[0]!r}: {rows[free[0]].iloc[0]!r}}}."
-        )
-        raise OptionError(msg)
+    check_one_segment(rows, [c for c in by if c != along and c not in (where or {})], also=True)
     if along is not None:
         rows = rows.sort_values(along, kind="stable")
     return rows.reset_index(drop=True)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from satscore._core.checks import check_columns
 from satscore._core.errors import DataError, OptionError, SatscoreTypeError
 
 __all__ = ["LikertTable", "likert_table"]
@@ -54,17 +55,27 @@ def _is_scores(obj: Any) -> bool:
     return hasattr(obj, "metrics") and isinstance(getattr(obj, "items", None), pd.DataFrame)
 
 
-def _filter(frame: pd.DataFrame, where: Mapping[str, Any] | None, what: str) -> pd.DataFrame:
+def select_where(frame: pd.DataFrame, where: Mapping[str, Any] | None, what: str) -> pd.DataFrame:
+    """Rows of *frame* whose columns equal the values of *where* (*what* names the frame).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"quarter": ["Q1", "Q2", "Q2"], "x": [1, 2, 3]})
+    >>> select_where(frame, {"quarter": "Q2"}, "the table").x.tolist()
+    [2, 3]
+    """
     if not where:
         return frame
+    check_columns(
+        frame.columns,
+        where,
+        what="where= names column",
+        where=f"a column of {what}",
+        fix=f"name one of the columns of {what}",
+        error=OptionError,
+    )
     mask = np.ones(len(frame), dtype=bool)
     for col, value in where.items():
-        if col not in frame.columns:
-            msg = (
-                f"where= names column {col!r}, which {what} does not have; "
-                f"its columns are {list(frame.columns)[:12]}."
-            )
-            raise OptionError(msg)
         mask &= (frame[col] == value).to_numpy()
     if not mask.any():
         msg = f"where={dict(where)!r} selects no rows of {what}; check the values."
@@ -72,10 +83,33 @@ def _filter(frame: pd.DataFrame, where: Mapping[str, Any] | None, what: str) -> 
     return frame.loc[mask]
 
 
+def check_one_segment(
+    rows: pd.DataFrame, free: Sequence[str], *, also: bool = False, note: str = ""
+) -> None:
+    """Raise :class:`OptionError` when *rows* span several segments of the by-columns *free*.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"quarter": ["Q1", "Q2"]})
+    >>> check_one_segment(rows.iloc[:1], ["quarter"])
+    >>> check_one_segment(rows, ["quarter"])
+    Traceback (most recent call last):
+    ...
+    satscore.errors.OptionError: the scores are broken down by ['quarter']; choose one segment ...
+    """
+    free = list(free)
+    if free and rows[free].drop_duplicates().shape[0] > 1:
+        msg = (
+            f"the scores are {'also ' if also else ''}broken down by {free}; choose one segment "
+            f"with where=, e.g. where={{{free[0]!r}: {rows[free[0]].iloc[-1]!r}}}{note}."
+        )
+        raise OptionError(msg)
+
+
 def _counts_from_scores(
     scores: Any, items: list[str], instrument: Any, where: Mapping[str, Any] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    table = _filter(scores.items, where, "scores.items")
+    table = select_where(scores.items, where, "scores.items")
     seg_cols = [
         c for c in getattr(scores, "by", ()) if c in table.columns and c not in (where or {})
     ]
@@ -86,13 +120,9 @@ def _counts_from_scores(
         if rows.empty:
             msg = f"scores.items has no answer distribution for item {item!r}; score it first."
             raise DataError(msg)
-        if seg_cols and rows[seg_cols].drop_duplicates().shape[0] > 1:
-            msg = (
-                f"scores are broken down by {seg_cols}; plot_likert draws one bar per item, so "
-                f"choose one segment, e.g. where={{{seg_cols[0]!r}: "
-                f"{rows[seg_cols[0]].iloc[-1]!r}}}, or score without by=."
-            )
-            raise OptionError(msg)
+        check_one_segment(
+            rows, seg_cols, note=", or score without by= (plot_likert draws one bar per item)"
+        )
         by_code = rows.set_index(rows["code"].astype(float).astype(int))
         counts[item] = by_code["count"].reindex(codes, fill_value=0).to_numpy(float)
         share = by_code["share"].reindex(codes, fill_value=0).to_numpy(float)
@@ -106,7 +136,7 @@ def _counts_from_scores(
 def _counts_from_codes(
     data: pd.DataFrame, items: list[str], instrument: Any, where: Mapping[str, Any] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    data = _filter(data, where, "the responses")
+    data = select_where(data, where, "the responses")
     counts = {}
     for item in items:
         if item not in data.columns:

@@ -14,6 +14,7 @@ from satscore._core.errors import DataError, OptionError
 from satscore._core.i18n import t
 from satscore._plots.fonts import apply_font
 from satscore._plots.kpi import _check_scores, metric_rows
+from satscore._plots.likert_table import check_one_segment, select_where
 from satscore._plots.style import LTR_COLORS, frame_axes, new_axes, prepare
 
 __all__ = ["plot_ltr"]
@@ -76,17 +77,9 @@ def plot_ltr(
             raise OptionError(msg)
         item = found.id
     codes = list(inst.item_scale(item).codes)
-    table = scores.items
+    table = select_where(scores.items, where, "scores.items")
     dist = table[(table["item"] == item) & table["code"].isin(codes)]
-    for col, value in (where or {}).items():
-        dist = dist[dist[col] == value]
-    free = [c for c in getattr(scores, "by", ()) if c not in (where or {})]
-    if free and dist[free].drop_duplicates().shape[0] > 1:
-        msg = (
-            f"the scores are broken down by {free}; choose one segment with where=, e.g. "
-            f"where={{{free[0]!r}: {dist[free[0]].iloc[-1]!r}}}."
-        )
-        raise OptionError(msg)
+    check_one_segment(dist, [c for c in getattr(scores, "by", ()) if c not in (where or {})])
     if dist.empty:
         msg = f"scores.items has no distribution for item {item!r} (where={where!r})."
         raise DataError(msg)
