@@ -34,17 +34,11 @@ non-central chi-square, Tucker-Lewis from the null model, and ``BIC = chi2 - df 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import functools
 import math
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import numpy as np
 from scipy import optimize, special, stats
-from threadpoolctl import ThreadpoolController
 
 from satscore._core.errors import DataError
 from satscore._stats.correlation import cor_smooth, smc
@@ -56,12 +50,7 @@ __all__ = [
     "extract",
     "fit_statistics",
     "max_factors",
-    "small_matrix_threads",
-    "with_small_matrix_threads",
 ]
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-_STATE = threading.local()
 
 _EPS = np.finfo(float).eps
 
@@ -100,40 +89,6 @@ class FitStats:
     chi_empirical: float | None
     ebic: float | None
     n_harmonic: float | None
-
-
-def small_matrix_threads() -> contextlib.AbstractContextManager:
-    """Limit BLAS to one thread while fitting.
-
-    The fits make thousands of LAPACK calls on p x p matrices with p ~ 10-50; with a
-    multi-threaded OpenBLAS each call pays thread wake-up costs, which on a busy machine makes
-    the fit several times slower (bfi 5-factor EFA: 0.05 s single-threaded vs 0.2-0.3 s).
-    The limit only applies during the call. The CFA optimiser uses it too.
-    """
-    return _controller().limit(limits=1, user_api="blas")
-
-
-@functools.cache
-def _controller() -> ThreadpoolController:
-    """One ``threadpoolctl.ThreadpoolController`` (scanning the loaded libraries is slow)."""
-    return ThreadpoolController()
-
-
-def with_small_matrix_threads(func: _F) -> _F:
-    """Decorator running ``func`` under :func:`small_matrix_threads`."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if getattr(_STATE, "limited", False):  # nested call: the limit is already set
-            return func(*args, **kwargs)
-        with small_matrix_threads():
-            _STATE.limited = True
-            try:
-                return func(*args, **kwargs)
-            finally:
-                _STATE.limited = False
-
-    return wrapper  # type: ignore[return-value]
 
 
 def max_factors(p: int) -> int:

@@ -24,13 +24,14 @@ from satscore._core.checks import check_option
 from satscore._core.errors import DataError, OptionError, SatscoreWarning
 from satscore._core.results import ResultMixin
 from satscore._psychometrics.efa import efa
-from satscore._psychometrics.efa_fit import smc_psych, with_small_matrix_threads
+from satscore._psychometrics.efa_fit import smc_psych
 from satscore._psychometrics.efa_input import (
     check_correlation_matrix,
     check_n_factors,
     prepare_correlations,
 )
 from satscore._stats.rotation import rotate
+from satscore._stats.threads import with_single_threaded_blas
 
 __all__ = ["OmegaResult", "omega"]
 
@@ -144,7 +145,7 @@ def _g_loadings(phi: np.ndarray, k: int, method: str, option: str) -> np.ndarray
     return np.array([r12, 1.0])
 
 
-@with_small_matrix_threads
+@with_single_threaded_blas
 def omega(
     data: Any,
     *,
