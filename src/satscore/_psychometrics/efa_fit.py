@@ -108,16 +108,6 @@ def _eigh_desc(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return vals[::-1], vecs[:, ::-1]
 
 
-def smc_psych(R: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations as psych::smc (engineer A's shared implementation)."""
-    return np.asarray(smc(R), dtype=float)
-
-
-def cor_smooth_psych(R: np.ndarray) -> np.ndarray:
-    """psych::cor.smooth (shared implementation); returns the matrix only."""
-    return np.asarray(cor_smooth(R)[0], dtype=float)
-
-
 # ----------------------------------------------------------------------------- extraction
 def _minres_objective(psi: np.ndarray, R: np.ndarray, k: int) -> float:
     S = R.copy()
@@ -187,10 +177,10 @@ def extract(
     of 1 (minres and ml start from ``1 - smc`` either way, as in psych).
     """
     p = R.shape[0]
-    smc = smc_psych(R)
+    r_smc = smc(R)
     if method in ("minres", "ml"):
-        upper = max(float(smc.max()), 1.0)
-        start = np.diag(R) - smc
+        upper = max(float(r_smc.max()), 1.0)
+        start = np.diag(R) - r_smc
         iters = 100 if max_iter is None else max_iter
         if method == "ml":
             smallest = float(np.linalg.eigvalsh(R)[0])
@@ -217,7 +207,7 @@ def extract(
     if method == "pa":
         iters = 50 if max_iter is None else max_iter
         rmat = R.copy()
-        start_h2 = smc if smc_start else np.ones(p)
+        start_h2 = r_smc if smc_start else np.ones(p)
         np.fill_diagonal(rmat, start_h2)
         comm = float(np.sum(start_h2))
         err = comm
@@ -307,8 +297,8 @@ def fit_statistics(
 
     model_s = model.copy()
     np.fill_diagonal(model_s, np.diag(R))
-    model_s = cor_smooth_psych(model_s)
-    r_s = cor_smooth_psych(R)
+    model_s = cor_smooth(model_s)[0]
+    r_s = cor_smooth(R)[0]
     m_inv_r = np.linalg.solve(model_s, r_s)
     objective: float | None = None
     if not is_numerically_singular(m_inv_r):

@@ -23,8 +23,8 @@ import pandas as pd
 from satscore._core.checks import check_option
 from satscore._core.errors import DataError, OptionError, SatscoreWarning
 from satscore._core.results import ResultMixin
+from satscore._psychometrics.alpha_table import alpha_stats
 from satscore._psychometrics.efa import efa
-from satscore._psychometrics.efa_fit import smc_psych
 from satscore._psychometrics.efa_input import (
     check_correlation_matrix,
     check_n_factors,
@@ -252,8 +252,8 @@ def omega(
     Vt = float(m.sum())
     gsq = float(g.sum()) ** 2
     omega_total = (Vt - float(u2.sum())) / Vt
-    alpha = ((Vt - float(np.trace(m))) / Vt) * (p / (p - 1))
-    g6 = (Vt + float(smc_psych(m).sum()) - float(np.trace(m))) / Vt
+    st = alpha_stats(m, m)  # psych alpha.1 on m: standardised alpha and lambda 6
+    alpha, g6 = st["std_alpha"], st["g6"]
     ev = np.concatenate([[np.sum(g * g)], np.sum(sm * sm, axis=0)])
     ecv = float(ev[0] / ev.sum())
 
