@@ -31,10 +31,10 @@ from satscore._core.results import ConfidenceInterval, ResultMixin
 from satscore._psychometrics.alpha_bootstrap import bootstrap_alpha
 from satscore._psychometrics.alpha_items import prepare_items
 from satscore._psychometrics.alpha_table import alpha_stats, drop_table, item_table
-from satscore._psychometrics.alpha_totals import single_threaded_blas
 from satscore._psychometrics.polychoric import polychoric
 from satscore._psychometrics.streamed_alpha import alpha_items
 from satscore._stats.correlation import _cov2cor
+from satscore._stats.threads import single_threaded_blas
 from satscore._stream.chunks import is_out_of_core
 
 __all__ = ["AlphaResult", "cronbach_alpha", "ordinal_alpha"]
@@ -293,7 +293,7 @@ def cronbach_alpha(
             msg = f"n_boot must be an integer >= 2; found {n_boot!r}. Pass e.g. n_boot=1000."
             raise OptionError(msg)
         rng = check_rng(seed)
-    with single_threaded_blas():  # many small products: see alpha_totals.single_threaded_blas
+    with single_threaded_blas():  # many small products: see satscore._stats.threads
         return _cronbach_alpha(
             data,
             keys,

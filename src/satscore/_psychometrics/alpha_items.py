@@ -25,7 +25,7 @@ from satscore._psychometrics.alpha_moments import MAX_VALUES, ItemMoments, array
 from satscore._psychometrics.alpha_totals import TotalSums, total_sums
 from satscore._stats.correlation import _cov2cor, _pairwise_cov_cor
 
-__all__ = ["PreparedItems", "prepare_from_moments", "prepare_items"]
+__all__ = ["PreparedItems", "first_pc_signs", "key_vector", "prepare_from_moments", "prepare_items"]
 
 _MAX_CATEGORIES = MAX_VALUES  # psych's ``max``: frequencies only for at most this many answers
 
@@ -105,7 +105,7 @@ def _check_shape(X: np.ndarray, names: list[str]) -> None:
         raise DataError(msg)
 
 
-def _key_vector(keys: Iterable[Any] | None, names: list[str], dropped: list[str]) -> np.ndarray:
+def key_vector(keys: Iterable[Any] | None, names: list[str], dropped: list[str]) -> np.ndarray:
     k = len(names)
     sign = np.ones(k)
     if keys is None:
@@ -135,7 +135,7 @@ def _key_vector(keys: Iterable[Any] | None, names: list[str], dropped: list[str]
     return sign
 
 
-def _first_pc_signs(R: np.ndarray) -> np.ndarray:
+def first_pc_signs(R: np.ndarray) -> np.ndarray:
     """Signs of the first principal component loadings (psych ``principal``, summed > 0)."""
     vals, vecs = np.linalg.eigh(np.nan_to_num(R))
     load = vecs[:, -1] * np.sqrt(max(vals[-1], 0.0))
@@ -264,11 +264,11 @@ def prepare_from_moments(
         )
         raise DataError(msg)
     k = len(names)
-    sign = _key_vector(keys, names, const)
+    sign = key_vector(keys, names, const)
     if check_keys or keys is None:
         # psych check.keys: first principal component of the pairwise correlations; when
         # they were not gathered (keys=None only warns) the covariances' correlations
-        pc = _first_pc_signs(_cov2cor(C) if np.isnan(mom.ss).any() else R)
+        pc = first_pc_signs(_cov2cor(C) if np.isnan(mom.ss).any() else R)
         if (pc < 0).any():
             _warn_keys(names, pc, check_keys)
             if check_keys:
@@ -328,7 +328,7 @@ def prepare_items(
 ) -> PreparedItems:
     """Validate in-memory data, summarise it (:func:`array_moments`) and prepare the items."""
     X, names = _read(data)
-    hint = np.ones(len(names)) if check_keys else _key_vector(keys, names, [])
+    hint = np.ones(len(names)) if check_keys else key_vector(keys, names, [])
     mom = array_moments(X, names, sign=hint, pairwise_r=check_keys)
     if missing == "listwise" and not (mom.n == mom.rows).all():
         X = X[~np.isnan(X).any(axis=1)]

@@ -28,7 +28,7 @@ The pass (``psych::alpha`` only needs these sums):
   gathered in the same pass (:mod:`satscore._psychometrics.alpha_totals`).
 
 All BLAS calls run single-threaded
-(:func:`~satscore._psychometrics.alpha_totals.single_threaded_blas`): many small
+(:func:`~satscore._stats.threads.single_threaded_blas`): many small
 products on a multi-threaded OpenBLAS stall when the other core is busy.
 """
 
@@ -51,7 +51,8 @@ from satscore._psychometrics.alpha_codes import (
 )
 from satscore._psychometrics.alpha_totals import BLOCK as _BLOCK
 from satscore._psychometrics.alpha_totals import SPLIT as _SPLIT
-from satscore._psychometrics.alpha_totals import RawTotals, single_threaded_blas, two_threads
+from satscore._psychometrics.alpha_totals import RawTotals, two_threads
+from satscore._stats.threads import single_threaded_blas
 
 __all__ = ["ItemMoments", "array_moments"]
 

@@ -24,8 +24,12 @@ _DROP_COLUMNS = [
 _MAX_COND = 1e8  # beyond this condition number the SMCs use psych's pseudo-inverse
 
 
-def alpha_stats(C: np.ndarray, R: np.ndarray, n_obs: int) -> dict[str, float]:
-    """psych ``alpha.1`` on covariance ``C`` and correlation ``R`` (plus ``ase``)."""
+def alpha_stats(C: np.ndarray, R: np.ndarray, n_obs: int | None = None) -> dict[str, float]:
+    """psych ``alpha.1`` on covariance ``C`` and correlation ``R`` (plus ``ase``).
+
+    ``std_alpha`` is Guttman's lambda 3 and ``g6`` lambda 6 (SMC based) of ``R``; ``ase``
+    is NaN without ``n_obs``.
+    """
     k = C.shape[0]
     trC, sumC, sumR = np.trace(C), C.sum(), R.sum()
     low = R[np.tril_indices(k, -1)]
@@ -42,7 +46,7 @@ def alpha_stats(C: np.ndarray, R: np.ndarray, n_obs: int) -> dict[str, float]:
         "median_r": float(np.median(low)),
         "var_r": float(np.var(low, ddof=1)) if low.size > 1 else np.nan,
         "signal_noise": float(k * av_r / (1 - av_r)),
-        "ase": float(np.sqrt(Q / n_obs)) if Q >= 0 else np.nan,
+        "ase": float(np.sqrt(Q / n_obs)) if Q >= 0 and n_obs is not None else np.nan,
     }
 
 

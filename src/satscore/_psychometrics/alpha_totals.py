@@ -16,66 +16,20 @@ per item, sums of ``t``, ``t**2`` and ``t * x`` over those rows (:class:`TotalSu
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import TypeVar
 
 import numpy as np
-import scipy.linalg.blas  # noqa: F401 - loaded before the BLAS thread controller is made
 
-__all__ = ["RawTotals", "TotalSums", "single_threaded_blas", "total_sums", "two_threads"]
+from satscore._stats.threads import single_threaded_blas
+
+__all__ = ["RawTotals", "TotalSums", "total_sums", "two_threads"]
 
 T = TypeVar("T")
 
 BLOCK = 2048  # rows per block of the passes (float64 copies of a block stay in L2)
 SPLIT = 200_000  # frames with at least this many rows are summarised in two halves
-
-
-_CONTROLLER: list = []
-_LOCK = threading.Lock()
-_ACTIVE: list = []  # [limiter, depth] while some call holds BLAS at one thread
-
-
-def _controller() -> object | None:
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - optional speed-up
-            _CONTROLLER.append(None)
-        else:
-            _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
-
-
-@contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """BLAS limited to one thread while alpha's passes run (they parallelise themselves).
-
-    Many small products in a row are slow on a multi-threaded OpenBLAS when the other
-    cores are busy (each call waits for its worker threads to be scheduled), and the two
-    halves of a frame are already summarised on two threads. Uses ``threadpoolctl`` when
-    it is installed (it comes with scikit-learn); results are the same without it. The
-    limit is process-wide, so it is reference-counted: concurrent or nested calls share
-    one limit and the last one out restores the original thread counts.
-    """
-    ctl = _controller()
-    if ctl is None:
-        yield
-        return
-    with _LOCK:
-        if not _ACTIVE:
-            _ACTIVE.extend([ctl.limit(limits=1, user_api="blas"), 0])
-        _ACTIVE[1] += 1
-    try:
-        yield
-    finally:
-        with _LOCK:
-            _ACTIVE[1] -= 1
-            if _ACTIVE[1] == 0:
-                _ACTIVE[0].restore_original_limits()
-                _ACTIVE.clear()
 
 
 def two_threads(first: Callable[[], T], second: Callable[[], T]) -> tuple[T, T]:

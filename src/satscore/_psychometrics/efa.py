@@ -22,7 +22,6 @@ from satscore._psychometrics.efa_fit import (
     extract,
     fit_statistics,
     max_factors,
-    with_small_matrix_threads,
 )
 from satscore._psychometrics.efa_input import (
     check_correlation_matrix,
@@ -30,6 +29,7 @@ from satscore._psychometrics.efa_input import (
     prepare_correlations,
 )
 from satscore._stats.rotation import ROTATIONS, rotate
+from satscore._stats.threads import with_single_threaded_blas
 
 __all__ = ["EFAResult", "efa"]
 
@@ -193,7 +193,7 @@ class EFAResult(ResultMixin):
         )
 
 
-@with_small_matrix_threads
+@with_single_threaded_blas
 def efa(
     data: Any,
     n_factors: int,

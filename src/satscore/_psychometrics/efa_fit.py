@@ -34,17 +34,11 @@ non-central chi-square, Tucker-Lewis from the null model, and ``BIC = chi2 - df 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import functools
 import math
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import numpy as np
 from scipy import optimize, special, stats
-from threadpoolctl import ThreadpoolController
 
 from satscore._core.errors import DataError
 from satscore._stats.correlation import cor_smooth, smc
@@ -56,12 +50,7 @@ __all__ = [
     "extract",
     "fit_statistics",
     "max_factors",
-    "small_matrix_threads",
-    "with_small_matrix_threads",
 ]
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-_STATE = threading.local()
 
 _EPS = np.finfo(float).eps
 
@@ -102,40 +91,6 @@ class FitStats:
     n_harmonic: float | None
 
 
-def small_matrix_threads() -> contextlib.AbstractContextManager:
-    """Limit BLAS to one thread while fitting.
-
-    The fits make thousands of LAPACK calls on p x p matrices with p ~ 10-50; with a
-    multi-threaded OpenBLAS each call pays thread wake-up costs, which on a busy machine makes
-    the fit several times slower (bfi 5-factor EFA: 0.05 s single-threaded vs 0.2-0.3 s).
-    The limit only applies during the call. The CFA optimiser uses it too.
-    """
-    return _controller().limit(limits=1, user_api="blas")
-
-
-@functools.cache
-def _controller() -> ThreadpoolController:
-    """One ``threadpoolctl.ThreadpoolController`` (scanning the loaded libraries is slow)."""
-    return ThreadpoolController()
-
-
-def with_small_matrix_threads(func: _F) -> _F:
-    """Decorator running ``func`` under :func:`small_matrix_threads`."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if getattr(_STATE, "limited", False):  # nested call: the limit is already set
-            return func(*args, **kwargs)
-        with small_matrix_threads():
-            _STATE.limited = True
-            try:
-                return func(*args, **kwargs)
-            finally:
-                _STATE.limited = False
-
-    return wrapper  # type: ignore[return-value]
-
-
 def max_factors(p: int) -> int:
     """Largest number of factors with non-negative degrees of freedom for ``p`` items."""
     k = 0
@@ -151,16 +106,6 @@ def _dof(p: int, k: int) -> float:
 def _eigh_desc(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     vals, vecs = np.linalg.eigh(S)
     return vals[::-1], vecs[:, ::-1]
-
-
-def smc_psych(R: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations as psych::smc (engineer A's shared implementation)."""
-    return np.asarray(smc(R), dtype=float)
-
-
-def cor_smooth_psych(R: np.ndarray) -> np.ndarray:
-    """psych::cor.smooth (shared implementation); returns the matrix only."""
-    return np.asarray(cor_smooth(R)[0], dtype=float)
 
 
 # ----------------------------------------------------------------------------- extraction
@@ -232,10 +177,10 @@ def extract(
     of 1 (minres and ml start from ``1 - smc`` either way, as in psych).
     """
     p = R.shape[0]
-    smc = smc_psych(R)
+    r_smc = smc(R)
     if method in ("minres", "ml"):
-        upper = max(float(smc.max()), 1.0)
-        start = np.diag(R) - smc
+        upper = max(float(r_smc.max()), 1.0)
+        start = np.diag(R) - r_smc
         iters = 100 if max_iter is None else max_iter
         if method == "ml":
             smallest = float(np.linalg.eigvalsh(R)[0])
@@ -262,7 +207,7 @@ def extract(
     if method == "pa":
         iters = 50 if max_iter is None else max_iter
         rmat = R.copy()
-        start_h2 = smc if smc_start else np.ones(p)
+        start_h2 = r_smc if smc_start else np.ones(p)
         np.fill_diagonal(rmat, start_h2)
         comm = float(np.sum(start_h2))
         err = comm
@@ -352,8 +297,8 @@ def fit_statistics(
 
     model_s = model.copy()
     np.fill_diagonal(model_s, np.diag(R))
-    model_s = cor_smooth_psych(model_s)
-    r_s = cor_smooth_psych(R)
+    model_s = cor_smooth(model_s)[0]
+    r_s = cor_smooth(R)[0]
     m_inv_r = np.linalg.solve(model_s, r_s)
     objective: float | None = None
     if not is_numerically_singular(m_inv_r):

@@ -23,14 +23,15 @@ import pandas as pd
 from satscore._core.checks import check_option
 from satscore._core.errors import DataError, OptionError, SatscoreWarning
 from satscore._core.results import ResultMixin
+from satscore._psychometrics.alpha_table import alpha_stats
 from satscore._psychometrics.efa import efa
-from satscore._psychometrics.efa_fit import smc_psych, with_small_matrix_threads
 from satscore._psychometrics.efa_input import (
     check_correlation_matrix,
     check_n_factors,
     prepare_correlations,
 )
 from satscore._stats.rotation import rotate
+from satscore._stats.threads import with_single_threaded_blas
 
 __all__ = ["OmegaResult", "omega"]
 
@@ -144,7 +145,7 @@ def _g_loadings(phi: np.ndarray, k: int, method: str, option: str) -> np.ndarray
     return np.array([r12, 1.0])
 
 
-@with_small_matrix_threads
+@with_single_threaded_blas
 def omega(
     data: Any,
     *,
@@ -251,8 +252,8 @@ def omega(
     Vt = float(m.sum())
     gsq = float(g.sum()) ** 2
     omega_total = (Vt - float(u2.sum())) / Vt
-    alpha = ((Vt - float(np.trace(m))) / Vt) * (p / (p - 1))
-    g6 = (Vt + float(smc_psych(m).sum()) - float(np.trace(m))) / Vt
+    st = alpha_stats(m, m)  # psych alpha.1 on m: standardised alpha and lambda 6
+    alpha, g6 = st["std_alpha"], st["g6"]
     ev = np.concatenate([[np.sum(g * g)], np.sum(sm * sm, axis=0)])
     ecv = float(ev[0] / ev.sum())
 

@@ -32,9 +32,10 @@ from satscore._core.errors import (
     SatscoreWarning,
 )
 from satscore._core.results import ResultMixin
-from satscore._psychometrics.efa_fit import extract, with_small_matrix_threads
+from satscore._psychometrics.efa_fit import extract
 from satscore._psychometrics.efa_input import check_correlation_matrix, prepare_correlations
 from satscore._psychometrics.polychoric import polychoric
+from satscore._stats.threads import with_single_threaded_blas
 
 __all__ = ["MAPResult", "ParallelAnalysisResult", "parallel_analysis", "velicer_map"]
 
@@ -188,7 +189,7 @@ def _fa_values(R: np.ndarray, method: str, *, smc_start: bool = True) -> np.ndar
     return extract(R, 1, method, smc_start=smc_start).values
 
 
-@with_small_matrix_threads
+@with_single_threaded_blas
 def parallel_analysis(
     data: Any,
     *,
@@ -314,7 +315,7 @@ def parallel_analysis(
     )
 
 
-@with_small_matrix_threads
+@with_single_threaded_blas
 def velicer_map(
     data: Any,
     *,

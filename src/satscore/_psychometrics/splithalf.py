@@ -29,8 +29,8 @@ from satscore._core.checks import check_rng
 from satscore._core.errors import DataError, OptionError, SatscoreWarning
 from satscore._core.results import ResultMixin
 from satscore._psychometrics.adequacy import correlation_input
-from satscore._psychometrics.alpha_items import _key_vector
-from satscore._stats.correlation import smc
+from satscore._psychometrics.alpha_items import first_pc_signs, key_vector
+from satscore._psychometrics.alpha_table import alpha_stats
 
 __all__ = ["GuttmanResult", "SplitHalfResult", "guttman", "split_half"]
 
@@ -133,14 +133,6 @@ class GuttmanResult(ResultMixin):
         return pd.DataFrame({"statistic": names, "value": [float(getattr(self, n)) for n in names]})
 
 
-def _pc_signs(R: np.ndarray) -> np.ndarray:
-    _vals, vecs = np.linalg.eigh(R)
-    load = vecs[:, -1]
-    if load.sum() < 0:
-        load = -load
-    return np.where(load < 0, -1.0, 1.0)
-
-
 def _split_values(R: np.ndarray, A: np.ndarray) -> np.ndarray:
     """``4 r_AB / 1'R1`` for every indicator row of ``A`` (splits x items)."""
     B = 1.0 - A
@@ -167,19 +159,12 @@ def _split_core(
     return _split_values(R, A), A, False, float(n_sample)
 
 
-def _stats(R: np.ndarray) -> dict[str, float]:
+def _lambda2(R: np.ndarray) -> float:
+    """Guttman's lambda 2 of a correlation matrix (psych ``splitHalf`` / ``guttman``)."""
     k = R.shape[0]
     sumr = R.sum()
     off = R - np.diag(np.diag(R))
-    sum_off = sumr - np.trace(R)
-    low = R[np.tril_indices(k, -1)]
-    return {
-        "alpha": sum_off / sumr * k / (k - 1),
-        "lambda2": (sum_off + np.sqrt((off**2).sum() * k / (k - 1))) / sumr,
-        "lambda6": (sum_off + smc(R).sum()) / sumr,
-        "average_r": float(low.mean()),
-        "median_r": float(np.median(low)),
-    }
+    return float((sumr - np.trace(R) + np.sqrt((off**2).sum() * k / (k - 1))) / sumr)
 
 
 def split_half(
@@ -234,9 +219,9 @@ def split_half(
         raise OptionError(msg)
     R, names = _split_matrix(data, missing)
     k = R.shape[0]
-    sign = _key_vector(keys, names, [])
+    sign = key_vector(keys, names, [])
     if check_keys and keys is None:
-        sign = _pc_signs(R)
+        sign = first_pc_signs(R)
         if (sign < 0).any():
             neg = [n for n, s in zip(names, sign, strict=True) if s < 0]
             warnings.warn(
@@ -249,15 +234,15 @@ def split_half(
     values, A, exhaustive, count = _split_core(R, n_sample, seed)
     label = [("-" if s < 0 else "") + n for n, s in zip(names, sign, strict=True)]
     best, worst = A[np.argmax(values)], A[np.argmin(values)]
-    st = _stats(R)
+    st = alpha_stats(R, R)  # psych alpha.1 on R: standardised alpha, lambda 6, r
     q = np.quantile(values, [0.025, 0.5, 0.975])
     return SplitHalfResult(
         max_split=float(values.max()),
         min_split=float(values.min()),
         mean_split=float(values.sum() / count),
-        alpha=float(st["alpha"]),
-        lambda2=float(st["lambda2"]),
-        lambda6=float(st["lambda6"]),
+        alpha=st["std_alpha"],
+        lambda2=_lambda2(R),
+        lambda6=st["g6"],
         average_r=st["average_r"],
         median_r=st["median_r"],
         quantiles=(float(q[0]), float(q[1]), float(q[2])),
@@ -319,28 +304,27 @@ def guttman(
     if k < 3:
         msg = f"Guttman's lambdas need at least 3 items; found {k}. Use cronbach_alpha."
         raise DataError(msg)
-    sign = _key_vector(keys, names, [])
+    sign = key_vector(keys, names, [])
     R = R * np.outer(sign, sign)
     Vt = R.sum()
     lam1 = 1.0 - np.trace(R) / Vt
-    st = _stats(R)
     cco = (R**2).sum(axis=0) - np.diag(R) ** 2
     lam5 = lam1 + 2.0 * np.sqrt(cco.max()) / Vt
     lam5p = lam1 + k / (k - 1) * 2.0 * np.sqrt(cco.max()) / Vt
     # lambda 4 and beta from psych's splitHalf(r) (which auto-reverses by the first PC)
-    pc = _pc_signs(R)
+    pc = first_pc_signs(R)
     values, _, _, _ = _split_core(R * np.outer(pc, pc), 10000, 0)
     ev = np.linalg.eigvalsh(R)[::-1]
     alpha_pc = (1.0 - 1.0 / ev[0]) * k / (k - 1)
     r_pc = (2.0 * ev[0] / (ev[0] + ev[1]) - 1.0) * alpha_pc
     return GuttmanResult(
         lambda1=float(lam1),
-        lambda2=float(st["lambda2"]),
+        lambda2=_lambda2(R),
         lambda3=float(k * lam1 / (k - 1)),
         lambda4=float(values.max()),
         lambda5=float(lam5),
         lambda5p=float(lam5p),
-        lambda6=float(st["lambda6"]),
+        lambda6=alpha_stats(R, R)["g6"],
         alpha_pc=float(alpha_pc),
         r_pc=float(r_pc),
         beta_pc=float(2.0 * r_pc / (1.0 + r_pc)),

@@ -22,7 +22,6 @@ from satscore._core.errors import (
     OptionError,
     SatscoreWarning,
 )
-from satscore._psychometrics.efa_fit import small_matrix_threads
 from satscore._sem.data import prepare_moments
 from satscore._sem.fit import FitState
 from satscore._sem.keys import apply_reversal, is_instrument, reverse_key_warnings, reverse_spec
@@ -38,6 +37,7 @@ from satscore._sem.moments import SampleMoments
 from satscore._sem.optim import check_identified, estimate, observed_hessian, start_values
 from satscore._sem.result import CFAResult, cfa_result
 from satscore._sem.syntax import ParsedModel, parse_model
+from satscore._stats.threads import single_threaded_blas
 
 __all__ = ["CFAResult", "cfa"]
 
@@ -225,7 +225,7 @@ def cfa(
         partial=partial,
     )
     check_structure(pm, tab)
-    with small_matrix_threads():
+    with single_threaded_blas():
         result = _fit_tab(pm, tab, moments, groups, int(max_iter))
     if spec:
         result = dataclasses.replace(result, reversed_items=spec)
