@@ -151,6 +151,22 @@ class Keyed:
         b = {f: _scatter(getattr(other, f), ib, size, self._fill_of(f)) for f in self._arrays}
         return keys, a, b
 
+    @classmethod
+    def _from_chunk(
+        cls, chunk: pd.DataFrame, columns: Sequence[str], by: Sequence[str], **options: Any
+    ) -> Any:
+        """``from_arrays`` of the float matrix of ``columns`` with the chunk's segment keys.
+
+        A ``weights`` option (a column name or per-row values) is read from the chunk.
+        """
+        segment, keys, dtypes = segment_keys(chunk, by)
+        x = float_matrix(chunk, list(columns))
+        if "weights" in options:
+            options["weights"] = _weights_of(chunk, options["weights"])
+        return cls.from_arrays(  # type: ignore[attr-defined]
+            x, segment, keys, columns=columns, by=by, key_dtypes=dtypes, **options
+        )
+
     def merge(self, other: Any) -> Any:
         """The summary of both chunks' rows: each array combined by its ``_merge_ops``."""
         keys, a, b = self._aligned(other)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import DataError
-from satscore._stream.base import _BLOCK, Keyed, float_matrix, segment_keys
+from satscore._stream.base import _BLOCK, Keyed
 
 __all__ = ["ContingencyTables", "CrossProducts"]
 
@@ -31,7 +31,7 @@ class CrossProducts(Keyed):
     Attributes
     ----------
     by, keys, key_dtypes : tuple
-        Segments (see :class:`CategoryCounts`).
+        Segments (see :class:`~satscore._stream.base.Keyed`).
     columns : tuple of str
         Items.
     listwise : bool
@@ -143,16 +143,7 @@ class CrossProducts(Keyed):
         True
         """
         cols = [str(c) for c in chunk.columns if c not in by] if columns is None else columns
-        segment, keys, dtypes = segment_keys(chunk, by)
-        return cls.from_arrays(
-            float_matrix(chunk, list(cols)),
-            segment,
-            keys,
-            columns=cols,
-            listwise=listwise,
-            by=by,
-            key_dtypes=dtypes,
-        )
+        return cls._from_chunk(chunk, cols, by, listwise=listwise)
 
     def merge(self, other: CrossProducts) -> CrossProducts:
         """Chan et al.'s update applied to every pair."""
@@ -209,7 +200,7 @@ class ContingencyTables(Keyed):
     Attributes
     ----------
     by, keys, key_dtypes : tuple
-        Segments (see :class:`CategoryCounts`).
+        Segments (see :class:`~satscore._stream.base.Keyed`).
     columns : tuple of str
         Items.
     categories : tuple of tuple of float
@@ -281,10 +272,7 @@ class ContingencyTables(Keyed):
         [[1, 0], [1, 1]]
         """
         cols = [str(c) for c in chunk.columns if c not in by] if columns is None else columns
-        segment, keys, dtypes = segment_keys(chunk, by)
-        return cls.from_arrays(
-            float_matrix(chunk, list(cols)), segment, keys, columns=cols, by=by, key_dtypes=dtypes
-        )
+        return cls._from_chunk(chunk, cols, by)
 
     def merge(self, other: ContingencyTables) -> ContingencyTables:
         """Tables of the union of rows (categories are unioned item by item)."""

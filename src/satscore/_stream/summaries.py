@@ -64,12 +64,8 @@ class CategoryCounts(Keyed):
 
     Attributes
     ----------
-    by : tuple of str
-        Segment columns.
-    keys : tuple of tuple
-        Segment values, one tuple per row of the arrays.
-    key_dtypes : tuple
-        dtypes of the ``by`` columns (for ordering).
+    by, keys, key_dtypes : tuple
+        Segments (see :class:`~satscore._stream.base.Keyed`).
     columns : tuple of str
         Items.
     codes : tuple of tuple of float
@@ -180,7 +176,7 @@ class Moments(Keyed):
     Attributes
     ----------
     by, keys, key_dtypes : tuple
-        Segments (see :class:`CategoryCounts`).
+        Segments (see :class:`~satscore._stream.base.Keyed`).
     columns : tuple of str
         Variables.
     n : ndarray, shape (G, m)
@@ -260,16 +256,7 @@ class Moments(Keyed):
         >>> m.mean[:, 0].tolist(), m.m2[:, 0].tolist()
         ([1.5, 4.0], [0.5, 0.0])
         """
-        segment, keys, dtypes = segment_keys(chunk, by)
-        return cls.from_arrays(
-            float_matrix(chunk, list(columns)),
-            segment,
-            keys,
-            columns=columns,
-            by=by,
-            key_dtypes=dtypes,
-            weights=_weights_of(chunk, weights),
-        )
+        return cls._from_chunk(chunk, columns, by, weights=weights)
 
     def merge(self, other: Moments) -> Moments:
         """Chan et al.'s pairwise update of (W, mean, M2)."""
