@@ -5,6 +5,9 @@ The quarterly planner (:mod:`satscore._sampling`) and the survey design
 code, and the key table the same row order, wherever it is used: strata are the observed
 combinations of the columns, sorted lexicographically by the columns in the order given
 (each column by its sorted values; a categorical column by its category order).
+:func:`crossed_codes` is that coding; the segments of scoring and of the mergeable
+summaries (:func:`satscore._stats.grouped.segment_codes`) use it too, with code ``-1`` for
+a row with a missing value instead of an error.
 """
 
 from __future__ import annotations
