@@ -24,7 +24,7 @@ import pandas as pd
 
 from satscore._core.errors import DataError
 from satscore._psychometrics.streamed_alpha import alpha_items
-from satscore._stream.base import _Bundle, _matrix, _numeric_chunk
+from satscore._stream.base import Bundle, check_numeric_chunk, float_matrix
 from satscore._stream.chunks import iter_chunks
 from satscore._stream.pairs import ContingencyTables
 from satscore._stream.reduce import reduce_summaries
@@ -57,11 +57,11 @@ class ListwiseChunks:
 def efa_inputs(data: Any, *, missing: str) -> tuple[pd.DataFrame, np.ndarray, int]:
     """``(R, pairwise counts, n_rows)`` of Pearson correlations as ``efa``'s preparation."""
 
-    def summarize(chunk: pd.DataFrame, number: int) -> _Bundle:
+    def summarize(chunk: pd.DataFrame, number: int) -> Bundle:
         cols = [str(c) for c in chunk.columns]
-        _numeric_chunk(chunk, cols, number, "data")
+        check_numeric_chunk(chunk, cols, number, "data")
         cp = CrossProducts.from_frame(chunk, cols, listwise=missing == "listwise")
-        return _Bundle((cp,), len(chunk))
+        return Bundle((cp,), len(chunk))
 
     cp, rows = _reduce_items(data, summarize)
     cols = list(cp.columns)
@@ -98,10 +98,10 @@ def polychoric_tables(data: Any, max_categories: int) -> tuple[list[str], np.nda
     are answered, categories ``lo..hi`` of all items (``m = hi - lo + 1``).
     """
 
-    def summarize(chunk: pd.DataFrame, number: int) -> _Bundle:
+    def summarize(chunk: pd.DataFrame, number: int) -> Bundle:
         cols = [str(c) for c in chunk.columns]
-        _numeric_chunk(chunk, cols, number, "data")
-        x = _matrix(chunk, cols)
+        check_numeric_chunk(chunk, cols, number, "data")
+        x = float_matrix(chunk, cols)
         finite = np.isfinite(x)
         bad = (np.isinf(x) | (finite & (x != np.round(np.where(finite, x, 0.0))))).any(axis=0)
         if bad.any():
@@ -113,7 +113,7 @@ def polychoric_tables(data: Any, max_categories: int) -> tuple[list[str], np.nda
             )
             raise DataError(msg)
         zero = np.zeros(x.shape[0], dtype=np.int64)
-        return _Bundle((ContingencyTables.from_arrays(x, zero, ((),), columns=cols),), len(x))
+        return Bundle((ContingencyTables.from_arrays(x, zero, ((),), columns=cols),), len(x))
 
     ct, rows = _reduce_items(data, summarize)
     names = list(ct.columns)

@@ -21,7 +21,7 @@ from satscore._core.errors import ChunkError, DataError
 from satscore._psychometrics.alpha_items import PreparedItems, prepare_from_moments
 from satscore._psychometrics.alpha_moments import array_moments
 from satscore._psychometrics.alpha_totals import TotalSums, total_sums
-from satscore._stream.base import _Bundle, _matrix, _numeric_chunk
+from satscore._stream.base import Bundle, check_numeric_chunk, float_matrix
 from satscore._stream.chunks import is_reiterable
 from satscore._stream.reduce import reduce_summaries
 
@@ -45,14 +45,14 @@ def alpha_items(
     """
     listwise = missing == "listwise"
 
-    def summarize(chunk: pd.DataFrame, number: int) -> _Bundle:
+    def summarize(chunk: pd.DataFrame, number: int) -> Bundle:
         cols = [str(c) for c in chunk.columns]
-        _numeric_chunk(chunk, cols, number, "data")
-        x = _matrix(chunk, cols)
+        check_numeric_chunk(chunk, cols, number, "data")
+        x = float_matrix(chunk, cols)
         if listwise:
             x = x[~np.isnan(x).any(axis=1)]
         moments = array_moments(x, cols, split=False, pairwise_r=check_keys)
-        return _Bundle((moments,), x.shape[0])
+        return Bundle((moments,), x.shape[0])
 
     total = reduce_summaries(data, summarize)
     mom = total.parts[0]
@@ -90,10 +90,10 @@ def _total_pass(
         )
         raise ChunkError(msg)
 
-    def summarize(chunk: pd.DataFrame, number: int) -> _Bundle:
-        x = _matrix(chunk, names)
+    def summarize(chunk: pd.DataFrame, number: int) -> Bundle:
+        x = float_matrix(chunk, names)
         if listwise:
             x = x[~np.isnan(x).any(axis=1)]
-        return _Bundle((total_sums(x, sign, offset, centre, split=False),), x.shape[0])
+        return Bundle((total_sums(x, sign, offset, centre, split=False),), x.shape[0])
 
     return reduce_summaries(data, summarize).parts[0]

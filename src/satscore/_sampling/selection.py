@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from satscore._stream.base import _Keyed
+from satscore._stream.base import Keyed
 
 __all__ = [
     "ArcSmallest",
@@ -126,7 +126,7 @@ def arc_smallest(
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class ArcSmallest(_Keyed):
+class ArcSmallest(Keyed):
     """:func:`arc_smallest` of one chunk, per stratum key (mergeable over chunks).
 
     Attributes

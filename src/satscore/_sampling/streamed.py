@@ -40,7 +40,7 @@ from satscore._sampling.options import PlanOptions, check_frame_columns
 from satscore._sampling.result import SamplePlan, make_plan
 from satscore._sampling.selection import ArcSmallest, SelectionRule, arc_smallest, select
 from satscore._sampling.selection import selection_rule as make_rule
-from satscore._stream.base import _Keyed, segment_keys
+from satscore._stream.base import Keyed, segment_keys
 from satscore._stream.chunks import is_dask, iter_chunks
 from satscore._stream.reduce import reduce_summaries
 
@@ -48,20 +48,13 @@ __all__ = ["plan_streamed"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class _Counts(_Keyed):
-    by: tuple[str, ...]
-    keys: tuple[tuple, ...]
-    key_dtypes: tuple[Any, ...]
-    columns: tuple[str, ...]
+class _Counts(Keyed):
+    """Per-stratum population, excluded and in-window counts (merged: summed)."""
+
     pop: np.ndarray
     excl: np.ndarray
     have: np.ndarray
     _arrays: ClassVar[tuple[str, ...]] = ("pop", "excl", "have")
-
-    def merge(self, other: _Counts) -> _Counts:
-        self._check_compatible(other)
-        keys, a, b = self._aligned(other)
-        return dataclasses.replace(self, keys=keys, **{f: a[f] + b[f] for f in self._arrays})
 
 
 def _read(

@@ -20,7 +20,7 @@ from satscore._core.checks import check_columns
 from satscore._core.errors import DataError, OptionError
 from satscore._sem.moments import SampleMoments, check_group_size, sample_moments
 from satscore._sem.syntax import ParsedModel
-from satscore._stream.base import _Bundle, _Keyed, _matrix, _numeric_chunk, segment_keys
+from satscore._stream.base import Bundle, Keyed, check_numeric_chunk, float_matrix, segment_keys
 from satscore._stream.chunks import is_dask
 from satscore._stream.reduce import reduce_summaries
 from satscore._stream.summaries import CrossProducts, Moments
@@ -49,21 +49,12 @@ def check_model_columns(
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class _FirstSeen(_Keyed):
-    """Position (chunk, row) at which each segment first appears."""
+class _FirstSeen(Keyed):
+    """Position (chunk, row) at which each segment first appears (merged: the minimum)."""
 
-    by: tuple[str, ...]
-    keys: tuple[tuple, ...]
-    key_dtypes: tuple[Any, ...]
-    columns: tuple[str, ...]
     first: np.ndarray
     _arrays: ClassVar[tuple[str, ...]] = ("first",)
-    _fill: ClassVar[dict[str, float]] = {"first": np.inf}
-
-    def merge(self, other: _FirstSeen) -> _FirstSeen:
-        self._check_compatible(other)
-        keys, a, b = self._aligned(other)
-        return dataclasses.replace(self, keys=keys, first=np.minimum(a["first"], b["first"]))
+    _merge_ops: ClassVar[dict[str, np.ufunc]] = {"first": np.minimum}
 
 
 def cfa_moments(
@@ -94,13 +85,13 @@ def cfa_moments(
         if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
             cat_order.extend(dtype.categories)
 
-    def summarize(chunk: pd.DataFrame, number: int) -> _Bundle:
+    def summarize(chunk: pd.DataFrame, number: int) -> Bundle:
         check_model_columns([str(c) for c in chunk.columns], items, group, chunk=number)
-        _numeric_chunk(chunk, items, number, "data")
+        check_numeric_chunk(chunk, items, number, "data")
         categorical = group is not None and isinstance(chunk[group].dtype, pd.CategoricalDtype)
         if categorical and not cat_order:
             cat_order.extend(chunk[group].cat.categories)
-        x = _matrix(chunk, items)
+        x = float_matrix(chunk, items)
         segment, keys, dtypes = segment_keys(chunk, by)
         cp = CrossProducts.from_arrays(
             x, segment, keys, columns=items, listwise=True, by=by, key_dtypes=dtypes
@@ -112,7 +103,7 @@ def cfa_moments(
         observed = Moments.from_arrays(
             x, np.zeros(len(chunk), dtype=np.int64), ((),), columns=items
         )
-        return _Bundle((cp, seen, observed), len(chunk))
+        return Bundle((cp, seen, observed), len(chunk))
 
     total = reduce_summaries(data, summarize)
     cp, seen, observed = total.parts

@@ -5,19 +5,62 @@ The quarterly planner (:mod:`satscore._sampling`) and the survey design
 code, and the key table the same row order, wherever it is used: strata are the observed
 combinations of the columns, sorted lexicographically by the columns in the order given
 (each column by its sorted values; a categorical column by its category order).
+:func:`crossed_codes` is that coding; the segments of scoring and of the mergeable
+summaries (:func:`satscore._stats.grouped.segment_codes`) use it too, with code ``-1`` for
+a row with a missing value instead of an error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from satscore._core.errors import DesignError
 
-__all__ = ["stratum_codes"]
+__all__ = ["crossed_codes", "stratum_codes"]
+
+
+def crossed_codes(
+    frame: pd.DataFrame | Mapping[str, pd.Series], columns: Sequence[str]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Crossed code per row (observed combinations, sorted) and the key table; missing -> -1.
+
+    The one coding core of :func:`stratum_codes` (which first rejects missing values) and
+    :func:`satscore._stats.grouped.segment_codes` (rows with a missing value in any column
+    get code ``-1``, in no combination). Combinations are sorted lexicographically by the
+    columns in the order given, each column by its sorted values (a categorical column by
+    its category order). Without columns every row has code 0 and the key table is one
+    row without columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"q": ["Q2", "Q1", "Q2", None], "b": ["x", "x", "y", "y"]})
+    >>> codes, keys = crossed_codes(frame, ["q", "b"])
+    >>> codes.tolist(), list(keys.itertuples(index=False, name=None))
+    ([1, 0, 2, -1], [('Q1', 'x'), ('Q2', 'x'), ('Q2', 'y')])
+    """
+    cols = list(columns)
+    if not cols:
+        n = len(frame) if isinstance(frame, pd.DataFrame) else 0
+        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
+    parts = [pd.factorize(frame[col], sort=True, use_na_sentinel=True) for col in cols]
+    if len(parts) == 1:
+        c, uniq = parts[0]
+        return c.astype(np.int64), pd.DataFrame({cols[0]: np.asarray(uniq)})
+    codes_list = [c.astype(np.int64) for c, _ in parts]
+    missing = np.zeros(len(codes_list[0]), dtype=bool)
+    for c in codes_list:
+        missing |= c < 0
+    dims = tuple(max(len(u), 1) for _, u in parts)  # mixed radix, last column fastest
+    flat = np.ravel_multi_index(tuple(np.where(missing, 0, c) for c in codes_list), dims)
+    inverse, used = pd.factorize(flat[~missing], sort=True)
+    out = np.full(len(flat), -1, dtype=np.int64)
+    out[~missing] = inverse
+    combos = np.unravel_index(np.asarray(used, dtype=np.intp), dims)
+    keys = {col: np.asarray(u)[p] for col, (_, u), p in zip(cols, parts, combos, strict=True)}
+    return out, pd.DataFrame(keys)
 
 
 def stratum_codes(
@@ -65,7 +108,6 @@ def stratum_codes(
     ([1, 2, 0, 2], [('N', 1), ('N', 2), ('S', 1)])
     """
     cols = list(columns)
-    parts = []
     for col in cols:
         series = frame[col]
         if unused_categories == "raise" and isinstance(series.dtype, pd.CategoricalDtype):
@@ -86,19 +128,4 @@ def stratum_codes(
                 "or drop those rows."
             )
             raise DesignError(msg)
-        parts.append(pd.factorize(series, sort=True))
-    if len(parts) == 1:
-        c, uniq = parts[0]
-        return c.astype(np.int64, copy=False), pd.DataFrame({cols[0]: np.asarray(uniq)})
-    codes = np.zeros(len(parts[0][0]), dtype=np.int64)
-    radix = 1
-    for c, uniq in reversed(parts):  # mixed radix, last column fastest: lexicographic order
-        codes += c.astype(np.int64) * radix
-        radix *= len(uniq)
-    first, comb = pd.factorize(codes, sort=True)
-    keys: dict[str, Any] = {}
-    for col, (c, uniq) in zip(cols, parts, strict=True):
-        rep = np.zeros(len(comb), dtype=np.int64)
-        rep[first] = c
-        keys[col] = np.asarray(uniq)[rep]
-    return first.astype(np.int64, copy=False), pd.DataFrame(keys)
+    return crossed_codes(frame, cols)

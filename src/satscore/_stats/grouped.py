@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import DataError
+from satscore._stats.codes import crossed_codes
 
 __all__ = [
     "Aggregate",
@@ -38,7 +39,9 @@ __all__ = [
 def segment_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer segment code per row (observed combinations of *by*, sorted) and the segments.
 
-    Rows with a missing value in any ``by`` column get code ``-1`` (in no segment).
+    Rows with a missing value in any ``by`` column get code ``-1`` (in no segment); the
+    coding is :func:`~satscore._stats.codes.crossed_codes`, shared with the strata of
+    :func:`~satscore._stats.codes.stratum_codes`.
 
     Examples
     --------
@@ -47,30 +50,7 @@ def segment_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, p
     >>> codes.tolist(), segs.to_dict("list")
     ([1, 0, 2], {'q': ['Q1', 'Q2', 'Q2'], 'b': ['x', 'x', 'y']})
     """
-    n = len(frame)
-    if not by:
-        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
-    if len(by) == 1:
-        codes, uniques = pd.factorize(frame[by[0]], sort=True, use_na_sentinel=True)
-        return codes.astype(np.int64), pd.DataFrame({by[0]: np.asarray(uniques)})
-    codes_list, uniques_list = [], []
-    for col in by:
-        codes, uniques = pd.factorize(frame[col], sort=True, use_na_sentinel=True)
-        codes_list.append(codes.astype(np.int64))
-        uniques_list.append(uniques)
-    missing = np.zeros(n, dtype=bool)
-    for c in codes_list:
-        missing |= c < 0
-    dims = tuple(max(len(u), 1) for u in uniques_list)
-    flat = np.ravel_multi_index(tuple(np.where(missing, 0, c) for c in codes_list), dims)
-    used, inverse = np.unique(flat[~missing], return_inverse=True)
-    out = np.full(n, -1, dtype=np.int64)
-    out[~missing] = inverse
-    parts = np.unravel_index(used, dims)
-    segments = pd.DataFrame(
-        {col: np.asarray(u)[p] for col, u, p in zip(by, uniques_list, parts, strict=True)}
-    )
-    return out, segments
+    return crossed_codes(frame, by)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,14 @@ from satscore._core.checks import check_columns
 from satscore._core.errors import DataError, SatscoreTypeError
 from satscore._stats import grouped as M
 
-__all__ = ["merge_all", "segment_keys"]
+__all__ = [
+    "Bundle",
+    "Keyed",
+    "check_numeric_chunk",
+    "float_matrix",
+    "merge_all",
+    "segment_keys",
+]
 
 _BLOCK = 1 << 16  # rows per one-hot block (float32 sums of 0/1 stay exact below 2**24)
 
@@ -62,14 +69,52 @@ def _scatter(arr: np.ndarray | None, idx: np.ndarray, size: int, fill: float) ->
     return out
 
 
-class _Keyed:
-    """Shared machinery: segment keys, alignment, sorting (fields defined by subclasses)."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class Keyed:
+    """Base of the keyed mergeable summaries: segments, alignment, sorting, field-wise merge.
+
+    A subclass is a frozen dataclass that adds its per-segment arrays (first axis: one
+    row per segment key) as fields and names them in ``_arrays``. Merging aligns both
+    summaries on the union of their keys (a segment one side lacks gets that array's
+    ``_fill``) and combines each array with its ``_merge_ops`` ufunc (default
+    ``np.add``; ``np.minimum`` / ``np.maximum`` fill with ``inf`` / ``-inf``). A
+    summary whose merge is not field-wise (Chan et al.'s moments update, k smallest)
+    overrides :meth:`merge` and uses :meth:`_aligned`.
+
+    Attributes
+    ----------
+    by : tuple of str
+        Segment columns.
+    keys : tuple of tuple
+        Segment values, one tuple per row of the arrays.
+    key_dtypes : tuple
+        dtypes of the ``by`` columns (for ordering).
+    columns : tuple of str
+        Columns summarised (``()`` when not column-wise).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> @dataclasses.dataclass(frozen=True, eq=False)
+    ... class Lowest(Keyed):
+    ...     lo: np.ndarray
+    ...     _arrays = ("lo",)
+    ...     _merge_ops = {"lo": np.minimum}
+    >>> a = Lowest(("g",), (("x",), ("y",)), (), (), np.array([3.0, 1.0]))
+    >>> b = Lowest(("g",), (("z",), ("x",)), (), (), np.array([5.0, 2.0]))
+    >>> m = a + b
+    >>> m.keys, m.lo.tolist()
+    ((('x',), ('y',), ('z',)), [2.0, 1.0, 5.0])
+    """
 
     by: tuple[str, ...]
     keys: tuple[tuple, ...]
     key_dtypes: tuple[Any, ...]
+    columns: tuple[str, ...]
     _arrays: ClassVar[tuple[str, ...]] = ()
     _fill: ClassVar[dict[str, float]] = {}
+    _merge_ops: ClassVar[dict[str, np.ufunc]] = {}
+    _noun: ClassVar[str] = "summaries"
 
     def _check_compatible(self, other: Any) -> None:
         if type(other) is not type(self):
@@ -83,19 +128,56 @@ class _Keyed:
                     "chunk with the same options."
                 )
                 raise DataError(msg)
+        for field in self._arrays:  # optional arrays (weights): both or neither
+            if (getattr(self, field) is None) != (getattr(other, field) is None):
+                msg = f"cannot merge weighted and unweighted {self._noun}."
+                raise DataError(msg)
 
     def _identity(self) -> tuple[str, ...]:
         return ("by", "columns")
 
+    def _fill_of(self, field: str) -> float:
+        if field in self._fill:
+            return self._fill[field]
+        op = self._merge_ops.get(field, np.add)
+        return np.inf if op is np.minimum else -np.inf if op is np.maximum else 0.0
+
     def _aligned(self, other: Any) -> tuple[tuple, dict[str, Any], dict[str, Any]]:
+        """Check ``other`` can be merged; the union of keys and both sides' arrays on it."""
+        self._check_compatible(other)
         keys, ia, ib = _union(self.keys, other.keys)
         size = len(keys)
-        a = {f: _scatter(getattr(self, f), ia, size, self._fill.get(f, 0.0)) for f in self._arrays}
-        b = {f: _scatter(getattr(other, f), ib, size, self._fill.get(f, 0.0)) for f in self._arrays}
+        a = {f: _scatter(getattr(self, f), ia, size, self._fill_of(f)) for f in self._arrays}
+        b = {f: _scatter(getattr(other, f), ib, size, self._fill_of(f)) for f in self._arrays}
         return keys, a, b
 
+    @classmethod
+    def _from_chunk(
+        cls, chunk: pd.DataFrame, columns: Sequence[str], by: Sequence[str], **options: Any
+    ) -> Any:
+        """``from_arrays`` of the float matrix of ``columns`` with the chunk's segment keys.
+
+        A ``weights`` option (a column name or per-row values) is read from the chunk.
+        """
+        segment, keys, dtypes = segment_keys(chunk, by)
+        x = float_matrix(chunk, list(columns))
+        if "weights" in options:
+            options["weights"] = _weights_of(chunk, options["weights"])
+        return cls.from_arrays(  # type: ignore[attr-defined]
+            x, segment, keys, columns=columns, by=by, key_dtypes=dtypes, **options
+        )
+
+    def merge(self, other: Any) -> Any:
+        """The summary of both chunks' rows: each array combined by its ``_merge_ops``."""
+        keys, a, b = self._aligned(other)
+        new = {
+            f: None if a[f] is None else self._merge_ops.get(f, np.add)(a[f], b[f])
+            for f in self._arrays
+        }
+        return dataclasses.replace(self, keys=keys, **new)
+
     def __add__(self, other: Any) -> Any:
-        return self.merge(other)  # type: ignore[attr-defined]
+        return self.merge(other)
 
     def segments(self) -> pd.DataFrame:
         """The segments in ``score_survey`` order (one row each; no columns without ``by``)."""
@@ -120,7 +202,7 @@ class _Keyed:
             f: (None if getattr(self, f) is None else getattr(self, f)[inv]) for f in self._arrays
         }
         keys = tuple(self.keys[i] for i in inv)
-        return dataclasses.replace(self, keys=keys, **changes)  # type: ignore[type-var]
+        return dataclasses.replace(self, keys=keys, **changes)
 
 
 def merge_all(summaries: Iterable[Any]) -> Any:
@@ -157,7 +239,15 @@ def _weights_of(chunk: pd.DataFrame, weights: Any) -> np.ndarray | None:
     return np.asarray(weights, dtype=float).reshape(-1)
 
 
-def _matrix(chunk: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+def float_matrix(chunk: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """``columns`` of ``chunk`` as a column-major float matrix (missing -> NaN).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2], "b": [0.5, None]})
+    >>> float_matrix(df, ["b", "a"]).tolist()
+    [[0.5, 1.0], [nan, 2.0]]
+    """
     check_columns(chunk.columns, columns, fix="fix the column list")
     out = np.empty((len(chunk), len(columns)), dtype=float, order="F")
     for j, c in enumerate(columns):  # column-major: each column is one contiguous write
@@ -166,21 +256,28 @@ def _matrix(chunk: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class _Bundle:
+class Bundle:
     """Several summaries of one chunk merged together, plus the row count."""
 
     parts: tuple[Any, ...]
     rows: int
 
-    def merge(self, other: _Bundle) -> _Bundle:
+    def merge(self, other: Bundle) -> Bundle:
         parts = tuple(
             a if b is None else b if a is None else a.merge(b)
             for a, b in zip(self.parts, other.parts, strict=True)
         )
-        return _Bundle(parts, self.rows + other.rows)
+        return Bundle(parts, self.rows + other.rows)
 
 
-def _numeric_chunk(chunk: pd.DataFrame, columns: Sequence[str], number: int, what: str) -> None:
+def check_numeric_chunk(
+    chunk: pd.DataFrame, columns: Sequence[str], number: int, what: str
+) -> None:
+    """Raise :class:`DataError` naming the first of ``columns`` that is not numeric.
+
+    A column may be numeric, boolean, entirely missing, or of object dtype holding only
+    numbers; ``number`` (the chunk) and ``what`` (the data's name) go into the message.
+    """
     for col in columns:
         s = chunk[col]
         ok = pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)

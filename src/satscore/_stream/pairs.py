@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from satscore._core.errors import DataError
-from satscore._stream.base import _BLOCK, _Keyed, _matrix, segment_keys
+from satscore._stream.base import _BLOCK, Keyed
 
 __all__ = ["ContingencyTables", "CrossProducts"]
 
@@ -19,7 +19,7 @@ _ROWS = 1 << 18  # rows per block of the cross-product sums (bounds temporaries)
 
 # ----------------------------------------------------------------------------- cross-products
 @dataclasses.dataclass(frozen=True, eq=False)
-class CrossProducts(_Keyed):
+class CrossProducts(Keyed):
     """Pairwise-complete (or listwise) second moments of p columns, per segment.
 
     For every pair ``(j, k)`` the rows where both are observed give ``n[j, k]``,
@@ -31,7 +31,7 @@ class CrossProducts(_Keyed):
     Attributes
     ----------
     by, keys, key_dtypes : tuple
-        Segments (see :class:`CategoryCounts`).
+        Segments (see :class:`~satscore._stream.base.Keyed`).
     columns : tuple of str
         Items.
     listwise : bool
@@ -40,10 +40,6 @@ class CrossProducts(_Keyed):
         Pairwise counts, means, centred sums of squares and cross-products.
     """
 
-    by: tuple[str, ...]
-    keys: tuple[tuple, ...]
-    key_dtypes: tuple[Any, ...]
-    columns: tuple[str, ...]
     listwise: bool
     n: np.ndarray
     mean: np.ndarray
@@ -147,20 +143,10 @@ class CrossProducts(_Keyed):
         True
         """
         cols = [str(c) for c in chunk.columns if c not in by] if columns is None else columns
-        segment, keys, dtypes = segment_keys(chunk, by)
-        return cls.from_arrays(
-            _matrix(chunk, list(cols)),
-            segment,
-            keys,
-            columns=cols,
-            listwise=listwise,
-            by=by,
-            key_dtypes=dtypes,
-        )
+        return cls._from_chunk(chunk, cols, by, listwise=listwise)
 
     def merge(self, other: CrossProducts) -> CrossProducts:
         """Chan et al.'s update applied to every pair."""
-        self._check_compatible(other)
         keys, a, b = self._aligned(other)
         na, nb = a["n"], b["n"]
         n = na + nb
@@ -208,13 +194,13 @@ class CrossProducts(_Keyed):
 
 # ----------------------------------------------------------------------------- contingency
 @dataclasses.dataclass(frozen=True, eq=False)
-class ContingencyTables(_Keyed):
+class ContingencyTables(Keyed):
     """Two-way tables of observed categories of every pair of columns, per segment.
 
     Attributes
     ----------
     by, keys, key_dtypes : tuple
-        Segments (see :class:`CategoryCounts`).
+        Segments (see :class:`~satscore._stream.base.Keyed`).
     columns : tuple of str
         Items.
     categories : tuple of tuple of float
@@ -225,10 +211,6 @@ class ContingencyTables(_Keyed):
         block of item ``j`` holds its one-way counts on the diagonal.
     """
 
-    by: tuple[str, ...]
-    keys: tuple[tuple, ...]
-    key_dtypes: tuple[Any, ...]
-    columns: tuple[str, ...]
     categories: tuple[tuple[float, ...], ...]
     table: np.ndarray
     _arrays: ClassVar[tuple[str, ...]] = ("table",)
@@ -290,10 +272,7 @@ class ContingencyTables(_Keyed):
         [[1, 0], [1, 1]]
         """
         cols = [str(c) for c in chunk.columns if c not in by] if columns is None else columns
-        segment, keys, dtypes = segment_keys(chunk, by)
-        return cls.from_arrays(
-            _matrix(chunk, list(cols)), segment, keys, columns=cols, by=by, key_dtypes=dtypes
-        )
+        return cls._from_chunk(chunk, cols, by)
 
     def merge(self, other: ContingencyTables) -> ContingencyTables:
         """Tables of the union of rows (categories are unioned item by item)."""

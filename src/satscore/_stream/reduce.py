@@ -12,7 +12,7 @@
   cluster).
 
 A summary is any object with ``merge(other)`` returning the summary of both parts
-(:mod:`satscore._stream.summaries`, or a caller's own ``_Keyed`` subclass).
+(:mod:`satscore._stream.summaries`, or a caller's own ``Keyed`` subclass).
 """
 
 from __future__ import annotations

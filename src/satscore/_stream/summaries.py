@@ -43,9 +43,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from satscore._core.errors import DataError
 from satscore._stats import grouped as M
-from satscore._stream.base import _Keyed, _matrix, _weights_of, merge_all, segment_keys
+from satscore._stream.base import Keyed, _weights_of, float_matrix, merge_all, segment_keys
 from satscore._stream.pairs import ContingencyTables, CrossProducts
 
 __all__ = [
@@ -60,17 +59,13 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- counts
 @dataclasses.dataclass(frozen=True, eq=False)
-class CategoryCounts(_Keyed):
+class CategoryCounts(Keyed):
     """Counts of each answer code of each column, per segment (optionally weighted).
 
     Attributes
     ----------
-    by : tuple of str
-        Segment columns.
-    keys : tuple of tuple
-        Segment values, one tuple per row of the arrays.
-    key_dtypes : tuple
-        dtypes of the ``by`` columns (for ordering).
+    by, keys, key_dtypes : tuple
+        Segments (see :class:`~satscore._stream.base.Keyed`).
     columns : tuple of str
         Items.
     codes : tuple of tuple of float
@@ -81,15 +76,12 @@ class CategoryCounts(_Keyed):
         Sums of weights and of squared weights in the same layout (None unweighted).
     """
 
-    by: tuple[str, ...]
-    keys: tuple[tuple, ...]
-    key_dtypes: tuple[Any, ...]
-    columns: tuple[str, ...]
     codes: tuple[tuple[float, ...], ...]
     counts: np.ndarray
     wsum: np.ndarray | None = None
     wsq: np.ndarray | None = None
     _arrays: ClassVar[tuple[str, ...]] = ("counts", "wsum", "wsq")
+    _noun: ClassVar[str] = "category counts"
 
     def _identity(self) -> tuple[str, ...]:
         return ("by", "columns", "codes")
@@ -155,19 +147,9 @@ class CategoryCounts(_Keyed):
         [[1.0, 1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0, 1.0]]
         """
         segment, keys, dtypes = segment_keys(chunk, by)
-        values = {c: _matrix(chunk, [c])[:, 0] for c in codes}
+        values = {c: float_matrix(chunk, [c])[:, 0] for c in codes}
         w = _weights_of(chunk, weights)
         return cls.from_arrays(values, codes, segment, keys, by=by, key_dtypes=dtypes, weights=w)
-
-    def merge(self, other: CategoryCounts) -> CategoryCounts:
-        """Counts of the union of the two chunks' rows."""
-        self._check_compatible(other)
-        if (self.wsum is None) != (other.wsum is None):
-            msg = "cannot merge weighted and unweighted category counts."
-            raise DataError(msg)
-        keys, a, b = self._aligned(other)
-        new = {f: None if a[f] is None else a[f] + b[f] for f in self._arrays}
-        return dataclasses.replace(self, keys=keys, **new)
 
     def item_counts(self, column: str, attr: str = "counts") -> np.ndarray:
         """(G, K) array of ``counts`` (or ``wsum``/``wsq``) of one item."""
@@ -188,13 +170,13 @@ class CategoryCounts(_Keyed):
 
 # ----------------------------------------------------------------------------- moments
 @dataclasses.dataclass(frozen=True, eq=False)
-class Moments(_Keyed):
+class Moments(Keyed):
     """Weighted count, mean and centred sum of squares of each column, per segment.
 
     Attributes
     ----------
     by, keys, key_dtypes : tuple
-        Segments (see :class:`CategoryCounts`).
+        Segments (see :class:`~satscore._stream.base.Keyed`).
     columns : tuple of str
         Variables.
     n : ndarray, shape (G, m)
@@ -209,16 +191,13 @@ class Moments(_Keyed):
         Sum of squared weights (None unweighted).
     """
 
-    by: tuple[str, ...]
-    keys: tuple[tuple, ...]
-    key_dtypes: tuple[Any, ...]
-    columns: tuple[str, ...]
     n: np.ndarray
     sum_w: np.ndarray
     mean: np.ndarray
     m2: np.ndarray
     sum_w2: np.ndarray | None = None
     _arrays: ClassVar[tuple[str, ...]] = ("n", "sum_w", "mean", "m2", "sum_w2")
+    _noun: ClassVar[str] = "moments"
 
     @classmethod
     def from_arrays(
@@ -277,23 +256,10 @@ class Moments(_Keyed):
         >>> m.mean[:, 0].tolist(), m.m2[:, 0].tolist()
         ([1.5, 4.0], [0.5, 0.0])
         """
-        segment, keys, dtypes = segment_keys(chunk, by)
-        return cls.from_arrays(
-            _matrix(chunk, list(columns)),
-            segment,
-            keys,
-            columns=columns,
-            by=by,
-            key_dtypes=dtypes,
-            weights=_weights_of(chunk, weights),
-        )
+        return cls._from_chunk(chunk, columns, by, weights=weights)
 
     def merge(self, other: Moments) -> Moments:
         """Chan et al.'s pairwise update of (W, mean, M2)."""
-        self._check_compatible(other)
-        if (self.sum_w2 is None) != (other.sum_w2 is None):
-            msg = "cannot merge weighted and unweighted moments."
-            raise DataError(msg)
         keys, a, b = self._aligned(other)
         wa, wb = a["sum_w"], b["sum_w"]
         w = wa + wb

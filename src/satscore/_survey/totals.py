@@ -30,7 +30,7 @@ import pandas as pd
 from satscore._core.checks import check_columns
 from satscore._core.errors import DesignError
 from satscore._stats import grouped as M
-from satscore._stream.base import _Keyed, _py
+from satscore._stream.base import Keyed, _py
 from satscore._stream.summaries import Moments
 from satscore._survey.build import (
     check_complete,
@@ -105,25 +105,13 @@ def _row_keys(frame: pd.DataFrame, cols: Sequence[str]) -> tuple[np.ndarray, lis
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class _Extremes(_Keyed):
-    """Per-stratum minimum and maximum of the FPC column."""
+class _Extremes(Keyed):
+    """Per-stratum minimum and maximum of the FPC column (merged: min and max)."""
 
-    by: tuple[str, ...]
-    keys: tuple[tuple, ...]
-    key_dtypes: tuple[Any, ...]
-    columns: tuple[str, ...]
     lo: np.ndarray
     hi: np.ndarray
     _arrays: ClassVar[tuple[str, ...]] = ("lo", "hi")
-    _fill: ClassVar[dict[str, float]] = {"lo": np.inf, "hi": -np.inf}
-
-    def merge(self, other: _Extremes) -> _Extremes:
-        """Ranges over the union of the two chunks' rows."""
-        self._check_compatible(other)
-        keys, a, b = self._aligned(other)
-        return dataclasses.replace(
-            self, keys=keys, lo=np.minimum(a["lo"], b["lo"]), hi=np.maximum(a["hi"], b["hi"])
-        )
+    _merge_ops: ClassVar[dict[str, np.ufunc]] = {"lo": np.minimum, "hi": np.maximum}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
