@@ -2,42 +2,7 @@
 
 from __future__ import annotations
 
-from satscore._core.errors import (
-    ChunkError,
-    ConvergenceWarning,
-    DataError,
-    DesignError,
-    HeywoodWarning,
-    InfeasiblePlanError,
-    InstrumentError,
-    MissingDependencyError,
-    ModelSpecificationError,
-    NonPositiveDefiniteWarning,
-    OptionError,
-    ResponseValidationError,
-    ReverseKeyWarning,
-    SatscoreError,
-    SatscoreTypeError,
-    SatscoreWarning,
-    TargetError,
-)
+from satscore._core import errors as _errors
+from satscore._core.errors import *  # noqa: F403  (the public names are _core.errors.__all__)
 
-__all__ = [
-    "ChunkError",
-    "ConvergenceWarning",
-    "DataError",
-    "DesignError",
-    "HeywoodWarning",
-    "InfeasiblePlanError",
-    "InstrumentError",
-    "MissingDependencyError",
-    "ModelSpecificationError",
-    "NonPositiveDefiniteWarning",
-    "OptionError",
-    "ResponseValidationError",
-    "ReverseKeyWarning",
-    "SatscoreError",
-    "SatscoreTypeError",
-    "SatscoreWarning",
-    "TargetError",
-]
+__all__ = list(_errors.__all__)

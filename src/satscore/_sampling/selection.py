@@ -145,10 +145,6 @@ class ArcSmallest(Keyed):
         Their ``k`` smallest arc distances in order (``inf`` padding).
     """
 
-    by: tuple[str, ...]
-    keys: tuple[tuple, ...]
-    key_dtypes: tuple[Any, ...]
-    columns: tuple[str, ...]
     count: np.ndarray
     smallest: np.ndarray
     _arrays: ClassVar[tuple[str, ...]] = ("count", "smallest")
@@ -156,8 +152,7 @@ class ArcSmallest(Keyed):
 
     def merge(self, other: ArcSmallest) -> ArcSmallest:
         """The summary of both chunks: counts added, the ``k`` smallest of both kept."""
-        self._check_compatible(other)
-        keys, a, b = self._aligned(other)
+        keys, a, b = self._aligned(other)  # checks that both summarise the same strata
         both = np.concatenate([a["smallest"], b["smallest"]], axis=1)
         k = self.smallest.shape[1]
         return dataclasses.replace(
